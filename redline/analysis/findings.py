@@ -1,0 +1,98 @@
+"""Building the findings table: one row per finding, the columns of CONTRACT.md.
+
+Every rule module returns its findings through :func:`make_findings`, so that
+ids, areas, units and column order are the same whatever the rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from redline.analysis.areas import ellipsoidal_area, m2_to_mu
+from redline.schema import FINDING_COLUMNS, RULES
+
+
+def finding_id(rule: str, layer: str, feature_id: str, part: str | None = None) -> str:
+    """Stable id of a finding: the same rule on the same feature gives the same id in every run.
+
+    Examples
+    --------
+    >>> finding_id("idle_1y", "supply", "GD-0042")
+    'idle_1y/supply/GD-0042'
+    >>> finding_id("unapproved_construction", "changes", "C17", "210302")
+    'unapproved_construction/changes/C17/210302'
+    """
+    base = f"{rule}/{layer}/{feature_id}"
+    return f"{base}/{part}" if part else base
+
+
+def make_findings(
+    records: Iterable[Mapping[str, Any]],
+    *,
+    crs: Any,
+    area_m2: Iterable[float] | None = None,
+) -> gpd.GeoDataFrame:
+    """Assemble findings into a GeoDataFrame with :data:`~redline.schema.FINDING_COLUMNS`.
+
+    Parameters
+    ----------
+    records
+        One mapping per finding with at least ``rule``, ``layer``, ``feature_id``,
+        ``message`` and ``geometry`` (the offending part, in ``crs``). Missing
+        columns are filled: ``finding_id`` from rule/layer/feature_id (and
+        ``part`` if given), ``severity`` from the rule's default, ``area_m2``
+        as the ellipsoidal area of the geometry, ``area_mu`` from ``area_m2``.
+        Extra keys are kept as extra columns after the contract's.
+    crs
+        CRS of the geometries.
+    area_m2
+        Areas to report instead of the geometry's own (for example an
+        aggregate rule whose geometry is only an outline).
+    """
+    frame = pd.DataFrame.from_records(list(records))
+    if frame.empty:
+        return gpd.GeoDataFrame(
+            {c: pd.Series(dtype="float64" if c.startswith("area") else "object")
+             for c in FINDING_COLUMNS},
+            geometry=gpd.GeoSeries([], crs=crs),
+            crs=crs,
+        )
+    geometry = gpd.GeoSeries(frame.pop("geometry").values, crs=crs)
+    if "finding_id" not in frame:
+        parts = frame["part"] if "part" in frame else pd.Series([None] * len(frame))
+        frame["finding_id"] = [
+            finding_id(str(r), str(la), str(f), None if pd.isna(p) else str(p))
+            for r, la, f, p in zip(frame["rule"], frame["layer"], frame["feature_id"], parts,
+                                   strict=True)
+        ]
+    frame = frame.drop(columns=["part"], errors="ignore")
+    if area_m2 is not None:
+        frame["area_m2"] = np.asarray(list(area_m2), dtype=np.float64)
+    elif "area_m2" not in frame:
+        frame["area_m2"] = ellipsoidal_area(geometry.values, crs)
+    frame["area_m2"] = frame["area_m2"].astype("float64")
+    frame["area_mu"] = m2_to_mu(frame["area_m2"].to_numpy())
+    if "severity" not in frame:
+        frame["severity"] = frame["rule"].map(RULES)
+    frame["severity"] = frame["severity"].fillna(frame["rule"].map(RULES))
+    for column in FINDING_COLUMNS:
+        if column not in frame:
+            frame[column] = ""
+    extra = [c for c in frame.columns if c not in FINDING_COLUMNS]
+    frame = frame[list(FINDING_COLUMNS) + extra]
+    return gpd.GeoDataFrame(frame, geometry=geometry.values, crs=crs)
+
+
+def concat_findings(parts: Iterable[gpd.GeoDataFrame], *, crs: Any) -> gpd.GeoDataFrame:
+    """Concatenate findings frames from several rule modules, sorted by rule then id."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return make_findings([], crs=crs)
+    out = pd.concat(parts, ignore_index=True)
+    out = out.sort_values(["rule", "finding_id"], kind="stable", ignore_index=True)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=crs)

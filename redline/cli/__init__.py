@@ -1,0 +1,1 @@
+"""The ``redline`` command line: thin wrappers over :mod:`redline.tools`."""

@@ -1,0 +1,63 @@
+"""Errors and warnings raised by redline.
+
+Every error a user can cause derives from :class:`RedlineError`; the command
+line turns it into one line naming the file, the problem and the fix, and an
+exit code of 1. Subclasses also inherit the matching built-in so that callers
+who catch ``ValueError`` or ``OSError`` keep working.
+"""
+
+from __future__ import annotations
+
+
+class RedlineError(Exception):
+    """Root of every error redline raises on purpose.
+
+    Parameters
+    ----------
+    problem
+        What was received and why it is wrong.
+    path
+        The file or dataset the problem is in, if any.
+    fix
+        What the user should do about it.
+    """
+
+    def __init__(self, problem: str, *, path: str | None = None, fix: str | None = None) -> None:
+        self.problem = problem
+        self.path = path
+        self.fix = fix
+        super().__init__(self.line())
+
+    def line(self) -> str:
+        """Return the one-line message: ``file: problem; fix``."""
+        head = f"{self.path}: " if self.path else ""
+        tail = f"; fix: {self.fix}" if self.fix else ""
+        return f"{head}{self.problem}{tail}"
+
+
+class InputError(RedlineError, OSError):
+    """A file or dataset is missing, unreadable, or not what it should be."""
+
+
+class CRSError(RedlineError, ValueError):
+    """A CRS is missing, geographic where metres are needed, or irreconcilable."""
+
+
+class ConfigError(RedlineError, ValueError):
+    """``redline.toml`` or an argument is malformed."""
+
+
+class OutputExistsError(RedlineError, FileExistsError):
+    """An output folder or file exists and ``overwrite`` was not given."""
+
+
+class RedlineWarning(UserWarning):
+    """Base of the warnings redline emits."""
+
+
+class EncodingWarning_(RedlineWarning):
+    """A layer's text encoding was detected rather than declared."""
+
+
+class CRSWarning(RedlineWarning):
+    """A layer's CRS was inferred rather than declared."""

@@ -1,0 +1,95 @@
+"""The in-memory dataset: layers in one working CRS, and the problems found reading them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+    from redline.schema import Role
+
+Level = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing found wrong (or worth saying) about a file, layer or feature.
+
+    ``error`` problems stop a check; ``warning`` ones are carried into the
+    output; ``info`` records what was inferred or detected.
+    """
+
+    path: str
+    problem: str
+    fix: str = ""
+    level: Level = "warning"
+    role: str = ""
+    feature_id: str = ""
+    kind: str = ""  # a short code, e.g. "invalid_geometry", "encoding_detected"
+
+    def line(self) -> str:
+        """Return ``path: problem; fix: ...`` on one line."""
+        where = self.path + (f" [{self.feature_id}]" if self.feature_id else "")
+        tail = f"; fix: {self.fix}" if self.fix else ""
+        return f"{where}: {self.problem}{tail}"
+
+
+@dataclass
+class Layer:
+    """One role's features, read, repaired and renamed to canonical fields.
+
+    ``frame`` holds the canonical fields present, ``_row``, ``_problem``,
+    ``_note`` and ``geometry`` in the dataset's working CRS. Features whose
+    ``_problem`` is not empty could not be judged (null geometry, duplicate
+    id, ...) but are kept so every input feature reaches the output.
+    """
+
+    role: Role
+    path: str
+    frame: gpd.GeoDataFrame
+    source_crs: str | None
+    crs_inferred: bool = False
+    encoding: str | None = None
+    encoding_detected: bool = False
+    fields: dict[str, str] = field(default_factory=dict)  # canonical -> source name
+    sha256: str = ""
+    problems: list[Problem] = field(default_factory=list)
+    layer_name: str | None = None  # inside a GeoPackage
+
+    @property
+    def count(self) -> int:
+        """Number of features read."""
+        return len(self.frame)
+
+
+@dataclass
+class Dataset:
+    """A county's layers, all in ``working_crs`` (a metric Gauss-Kruger zone)."""
+
+    path: str
+    working_crs: str
+    layers: dict[str, Layer] = field(default_factory=dict)
+    targets: pd.DataFrame | None = None
+    targets_path: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    def __contains__(self, role: object) -> bool:
+        return role in self.layers
+
+    def __getitem__(self, role: str) -> gpd.GeoDataFrame:
+        return self.layers[role].frame
+
+    def all_problems(self) -> list[Problem]:
+        """Dataset-level problems first, then each layer's, in role order."""
+        out = list(self.problems)
+        for layer in self.layers.values():
+            out.extend(layer.problems)
+        return out
+
+    @property
+    def errors(self) -> list[Problem]:
+        """Problems that stop a check."""
+        return [p for p in self.all_problems() if p.level == "error"]

@@ -1,0 +1,1 @@
+"""What people read: tables, maps and reports built from analysis results."""
