@@ -7,6 +7,7 @@ ids, areas, units and column order are the same whatever the rule.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
@@ -96,3 +97,33 @@ def concat_findings(parts: Iterable[gpd.GeoDataFrame], *, crs: Any) -> gpd.GeoDa
     out = pd.concat(parts, ignore_index=True)
     out = out.sort_values(["rule", "finding_id"], kind="stable", ignore_index=True)
     return gpd.GeoDataFrame(out, geometry="geometry", crs=crs)
+
+
+@dataclass
+class RuleResult:
+    """What a rule module returns.
+
+    Attributes
+    ----------
+    findings
+        From :func:`make_findings` (or :func:`concat_findings`).
+    features
+        One row per judged feature with columns ``layer`` and ``feature_id``
+        plus the module's per-feature results (areas on farmland, uncovered
+        area, built-up fraction, ...). ``tools.check`` merges these onto every
+        input feature for the ``features`` output layer.
+    skipped
+        ``(rule, reason)`` for each rule that could not run (a layer or field missing).
+    tables
+        Extra tables by name (for example ``"early_warning"``, ``"by_admin"``).
+    parameters
+        Every threshold and setting used, recorded in run.json.
+    """
+
+    findings: gpd.GeoDataFrame
+    features: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["layer", "feature_id"])
+    )
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)
