@@ -84,6 +84,8 @@ def make_findings(
     for column in FINDING_COLUMNS:
         if column not in frame:
             frame[column] = ""
+        elif not column.startswith("area_"):
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), "")
     extra = [c for c in frame.columns if c not in FINDING_COLUMNS]
     frame = frame[list(FINDING_COLUMNS) + extra]
     return gpd.GeoDataFrame(frame, geometry=geometry.values, crs=crs)

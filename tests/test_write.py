@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import openpyxl
+import pandas as pd
+import pytest
+import shapely
+
+from redline.errors import OutputExistsError
+from redline.io import write
+
+
+def test_staged_dir_refuses_non_empty_without_overwrite(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "old.txt").write_text("x")
+    with pytest.raises(OutputExistsError, match="--overwrite"), write.staged_dir(out):
+        pass
+    assert (out / "old.txt").read_text() == "x"
+
+
+def test_staged_dir_replaces_with_overwrite(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "old.txt").write_text("x")
+    with write.staged_dir(out, overwrite=True) as tmp:
+        (tmp / "new.txt").write_text("y")
+    assert sorted(p.name for p in out.iterdir()) == ["new.txt"]
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_interrupted_run_leaves_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+
+    def interrupted() -> None:
+        with write.staged_dir(out) as tmp:
+            (tmp / "half.csv").write_text("a,b")
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        interrupted()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_csv_has_bom_and_chinese(tmp_path: Path) -> None:
+    path = write.write_csv(tmp_path / "a.csv", pd.DataFrame({"名称": ["铁东区"]}))
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    assert "铁东区" in raw.decode("utf-8-sig")
+
+
+def test_json_keeps_chinese(tmp_path: Path) -> None:
+    path = write.write_json(tmp_path / "r.json", {"名称": "铁西区"})
+    assert "铁西区" in path.read_text(encoding="utf-8")
+    assert json.loads(path.read_text(encoding="utf-8")) == {"名称": "铁西区"}
+
+
+def test_xlsx_headers(tmp_path: Path) -> None:
+    path = write.write_xlsx(tmp_path / "a.xlsx", {"问题清单": pd.DataFrame({"面积(亩)": [1.5]})})
+    ws = openpyxl.load_workbook(path)["问题清单"]
+    assert ws["A1"].value == "面积(亩)"
+    assert ws["A2"].value == 1.5
+
+
+def test_gpkg_layers(tmp_path: Path) -> None:
+    frame = gpd.GeoDataFrame({"名称": ["甲"]}, geometry=[shapely.box(0, 0, 1, 1)], crs=4529)
+    path = write.write_gpkg(tmp_path / "f.gpkg", {"findings": frame, "features": frame})
+    back = gpd.read_file(path, layer="features")
+    assert back["名称"].tolist() == ["甲"]
+    assert not list(tmp_path.glob(".*"))
