@@ -1,0 +1,221 @@
+"""The inspection map page, without a browser: content, escaping, offline, rasterising."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import numpy as np
+import pytest
+import shapely
+from geopandas.testing import assert_geodataframe_equal
+from mapdata import CRS, XSS, XSS_SCRIPT, XSS_SVG, box, county, findings
+from PIL import Image
+from pyproj import Geod, Transformer
+
+from redline.errors import CRSError, RedlineError
+from redline.report import assets
+from redline.report import map as rmap
+from redline.report.map import build_map, format_area, rasterize_png
+
+
+def page_data(html: str) -> dict:
+    match = re.search(r'<script type="application/json" id="redline-data">(.*?)</script>', html,
+                      re.S)
+    assert match, "no data element"
+    return json.loads(match.group(1))
+
+
+def layer(data: dict, key: str) -> dict:
+    return next(d for d in data["layers"] if d["key"] == key)
+
+
+@pytest.fixture(scope="module")
+def sample_html() -> str:
+    return build_map(county(), findings(), title=XSS)
+
+
+def test_payloads_never_reach_the_page_raw(sample_html):
+    for payload in (XSS, XSS_SCRIPT, XSS_SVG, "<svg onload", "<img src=x"):
+        assert payload not in sample_html
+    # One data element, one script of ours and Leaflet: nothing was closed early.
+    assert sample_html.count("</script>") == 3
+    assert "&lt;img src=x onerror=" in sample_html.split("</title>")[0]  # the <title>
+    data = page_data(sample_html)
+    assert data["title"] == XSS  # decoded by JSON.parse, shown through textContent
+    assert XSS in layer(data, "approvals")["ids"]
+    assert XSS_SCRIPT in layer(data, "finding:supply_without_approval")["values"][0]
+
+
+def test_offline_page_loads_nothing_from_outside(sample_html):
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=", sample_html, re.I)
+    lowered = sample_html.lower()
+    for unused in ("jquery", "bootstrap", "font-awesome", "fontawesome", "cdn."):
+        assert unused not in lowered
+    assert assets.leaflet_js()[-2000:] in sample_html  # Leaflet inlined whole
+    assert "url(images/" not in sample_html  # Leaflet's CSS images inlined
+    assert page_data(sample_html)["basemap"] is None
+
+
+def test_online_page_links_leaflet_with_integrity():
+    html = build_map(county(payload=False), None, offline=False)
+    links = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"[^>]*integrity="([^"]+)"',
+                       html)
+    assert {u.rsplit("/", 1)[1] for u, _ in links} == {"leaflet.js", "leaflet.css"}
+    assert all(i.startswith("sha384-") for _, i in links)
+
+
+def test_layers_and_findings_by_rule(sample_html):
+    data = page_data(sample_html)
+    keys = [d["key"] for d in data["layers"]]
+    assert keys[-3:] == ["finding:basic_farmland_encroachment",
+                         "finding:supply_without_approval", "finding:unapproved_construction"]
+    assert {"admin", "farmland", "basic_farmland", "approvals", "supply", "changes"} <= set(keys)
+    assert layer(data, "farmland")["count"] == 40
+    assert layer(data, "farmland")["style"] != layer(data, "basic_farmland")["style"]
+    fills = {d["style"]["fillColor"] for d in data["layers"] if d["key"].startswith("finding:")}
+    assert len(fills) == 3
+    assert layer(data, "finding:basic_farmland_encroachment")["severity"] == ["high"]
+    legend_titles = [s["title"] for s in data["legend"]]
+    assert legend_titles == ["问题", "严重程度(边线)", "图层"]
+
+
+def test_coordinates_in_wgs84_rounded_to_1e6():
+    data = page_data(build_map(county(payload=False), None))
+    ring = layer(data, "changes")["geoms"][0]["coordinates"][0]
+    tr = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True)
+    geom = box(200, 600, 260, 660)
+    expected = np.column_stack(tr.transform(*np.asarray(geom.exterior.coords).T))
+    np.testing.assert_allclose(np.asarray(ring), expected, atol=5.1e-7)
+    assert all(len(repr(v).split(".")[1]) <= 6 for pt in ring for v in pt)
+
+
+def test_finding_popup_areas_are_ellipsoidal():
+    data = page_data(build_map({}, findings(payload=False), lang="en"))
+    d = layer(data, "finding:unapproved_construction")
+    row = dict(zip(d["fields"], d["values"][0], strict=True))
+    tr = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True)
+    lon, lat = tr.transform(*np.asarray(box(200, 600, 260, 660).exterior.coords).T)
+    m2 = abs(Geod(ellps="GRS80").polygon_area_perimeter(lon, lat)[0])
+    assert row["Area (m2)"] == format_area(m2)
+    assert row["Area (mu)"] == format_area(m2 * 15 / 10_000)
+    assert row["Finding id"] == "unapproved_construction/changes/C1"
+    assert row["Finding type"] == "Unapproved construction"
+    assert row["Layer"] == "Change patches"
+
+
+def test_english_labels():
+    data = page_data(build_map(county(payload=False), findings(payload=False), lang="en"))
+    assert data["ui"]["search"] == "Search parcel or finding id"
+    assert layer(data, "basic_farmland")["name"] == "Basic farmland"
+    assert data["title"] == "Farmland red line inspection map"
+    assert '<html lang="en">' in build_map({}, None, lang="en")
+
+
+def test_inputs_are_not_mutated():
+    layers = county()
+    before = {k: v.copy() for k, v in layers.items()}
+    found = findings()
+    found_before = found.copy()
+    build_map(layers, found, max_vector_features=5)
+    for key, frame in layers.items():
+        assert_geodataframe_equal(frame, before[key])
+    assert_geodataframe_equal(found, found_before)
+
+
+def test_null_empty_and_z_geometries_are_handled():
+    layers = county(payload=False)
+    supply = layers["supply"].copy()
+    supply.loc[len(supply)] = ["GD-3", "0601", None]
+    supply.loc[len(supply)] = ["GD-4", "0601", shapely.Polygon()]
+    supply.loc[len(supply)] = ["GD-5", "0601",
+                               shapely.Polygon([(x, y, 5.0) for x, y in
+                                                box(0, 0, 10, 10).exterior.coords])]
+    layers["supply"] = supply
+    data = page_data(build_map(layers, None))
+    assert layer(data, "supply")["ids"] == ["GD-1", "GD-2", "GD-5"]
+    assert len(layer(data, "supply")["geoms"][2]["coordinates"][0][0]) == 2
+
+
+def test_layer_without_crs_is_an_error():
+    frame = county(payload=False)["supply"].set_crs(None, allow_override=True)
+    with pytest.raises(CRSError, match="no CRS"):
+        build_map({"supply": frame}, None)
+
+
+def test_tianditu_needs_the_key(monkeypatch):
+    monkeypatch.delenv("TIANDITU_KEY", raising=False)
+    with pytest.raises(RedlineError, match="TIANDITU_KEY"):
+        build_map({}, None, basemap="tianditu")
+    monkeypatch.setenv("TIANDITU_KEY", 'k"<1')
+    data = page_data(build_map({}, None, basemap="tianditu"))
+    urls = [b["url"] for b in data["basemap"]["layers"]]
+    assert all("tianditu.gov.cn" in u and u.endswith("tk=k%22%3C1") for u in urls)
+
+
+def test_no_gcj02_basemap_is_offered():
+    with pytest.raises(RedlineError, match="GCJ-02"):
+        build_map({}, None, basemap="gaode")  # type: ignore[arg-type]
+    html = build_map({}, None, basemap="osm").lower()
+    assert "autonavi" not in html
+    assert "amap" not in html
+
+
+def test_large_context_layers_are_rasterised_others_stay_vector():
+    layers = county(payload=False)
+    data = page_data(build_map(layers, findings(payload=False), max_vector_features=1))
+    kinds = {d["key"]: d["kind"] for d in data["layers"]}
+    assert kinds["farmland"] == "raster"
+    assert kinds["basic_farmland"] == "raster"
+    assert kinds["approvals"] == kinds["supply"] == kinds["admin"] == "vector"
+    assert kinds["finding:basic_farmland_encroachment"] == "vector"
+    assert "geoms" not in layer(data, "farmland")
+
+
+def test_rasterised_pixels_match_the_polygons():
+    polys = [box(0, 0, 400, 300), box(600, 0, 1000, 300)]
+    png, (west, south, east, north) = rasterize_png(polys, CRS, color="#d9ef8b", max_px=200)
+    decoded = Image.open(io.BytesIO(png))
+    assert decoded.mode == "P"
+    assert decoded.getpalette()[3:6] == [0xD9, 0xEF, 0x8B]
+    assert decoded.info["transparency"] == 0
+    image = np.asarray(decoded)
+    height, width = image.shape
+    assert max(height, width) <= 200
+    # Independent placement check: project sample points to Web Mercator by hand.
+    to_merc = Transformer.from_crs(CRS, "EPSG:3857", always_xy=True)
+    to_merc_ll = Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True)
+    mx0, my1 = to_merc_ll.transform(west, north)
+    mx1, my0 = to_merc_ll.transform(east, south)
+
+    def pixel(x: float, y: float) -> int:
+        mx, my = to_merc.transform(41_500_000 + x, 4_550_000 + y)
+        col = int((mx - mx0) / (mx1 - mx0) * width)
+        row = int((my1 - my) / (my1 - my0) * height)
+        return int(image[min(row, height - 1), min(col, width - 1)])
+
+    assert pixel(200, 150) == 1
+    assert pixel(800, 150) == 1
+    assert pixel(500, 150) == 0  # the gap between the boxes
+    covered = image.mean()
+    expected = (2 * 400 * 300) / (1000 * 300)
+    assert abs(covered - expected) < 0.05
+
+
+def test_no_layers_gives_a_page_without_bounds():
+    data = page_data(build_map({}, None))
+    assert data["bounds"] is None
+    assert data["layers"] == []
+
+
+def test_format_area():
+    assert format_area(1234.5678) == "1,234.57"
+    assert format_area(float("nan")) == ""
+
+
+def test_save_map_writes_atomically(tmp_path):
+    out = tmp_path / "m.html"
+    rmap.save_map("<!DOCTYPE html>ok", out)
+    assert out.read_text(encoding="utf-8") == "<!DOCTYPE html>ok"
+    assert [p.name for p in tmp_path.iterdir()] == ["m.html"]
