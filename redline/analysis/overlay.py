@@ -1,0 +1,697 @@
+"""The overlap engine: parcels (approvals, supply, change patches) on area layers.
+
+Every function takes shapely geometry arrays in one metric working CRS and returns
+results aligned by position to its inputs, so a parcel keeps its identity through
+every step. The work is done in three vectorised stages:
+
+1. candidate pairs from an :class:`shapely.STRtree` query with the ``intersects``
+   predicate;
+2. pairs where one side covers the other need no intersection: the piece *is* the
+   smaller geometry, and its area is that geometry's own area (computed once per
+   geometry); only the remaining pairs go through ``shapely.intersection``, and only
+   the polygonal parts of the result are kept;
+3. ellipsoidal areas (:func:`redline.analysis.areas.ellipsoidal_area`) of the pieces
+   that were actually cut.
+
+With ``n_jobs > 1`` stages 1-3 run on chunks of the left array in a thread pool:
+GEOS and PROJ release the GIL, so threads share the two cores without copying data.
+
+Overlaps smaller than the sliver threshold (``settings.sliver_m2``) are dropped
+piece by piece, so a millimetre digitising offset along a shared edge is never
+counted as an overlap.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import numpy as np
+import shapely
+
+from redline import settings
+from redline.analysis.areas import ellipsoidal_area
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
+    from pyproj import CRS
+
+__all__ = [
+    "Coverage",
+    "FarmlandSplit",
+    "Pieces",
+    "cover",
+    "farmland_split",
+    "nearest_within",
+    "overlap_area",
+    "pieces",
+    "split_by_units",
+    "union_by_group",
+]
+
+T = TypeVar("T")
+
+_POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
+
+# Pairs of a chunk: below this many left geometries a thread pool costs more than it saves.
+_MIN_CHUNK = 2_000
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """Polygonal intersections of two geometry arrays, one row per overlapping pair.
+
+    Attributes
+    ----------
+    left, right
+        Positions in the left and right input arrays. ``right == -1`` marks a
+        remainder piece (the part of a left geometry outside every right one),
+        produced only by :func:`split_by_units`.
+    geometry
+        The polygonal part of the intersection (the left or right geometry itself
+        when one covers the other).
+    area_m2
+        Ellipsoidal area of each piece (GRS80), in m2.
+    """
+
+    left: NDArray[np.intp]
+    right: NDArray[np.intp]
+    geometry: NDArray[np.object_]
+    area_m2: NDArray[np.float64]
+
+    def __len__(self) -> int:
+        return len(self.left)
+
+    def take(self, mask: NDArray[np.bool_] | NDArray[np.intp]) -> Pieces:
+        """Return the pieces selected by a boolean mask or positions."""
+        return Pieces(self.left[mask], self.right[mask], self.geometry[mask], self.area_m2[mask])
+
+    def total_by_left(self, n: int) -> NDArray[np.float64]:
+        """Sum of piece areas per left geometry (correct only when pieces do not overlap)."""
+        return np.bincount(self.left, weights=self.area_m2, minlength=n).astype(np.float64)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of each parcel a covering layer covers (see :func:`cover`).
+
+    Attributes
+    ----------
+    area_m2
+        Ellipsoidal area of each parcel.
+    covered_m2
+        Area of the parcel inside the union of the covering features.
+    uncovered_m2
+        ``area_m2 - covered_m2``: the two always sum to the parcel's area.
+    uncovered
+        The parcel minus the union of its covering pieces (the parcel itself when
+        nothing covers it; empty when it is covered whole).
+    matched
+        The covering pieces that count (at least the sliver threshold): parcel and
+        covering feature positions, with the area of each overlap.
+    """
+
+    area_m2: NDArray[np.float64]
+    covered_m2: NDArray[np.float64]
+    uncovered_m2: NDArray[np.float64]
+    uncovered: NDArray[np.object_]
+    matched: Pieces
+
+
+@dataclass(frozen=True)
+class FarmlandSplit:
+    """Each parcel's area split three ways (see :func:`farmland_split`).
+
+    ``on_basic_m2 + on_farmland_m2 + on_other_m2 == area_m2`` exactly, by construction.
+    ``basic`` and ``farmland`` hold the parts themselves (``None`` where a parcel
+    has none) when geometry was asked for.
+    """
+
+    area_m2: NDArray[np.float64]
+    on_basic_m2: NDArray[np.float64]
+    on_farmland_m2: NDArray[np.float64]
+    on_other_m2: NDArray[np.float64]
+    basic: NDArray[np.object_] | None = None
+    farmland: NDArray[np.object_] | None = None
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _as_geoms(values: ArrayLike) -> NDArray[np.object_]:
+    arr = np.asarray(values, dtype=object)
+    if arr.ndim != 1:
+        raise ValueError(f"a 1-d array of geometries was expected, got shape {arr.shape}")
+    return arr
+
+
+def _sliver(sliver_m2: float | None) -> float:
+    return float(settings.sliver_m2 if sliver_m2 is None else sliver_m2)
+
+
+def _chunks(n: int, n_jobs: int) -> list[slice]:
+    if n_jobs <= 1 or n < 2 * _MIN_CHUNK:
+        return [slice(0, n)]
+    # A few chunks per worker evens out chunks of unequal cost.
+    k = min(max(1, n // _MIN_CHUNK), 4 * n_jobs)
+    bounds = np.linspace(0, n, k + 1).astype(int)
+    return [slice(int(a), int(b)) for a, b in itertools.pairwise(bounds)]
+
+
+def _run(func: Callable[[slice], T], parts: list[slice], n_jobs: int) -> list[T]:
+    if len(parts) == 1 or n_jobs <= 1:
+        return [func(p) for p in parts]
+    with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+        return list(pool.map(func, parts))
+
+
+def _polygonal(geoms: NDArray[np.object_]) -> NDArray[np.object_]:
+    """Keep the polygonal part of each geometry; lines and points become empty polygons."""
+    out = geoms.copy()
+    kind = shapely.get_type_id(geoms)
+    collection = kind == shapely.GeometryType.GEOMETRYCOLLECTION
+    other = ~np.isin(kind, (*_POLYGONAL, shapely.GeometryType.GEOMETRYCOLLECTION))
+    out[other] = shapely.Polygon()
+    if collection.any():
+        where = np.flatnonzero(collection)
+        parts, idx = shapely.get_parts(geoms[where], return_index=True)
+        keep = np.isin(shapely.get_type_id(parts), _POLYGONAL)
+        parts, idx = parts[keep], idx[keep]
+        # Multipolygons inside a collection are flattened to their polygons.
+        polys, sub = shapely.get_parts(parts, return_index=True)
+        idx = idx[sub]
+        rebuilt = np.full(len(where), shapely.Polygon(), dtype=object)
+        if len(polys):
+            present = np.unique(idx)
+            made = shapely.multipolygons(polys, indices=np.searchsorted(present, idx))
+            rebuilt[present] = made
+        out[where] = rebuilt
+    return out
+
+
+def _bbox_within(inner: NDArray[np.float64], outer: NDArray[np.float64]) -> NDArray[np.bool_]:
+    return (
+        (inner[:, 0] >= outer[:, 0]) & (inner[:, 1] >= outer[:, 1])
+        & (inner[:, 2] <= outer[:, 2]) & (inner[:, 3] <= outer[:, 3])
+    )
+
+
+class _Prepared:
+    """Prepare geometries for fast predicates, and release what was prepared here."""
+
+    def __init__(self, *arrays: NDArray[np.object_]) -> None:
+        self._mine: list[NDArray[np.object_]] = []
+        for arr in arrays:
+            ok = ~shapely.is_missing(arr)
+            todo = arr[ok][~shapely.is_prepared(arr[ok])]
+            shapely.prepare(todo)
+            self._mine.append(todo)
+
+    def __enter__(self) -> _Prepared:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for todo in self._mine:
+            shapely.destroy_prepared(todo)
+
+
+def _lazy_areas(geoms: NDArray[np.object_], crs: Any) -> Callable[[NDArray[np.intp]], Any]:
+    """Ellipsoidal area of geometries by position, each computed at most once."""
+    cache = np.full(len(geoms), np.nan)
+
+    def get(idx: NDArray[np.intp]) -> NDArray[np.float64]:
+        need = np.unique(idx[np.isnan(cache[idx])])
+        if len(need):
+            cache[need] = ellipsoidal_area(geoms[need], crs)
+        return cache[idx]
+
+    return get
+
+
+# --------------------------------------------------------------------------- pairs
+
+
+def pieces(
+    left: ArrayLike,
+    right: ArrayLike,
+    *,
+    crs: CRS | str,
+    sliver_m2: float | None = None,
+    left_area_m2: ArrayLike | None = None,
+    right_area_m2: ArrayLike | None = None,
+    n_jobs: int = 1,
+) -> Pieces:
+    """Polygonal intersections of every overlapping pair of two geometry arrays.
+
+    Parameters
+    ----------
+    left, right
+        Geometries in the metric working CRS ``crs``. Missing and empty
+        geometries match nothing.
+    crs
+        The CRS of both arrays; areas are ellipsoidal on GRS80.
+    sliver_m2
+        Pieces smaller than this (m2) are dropped; ``None`` reads
+        ``settings.sliver_m2``; 0 keeps every piece with an area.
+    left_area_m2, right_area_m2
+        Ellipsoidal areas of the inputs if already known (saves computing them
+        for pairs where one side covers the other).
+    n_jobs
+        Threads to use (chunks of ``left``).
+
+    Returns
+    -------
+    Pieces
+        Sorted by left position, then by right position.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> a = [shapely.box(41_500_000, 4_550_000, 41_500_100, 4_550_100)]
+    >>> b = [shapely.box(41_500_050, 4_550_000, 41_500_200, 4_550_100)]
+    >>> p = pieces(a, b, crs="EPSG:4529")
+    >>> p.left.tolist(), p.right.tolist(), round(float(p.area_m2[0]))
+    ([0], [0], 5000)
+    """
+    lg, rg = _as_geoms(left), _as_geoms(right)
+    sliver = _sliver(sliver_m2)
+    empty = Pieces(np.empty(0, np.intp), np.empty(0, np.intp),
+                   np.empty(0, object), np.empty(0, np.float64))
+    if len(lg) == 0 or len(rg) == 0:
+        return empty
+    larea = (_lazy_areas(lg, crs) if left_area_m2 is None
+             else _known(np.asarray(left_area_m2, dtype=np.float64)))
+    rarea = (_lazy_areas(rg, crs) if right_area_m2 is None
+             else _known(np.asarray(right_area_m2, dtype=np.float64)))
+    tree = shapely.STRtree(rg)
+    lbounds, rbounds = shapely.bounds(lg), shapely.bounds(rg)
+
+    with _Prepared(rg):
+        def work(part: slice) -> tuple[Any, ...]:
+            li, ri = tree.query(lg[part], predicate="intersects")
+            li = li + part.start
+            a, b = lg[li], rg[ri]
+            # A pair where one side covers the other needs no intersection. Test
+            # only pairs whose boxes nest; the right side is prepared.
+            left_in = _bbox_within(lbounds[li], rbounds[ri])
+            left_in[left_in] = shapely.covers(b[left_in], a[left_in])
+            right_in = ~left_in & _bbox_within(rbounds[ri], lbounds[li])
+            right_in[right_in] = shapely.covers(a[right_in], b[right_in])
+            cut = ~(left_in | right_in)
+            geom = np.where(left_in, a, b)
+            geom[cut] = _polygonal(shapely.intersection(a[cut], b[cut]))
+            area = np.empty(len(li), dtype=np.float64)
+            area[cut] = ellipsoidal_area(geom[cut], crs)
+            return li, ri, geom, area, left_in, right_in
+
+        results = _run(work, _chunks(len(lg), n_jobs), n_jobs)
+
+    li = np.concatenate([r[0] for r in results]).astype(np.intp)
+    ri = np.concatenate([r[1] for r in results]).astype(np.intp)
+    geom = np.concatenate([r[2] for r in results])
+    area = np.concatenate([r[3] for r in results])
+    left_in = np.concatenate([r[4] for r in results])
+    right_in = np.concatenate([r[5] for r in results])
+    # Whole-geometry pieces take the area of the geometry, computed once each.
+    if left_in.any():
+        area[left_in] = larea(li[left_in])
+    if right_in.any():
+        area[right_in] = rarea(ri[right_in])
+    keep = (area >= sliver) & (area > 0)
+    order = np.lexsort((ri[keep], li[keep]))
+    return Pieces(li[keep][order], ri[keep][order], geom[keep][order], area[keep][order])
+
+
+def _known(values: NDArray[np.float64]) -> Callable[[NDArray[np.intp]], NDArray[np.float64]]:
+    return lambda idx: values[idx]
+
+
+def union_by_group(
+    geoms: ArrayLike, groups: ArrayLike, n_groups: int, *, n_jobs: int = 1
+) -> NDArray[np.object_]:
+    """Union of the geometries of each group.
+
+    Parameters
+    ----------
+    geoms
+        Geometries.
+    groups
+        Group number (``0 <= g < n_groups``) of each geometry.
+    n_groups
+        Length of the result.
+    n_jobs
+        Threads to use.
+
+    Returns
+    -------
+    numpy.ndarray
+        One geometry per group: the union of its members, the member itself for a
+        group of one, ``None`` for a group with no members.
+    """
+    arr = _as_geoms(geoms)
+    grp = np.asarray(groups, dtype=np.intp)
+    out = np.full(n_groups, None, dtype=object)
+    if len(arr) == 0:
+        return out
+    order = np.argsort(grp, kind="stable")
+    arr, grp = arr[order], grp[order]
+    counts = np.bincount(grp, minlength=n_groups)
+    starts = np.cumsum(counts) - counts
+    rank = np.arange(len(grp)) - starts[grp]
+    single = counts[grp] == 1
+    out[grp[single]] = arr[single]
+    # Groups of several are unioned row-wise in padded 2-d blocks of similar size,
+    # so the padding stays small and GEOS does all the work.
+    multi = np.flatnonzero(counts > 1)
+    size = counts[multi]
+    width = 2 ** np.ceil(np.log2(size)).astype(int)
+    for w in np.unique(width):
+        members = multi[width == w]
+        row = np.full(n_groups, -1, dtype=np.intp)
+        row[members] = np.arange(len(members))
+        sel = row[grp] >= 0
+        block = np.full((len(members), int(w)), None, dtype=object)
+        block[row[grp[sel]], rank[sel]] = arr[sel]
+        unions = _run(partial(_union_rows, block), _chunks(len(members), n_jobs), n_jobs)
+        out[members] = np.concatenate(unions)
+    return out
+
+
+def _union_rows(block: NDArray[np.object_], rows: slice) -> NDArray[np.object_]:
+    return np.asarray(shapely.union_all(block[rows], axis=1), dtype=object)
+
+
+def overlap_area(
+    parcels: ArrayLike,
+    layer: ArrayLike,
+    *,
+    crs: CRS | str,
+    partition: bool = False,
+    sliver_m2: float | None = None,
+    n_jobs: int = 1,
+) -> NDArray[np.float64]:
+    """Area of each parcel that lies on an area layer, every square metre counted once.
+
+    Parameters
+    ----------
+    parcels, layer
+        Geometries in the metric working CRS.
+    crs
+        Their CRS.
+    partition
+        ``True`` when the layer's features never overlap each other (farmland
+        patches): the pieces are summed. Otherwise the pieces of each parcel are
+        unioned first, so two overlapping features are not counted twice.
+    sliver_m2
+        Pieces smaller than this are ignored; ``None`` reads the setting.
+    n_jobs
+        Threads to use.
+
+    Returns
+    -------
+    numpy.ndarray
+        Ellipsoidal m2, aligned to ``parcels``.
+    """
+    pg = _as_geoms(parcels)
+    p = pieces(pg, layer, crs=crs, sliver_m2=sliver_m2, n_jobs=n_jobs)
+    area = p.total_by_left(len(pg)) if partition else _union_area(p, len(pg), crs, n_jobs)[0]
+    # Cut pieces carry extra vertices on the parcel's edges, which can move an
+    # ellipsoidal area in its last digits: never report more than the parcel.
+    hit = np.flatnonzero(area > 0)
+    area[hit] = np.minimum(area[hit], ellipsoidal_area(pg[hit], crs))
+    return area
+
+
+def _union_area(
+    p: Pieces, n: int, crs: CRS | str, n_jobs: int
+) -> tuple[NDArray[np.float64], NDArray[np.object_]]:
+    """Per left geometry: area and geometry of the union of its pieces."""
+    counts = np.bincount(p.left, minlength=n)
+    union = union_by_group(p.geometry, p.left, n, n_jobs=n_jobs)
+    area = np.bincount(p.left, weights=p.area_m2, minlength=n).astype(np.float64)
+    multi = np.flatnonzero(counts > 1)
+    if len(multi):
+        area[multi] = ellipsoidal_area(union[multi], crs)
+    return area, union
+
+
+# --------------------------------------------------------------------------- coverage
+
+
+def cover(
+    parcels: ArrayLike,
+    covering: ArrayLike,
+    *,
+    crs: CRS | str,
+    parcel_area_m2: ArrayLike | None = None,
+    sliver_m2: float | None = None,
+    n_jobs: int = 1,
+) -> Coverage:
+    """Find the part of each parcel that no covering feature covers.
+
+    Parameters
+    ----------
+    parcels
+        Parcels (for example change patches) in the working CRS.
+    covering
+        Covering features (approvals, supply, or both concatenated). They may
+        overlap each other: the covered area is that of their union.
+    crs
+        CRS of both arrays.
+    parcel_area_m2
+        Ellipsoidal parcel areas if already known.
+    sliver_m2
+        Overlaps smaller than this neither cover nor match; ``None`` reads the
+        setting.
+    n_jobs
+        Threads to use.
+
+    Returns
+    -------
+    Coverage
+        ``covered_m2 + uncovered_m2 == area_m2`` for every parcel.
+    """
+    pg = _as_geoms(parcels)
+    n = len(pg)
+    area = (ellipsoidal_area(pg, crs) if parcel_area_m2 is None
+            else np.asarray(parcel_area_m2, dtype=np.float64))
+    matched = pieces(pg, covering, crs=crs, sliver_m2=sliver_m2,
+                     left_area_m2=area, n_jobs=n_jobs)
+    covered, union = _union_area(matched, n, crs, n_jobs)
+    # Rounding may leave a covered area a hair above the parcel's.
+    covered = np.minimum(covered, area)
+    uncovered = pg.copy()
+    hit = np.flatnonzero(np.bincount(matched.left, minlength=n) > 0)
+    whole = hit[covered[hit] >= area[hit]]
+    uncovered[whole] = shapely.Polygon()
+    cut = np.setdiff1d(hit, whole)
+    if len(cut):
+        diffs = _run(
+            lambda s: _polygonal(shapely.difference(pg[cut[s]], union[cut[s]])),
+            _chunks(len(cut), n_jobs), n_jobs,
+        )
+        uncovered[cut] = np.concatenate(diffs)
+    return Coverage(area, covered, area - covered, uncovered, matched)
+
+
+# --------------------------------------------------------------------------- farmland
+
+
+def farmland_split(
+    parcels: ArrayLike,
+    farmland: ArrayLike | None,
+    basic_farmland: ArrayLike | None,
+    *,
+    crs: CRS | str,
+    parcel_area_m2: ArrayLike | None = None,
+    sliver_m2: float | None = None,
+    geometry: bool = False,
+    n_jobs: int = 1,
+) -> FarmlandSplit:
+    """Split each parcel's area into basic farmland, other farmland and other land.
+
+    Basic farmland is the union of the basic-farmland pieces of the parcel (its
+    patches are not assumed to lie inside farmland patches, nor to be free of
+    overlaps). Other farmland is farmland minus basic farmland: the farmland
+    pieces of a parcel, each minus the parcel's basic-farmland part, summed
+    (farmland patches are a partition and are never unioned). Other land is the
+    rest, so the three always sum to the parcel area.
+
+    Parameters
+    ----------
+    parcels
+        Parcels in the working CRS.
+    farmland, basic_farmland
+        The area layers, or ``None`` when the dataset has no such layer (its
+        share is then NaN and counted in nothing).
+    crs
+        CRS of every array.
+    parcel_area_m2
+        Ellipsoidal parcel areas if already known.
+    sliver_m2
+        Pieces smaller than this are ignored; ``None`` reads the setting.
+    geometry
+        Also return the basic-farmland part and the whole farmland part (basic
+        farmland included) of each parcel.
+    n_jobs
+        Threads to use.
+
+    Returns
+    -------
+    FarmlandSplit
+        Arrays aligned to ``parcels``, in ellipsoidal m2.
+    """
+    pg = _as_geoms(parcels)
+    n = len(pg)
+    area = (ellipsoidal_area(pg, crs) if parcel_area_m2 is None
+            else np.asarray(parcel_area_m2, dtype=np.float64))
+    sliver = _sliver(sliver_m2)
+    on_basic = np.full(n, np.nan)
+    on_farm = np.full(n, np.nan)
+    basic_geom = np.full(n, None, dtype=object)
+    farm_geom = np.full(n, None, dtype=object)
+    if basic_farmland is not None:
+        bp = pieces(pg, basic_farmland, crs=crs, sliver_m2=sliver,
+                    left_area_m2=area, n_jobs=n_jobs)
+        on_basic, basic_geom = _union_area(bp, n, crs, n_jobs)
+    if farmland is not None:
+        fp = pieces(pg, farmland, crs=crs, sliver_m2=sliver, left_area_m2=area, n_jobs=n_jobs)
+        farm_area = fp.area_m2.copy()
+        farm_parts = fp.geometry
+        if basic_farmland is not None:
+            # Farmland pieces of parcels that also lie on basic farmland lose that part.
+            has_basic = basic_geom[fp.left]
+            sel = np.flatnonzero(~shapely.is_missing(has_basic))
+            sel = sel[shapely.intersects(farm_parts[sel], has_basic[sel])]
+            if len(sel):
+                farm_parts = farm_parts.copy()
+                chunks = _chunks(len(sel), n_jobs)
+                cut = np.concatenate(_run(
+                    lambda s: _polygonal(shapely.difference(farm_parts[sel[s]],
+                                                            has_basic[sel[s]])),
+                    chunks, n_jobs,
+                ))
+                farm_parts[sel] = cut
+                farm_area[sel] = ellipsoidal_area(cut, crs)
+                farm_area[farm_area < sliver] = 0.0
+        on_farm = np.bincount(fp.left, weights=farm_area, minlength=n).astype(np.float64)
+        if geometry:
+            keep = farm_area > 0
+            farm_geom = union_by_group(
+                np.concatenate([farm_parts[keep], basic_geom[~shapely.is_missing(basic_geom)]]),
+                np.concatenate([fp.left[keep],
+                                np.flatnonzero(~shapely.is_missing(basic_geom))]),
+                n, n_jobs=n_jobs,
+            )
+    elif geometry:
+        farm_geom = basic_geom.copy()
+    # Rounding can push the parts a hair past the parcel: clip, then close the sum.
+    on_basic_c = np.minimum(np.nan_to_num(on_basic), area)
+    on_farm_c = np.minimum(np.nan_to_num(on_farm), area - on_basic_c)
+    on_other = area - on_basic_c - on_farm_c
+    on_basic = np.where(np.isnan(on_basic), np.nan, on_basic_c)
+    on_farm = np.where(np.isnan(on_farm), np.nan, on_farm_c)
+    return FarmlandSplit(
+        area, on_basic, on_farm, on_other,
+        basic_geom if geometry else None, farm_geom if geometry else None,
+    )
+
+
+# --------------------------------------------------------------------------- admin units
+
+
+def split_by_units(
+    geoms: ArrayLike,
+    units: ArrayLike,
+    *,
+    crs: CRS | str,
+    sliver_m2: float | None = None,
+    n_jobs: int = 1,
+) -> Pieces:
+    """Cut each geometry along the boundaries of admin units.
+
+    Parameters
+    ----------
+    geoms
+        Geometries to split (for example the unapproved part of change patches).
+    units
+        Admin unit polygons of one level (a partition).
+    crs
+        CRS of both arrays.
+    sliver_m2
+        Pieces smaller than this are dropped, except that a geometry always keeps
+        at least its largest piece; ``None`` reads the setting.
+    n_jobs
+        Threads to use.
+
+    Returns
+    -------
+    Pieces
+        One piece per geometry and unit it lies in, plus a piece with
+        ``right == -1`` for the part outside every unit (when at least the sliver).
+    """
+    gg = _as_geoms(geoms)
+    n = len(gg)
+    sliver = _sliver(sliver_m2)
+    area = ellipsoidal_area(gg, crs)
+    p = pieces(gg, units, crs=crs, sliver_m2=0.0, left_area_m2=area, n_jobs=n_jobs)
+    inside = p.total_by_left(n)
+    rest_idx = np.flatnonzero((area - inside >= max(sliver, 1e-9 * area.max(initial=0)))
+                              & (area > 0))
+    if len(rest_idx):
+        hit = np.bincount(p.left, minlength=n)[rest_idx] > 0
+        rest_geom = gg[rest_idx].copy()
+        union = union_by_group(p.geometry, p.left, n, n_jobs=n_jobs)
+        with_hit = rest_idx[hit]
+        rest_geom[hit] = _polygonal(shapely.difference(gg[with_hit], union[with_hit]))
+        rest_area = area[rest_idx].copy()
+        rest_area[hit] = ellipsoidal_area(rest_geom[hit], crs)
+        p = Pieces(
+            np.concatenate([p.left, rest_idx]),
+            np.concatenate([p.right, np.full(len(rest_idx), -1, dtype=np.intp)]),
+            np.concatenate([p.geometry, rest_geom]),
+            np.concatenate([p.area_m2, rest_area]),
+        )
+    if len(p) == 0:
+        return p
+    # Drop slivers, but never a geometry's largest piece.
+    order = np.lexsort((-p.area_m2, p.left))
+    p = p.take(order)
+    first = np.r_[True, p.left[1:] != p.left[:-1]]
+    return p.take(first | (p.area_m2 >= sliver))
+
+
+def nearest_within(
+    geoms: ArrayLike, others: ArrayLike, *, distance: float
+) -> NDArray[np.intp]:
+    """Position of the nearest of ``others`` within ``distance`` of each geometry, else -1.
+
+    Parameters
+    ----------
+    geoms, others
+        Geometries in one metric CRS.
+    distance
+        Largest distance, in CRS units (metres), at which a feature counts as touching.
+
+    Returns
+    -------
+    numpy.ndarray
+        Positions in ``others`` aligned to ``geoms``; ties go to the lowest position.
+    """
+    gg, og = _as_geoms(geoms), _as_geoms(others)
+    out = np.full(len(gg), -1, dtype=np.intp)
+    if len(gg) == 0 or len(og) == 0:
+        return out
+    tree = shapely.STRtree(og)
+    gi, oi = tree.query(gg, predicate="dwithin", distance=max(distance, 0.0))
+    if len(gi):
+        dist = shapely.distance(gg[gi], og[oi])
+        order = np.lexsort((oi, dist, gi))
+        gi, oi = gi[order], oi[order]
+        first = np.r_[True, gi[1:] != gi[:-1]]
+        out[gi[first]] = oi[first]
+    return out

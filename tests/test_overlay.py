@@ -1,0 +1,276 @@
+"""The overlap engine against geopandas.overlay and hand-computed areas."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from redline.analysis.areas import ellipsoidal_area
+from redline.analysis.overlay import (
+    cover,
+    farmland_split,
+    nearest_within,
+    overlap_area,
+    pieces,
+    split_by_units,
+    union_by_group,
+)
+
+CRS = "EPSG:4529"  # CGCS2000 GK zone 41, central meridian 123E
+X0, Y0 = 41_500_000.0, 4_550_000.0  # on the central meridian: planar area == ellipsoidal
+XE = 41_580_000.0  # 80 km east: planar exceeds ellipsoidal by ~0.016 %
+
+
+def box(x: float, y: float, w: float, h: float, *, x0: float = X0) -> shapely.Polygon:
+    return shapely.box(x0 + x, Y0 + y, x0 + x + w, Y0 + y + h)
+
+
+# --------------------------------------------------------------------------- strategies
+
+
+@st.composite
+def polygon(draw: st.DrawFn) -> shapely.Geometry:
+    """A random valid polygon of 10-400 m, sometimes concave, sometimes with a hole."""
+    x = draw(st.floats(0, 600))
+    y = draw(st.floats(0, 600))
+    w = draw(st.floats(10, 400))
+    h = draw(st.floats(10, 400))
+    kind = draw(st.sampled_from(["box", "star", "holed"]))
+    if kind == "box":
+        return box(x, y, w, h, x0=XE)
+    if kind == "holed":
+        outer = box(x, y, w, h, x0=XE)
+        return outer.difference(box(x + w / 4, y + h / 4, w / 2, h / 2, x0=XE))
+    n = draw(st.integers(5, 9))
+    radii = draw(st.lists(st.floats(0.3, 1.0), min_size=n, max_size=n))
+    ang = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    cx, cy = XE + x + w / 2, Y0 + y + h / 2
+    ring = np.column_stack([cx + w / 2 * np.array(radii) * np.cos(ang),
+                            cy + h / 2 * np.array(radii) * np.sin(ang)])
+    return shapely.make_valid(shapely.Polygon(ring))
+
+
+polygons = st.lists(polygon(), min_size=1, max_size=6)
+
+
+def _clean(geoms: list[shapely.Geometry]) -> np.ndarray:
+    arr = np.asarray(geoms, dtype=object)
+    kind = shapely.get_type_id(arr)
+    ok = np.isin(kind, [3, 6]) & (shapely.area(arr) > 1.0)
+    return arr[ok] if ok.any() else np.asarray([box(0, 0, 50, 50, x0=XE)], dtype=object)
+
+
+def _tessellation(n: int) -> np.ndarray:
+    """Farmland as a partition: an n x n grid of cells over the test extent."""
+    step = 1000.0 / n
+    return np.asarray([box(i * step, j * step, step, step, x0=XE)
+                       for i in range(n) for j in range(n)], dtype=object)
+
+
+def _frame(geoms: np.ndarray) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"pid": np.arange(len(geoms))}, geometry=list(geoms), crs=CRS)
+
+
+def _sum_by_parcel(inter: gpd.GeoDataFrame, n: int) -> np.ndarray:
+    a = pd.Series(ellipsoidal_area(inter.geometry.values, CRS), index=inter.index)
+    return a.groupby(inter["pid"]).sum().reindex(range(n), fill_value=0).to_numpy()
+
+
+def _reference_overlap(parcels: np.ndarray, layer: np.ndarray, *, partition: bool = False
+                       ) -> np.ndarray:
+    """Per-parcel area on ``layer``, by geopandas.overlay + groupby.
+
+    A partition is overlaid feature by feature and summed; any other layer is
+    dissolved first so overlapping features count once.
+    """
+    right = (gpd.GeoDataFrame(geometry=list(layer), crs=CRS) if partition
+             else gpd.GeoDataFrame(geometry=[shapely.union_all(layer)], crs=CRS))
+    inter = gpd.overlay(_frame(parcels), right, how="intersection", keep_geom_type=True)
+    return _sum_by_parcel(inter, len(parcels))
+
+
+# ellipsoidal_area projects vertices only, so a straight edge split by an extra
+# vertex (as every overlay does) measures differently in the last digits: about
+# 1e-6 relative on a 300 m edge 80 km off the central meridian. Hence atol.
+ATOL = 1e-3
+
+hyp = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@hyp
+@given(parcels=polygons, layer=polygons)
+def test_overlap_matches_geopandas_overlay(parcels: list, layer: list) -> None:
+    p, lay = _clean(parcels), _clean(layer)
+    got = overlap_area(p, lay, crs=CRS, sliver_m2=0.0)
+    expected = _reference_overlap(p, lay)
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=ATOL)
+    assert (got <= ellipsoidal_area(p, CRS)).all()
+
+
+@hyp
+@given(parcels=polygons, cells=st.integers(1, 5))
+def test_partition_sum_matches_overlay(parcels: list, cells: int) -> None:
+    p = _clean(parcels)
+    farm = _tessellation(cells)
+    got = overlap_area(p, farm, crs=CRS, partition=True, sliver_m2=0.0)
+    expected = _reference_overlap(p, farm, partition=True)
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=ATOL)
+
+
+@hyp
+@given(parcels=polygons, basic=polygons, cells=st.integers(1, 4))
+def test_three_way_split(parcels: list, basic: list, cells: int) -> None:
+    p, bf = _clean(parcels), _clean(basic)
+    farm = _tessellation(cells)[::2]  # every other cell: farmland is not everywhere
+    s = farmland_split(p, farm, bf, crs=CRS, sliver_m2=0.0)
+    # Exact by construction.
+    total = s.on_basic_m2 + s.on_farmland_m2 + s.on_other_m2
+    np.testing.assert_allclose(total, s.area_m2, rtol=1e-12)
+    assert (s.on_other_m2 >= -1e-6).all()
+    # Independent: basic = P n U(bf); other farmland = P n (U(farm) - U(bf)).
+    np.testing.assert_allclose(s.on_basic_m2, _reference_overlap(p, bf), rtol=1e-6, atol=ATOL)
+    on_farm = gpd.overlay(_frame(p), gpd.GeoDataFrame(geometry=list(farm), crs=CRS),
+                          how="intersection", keep_geom_type=True)
+    dissolved_bf = gpd.GeoDataFrame(geometry=[shapely.union_all(bf)], crs=CRS)
+    farm_only = gpd.overlay(on_farm, dissolved_bf, how="difference", keep_geom_type=True)
+    ref_farm = _sum_by_parcel(farm_only, len(p))
+    np.testing.assert_allclose(s.on_farmland_m2, ref_farm, rtol=1e-6, atol=ATOL)
+
+
+@hyp
+@given(parcels=polygons, covering=polygons)
+def test_cover_partition(parcels: list, covering: list) -> None:
+    p, c = _clean(parcels), _clean(covering)
+    cov = cover(p, c, crs=CRS, sliver_m2=0.0)
+    np.testing.assert_allclose(cov.covered_m2 + cov.uncovered_m2, cov.area_m2, rtol=1e-12)
+    assert (cov.covered_m2 <= cov.area_m2).all()
+    np.testing.assert_allclose(cov.covered_m2, _reference_overlap(p, c), rtol=1e-6, atol=ATOL)
+    # The uncovered geometry is the parcel minus the union, measured independently.
+    ref = ellipsoidal_area(shapely.difference(p, shapely.union_all(c)), CRS)
+    np.testing.assert_allclose(ellipsoidal_area(cov.uncovered, CRS), ref, rtol=1e-6, atol=ATOL)
+
+
+# --------------------------------------------------------------------------- hand-made cases
+
+
+def test_pieces_contained_pairs_take_whole_geometry() -> None:
+    big = box(0, 0, 100, 100)
+    small = box(10, 10, 20, 20)
+    p = pieces([small, big], [big], crs=CRS)
+    assert p.left.tolist() == [0, 1]
+    assert p.geometry[0] is small  # no intersection computed: the parcel itself
+    np.testing.assert_allclose(p.area_m2, [400.0, 10_000.0], atol=1e-3)
+
+
+def test_touching_pair_is_not_a_piece() -> None:
+    p = pieces([box(0, 0, 10, 10)], [box(10, 0, 10, 10)], crs=CRS, sliver_m2=0.0)
+    assert len(p) == 0
+
+
+def test_one_millimetre_offset_is_a_sliver() -> None:
+    # Neighbours digitised 1 mm into each other along a 500 m edge: 0.5 m2.
+    a = box(0, 0, 500, 500)
+    b = box(499.999, 0, 500, 500)
+    assert len(pieces([a], [b], crs=CRS)) == 0
+    assert len(pieces([a], [b], crs=CRS, sliver_m2=0.0)) == 1
+
+
+def test_overlapping_cover_counted_once() -> None:
+    patch = box(0, 0, 100, 100)
+    # Two approvals overlapping each other inside the patch: 60x100 and 60x100 offset by 30.
+    a1, a2 = box(0, 0, 60, 100), box(30, 0, 60, 100)
+    cov = cover([patch], [a1, a2], crs=CRS)
+    assert cov.covered_m2[0] == pytest.approx(9_000.0, abs=0.01)  # 90 x 100, not 120 x 100
+    assert cov.uncovered_m2[0] == pytest.approx(1_000.0, abs=0.01)
+    assert ellipsoidal_area(cov.uncovered, CRS)[0] == pytest.approx(1_000.0, abs=0.01)
+    assert sorted(cov.matched.right.tolist()) == [0, 1]
+    assert overlap_area([patch], [a1, a2], crs=CRS)[0] == pytest.approx(9_000.0, abs=0.01)
+
+
+def test_split_by_units_across_a_line() -> None:
+    west, east = box(-1000, -1000, 1000, 3000), box(0, -1000, 1000, 3000)
+    parcel = box(-30, 0, 100, 50)  # 30 m west of the line, 70 m east
+    p = split_by_units([parcel], [west, east], crs=CRS)
+    assert p.right.tolist() == [1, 0]  # largest piece first
+    np.testing.assert_allclose(p.area_m2, [3_500.0, 1_500.0], atol=0.01)
+
+
+def test_split_by_units_keeps_part_outside() -> None:
+    unit = box(0, 0, 1000, 1000)
+    parcel = box(-40, 0, 100, 100)
+    p = split_by_units([parcel], [unit], crs=CRS)
+    assert sorted(p.right.tolist()) == [-1, 0]
+    assert p.area_m2.sum() == pytest.approx(10_000.0, abs=0.01)
+
+
+def test_farmland_split_by_hand() -> None:
+    parcel = box(0, 0, 100, 100)
+    farm = [box(0, 0, 50, 100), box(50, 0, 50, 50)]  # 7500 m2 of the parcel
+    basic = [box(-10, 0, 30, 100)]  # 20 x 100 inside the parcel, sticks out of it
+    s = farmland_split([parcel], farm, basic, crs=CRS, geometry=True)
+    assert s.on_basic_m2[0] == pytest.approx(2_000.0, abs=0.01)
+    assert s.on_farmland_m2[0] == pytest.approx(5_500.0, abs=0.01)
+    assert s.on_other_m2[0] == pytest.approx(2_500.0, abs=0.01)
+    assert ellipsoidal_area(s.farmland, CRS)[0] == pytest.approx(7_500.0, abs=0.01)
+    none = farmland_split([parcel], None, None, crs=CRS)
+    assert np.isnan(none.on_basic_m2[0])
+    assert np.isnan(none.on_farmland_m2[0])
+    assert none.on_other_m2[0] == pytest.approx(10_000.0, abs=0.01)
+
+
+def test_missing_and_empty_geometries_match_nothing() -> None:
+    p = pieces([None, shapely.Polygon(), box(0, 0, 10, 10)], [box(0, 0, 10, 10)], crs=CRS)
+    assert p.left.tolist() == [2]
+    cov = cover([None, box(0, 0, 10, 10)], [box(0, 0, 5, 10)], crs=CRS)
+    assert cov.area_m2[0] == 0
+    assert cov.uncovered_m2[1] == pytest.approx(50.0, abs=1e-3)
+
+
+def test_threads_give_the_same_result() -> None:
+    rng = np.random.default_rng(1)
+    xy = rng.uniform(0, 4900, size=(6000, 2))
+    parcels = shapely.box(X0 + xy[:, 0], Y0 + xy[:, 1], X0 + xy[:, 0] + 40, Y0 + xy[:, 1] + 30)
+    farm = _grid(25, 200.0)
+    one = overlap_area(parcels, farm, crs=CRS, partition=True, sliver_m2=0.0, n_jobs=1)
+    two = overlap_area(parcels, farm, crs=CRS, partition=True, sliver_m2=0.0, n_jobs=2)
+    np.testing.assert_array_equal(one, two)
+    np.testing.assert_allclose(one, 1200.0, rtol=1e-6)  # the grid covers every parcel
+
+
+def _grid(n: int, step: float) -> np.ndarray:
+    i, j = np.meshgrid(np.arange(n), np.arange(n))
+    x, y = X0 + i.ravel() * step, Y0 + j.ravel() * step
+    return shapely.box(x, y, x + step, y + step)
+
+
+def test_union_by_group() -> None:
+    geoms = [box(0, 0, 2, 2), box(1, 1, 2, 2), box(5, 5, 1, 1)]
+    out = union_by_group(geoms, [0, 0, 2], 3)
+    assert out[0].area == pytest.approx(7.0)
+    assert out[1] is None
+    assert out[2] is geoms[2]
+
+
+def test_nearest_within() -> None:
+    patch = box(0, 0, 10, 10)
+    near, far = box(10, 0, 10, 10), box(50, 0, 10, 10)
+    assert nearest_within([patch], [far, near], distance=1.0).tolist() == [1]
+    assert nearest_within([patch], [far], distance=1.0).tolist() == [-1]
+
+
+def test_result_frame_alignment_with_pandas() -> None:
+    # Results are positional: a caller re-attaches them to its own index.
+    idx = pd.Index([17, 3, 99])
+    parcels = gpd.GeoSeries([box(0, 0, 10, 10), box(100, 0, 10, 10), None], index=idx, crs=CRS)
+    got = pd.Series(overlap_area(parcels.values, [box(0, 0, 5, 10)], crs=CRS), index=idx)
+    assert got.loc[17] == pytest.approx(50.0, abs=1e-3)
+    assert got.loc[3] == 0
+    assert got.loc[99] == 0
