@@ -112,7 +112,7 @@ def test_overlap_matches_geopandas_overlay(parcels: list, layer: list) -> None:
     got = overlap_area(p, lay, crs=CRS, sliver_m2=0.0)
     expected = _reference_overlap(p, lay)
     np.testing.assert_allclose(got, expected, rtol=1e-6, atol=ATOL)
-    assert (got <= ellipsoidal_area(p, CRS)).all()
+    assert (got <= ellipsoidal_area(p, CRS) * (1 + 1e-12)).all()
 
 
 @hyp
@@ -140,8 +140,10 @@ def test_three_way_split(parcels: list, basic: list, cells: int) -> None:
     on_farm = gpd.overlay(_frame(p), gpd.GeoDataFrame(geometry=list(farm), crs=CRS),
                           how="intersection", keep_geom_type=True)
     dissolved_bf = gpd.GeoDataFrame(geometry=[shapely.union_all(bf)], crs=CRS)
-    farm_only = gpd.overlay(on_farm, dissolved_bf, how="difference", keep_geom_type=True)
-    ref_farm = _sum_by_parcel(farm_only, len(p))
+    ref_farm = np.zeros(len(p))
+    if len(on_farm):
+        farm_only = gpd.overlay(on_farm, dissolved_bf, how="difference", keep_geom_type=True)
+        ref_farm = _sum_by_parcel(farm_only, len(p))
     np.testing.assert_allclose(s.on_farmland_m2, ref_farm, rtol=1e-6, atol=ATOL)
 
 
