@@ -5,3 +5,7 @@ from __future__ import annotations
 import click
 
 ALL: list[click.Command] = []
+
+from redline.cli.report import report  # noqa: E402  (registered in order)
+
+ALL.append(report)

@@ -1,0 +1,86 @@
+"""Reading a ``redline check`` output folder back (for reports and run-to-run comparison)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from redline.errors import InputError
+
+
+@dataclass
+class RunOutput:
+    """What a check output folder holds, in memory.
+
+    Attributes
+    ----------
+    path
+        The folder.
+    run
+        run.json.
+    summary
+        summary.csv (``admin_code`` kept as text).
+    findings
+        The ``findings`` layer of findings.gpkg (or findings.csv, without geometry,
+        when the GeoPackage is missing).
+    """
+
+    path: str
+    run: dict[str, Any]
+    summary: pd.DataFrame
+    findings: gpd.GeoDataFrame
+
+
+def read_run_dir(path: str | Path) -> RunOutput:
+    """Read run.json, summary.csv and the findings of a check output folder.
+
+    Raises
+    ------
+    InputError
+        The folder or one of its files is missing or unreadable.
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        raise InputError("not a folder", path=str(folder),
+                         fix="give the --out folder of a `redline check` run")
+    run_json = folder / "run.json"
+    try:
+        run = json.loads(run_json.read_text(encoding="utf-8"))
+    except FileNotFoundError as ex:
+        raise InputError("run.json is missing: not a check output folder", path=str(folder),
+                         fix="give the --out folder of a `redline check` run") from ex
+    except (OSError, ValueError) as ex:
+        raise InputError(f"run.json cannot be read ({ex})", path=str(run_json),
+                         fix="run `redline check` again with --overwrite") from ex
+    summary_csv = folder / "summary.csv"
+    summary = (
+        pd.read_csv(summary_csv, encoding="utf-8-sig", dtype={"admin_code": str})
+        if summary_csv.exists()
+        else pd.DataFrame(columns=["admin_code", "admin_name", "level"])
+    )
+    gpkg = folder / "findings.gpkg"
+    csv = folder / "findings.csv"
+    try:
+        if gpkg.exists():
+            findings = gpd.read_file(gpkg, layer="findings", engine="pyogrio")
+        elif csv.exists():
+            table = pd.read_csv(csv, encoding="utf-8-sig",
+                                dtype={"admin_code": str, "feature_id": str})
+            findings = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries([None] * len(table)))
+        else:
+            raise InputError("neither findings.gpkg nor findings.csv is there",
+                             path=str(folder), fix="run `redline check` again with --overwrite")
+    except (OSError, ValueError) as ex:
+        if isinstance(ex, InputError):
+            raise
+        raise InputError(f"the findings cannot be read ({ex})", path=str(gpkg),
+                         fix="run `redline check` again with --overwrite") from ex
+    for column in ("admin_code", "admin_name", "finding_id", "feature_id", "message"):
+        if column in findings:
+            findings[column] = findings[column].astype("string").fillna("").astype(str)
+    return RunOutput(path=str(folder), run=run, summary=summary, findings=findings)

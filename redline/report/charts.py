@@ -1,0 +1,174 @@
+"""Static charts for the inspection report: matplotlib (Agg), returned as PNG bytes.
+
+Each chart function takes a table and returns the image bytes; nothing touches a
+file. Chinese labels need a CJK font: the first of :data:`CJK_FONTS` installed
+is used (Debian: ``fonts-noto-cjk``); without one, glyphs fall back to boxes but
+the chart is still drawn.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from functools import lru_cache
+from typing import Any, Final, Literal
+
+import geopandas as gpd
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+
+mpl.use("Agg")
+import matplotlib.pyplot as plt
+from matplotlib import font_manager
+
+from redline.report.labels import rule_name
+
+Lang = Literal["zh", "en"]
+
+#: CJK fonts tried in order for Chinese labels.
+CJK_FONTS: Final[tuple[str, ...]] = (
+    "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
+    "Microsoft YaHei", "SimHei", "PingFang SC",
+)
+
+_COLOURS: Final[tuple[str, ...]] = ("#c0392b", "#2980b9", "#27ae60", "#8e44ad", "#d35400",
+                                     "#16a085", "#7f8c8d", "#f1c40f")
+
+
+@lru_cache(maxsize=1)
+def _cjk_font() -> str | None:
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    return next((n for n in CJK_FONTS if n in names), None)
+
+
+@contextlib.contextmanager
+def _style() -> Iterator[None]:
+    font = _cjk_font()
+    rc: dict[str, Any] = {"font.size": 9, "axes.spines.top": False, "axes.spines.right": False,
+          "axes.unicode_minus": False}
+    if font:
+        rc["font.sans-serif"] = [font, "DejaVu Sans"]
+        rc["font.family"] = "sans-serif"
+    with mpl.rc_context(rc), warnings.catch_warnings():  # type: ignore[arg-type]
+        # Missing glyphs must not stop a report (fonts differ between machines).
+        warnings.filterwarnings("ignore", message=r".*[Gg]lyph .* missing", category=UserWarning)
+        yield
+
+
+def _png(fig: plt.Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _empty(ax: plt.Axes, lang: Lang) -> None:
+    ax.text(0.5, 0.5, "无数据" if lang == "zh" else "no data", ha="center", va="center",
+            transform=ax.transAxes, color="#7f8c8d")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def bar_chart(
+    categories: Sequence[str],
+    series: Mapping[str, ArrayLike],
+    *,
+    title: str,
+    ylabel: str,
+    lang: Lang = "zh",
+    errors: Mapping[str, tuple[ArrayLike, ArrayLike]] | None = None,
+    horizontal: bool = False,
+) -> bytes:
+    """Draw a grouped bar chart (one group per category, one bar per series) as PNG bytes.
+
+    ``errors`` maps a series name to (lower, upper) bar ends drawn as error bars.
+    """
+    with _style():
+        n = max(len(categories), 1)
+        size = (7.0, 0.9 + 0.35 * n) if horizontal else (max(5.0, 0.9 * n + 2), 3.6)
+        fig, ax = plt.subplots(figsize=size)
+        if not len(categories) or not series:
+            _empty(ax, lang)
+        else:
+            pos = np.arange(len(categories), dtype=float)
+            width = 0.8 / len(series)
+            for i, (name, values) in enumerate(series.items()):
+                at = pos + (i - (len(series) - 1) / 2) * width
+                vals = np.nan_to_num(np.asarray(values, dtype=float))
+                err = None
+                if errors and name in errors:
+                    low, high = (np.asarray(v, dtype=float) for v in errors[name])
+                    err = np.vstack([np.clip(vals - np.nan_to_num(low), 0, None),
+                                     np.clip(np.nan_to_num(high) - vals, 0, None)])
+                colour = _COLOURS[i % len(_COLOURS)]
+                if horizontal:
+                    ax.barh(at, vals, height=width, label=name, color=colour, xerr=err)
+                else:
+                    ax.bar(at, vals, width=width, label=name, color=colour, yerr=err,
+                           capsize=3)
+            if horizontal:
+                ax.set_yticks(pos, list(categories))
+                ax.invert_yaxis()
+                ax.set_xlabel(ylabel)
+            else:
+                ax.set_xticks(pos, list(categories), rotation=30 if n > 4 else 0,
+                              ha="right" if n > 4 else "center")
+                ax.set_ylabel(ylabel)
+                ax.axhline(0, color="#555555", linewidth=0.6)
+            if len(series) > 1:
+                ax.legend(frameon=False, fontsize=8)
+        ax.set_title(title)
+        return _png(fig)
+
+
+def findings_by_rule_png(findings: pd.DataFrame, *, lang: Lang = "zh") -> bytes:
+    """Draw the number of findings per rule, with the area in mu in each label."""
+    if findings.empty:
+        counts = pd.Series(dtype="int64")
+        areas = pd.Series(dtype="float64")
+    else:
+        counts = findings.groupby("rule").size().sort_values(ascending=False)
+        areas = findings.groupby("rule")["area_mu"].sum().reindex(counts.index)
+    labels = [f"{rule_name(str(r), lang)} ({a:,.1f} {'亩' if lang == 'zh' else 'mu'})"
+              for r, a in zip(counts.index, areas, strict=True)]
+    return bar_chart(labels, {"n": counts.to_numpy(dtype=float)},
+                     title="各类问题数量" if lang == "zh" else "Findings by rule",
+                     ylabel="数量" if lang == "zh" else "count", lang=lang, horizontal=True)
+
+
+def findings_map_png(
+    findings: gpd.GeoDataFrame,
+    *,
+    admin: gpd.GeoDataFrame | None = None,
+    highlight: Sequence[str] = (),
+    lang: Lang = "zh",
+) -> bytes:
+    """Draw where the findings lie, coloured by rule, with the ``highlight`` ids outlined."""
+    with _style():
+        fig, ax = plt.subplots(figsize=(6.5, 5.0))
+        if admin is not None and len(admin):
+            admin.boundary.plot(ax=ax, color="#999999", linewidth=0.6)
+        shown = findings[~(findings.geometry.isna() | findings.geometry.is_empty).to_numpy(
+            dtype=bool)] if len(findings) else findings
+        if len(shown):
+            for i, (rule, part) in enumerate(shown.groupby("rule", sort=True)):
+                part.plot(ax=ax, color=_COLOURS[i % len(_COLOURS)], alpha=0.75,
+                          label=rule_name(str(rule), lang))
+            big = shown[shown["finding_id"].isin(list(highlight)).to_numpy(dtype=bool)]
+            if len(big):
+                big.boundary.plot(ax=ax, color="black", linewidth=1.2)
+                pts = big.geometry.representative_point()
+                for n, pt in enumerate(pts, start=1):
+                    ax.annotate(str(n), (pt.x, pt.y), fontsize=9, fontweight="bold")
+            ax.legend(frameon=False, fontsize=7, loc="best")
+        else:
+            _empty(ax, lang)
+        ax.set_aspect("equal")
+        ax.ticklabel_format(useOffset=False, style="plain")
+        ax.tick_params(labelsize=7)
+        ax.set_title("问题图斑分布" if lang == "zh" else "Where the findings are")
+        return _png(fig)

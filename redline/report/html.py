@@ -1,0 +1,442 @@
+"""The inspection report (report.html): one self-contained page, tables and charts.
+
+The page needs no network: charts are PNGs embedded as base64 ``data:`` URIs and
+the style sheet is inline. Every value that comes from the data (names, ids,
+messages, paths, parameters) goes through :func:`html.escape`, so a field that
+holds markup shows as text.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+import numpy as np
+import pandas as pd
+
+from redline.analysis.ledger import LEDGER_COLUMNS, ledger_columns
+from redline.report import charts
+from redline.report.diff import diff_by_admin, diff_findings
+from redline.report.labels import header, rule_name
+from redline.schema import RULES
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from redline.io.run_dir import RunOutput
+
+Lang = Literal["zh", "en"]
+
+log = logging.getLogger(__name__)
+
+#: How many of the largest cases the report lists.
+TOP_CASES: Final[int] = 10
+
+_T: Final[dict[str, tuple[str, str]]] = {
+    "title": ("土地卫片执法与耕地保护督察报告", "Farmland red-line inspection report"),
+    "dataset": ("数据集", "Dataset"),
+    "as_of": ("核查基准日", "As of"),
+    "version": ("程序版本", "Version"),
+    "status": ("运行状态", "Run status"),
+    "overview": ("一、问题概况", "1. Findings overview"),
+    "total": ("问题总数", "Findings in total"),
+    "total_area": ("问题总面积(亩)", "Total area (mu)"),
+    "by_rule": ("按问题类型", "By rule"),
+    "by_unit": ("二、分行政区统计", "2. By admin unit"),
+    "targets": ("三、耕地保有量与永久基本农田保护目标", "3. Farmland and basic farmland targets"),
+    "quota": ("四、新增建设用地计划指标使用", "4. Construction-land quota use"),
+    "balance": ("五、耕地占补平衡", "5. Farmland balance (occupied vs added)"),
+    "violations": ("六、违法用地与问责比例", "6. Violations and the 15% accountability ratio"),
+    "ranking": ("七、县区综合排名", "7. County ranking"),
+    "ranking_note": (
+        "综合得分 = min(违法占用耕地比例/15%, 1) + 闲置率 + 占补缺口比例(缺口/占用), "
+        "每项0-1,越低越好。",
+        "Score = min(illegal share / 15%, 1) + idle share + balance deficit share "
+        "(deficit / occupied), each in [0, 1]; lower is better.",
+    ),
+    "forecast": ("八、下年度新增建设用地需求预测", "8. Next year's construction-land demand"),
+    "forecast_note": (
+        "按历年批准面积:3年以上用最近5年线性趋势外推,不足3年取均值;区间为预测值±逐年变化量标准差;"
+        "有规划项目表时以规划项目面积为准。仅为粗略参考。",
+        "From approved area by year: with 3 or more years, a linear trend over the last 5 "
+        "extrapolated one year; with fewer, their mean. The band is the forecast +/- the "
+        "standard deviation of year-to-year changes; a planned-projects table, when given, "
+        "replaces the trend. A rough guide only.",
+    ),
+    "cases": ("九、重大案件", "9. Largest cases"),
+    "changes": ("十、与上期比较", "10. Change since the previous run"),
+    "previous": ("上期", "Previous run"),
+    "params": ("附:运行参数", "Appendix: run parameters"),
+    "inputs": ("输入数据", "Inputs"),
+    "skipped": ("未执行的检查", "Checks not run"),
+    "no_ledger": ("本次输出不含台账数据。", "This output holds no ledger figures."),
+    "none": ("无", "none"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "ha": ("公顷", "ha"),
+    "mu": ("亩", "mu"),
+    "new": ("新增", "new"),
+    "persisting": ("持续", "persisting"),
+    "resolved": ("已整改/消失", "resolved"),
+    "count_now": ("本期数量", "Count now"),
+    "count_prev": ("上期数量", "Count before"),
+    "count_change": ("数量变化", "Count change"),
+    "area_now_mu": ("本期面积(亩)", "Area now (mu)"),
+    "area_prev_mu": ("上期面积(亩)", "Area before (mu)"),
+    "area_change_mu": ("面积变化(亩)", "Area change (mu)"),
+    "now": ("现状", "now"),
+    "target": ("目标", "target"),
+    "farmland": ("耕地", "Farmland"),
+    "basic": ("永久基本农田", "Basic farmland"),
+    "parameter": ("参数", "Parameter"),
+    "value": ("值", "Value"),
+    "no_geometry": ("(无图形)", "(no geometry)"),
+    "rank_n": ("序号", "No."),
+}
+
+_CSS: Final[str] = """
+body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:24px auto;
+max-width:1180px;color:#222;line-height:1.5;padding:0 16px}
+h1{font-size:24px;border-bottom:3px solid #c0392b;padding-bottom:6px}
+h2{font-size:18px;margin-top:32px;border-left:5px solid #c0392b;padding-left:8px}
+table{border-collapse:collapse;margin:8px 0 16px;font-size:13px}
+th,td{border:1px solid #ccc;padding:3px 8px;vertical-align:top}
+th{background:#f3f3f3}
+td.n{text-align:right;font-variant-numeric:tabular-nums}
+.meta td{border:none;padding:1px 12px 1px 0}
+img{max-width:100%;height:auto;display:block;margin:8px 0}
+.note{color:#555;font-size:12px}
+.bad{color:#c0392b;font-weight:bold}
+.scroll{overflow-x:auto}
+"""
+
+
+def _t(key: str, lang: Lang) -> str:
+    zh, en = _T[key]
+    return zh if lang == "zh" else en
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _fmt(value: Any, lang: Lang, *, digits: int = 2) -> tuple[str, bool]:
+    """Text of a cell (escaped) and whether it is a number."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return "—", False
+    if isinstance(value, bool | np.bool_):
+        return _t("yes" if value else "no", lang), False
+    if isinstance(value, int | np.integer):
+        return f"{int(value):,}", True
+    if isinstance(value, float | np.floating):
+        if not math.isfinite(float(value)):
+            return "—", False
+        return f"{float(value):,.{digits}f}", True
+    return _e(value), False
+
+
+def _img(png: bytes, alt: str) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return f'<img src="data:image/png;base64,{data}" alt="{_e(alt)}">'
+
+
+def _table(frame: pd.DataFrame, columns: Mapping[str, str], lang: Lang,
+           *, digits: Mapping[str, int] | None = None) -> str:
+    cols = [c for c in columns if c in frame]
+    if frame.empty or not cols:
+        return f"<p class=\"note\">{_t('none', lang)}</p>"
+    head = "".join(f"<th>{_e(columns[c])}</th>" for c in cols)
+    body = []
+    for row in frame[cols].itertuples(index=False, name=None):  # report-sized tables
+        cells = []
+        for c, v in zip(cols, row, strict=True):
+            text, num = _fmt(v, lang, digits=(digits or {}).get(c, 2))
+            cells.append(f'<td class="n">{text}</td>' if num else f"<td>{text}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>'
+            + "".join(body) + "</tbody></table></div>")
+
+
+def _headers(columns: Sequence[str], lang: Lang) -> dict[str, str]:
+    led = ledger_columns(lang)
+    return {c: led.get(c) or header(c, lang) for c in columns}
+
+
+def _unit_label(frame: pd.DataFrame) -> list[str]:
+    names = frame.get("admin_name", pd.Series("", index=frame.index)).astype("string")
+    codes = frame["admin_code"].astype("string").fillna("")
+    return [str(n) if isinstance(n, str) and n else str(c)
+            for n, c in zip(names.fillna(""), codes, strict=True)]
+
+
+def _ledger_from(summary: pd.DataFrame, ledger: pd.DataFrame | None) -> pd.DataFrame | None:
+    if ledger is not None:
+        return ledger
+    cols = [c for c in LEDGER_COLUMNS if c in summary]
+    if not cols:
+        return None
+    keep = [c for c in ("admin_code", "admin_name", "level") if c in summary]
+    return summary[keep + cols]
+
+
+def _overview_png(findings: gpd.GeoDataFrame, highlight: list[str], lang: Lang,
+                  admin: gpd.GeoDataFrame | None) -> bytes:
+    try:
+        from redline.report.overview import overview_png
+    except ImportError:
+        return charts.findings_map_png(findings, admin=admin, highlight=highlight, lang=lang)
+    try:
+        return bytes(overview_png(findings))
+    except (TypeError, ValueError) as ex:  # an interface that does not fit: draw our own
+        log.warning("overview_png could not draw the findings (%s); using a plain plot", ex)
+        return charts.findings_map_png(findings, admin=admin, highlight=highlight, lang=lang)
+
+
+def render_report(
+    current: RunOutput,
+    *,
+    lang: Lang = "zh",
+    previous: RunOutput | None = None,
+    ledger: pd.DataFrame | None = None,
+    admin: gpd.GeoDataFrame | None = None,
+    overview: bytes | None = None,
+    top: int = TOP_CASES,
+) -> str:
+    """Render the inspection report of a check run as one self-contained HTML page.
+
+    Parameters
+    ----------
+    current
+        The run (run.json, summary.csv, findings), e.g. from
+        :func:`redline.io.run_dir.read_run_dir`.
+    lang
+        ``"zh"`` (default) or ``"en"``.
+    previous
+        An earlier run of the same dataset: every finding is then marked new,
+        persisting or resolved, and each county's totals compared.
+    ledger
+        :func:`redline.analysis.ledger.county_ledger` output; default: the ledger
+        columns found in ``current.summary``.
+    admin
+        Admin boundaries drawn under the findings on the overview map.
+    overview
+        A ready overview map PNG; default: drawn here.
+    top
+        How many of the largest cases to list.
+
+    Returns
+    -------
+    str
+        The HTML text.
+    """
+    findings = current.findings
+    summary = current.summary
+    run = current.run
+    led = _ledger_from(summary, ledger)
+    parts = [
+        "<!DOCTYPE html>",
+        f'<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">',
+        f"<title>{_e(_t('title', lang))} — {_e(run.get('dataset', ''))}</title>",
+        # No network: block every fetch but inline images and styles.
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        "img-src data:; style-src 'unsafe-inline'\">",
+        f"<style>{_CSS}</style></head><body>",
+        f"<h1>{_e(_t('title', lang))}</h1>",
+        _meta(run, lang),
+    ]
+    parts += _overview_section(findings, lang)
+    parts += _units_section(summary, lang)
+    if led is None or led.empty:
+        parts.append(f"<p class=\"note\">{_t('no_ledger', lang)}</p>")
+    else:
+        parts += _ledger_sections(led, lang)
+    parts += _cases_section(findings, lang, top=top, admin=admin, overview=overview)
+    if previous is not None:
+        parts += _changes_section(findings, previous, lang)
+    parts += _params_section(run, lang)
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _meta(run: Mapping[str, Any], lang: Lang) -> str:
+    rows = [(_t("dataset", lang), run.get("dataset", "")), (_t("as_of", lang),
+            run.get("as_of", "")), (_t("version", lang), run.get("version", "")),
+            (_t("status", lang), run.get("status", ""))]
+    cells = "".join(f"<tr><td><b>{_e(k)}</b></td><td>{_e(v)}</td></tr>" for k, v in rows)
+    return f'<table class="meta">{cells}</table>'
+
+
+def _overview_section(findings: pd.DataFrame, lang: Lang) -> list[str]:
+    total_mu = float(pd.to_numeric(findings["area_mu"], errors="coerce").sum()
+                     ) if len(findings) and "area_mu" in findings else 0.0
+    out = [f"<h2>{_t('overview', lang)}</h2>",
+           f"<p>{_t('total', lang)}: <b id=\"total-findings\">{len(findings):,}</b>; "
+           f"{_t('total_area', lang)}: <b id=\"total-area-mu\">{total_mu:,.2f}</b></p>"]
+    if len(findings):
+        by = findings.groupby("rule").agg(count=("finding_id", "size"),
+                                          area_mu=("area_mu", "sum")).reset_index()
+        by["rule_name"] = [rule_name(str(r), lang) for r in by["rule"]]
+        by = by.sort_values(["count", "rule"], ascending=[False, True])
+        out.append(_table(by, {"rule_name": header("rule_name", lang), "rule": header(
+            "rule", lang), "count": "数量" if lang == "zh" else "Count",
+            "area_mu": header("area_mu", lang)}, lang))
+    out.append(_img(charts.findings_by_rule_png(findings, lang=lang), _t("by_rule", lang)))
+    return out
+
+
+def _units_section(summary: pd.DataFrame, lang: Lang) -> list[str]:
+    if summary.empty:
+        return []
+    cols = ["admin_code", "admin_name", "level", "findings_count"]
+    for rule in RULES:
+        c = f"{rule}_count"
+        if c in summary and pd.to_numeric(summary[c], errors="coerce").fillna(0).sum() > 0:
+            cols += [c, f"{rule}_mu"]
+    return [f"<h2>{_t('by_unit', lang)}</h2>", _table(summary, _headers(cols, lang), lang)]
+
+
+def _ledger_sections(led: pd.DataFrame, lang: Lang) -> list[str]:
+    heads = _headers(["admin_code", "admin_name", "level", *LEDGER_COLUMNS], lang)
+    base = ["admin_code", "admin_name", "level"]
+    county = led[(led["level"] == "county").to_numpy(dtype=bool)] if "level" in led else led
+    ha = _t("ha", lang)
+    names = _unit_label(county)
+
+    def cols(*extra: str) -> dict[str, str]:
+        return {c: heads[c] for c in (*base, *extra) if c in led}
+
+    def col(frame: pd.DataFrame, name: str) -> np.ndarray:
+        return pd.to_numeric(frame.get(name, pd.Series(np.nan, index=frame.index)),
+                             errors="coerce").to_numpy(dtype=float)
+
+    out = [f"<h2>{_t('targets', lang)}</h2>",
+           _table(led, cols("farmland_ha", "farmland_target_ha", "farmland_margin_ha",
+                            "basic_farmland_ha", "basic_farmland_target_ha",
+                            "basic_farmland_margin_ha"), lang),
+           _img(charts.bar_chart(
+               names,
+               {f"{_t('farmland', lang)} {_t('now', lang)}": col(county, "farmland_ha"),
+                f"{_t('farmland', lang)} {_t('target', lang)}": col(county,
+                                                                     "farmland_target_ha"),
+                f"{_t('basic', lang)} {_t('now', lang)}": col(county, "basic_farmland_ha"),
+                f"{_t('basic', lang)} {_t('target', lang)}": col(
+                    county, "basic_farmland_target_ha")},
+               title=_t("targets", lang), ylabel=ha, lang=lang), _t("targets", lang)),
+           f"<h2>{_t('quota', lang)}</h2>",
+           _table(county, cols("quota_ha", "quota_released_ha", "approved_ha",
+                               "quota_used_share", "quota_remaining_ha", "quota_over_release",
+                               "quota_over_release_on"), lang),
+           _img(charts.bar_chart(
+               names, {heads["quota_ha"]: col(county, "quota_ha"),
+                       heads["quota_released_ha"]: col(county, "quota_released_ha"),
+                       heads["approved_ha"]: col(county, "approved_ha")},
+               title=_t("quota", lang), ylabel=ha, lang=lang), _t("quota", lang)),
+           f"<h2>{_t('balance', lang)}</h2>",
+           _table(led, cols("occupied_farmland_ha", "occupied_paddy_ha", "occupied_grade",
+                            "added_farmland_ha", "added_paddy_ha", "added_grade",
+                            "balance_ha", "paddy_balance_ha", "grade_balance"), lang),
+           _img(charts.bar_chart(
+               _unit_label(led), {heads["occupied_farmland_ha"]: col(led,
+                                                                     "occupied_farmland_ha"),
+                                  heads["added_farmland_ha"]: col(led, "added_farmland_ha"),
+                                  heads["balance_ha"]: col(led, "balance_ha")},
+               title=_t("balance", lang), ylabel=ha, lang=lang), _t("balance", lang)),
+           f"<h2>{_t('violations', lang)}</h2>",
+           _table(led, cols("illegal_farmland_ha", "new_occupied_farmland_ha", "illegal_share",
+                            "accountability_breach", "findings_high_count", "criminal_cases",
+                            "largest_case", "largest_case_mu", "supplied_ha", "idle_ha",
+                            "idle_share"), lang, digits={"illegal_share": 3,
+                                                         "idle_share": 3})]
+    if "rank" in county:
+        ranked = county.sort_values(["rank", "admin_code"], na_position="last")
+        out += [f"<h2>{_t('ranking', lang)}</h2>",
+                f"<p class=\"note\">{_e(_t('ranking_note', lang))}</p>",
+                _table(ranked, cols("rank", "score", "illegal_share", "idle_share",
+                                    "balance_ha"), lang,
+                       digits={"score": 3, "illegal_share": 3, "idle_share": 3})]
+    if "demand_next_ha" in led:
+        out += [f"<h2>{_t('forecast', lang)}</h2>",
+                f"<p class=\"note\">{_e(_t('forecast_note', lang))}</p>",
+                _table(led, cols("approved_ha", "demand_next_ha", "demand_low_ha",
+                                 "demand_high_ha", "demand_method"), lang),
+                _img(charts.bar_chart(
+                    names, {heads["demand_next_ha"]: col(county, "demand_next_ha")},
+                    errors={heads["demand_next_ha"]: (col(county, "demand_low_ha"),
+                                                      col(county, "demand_high_ha"))},
+                    title=_t("forecast", lang), ylabel=ha, lang=lang), _t("forecast", lang))]
+    return out
+
+
+def _cases_section(findings: gpd.GeoDataFrame, lang: Lang, *, top: int,
+                   admin: gpd.GeoDataFrame | None, overview: bytes | None) -> list[str]:
+    cases = findings[~findings["rule"].isin(["accountability_ratio"]).to_numpy(dtype=bool)] \
+        if len(findings) else findings
+    largest = cases.sort_values(["area_m2", "finding_id"], ascending=[False, True]).head(top) \
+        if len(cases) else cases
+    largest = largest.assign(
+        rank_n=np.arange(1, len(largest) + 1),
+        rule_name=[rule_name(str(r), lang) for r in largest.get("rule", [])],
+    )
+    cols = ["rank_n", "finding_id", "rule_name", "admin_code", "admin_name", "area_m2",
+            "area_mu", "severity", "message"]
+    heads = {c: (_t("rank_n", lang) if c == "rank_n" else header(c, lang)) for c in cols}
+    png = overview if overview is not None else _overview_png(
+        findings, [str(i) for i in largest.get("finding_id", [])], lang, admin)
+    return [f"<h2>{_t('cases', lang)}</h2>", _table(largest, heads, lang),
+            _img(png, _t("cases", lang))]
+
+
+def _changes_section(findings: pd.DataFrame, previous: RunOutput, lang: Lang) -> list[str]:
+    diff = diff_findings(findings, previous.findings)
+    by = diff_by_admin(diff)
+    heads = {"admin_code": header("admin_code", lang)} | {
+        c: _t(c, lang) for c in ("count_now", "count_prev", "count_change", "area_now_mu",
+                                 "area_prev_mu", "area_change_mu", "new", "persisting",
+                                 "resolved")}
+    counts = {s: int((diff["status"] == s).sum()) for s in ("new", "persisting", "resolved")}
+    line = "; ".join(f"{_t(s, lang)}: <b id=\"diff-{s}\">{n}</b>" for s, n in counts.items())
+    shown = diff.assign(
+        status_text=[_t(s, lang) for s in diff["status"]],
+        rule_name=[rule_name(str(r), lang) for r in diff["rule"]],
+    )
+    fcols = {"status_text": header("status", lang), "finding_id": header("finding_id", lang),
+             "rule_name": header("rule_name", lang), "admin_code": header("admin_code", lang),
+             "admin_name": header("admin_name", lang), "area_mu": header("area_mu", lang)}
+    return [f"<h2>{_t('changes', lang)}</h2>",
+            f"<p>{_t('previous', lang)}: {_e(previous.run.get('as_of', ''))} "
+            f"({_e(previous.path)})</p>", f"<p>{line}</p>", _table(by, heads, lang),
+            _img(charts.bar_chart(
+                [str(c) or "—" for c in by["admin_code"]],
+                {_t(s, lang): by[s].to_numpy(dtype=float) for s in
+                 ("new", "persisting", "resolved")},
+                title=_t("changes", lang), ylabel="数量" if lang == "zh" else "count",
+                lang=lang), _t("changes", lang)),
+            _table(shown, fcols, lang)]
+
+
+def _params_section(run: Mapping[str, Any], lang: Lang) -> list[str]:
+    params = run.get("parameters") or {}
+    ptab = pd.DataFrame({"parameter": [str(k) for k in params],
+                         "value": [json.dumps(v, ensure_ascii=False, default=str)
+                                   if isinstance(v, list | dict) else v
+                                   for v in params.values()]})
+    out = [f"<h2>{_t('params', lang)}</h2>",
+           _table(ptab, {"parameter": _t("parameter", lang), "value": _t("value", lang)}, lang,
+                  digits={"value": 4})]
+    inputs = pd.DataFrame(run.get("inputs") or [])
+    if len(inputs):
+        out += [f"<h3>{_t('inputs', lang)}</h3>",
+                _table(inputs, {c: c for c in ("role", "path", "crs", "crs_inferred",
+                                               "encoding", "encoding_detected", "count",
+                                               "sha256")}, lang)]
+    skipped = pd.DataFrame(run.get("skipped") or [])
+    if len(skipped):
+        out += [f"<h3>{_t('skipped', lang)}</h3>",
+                _table(skipped, {"rule": header("rule", lang), "reason": header("reason", lang)},
+                       lang)]
+    return out
