@@ -226,3 +226,23 @@ def test_missing_layers_and_no_admin_layer(data) -> None:
     empty = county_ledger({}, None, rd.findings().iloc[:0], as_of=rd.AS_OF)
     assert empty.empty
     assert list(empty.columns[3:]) == list(LEDGER_COLUMNS)
+
+
+def test_targets_with_numeric_codes(data) -> None:
+    t = rd.targets()
+    t["admin_code"] = t["admin_code"].astype(float)  # as read from a CSV with blanks
+    led = county_ledger(data, t, rd.findings(), as_of=rd.AS_OF).set_index("admin_code")
+    assert led.loc["210302", "farmland_target_ha"] == 30.0
+    assert led.loc["210302", "quota_released_ha"] == 5.0
+
+
+def test_dataset_ledger_reads_layers_and_targets(data) -> None:
+    from redline.analysis.ledger import dataset_ledger
+    from redline.model import Dataset, Layer
+
+    ds = Dataset(path="x", working_crs=rd.CRS, targets=rd.targets())
+    for role, frame in data.items():
+        ds.layers[role] = Layer(role=role, path=f"{role}.gpkg", frame=frame, source_crs=rd.CRS)
+    got = dataset_ledger(ds, rd.findings(), as_of=rd.AS_OF)
+    want = county_ledger(data, rd.targets(), rd.findings(), as_of=rd.AS_OF)
+    pd.testing.assert_frame_equal(got, want)

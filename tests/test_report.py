@@ -222,3 +222,14 @@ def test_read_run_dir_keeps_codes_as_text(runs: tuple[Path, Path]) -> None:
     assert run.summary["admin_code"].tolist()[0] == "210302"
     assert run.findings["admin_code"].str.len().min() == 9
     assert json.dumps(run.run)  # plain JSON content
+
+
+def test_levels_and_severity_in_the_readers_language(runs: tuple[Path, Path]) -> None:
+    run = read_run_dir(runs[1])
+    zh = cells(render_report(run))
+    assert "乡镇" in zh
+    assert "高" in zh
+    assert "township" not in zh
+    en = cells(render_report(run, lang="en"))
+    assert "township" in en
+    assert "high" in en

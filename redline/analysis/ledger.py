@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -30,6 +30,9 @@ import shapely
 from redline import settings
 from redline.analysis.areas import ellipsoidal_area
 from redline.analysis.summary import admin_units
+
+if TYPE_CHECKING:
+    from redline.model import Dataset
 
 Lang = Literal["zh", "en"]
 Level = Literal["county", "township"]
@@ -106,6 +109,16 @@ def ledger_columns(lang: Lang = "zh") -> dict[str, str]:
 
 
 # --- admin units -----------------------------------------------------------------
+
+
+def _code(value: Any) -> str:
+    """Admin code as text; a code read as a number (``210302.0``) loses its ``.0``."""
+    text = str(value).strip()
+    return text[:-2] if text.endswith(".0") and text[:-2].isdigit() else text
+
+
+def _codes(values: pd.Series) -> pd.Series:
+    return pd.Series([_code(v) for v in values], index=values.index, dtype=object)
 
 
 def ledger_units(
@@ -274,7 +287,7 @@ def released_by(targets: pd.DataFrame | None, code: str, year: int, on: date) ->
 def _target_rows(targets: pd.DataFrame | None, code: str, year: int) -> pd.DataFrame | None:
     if targets is None or targets.empty or "admin_code" not in targets:
         return None
-    codes = targets["admin_code"].astype(str).str.strip()
+    codes = _codes(targets["admin_code"])
     years = pd.to_numeric(targets["year"], errors="coerce") if "year" in targets else np.nan
     rows = targets[((codes == code) & (years == year)).to_numpy(dtype=bool)]
     return rows if len(rows) else None
@@ -284,7 +297,7 @@ def _target(targets: pd.DataFrame | None, code: str, year: int, column: str) -> 
     """Return a county's target for ``year``, else its latest earlier year's (NaN if none)."""
     if targets is None or column not in targets:
         return float("nan")
-    codes = targets["admin_code"].astype(str).str.strip()
+    codes = _codes(targets["admin_code"])
     if "year" not in targets:
         return float("nan")
     years = pd.to_numeric(targets["year"], errors="coerce")
@@ -363,7 +376,7 @@ def forecast_demand(history: pd.Series, *, next_year: int,
 def _default_code(targets: pd.DataFrame | None, findings: pd.DataFrame) -> str:
     codes: set[str] = set()
     if targets is not None and "admin_code" in targets:
-        codes |= {str(c).strip()[:6] for c in targets["admin_code"].dropna()}
+        codes |= {_code(c)[:6] for c in targets["admin_code"].dropna()}
     if "admin_code" in findings:
         codes |= {str(c)[:6] for c in findings["admin_code"].dropna() if len(str(c)) >= 6}
     return codes.pop() if len(codes) == 1 else ""
@@ -427,7 +440,7 @@ def county_ledger(
 
     default = _default_code(targets, findings)
     extra = [] if targets is None or "admin_code" not in targets else [
-        str(c).strip() for c in targets["admin_code"].dropna()]
+        _code(c) for c in targets["admin_code"].dropna()]
     extra += [str(c) for c in findings.get("admin_code", pd.Series(dtype=str)).dropna()]
     if default:
         extra.append(default)
@@ -633,3 +646,15 @@ def _rank(ledger: pd.DataFrame) -> pd.DataFrame:
     out["rank"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
     out.loc[county, "rank"] = order
     return out
+
+
+def dataset_ledger(
+    dataset: Dataset,
+    findings: gpd.GeoDataFrame,
+    *,
+    as_of: date,
+    year: int | None = None,
+) -> pd.DataFrame:
+    """:func:`county_ledger` of a read :class:`~redline.model.Dataset` (its layers and targets)."""
+    layers = {role: layer.frame for role, layer in dataset.layers.items()}
+    return county_ledger(layers, dataset.targets, findings, as_of=as_of, year=year)

@@ -13,6 +13,7 @@ import html
 import json
 import logging
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -22,7 +23,7 @@ import pandas as pd
 from redline.analysis.ledger import LEDGER_COLUMNS, ledger_columns
 from redline.report import charts
 from redline.report.diff import diff_by_admin, diff_findings
-from redline.report.labels import header, rule_name
+from redline.report.labels import SEVERITY, header, rule_name
 from redline.schema import RULES
 
 if TYPE_CHECKING:
@@ -145,11 +146,34 @@ def _img(png: bytes, alt: str) -> str:
     return f'<img src="data:image/png;base64,{data}" alt="{_e(alt)}">'
 
 
+_LEVELS: Final[dict[str, tuple[str, str]]] = {
+    "county": ("县区", "county"), "township": ("乡镇", "township"), "village": ("村", "village"),
+}
+
+
+def _localise(frame: pd.DataFrame, lang: Lang) -> pd.DataFrame:
+    """Return the frame with level and severity codes in the reader's language."""
+    out = frame
+    if "level" in frame:
+        out = out.assign(level=[_LEVELS.get(str(v), (v, v))[0 if lang == "zh" else 1]
+                                for v in frame["level"]])
+    if "severity" in frame:
+        out = out.assign(severity=[SEVERITY.get(str(v), {}).get(lang, v)
+                                   for v in frame["severity"]])
+    return out
+
+
+def _title(key: str, lang: Lang) -> str:
+    """Return a section title without its number, for a chart."""
+    return re.sub(r"^(\S+、|\d+\.\s*)", "", _t(key, lang))
+
+
 def _table(frame: pd.DataFrame, columns: Mapping[str, str], lang: Lang,
            *, digits: Mapping[str, int] | None = None) -> str:
     cols = [c for c in columns if c in frame]
     if frame.empty or not cols:
         return f"<p class=\"note\">{_t('none', lang)}</p>"
+    frame = _localise(frame, lang)
     head = "".join(f"<th>{_e(columns[c])}</th>" for c in cols)
     body = []
     for row in frame[cols].itertuples(index=False, name=None):  # report-sized tables
@@ -326,7 +350,7 @@ def _ledger_sections(led: pd.DataFrame, lang: Lang) -> list[str]:
                 f"{_t('basic', lang)} {_t('now', lang)}": col(county, "basic_farmland_ha"),
                 f"{_t('basic', lang)} {_t('target', lang)}": col(
                     county, "basic_farmland_target_ha")},
-               title=_t("targets", lang), ylabel=ha, lang=lang), _t("targets", lang)),
+               title=_title("targets", lang), ylabel=ha, lang=lang), _t("targets", lang)),
            f"<h2>{_t('quota', lang)}</h2>",
            _table(county, cols("quota_ha", "quota_released_ha", "approved_ha",
                                "quota_used_share", "quota_remaining_ha", "quota_over_release",
@@ -335,7 +359,7 @@ def _ledger_sections(led: pd.DataFrame, lang: Lang) -> list[str]:
                names, {heads["quota_ha"]: col(county, "quota_ha"),
                        heads["quota_released_ha"]: col(county, "quota_released_ha"),
                        heads["approved_ha"]: col(county, "approved_ha")},
-               title=_t("quota", lang), ylabel=ha, lang=lang), _t("quota", lang)),
+               title=_title("quota", lang), ylabel=ha, lang=lang), _t("quota", lang)),
            f"<h2>{_t('balance', lang)}</h2>",
            _table(led, cols("occupied_farmland_ha", "occupied_paddy_ha", "occupied_grade",
                             "added_farmland_ha", "added_paddy_ha", "added_grade",
@@ -345,7 +369,7 @@ def _ledger_sections(led: pd.DataFrame, lang: Lang) -> list[str]:
                                                                      "occupied_farmland_ha"),
                                   heads["added_farmland_ha"]: col(led, "added_farmland_ha"),
                                   heads["balance_ha"]: col(led, "balance_ha")},
-               title=_t("balance", lang), ylabel=ha, lang=lang), _t("balance", lang)),
+               title=_title("balance", lang), ylabel=ha, lang=lang), _t("balance", lang)),
            f"<h2>{_t('violations', lang)}</h2>",
            _table(led, cols("illegal_farmland_ha", "new_occupied_farmland_ha", "illegal_share",
                             "accountability_breach", "findings_high_count", "criminal_cases",
@@ -368,7 +392,7 @@ def _ledger_sections(led: pd.DataFrame, lang: Lang) -> list[str]:
                     names, {heads["demand_next_ha"]: col(county, "demand_next_ha")},
                     errors={heads["demand_next_ha"]: (col(county, "demand_low_ha"),
                                                       col(county, "demand_high_ha"))},
-                    title=_t("forecast", lang), ylabel=ha, lang=lang), _t("forecast", lang))]
+                    title=_title("forecast", lang), ylabel=ha, lang=lang), _t("forecast", lang))]
     return out
 
 
@@ -414,7 +438,7 @@ def _changes_section(findings: pd.DataFrame, previous: RunOutput, lang: Lang) ->
                 [str(c) or "—" for c in by["admin_code"]],
                 {_t(s, lang): by[s].to_numpy(dtype=float) for s in
                  ("new", "persisting", "resolved")},
-                title=_t("changes", lang), ylabel="数量" if lang == "zh" else "count",
+                title=_title("changes", lang), ylabel="数量" if lang == "zh" else "count",
                 lang=lang), _t("changes", lang)),
             _table(shown, fcols, lang)]
 
