@@ -162,6 +162,10 @@ REDLINE_JS = r"""
   document.title = D.title;
   var map = L.map("redline-map", {preferCanvas: true, zoomSnap: 0.25});
   var renderer = L.canvas({padding: 0.3, tolerance: 3});
+  // Images of large layers stay under every vector layer, whatever is toggled.
+  var rasterPane = map.createPane("rl-raster");
+  rasterPane.style.zIndex = 350;
+  rasterPane.style.pointerEvents = "none";
   var overlays = [];
   var byKey = {};
   var index = [];
@@ -220,7 +224,8 @@ REDLINE_JS = r"""
 
   function rasterLayer(def) {
     return L.imageOverlay("data:image/png;base64," + def.png, def.bounds,
-      {opacity: def.style.fillOpacity || 0.7, interactive: false, className: "rl-raster"});
+      {opacity: def.style.fillOpacity || 0.7, interactive: false, className: "rl-raster",
+        pane: "rl-raster"});
   }
 
   D.layers.forEach(function (def) {

@@ -62,6 +62,9 @@ _ALWAYS_VECTOR: Final[frozenset[str]] = frozenset({"admin", "approvals", "supply
 _ORDER: Final[tuple[str, ...]] = (
     "farmland", "basic_farmland", "supplement", "changes", "approvals", "supply", "admin",
 )
+#: Roles drawn without tooltips or popups. On a canvas a polygon catches clicks inside it
+#: even when unfilled, so a clickable admin unit would swallow every click in the county.
+_NOT_INTERACTIVE: Final[frozenset[str]] = frozenset({"admin"})
 
 # Basic farmland is a deep green, other farmland a pale yellow-green: the two
 # must never be confused on the map.
@@ -403,7 +406,7 @@ def _vector_def(key: str, frame: gpd.GeoDataFrame, *, lang: Lang) -> tuple[dict[
         "kind": "vector",
         "count": len(frame),
         "show": True,
-        "interactive": True,
+        "interactive": key not in _NOT_INTERACTIVE,
         "style": _STYLES.get(key, _DEFAULT_STYLE),
         "ids": _ids(frame, key),
         "fields": fields,

@@ -1,0 +1,216 @@
+"""The inspection map in headless Chromium, with every network request blocked.
+
+Driven with Playwright: its wheel ships the driver (no browser download), it
+drives Debian's /usr/bin/chromium directly, and ``page.route`` blocks and counts
+requests without a proxy. One browser for the whole module.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+
+import numpy as np
+import pytest
+from mapdata import CRS, XSS, XSS_SCRIPT, XSS_SVG, box, county, findings
+from PIL import Image
+from pyproj import Geod, Transformer
+
+from redline.report.map import build_map, format_area
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+if not os.path.exists(CHROMIUM):
+    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+class Opened:
+    """A page showing one map file, with its console errors and blocked requests."""
+
+    def __init__(self, browser, html: str, tmp_path) -> None:
+        path = tmp_path / "map.html"
+        path.write_text(html, encoding="utf-8")
+        self.errors: list[str] = []
+        self.blocked: list[str] = []
+        self.page = browser.new_page(viewport={"width": 1000, "height": 700})
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.route("**/*", self._route)
+        self.page.goto(path.as_uri())
+        self.page.wait_for_function("window.redlineMap !== undefined", timeout=10_000)
+
+    def _route(self, route) -> None:
+        url = route.request.url
+        if url.startswith(("file:", "data:")):
+            route.continue_()
+        else:
+            self.blocked.append(url)
+            route.abort()
+
+    def js(self, expression: str, arg=None):
+        return self.page.evaluate(expression, arg)
+
+
+@pytest.fixture
+def opened(browser, tmp_path):
+    pages: list[Opened] = []
+
+    def open_(html: str) -> Opened:
+        pages.append(Opened(browser, html, tmp_path))
+        return pages[-1]
+
+    yield open_
+    for o in pages:
+        o.page.close()
+
+
+COUNT_FEATURES = """() => {
+  const out = {};
+  for (const [key, layer] of Object.entries(window.redlineMap.layers)) {
+    out[key] = layer.getLayers ? layer.getLayers().length : -1;
+  }
+  return out;
+}"""
+
+
+def test_map_draws_every_layer_offline(opened):
+    o = opened(build_map(county(), findings(), title=XSS))
+    counts = o.js(COUNT_FEATURES)
+    assert counts == {
+        "farmland": 40, "basic_farmland": 2, "changes": 1, "approvals": 2, "supply": 2,
+        "admin": 2, "finding:basic_farmland_encroachment": 1,
+        "finding:supply_without_approval": 1, "finding:unapproved_construction": 1,
+    }
+    assert o.js("() => Object.values(window.redlineMap.layers)"
+                ".every(l => window.redlineMap.map.hasLayer(l))")
+    assert o.js("() => document.querySelectorAll('canvas').length") >= 1
+    assert o.js("() => document.querySelectorAll('.leaflet-control-layers-selector').length") == 9
+    assert o.js("() => document.querySelector('.leaflet-control-scale') !== null")
+    assert o.blocked == []
+    assert o.errors == []
+
+
+def _click_at(o: Opened, x: float, y: float) -> None:
+    lon, lat = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True).transform(
+        41_500_000 + x, 4_550_000 + y)
+    point = o.js("([lat, lon]) => window.redlineMap.map.latLngToContainerPoint([lat, lon])",
+                 [lat, lon])
+    box_ = o.page.locator("#redline-map").bounding_box()
+    o.page.mouse.click(box_["x"] + point["x"], box_["y"] + point["y"])
+
+
+def test_click_on_a_finding_opens_its_popup_with_areas(opened):
+    o = opened(build_map(county(payload=False), findings(payload=False), lang="en"))
+    _click_at(o, 230, 630)  # inside the unapproved-construction finding
+    o.page.wait_for_selector(".leaflet-popup-content", timeout=5000)
+    text = o.page.inner_text(".leaflet-popup-content")
+    lon, lat = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True).transform(
+        *np.asarray(box(200, 600, 260, 660).exterior.coords).T)
+    m2 = abs(Geod(ellps="GRS80").polygon_area_perimeter(lon, lat)[0])
+    assert "unapproved_construction/changes/C1" in text
+    assert format_area(m2) in text
+    assert format_area(m2 / (10_000 / 15)) in text
+    assert "Unapproved construction" in text
+    # An approval inside an admin unit: its own popup, not the admin unit's.
+    _click_at(o, 750, 1350)
+    o.page.wait_for_function(
+        "document.querySelector('.leaflet-popup-content').innerText.includes('Approval id')")
+    assert "plain" in o.page.inner_text(".leaflet-popup-content")
+    assert o.errors == []
+
+
+def test_payloads_stay_inert_in_tooltips_popups_search_and_names(opened):
+    o = opened(build_map(county(), findings(), title=XSS))
+    opened_count = o.js("""async () => {
+      const m = window.redlineMap;
+      let n = 0;
+      for (const hit of m.index) {
+        hit.layer.openTooltip(); hit.layer.openPopup(); n += 1;
+        await new Promise(r => setTimeout(r, 0));
+      }
+      return n;
+    }""")
+    assert opened_count >= 12
+    o.page.fill(".rl-search input", "<img")
+    o.page.fill(".rl-search input", "onerror")
+    o.page.wait_for_timeout(300)
+    assert o.js("() => window.__xss") is None
+    # The payloads are shown as text where they belong.
+    assert XSS in o.page.inner_text(".rl-title")
+    assert XSS in o.page.inner_text(".rl-search ul")
+    names = o.page.inner_text(".leaflet-control-layers-overlays")
+    assert "铁东区" not in names  # names of layers, not features
+    o.js("() => window.redlineMap.index.find(h => h.id.startsWith('supply_without'))"
+         ".layer.openPopup()")
+    popup = o.page.inner_text(".leaflet-popup-content")
+    assert XSS_SCRIPT in popup
+    assert XSS_SVG in popup
+    assert o.js("() => document.querySelectorAll('.leaflet-popup-content img').length") == 0
+    assert o.errors == []
+
+
+def test_layer_names_with_payloads_stay_inert(opened):
+    layers = county(payload=False)
+    layers[XSS] = layers["supply"]
+    o = opened(build_map(layers, None, title=XSS_SVG))
+    assert XSS in o.page.inner_text(".leaflet-control-layers-overlays")
+    assert XSS in o.page.inner_text(".rl-legend")
+    assert o.js("() => document.querySelectorAll('img[src=x], svg[onload]').length") == 0
+    assert o.js("() => window.__xss") is None
+    assert o.js("() => document.title") == XSS_SVG
+
+
+def test_search_zooms_to_a_parcel_and_opens_it(opened):
+    o = opened(build_map(county(payload=False), findings(payload=False)))
+    o.page.fill(".rl-search input", "gd-2")
+    o.page.press(".rl-search input", "Enter")
+    o.page.wait_for_selector(".leaflet-popup-content", timeout=5000)
+    assert "GD-2" in o.page.inner_text(".leaflet-popup-content")
+
+
+def test_measure_distance(opened):
+    o = opened(build_map(county(payload=False), None, lang="en"))
+    o.page.click(".rl-btn[aria-label='Measure distance and area']")
+    _click_at(o, 0, 1000)
+    _click_at(o, 1000, 1000)
+    text = o.page.inner_text(".rl-measure-out")
+    assert text.startswith("Distance")
+    value = text.split("≈")[1].strip()
+    metres = float(value.split(" ")[0].replace(",", "")) * (1000 if "km" in value else 1)
+    tr = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True)
+    (lon0, lon1), (lat0, lat1) = tr.transform([41_500_000, 41_501_000], [4_551_000, 4_551_000])
+    geodesic = Geod(ellps="GRS80").inv(lon0, lat0, lon1, lat1)[2]
+    # Leaflet measures on a sphere: within 0.5 % of the ellipsoidal distance.
+    assert metres == pytest.approx(geodesic, rel=0.005)
+
+
+def test_rasterised_layer_shows_and_screenshot_is_not_blank(opened):
+    o = opened(build_map(county(payload=False), findings(payload=False),
+                         max_vector_features=10))
+    assert o.js("() => document.querySelector('img.rl-raster').naturalWidth") > 10
+    shot = np.asarray(Image.open(io.BytesIO(o.page.screenshot())).convert("RGB"))
+    colours = {tuple(c) for c in shot.reshape(-1, 3)[::7]}
+    assert len(colours) > 30
+    background = np.array([0xF4, 0xF4, 0xF0])
+    assert (np.abs(shot.astype(int) - background).sum(axis=2) > 30).mean() > 0.1
+    # The farmland image lies where farmland is: sample the middle of patch F0 (5..95 m).
+    lon, lat = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True).transform(
+        41_500_050, 4_550_050)
+    point = o.js("([lat, lon]) => window.redlineMap.map.latLngToContainerPoint([lat, lon])",
+                 [lat, lon])
+    r, g, b = shot[int(point["y"]), int(point["x"])]
+    assert g > r > b  # the pale yellow-green of farmland over the background
+    assert o.errors == []
