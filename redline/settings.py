@@ -15,6 +15,11 @@ from __future__ import annotations
 #: and far below the smallest parcel anyone enforces on (a rural homestead, ~100 m2).
 sliver_m2: float = 1.0
 
+#: Two features closer than this (metres) touch: a change patch names the nearest
+#: approval within it (卫片执法 check tables list the adjacent batch). A digitising
+#: tolerance, not a regulation.
+touch_m: float = 1.0
+
 #: Land-class codes (三调 DLBM) that count as farmland (耕地).
 farmland_codes: tuple[str, ...] = ("0101", "0102", "0103")
 
