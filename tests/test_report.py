@@ -6,6 +6,7 @@ import base64
 import html
 import json
 import re
+from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
@@ -233,3 +234,56 @@ def test_levels_and_severity_in_the_readers_language(runs: tuple[Path, Path]) ->
     en = cells(render_report(run, lang="en"))
     assert "township" in en
     assert "high" in en
+
+
+# --- on the samples, through the real check (skipped until both exist) --------------
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+
+
+def sample_as_of() -> date:
+    readme = SAMPLES.parent / "README.md"
+    text = readme.read_text(encoding="utf-8") if readme.exists() else ""
+    found = re.search(r"as[- _]of\D{0,40}(\d{4}-\d{2}-\d{2})", text, flags=re.I)
+    return date.fromisoformat(found.group(1)) if found else date(2026, 6, 30)
+
+
+@pytest.mark.parametrize("county", ["tiedong"])
+def test_samples_two_checks_a_year_apart(county: str, tmp_path: Path) -> None:
+    tools = pytest.importorskip("redline.tools")
+    if not hasattr(tools, "check") or not (SAMPLES / county).exists():
+        pytest.skip("redline.tools.check or the sample is not there yet")
+    as_of = sample_as_of()
+    before = tools.check(SAMPLES / county, tmp_path / "q1", as_of=as_of)
+    later = as_of.replace(year=as_of.year + 1)
+    now = tools.check(SAMPLES / county, tmp_path / "q2", as_of=later)
+    # Statuses against plain set arithmetic on the two findings tables.
+    ids_before = set(pd.read_csv(tmp_path / "q1" / "findings.csv", encoding="utf-8-sig")
+                     ["finding_id"])
+    ids_now = set(pd.read_csv(tmp_path / "q2" / "findings.csv", encoding="utf-8-sig")
+                  ["finding_id"])
+    diff = diff_findings(read_run_dir(tmp_path / "q2").findings,
+                         read_run_dir(tmp_path / "q1").findings)
+    assert set(diff.loc[diff["status"] == "new", "finding_id"]) == ids_now - ids_before
+    assert set(diff.loc[diff["status"] == "resolved", "finding_id"]) == ids_before - ids_now
+    assert set(diff.loc[diff["status"] == "persisting", "finding_id"]) == ids_now & ids_before
+    page = render_report(read_run_dir(tmp_path / "q2"), previous=read_run_dir(tmp_path / "q1"))
+    assert f'id="total-findings">{len(ids_now):,}<' in page
+    assert f'id="diff-new">{len(ids_now - ids_before)}<' in page
+    # Farmland now, per county, against pyproj.Geod over the farmland layer.
+    ds = now.dataset
+    if "farmland" in ds:
+        from redline.analysis.ledger import dataset_ledger
+
+        led = dataset_ledger(ds, now.findings, as_of=later)
+        farm = ds["farmland"]
+        if "land_code" in farm:
+            farm = farm[farm["land_code"].astype(str).str[:4].isin(["0101", "0102", "0103"])]
+        if "_problem" in farm:
+            farm = farm[farm["_problem"].fillna("") == ""]
+        geod = Geod(ellps="GRS80")
+        lonlat = farm[~farm.geometry.is_empty].to_crs("EPSG:4490")
+        total = sum(abs(geod.geometry_area_perimeter(g)[0]) for g in lonlat.geometry) / 1e4
+        counties = led[led["level"] == "county"]
+        assert counties["farmland_ha"].sum() == pytest.approx(total, rel=1e-6)
+    assert before.out.exists()
