@@ -1,0 +1,928 @@
+"""Batch runs: check every county under a folder, in parallel, then roll the results up.
+
+A tool like :func:`redline.tools.check` (path in, path out), run once per county:
+
+* Counties are the subfolders and ``.gpkg`` files of ``root``, or the datasets
+  listed in ``root/batch.toml``::
+
+      [[county]]
+      path = "铁东区"            # folder or .gpkg, relative to batch.toml (or absolute)
+      name = "铁东区"            # optional: display name (default: the path's name)
+      code = "210302"            # optional: admin code, names the output folder
+
+* They run in a local process pool (``workers``) or on an existing
+  dask.distributed cluster (``scheduler``): the same code path, through a
+  ``concurrent.futures.Executor``.
+* A county that fails (bad data, a crash, a dead worker process) fails alone;
+  its reason is in the summary and the others finish.
+* Each county is written into ``out/.staging`` and renamed into place when
+  complete, so an interrupted batch never leaves half a county. ``resume``
+  skips counties whose output is complete and whose inputs have the sha256
+  recorded in their run.json.
+* The roll-up reads each county's outputs in turn (never all at once):
+  ``summary.csv`` (one row per county plus totals), ``findings.gpkg`` /
+  ``findings.csv`` with a ``county`` column, ``overview.html`` and ``batch.json``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import datetime
+import json
+import logging
+import os
+import shutil
+import sys
+import time
+import tomllib
+import traceback
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import numpy as np
+import pandas as pd
+
+from redline import __version__
+from redline.errors import ConfigError, InputError, OutputExistsError, RedlineError
+from redline.io.safepath import admin_code_name, safe_child, safe_name, unique_name
+from redline.schema import FINDING_COLUMNS, RULES
+
+log = logging.getLogger(__name__)
+
+Lang = Literal["zh", "en"]
+Status = Literal["finished", "failed", "skipped"]
+CheckFunction = Callable[..., Any]
+
+#: File written by the batch into each county's output folder.
+COUNTY_JSON: Final[str] = "county.json"
+#: Folder under ``out`` where counties are built before being renamed into place.
+STAGING: Final[str] = ".staging"
+#: The batch's own files in ``out``; never used as a county's folder name.
+BATCH_FILES: Final[frozenset[str]] = frozenset(
+    {"summary.csv", "findings.gpkg", "findings.csv", "overview.html", "batch.json", STAGING}
+)
+#: Dataset files whose names and sizes are compared on resume (a layer added or removed).
+DATA_SUFFIXES: Final[frozenset[str]] = frozenset(
+    {".shp", ".dbf", ".shx", ".prj", ".cpg", ".gpkg", ".parquet", ".geojson", ".json",
+     ".csv", ".toml", ".tif", ".tiff", ".zip", ".fgb"}
+)
+#: Tolerance of the outline drawn on the overview map, in degrees (~10 m).
+OUTLINE_SIMPLIFY_DEG: Final[float] = 1e-4
+
+
+@dataclass(frozen=True)
+class County:
+    """One county dataset of a batch.
+
+    Attributes
+    ----------
+    name
+        Display name (Chinese kept).
+    dataset
+        Absolute path of the dataset folder or GeoPackage.
+    code
+        Admin code given in ``batch.toml``; names the output folder.
+    """
+
+    name: str
+    dataset: str
+    code: str | None = None
+
+
+@dataclass
+class CountyResult:
+    """How one county's run ended.
+
+    ``folder`` is the county's output folder name inside the batch's ``out``
+    (empty when it failed); ``reason`` says why it failed or was skipped.
+    """
+
+    name: str
+    dataset: str
+    status: Status
+    folder: str = ""
+    reason: str = ""
+    seconds: float = 0.0
+    findings: int = 0
+    admin_code: str = ""
+    staged: str = ""  # where the worker left the finished output, before the rename
+
+
+@dataclass
+class BatchRun:
+    """What :func:`run_batch` wrote and how each county ended."""
+
+    out: Path
+    counties: list[CountyResult]
+    summary: pd.DataFrame
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[CountyResult]:
+        """Counties whose run failed."""
+        return [c for c in self.counties if c.status == "failed"]
+
+
+# --- discovering counties ------------------------------------------------------------
+
+
+def read_counties(root: str | os.PathLike[str]) -> list[County]:
+    """List the counties of a batch: ``batch.toml`` entries, else subfolders and ``.gpkg`` files.
+
+    Raises
+    ------
+    InputError
+        ``root`` is not a folder, or holds no county.
+    ConfigError
+        ``batch.toml`` is malformed.
+    """
+    base = Path(root)
+    if not base.is_dir():
+        raise InputError("the batch root is not a folder", path=str(base),
+                         fix="give a folder holding one dataset per county")
+    toml = base / "batch.toml"
+    counties = _from_toml(toml) if toml.exists() else _from_folder(base)
+    if not counties:
+        raise InputError("no county dataset found (no subfolder, .gpkg or batch.toml)",
+                         path=str(base), fix="put one folder or .gpkg per county in it")
+    return counties
+
+
+def _from_folder(base: Path) -> list[County]:
+    found = []
+    for entry in sorted(base.iterdir(), key=lambda p: p.name):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir() or (entry.is_file() and entry.suffix.lower() == ".gpkg"):
+            name = entry.name if entry.is_dir() else entry.stem
+            found.append(County(name=name, dataset=str(entry.resolve())))
+    return found
+
+
+def _from_toml(toml: Path) -> list[County]:
+    try:
+        doc = tomllib.loads(toml.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as ex:
+        raise ConfigError(f"cannot read batch.toml ({ex})", path=str(toml),
+                          fix='list counties as [[county]] tables with path = "..."') from ex
+    entries = doc.get("county", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise ConfigError("`county` must be an array of tables", path=str(toml),
+                          fix='write each county as [[county]] with path = "..."')
+    counties = []
+    for i, entry in enumerate(entries, start=1):
+        path = entry.get("path")
+        if not isinstance(path, str) or not path.strip():
+            raise ConfigError(f"county #{i} has no `path`", path=str(toml),
+                              fix='give each [[county]] a path = "folder or .gpkg"')
+        dataset = Path(path) if Path(path).is_absolute() else toml.parent / path
+        dataset = dataset.resolve()
+        name = entry.get("name") or (dataset.stem if dataset.suffix else dataset.name)
+        code = entry.get("code")
+        counties.append(County(name=str(name), dataset=str(dataset),
+                               code=None if code is None else str(code)))
+    return counties
+
+
+# --- resume -------------------------------------------------------------------------
+
+
+def dataset_files(dataset: str | os.PathLike[str]) -> dict[str, int]:
+    """List a dataset's data files (relative path -> bytes), to notice layers added or removed."""
+    path = Path(dataset)
+    if path.is_file():
+        return {path.name: path.stat().st_size}
+    if not path.is_dir():
+        return {}
+    return {
+        p.relative_to(path).as_posix(): p.stat().st_size
+        for p in sorted(path.rglob("*"))
+        if p.is_file() and p.suffix.lower() in DATA_SUFFIXES
+        and not any(part.startswith(".") for part in p.relative_to(path).parts)
+    }
+
+
+def source_sha256(path: str | os.PathLike[str]) -> str:
+    """sha256 of a layer's source: of the file, or of a shapefile and its sidecars together."""
+    import hashlib
+
+    from redline.io.write import sha256_file
+
+    p = Path(path)
+    if p.suffix.lower() != ".shp":
+        return sha256_file(p)
+    digest = hashlib.sha256()
+    for side in sorted(p.parent.glob(_glob_escape(p.stem) + ".*")):
+        digest.update(side.suffix.lower().encode())
+        digest.update(bytes.fromhex(sha256_file(side)))
+    return digest.hexdigest()
+
+
+def _glob_escape(text: str) -> str:
+    import glob
+
+    return glob.escape(text)
+
+
+def is_complete(  # noqa: PLR0911
+    folder: str | os.PathLike[str], county: County) -> tuple[bool, str]:
+    """Tell whether a county's output folder is complete and its inputs are unchanged.
+
+    Complete: ``run.json`` says ``finished``, the batch's ``county.json`` names
+    the same dataset with the same data files, and the sha256 of every input
+    recorded in ``run.json`` matches the file now.
+
+    Returns
+    -------
+    tuple
+        ``(True, "")`` or ``(False, why not)``.
+    """
+    folder = Path(folder)
+    try:
+        run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+        meta = json.loads((folder / COUNTY_JSON).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False, "no complete output"
+    if run.get("status") != "finished":
+        return False, f"run status is {run.get('status')!r}"
+    if meta.get("dataset") != county.dataset:
+        return False, "output of another dataset"
+    if meta.get("files") != dataset_files(county.dataset):
+        return False, "files added, removed or resized"
+    for item in run.get("inputs", []):
+        path, recorded = item.get("path"), item.get("sha256")
+        if not path or not recorded:
+            continue
+        try:
+            now = source_sha256(path)
+        except OSError:
+            return False, f"input {path} is gone"
+        if now != recorded and not (Path(path).suffix.lower() == ".shp"
+                                    and _plain_sha(path) == recorded):
+            return False, f"input {path} changed"
+    return True, ""
+
+
+def _plain_sha(path: str) -> str:
+    from redline.io.write import sha256_file
+
+    return sha256_file(path)
+
+
+def _existing_outputs(out: Path) -> dict[str, str]:
+    """Dataset path -> output folder name, for counties already in ``out``."""
+    found: dict[str, str] = {}
+    if not out.is_dir():
+        return found
+    for child in sorted(out.iterdir()):
+        meta_path = child / COUNTY_JSON
+        if child.name.startswith(".") or not meta_path.is_file():
+            continue
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(meta.get("dataset"), str):
+            found[meta["dataset"]] = child.name
+    return found
+
+
+# --- one county (runs in a worker) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Task:
+    county: County
+    staging: str
+    as_of: datetime.date | None
+    lang: Lang
+    check: CheckFunction | None
+    options: Mapping[str, Any]
+
+
+def _default_check() -> CheckFunction:
+    import importlib
+
+    check: CheckFunction = importlib.import_module("redline.tools").check
+    return check
+
+
+def run_county(task: _Task) -> CountyResult:
+    """Check one county into its staging folder; every failure is caught and reported.
+
+    Runs in a worker process (local pool or dask worker): it must not raise,
+    so that one county's failure never touches the others.
+    """
+    county = task.county
+    start = time.perf_counter()
+    staged = Path(task.staging) / "out"
+    try:
+        check = task.check or _default_check()
+        result = check(county.dataset, staged, as_of=task.as_of, lang=task.lang,
+                       **dict(task.options))
+        code = admin_code_name(county.code) or _county_code(staged)
+        meta = {
+            "name": county.name,
+            "dataset": county.dataset,
+            "admin_code": code or "",
+            "files": dataset_files(county.dataset),
+            "outline": _outline(getattr(result, "dataset", None)),
+            "batch_version": __version__,
+        }
+        from redline.io.write import write_json
+
+        write_json(staged / COUNTY_JSON, meta)
+        n = len(getattr(result, "findings", ()))
+        return CountyResult(name=county.name, dataset=county.dataset, status="finished",
+                            seconds=round(time.perf_counter() - start, 3), findings=n,
+                            admin_code=code or "", staged=str(staged))
+    except RedlineError as ex:
+        reason = ex.line()
+    except Exception as ex:  # a crash in one county must not stop the batch
+        reason = f"{type(ex).__name__}: {ex}"
+        log.debug("county %s crashed:\n%s", county.name, traceback.format_exc())
+    shutil.rmtree(task.staging, ignore_errors=True)
+    return CountyResult(name=county.name, dataset=county.dataset, status="failed",
+                        reason=reason, seconds=round(time.perf_counter() - start, 3))
+
+
+def _county_code(folder: Path) -> str | None:
+    """Return the admin code of the one county-level row of summary.csv, if any."""
+    path = folder / "summary.csv"
+    if not path.is_file():
+        return None
+    table = pd.read_csv(path, encoding="utf-8-sig", dtype={"admin_code": str})
+    if "level" not in table or "admin_code" not in table:
+        return None
+    codes = table.loc[table["level"] == "county", "admin_code"].dropna().unique()
+    return admin_code_name(codes[0]) if len(codes) == 1 else None
+
+
+def _outline(dataset: Any) -> dict[str, Any] | None:
+    """Return the county outline in lon/lat (GeoJSON): admin layer, else the layers' extent."""
+    import shapely
+
+    layers = getattr(dataset, "layers", None)
+    if not layers:
+        return None
+    frames = [layer.frame for layer in layers.values() if len(layer.frame)]
+    admin = layers.get("admin")
+    if admin is not None and len(admin.frame):
+        frames = [admin.frame]
+    geoms = []
+    for frame in frames:
+        if frame.crs is None:
+            continue
+        lonlat = frame.geometry.to_crs("EPSG:4326")
+        if admin is not None and frame is admin.frame:
+            geoms.append(shapely.union_all(shapely.make_valid(lonlat.values)))
+        else:
+            geoms.append(shapely.box(*lonlat.total_bounds))
+    if not geoms:
+        return None
+    shape = shapely.union_all(geoms)
+    if shape.is_empty:
+        return None
+    shape = shapely.simplify(shape, OUTLINE_SIMPLIFY_DEG, preserve_topology=True)
+    outline: dict[str, Any] = json.loads(shapely.to_geojson(shape))
+    return outline
+
+
+# --- running -------------------------------------------------------------------------
+
+
+def run_batch(
+    root: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    executor: cf.Executor | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    as_of: datetime.date | None = None,
+    lang: Lang = "zh",
+    check: CheckFunction | None = None,
+    check_options: Mapping[str, Any] | None = None,
+    progress: bool | None = None,
+) -> BatchRun:
+    """Check every county under ``root`` and roll the results up into ``out``.
+
+    Parameters
+    ----------
+    root
+        Folder of county datasets (subfolders / ``.gpkg``), or holding a ``batch.toml``.
+    out
+        Output folder: one subfolder per county plus the roll-up.
+    workers
+        Processes of the local pool; default the CPU count. Ignored with
+        ``scheduler`` or ``executor``.
+    scheduler
+        Address of a running dask.distributed scheduler (``tcp://host:8786``).
+    executor
+        Any ``concurrent.futures.Executor`` to run counties on (for example
+        ``distributed.Client.get_executor()``); the caller keeps it open.
+    resume
+        Skip counties whose output is complete and whose inputs are unchanged.
+    overwrite
+        Allow a non-empty ``out`` that is not resumed: every county is run again
+        and replaces its folder.
+    as_of, lang
+        Passed to every county's check.
+    check
+        The per-county tool; :func:`redline.tools.check` by default. Must be
+        picklable (a module-level function).
+    check_options
+        More keyword arguments for ``check`` (``sliver_m2``, ``n_jobs``...).
+    progress
+        Show a progress bar; by default only when stderr is a terminal.
+
+    Returns
+    -------
+    BatchRun
+
+    Raises
+    ------
+    InputError
+        ``root`` holds no county.
+    OutputExistsError
+        ``out`` is not empty and neither ``resume`` nor ``overwrite`` is given.
+    """
+    clock = time.perf_counter()
+    counties = read_counties(root)
+    out_dir = Path(out).resolve()
+    _check_out(out_dir, resume=resume, overwrite=overwrite)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging_root = out_dir / STAGING
+    shutil.rmtree(staging_root, ignore_errors=True)  # left by an interrupted batch
+    staging_root.mkdir()
+
+    existing = _existing_outputs(out_dir)
+    results: dict[int, CountyResult] = {}
+    todo: list[tuple[int, County]] = []
+    for i, county in enumerate(counties):
+        folder = existing.get(county.dataset)
+        if resume and folder:
+            done, why = is_complete(out_dir / folder, county)
+            if done:
+                meta = json.loads((out_dir / folder / COUNTY_JSON).read_text(encoding="utf-8"))
+                results[i] = CountyResult(name=county.name, dataset=county.dataset,
+                                          status="skipped", folder=folder,
+                                          reason="output complete, inputs unchanged",
+                                          admin_code=meta.get("admin_code", ""))
+                continue
+            log.info("%s: running again (%s)", county.name, why)
+        todo.append((i, county))
+
+    tasks = {
+        i: _Task(county=c, staging=str(staging_root / f"{i:04d}-{uuid.uuid4().hex[:8]}"),
+                 as_of=as_of, lang=lang, check=check, options=dict(check_options or {}))
+        for i, c in todo
+    }
+    taken = set(existing.values()) | set(BATCH_FILES)
+    show = sys.stderr.isatty() if progress is None else progress
+
+    def place(i: int, result: CountyResult) -> None:
+        if result.status == "finished":
+            result.folder = _place(out_dir, result, counties[i], existing, taken)
+        results[i] = result
+
+    if tasks:
+        _execute(tasks, place, workers=workers, scheduler=scheduler, executor=executor,
+                 show=show, total=len(counties), already=len(results))
+    shutil.rmtree(staging_root, ignore_errors=True)
+    timings = {"counties": round(time.perf_counter() - clock, 3)}
+
+    ordered = [results[i] for i in range(len(counties))]
+    step = time.perf_counter()
+    summary = rollup(out_dir, ordered, lang=lang)
+    timings["rollup"] = round(time.perf_counter() - step, 3)
+    from redline.io.write import write_json
+
+    write_json(out_dir / "batch.json", {
+        "tool": "redline batch",
+        "version": __version__,
+        "root": str(Path(root).resolve()),
+        "as_of": as_of.isoformat() if as_of else None,
+        "lang": lang,
+        "resume": resume,
+        "counties": [{k: v for k, v in asdict(r).items() if k != "staged"} for r in ordered],
+        "failed": sum(r.status == "failed" for r in ordered),
+        "timings": timings,
+    })
+    return BatchRun(out=out_dir, counties=ordered, summary=summary, timings=timings)
+
+
+def _check_out(out: Path, *, resume: bool, overwrite: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise OutputExistsError("the output path exists and is a file", path=str(out),
+                                fix="give a folder path for --out")
+    if out.is_dir() and not (resume or overwrite) and any(
+            p.name != STAGING for p in out.iterdir()):
+        raise OutputExistsError("the output folder exists and is not empty", path=str(out),
+                                fix="pass --resume to finish it, or choose another --out")
+
+
+def _place(out: Path, result: CountyResult, county: County, existing: dict[str, str],
+           taken: set[str]) -> str:
+    """Rename a finished county from staging to its folder, replacing its earlier output."""
+    previous = existing.get(county.dataset)
+    wanted = admin_code_name(result.admin_code) or safe_name(county.name)
+    if previous is not None and previous.split("-")[0] == wanted.split("-")[0]:
+        name = previous
+    else:
+        name = unique_name(wanted, taken - ({previous} if previous else set()))
+    target = safe_child(out, name)
+    old = None
+    if previous is not None:
+        prev_path = safe_child(out, previous)
+        if prev_path.exists():
+            old = out / STAGING / f"old-{uuid.uuid4().hex[:8]}"
+            prev_path.rename(old)
+        taken.discard(previous)
+    Path(result.staged).rename(target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    taken.add(name)
+    existing[county.dataset] = name
+    return name
+
+
+def _execute(tasks: dict[int, _Task], place: Callable[[int, CountyResult], None], *,
+             workers: int | None, scheduler: str | None, executor: cf.Executor | None,
+             show: bool, total: int, already: int) -> None:
+    """Run tasks on an executor, calling ``place`` in the parent as each one ends."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, initial=already, desc="redline batch", unit="county",
+               disable=not show, dynamic_ncols=True)
+    try:
+        if executor is not None:
+            _drain(executor, tasks, place, bar)
+        elif scheduler is not None:
+            client = _dask_client(scheduler)
+            try:
+                with client.get_executor(pure=False) as dask_executor:
+                    _drain(dask_executor, tasks, place, bar)
+            finally:
+                client.close()
+        else:
+            n = max(1, min(workers or os.cpu_count() or 1, len(tasks)))
+            broken = _run_local(tasks, place, bar, n)
+            # A worker process that died took the pool with it; the counties it held
+            # run again one by one, each in its own process, so only the culprit fails.
+            for i in broken:
+                if _run_local({i: tasks[i]}, place, bar, 1):
+                    place(i, CountyResult(
+                        name=tasks[i].county.name, dataset=tasks[i].county.dataset,
+                        status="failed", reason="the worker process died (out of memory or "
+                        "a crash in native code)"))
+                    bar.update(1)
+    finally:
+        bar.close()
+
+
+def _run_local(tasks: dict[int, _Task], place: Callable[[int, CountyResult], None], bar: Any,
+               n: int) -> list[int]:
+    with cf.ProcessPoolExecutor(max_workers=n) as pool:
+        return _drain(pool, tasks, place, bar)
+
+
+def _drain(executor: cf.Executor, tasks: dict[int, _Task],
+           place: Callable[[int, CountyResult], None], bar: Any) -> list[int]:
+    """Submit every task, place results as they finish; return the tasks of a broken pool."""
+    futures = {executor.submit(run_county, task): i for i, task in tasks.items()}
+    broken: list[int] = []
+    pending = set(futures)
+    try:
+        while pending:
+            pending = _collect(futures, pending, tasks, place, bar=bar, broken=broken)
+    except BaseException:  # interrupted: queued counties never start, staged ones are dropped
+        for future in pending:
+            future.cancel()
+        raise
+    return sorted(broken)
+
+
+def _collect(futures: dict[cf.Future[CountyResult], int], pending: set[cf.Future[CountyResult]],
+             tasks: dict[int, _Task], place: Callable[[int, CountyResult], None], *, bar: Any,
+             broken: list[int]) -> set[cf.Future[CountyResult]]:
+    """Place the results that are ready, in submission order; return what is still pending."""
+    done, pending = cf.wait(pending, timeout=1.0, return_when=cf.FIRST_COMPLETED)
+    for future in sorted(done, key=futures.__getitem__):
+        i = futures[future]
+        task = tasks[i]
+        try:
+            result = future.result()
+        except cf.process.BrokenProcessPool:
+            broken.append(i)
+            continue
+        except Exception as ex:  # the executor lost the task (e.g. dask KilledWorker)
+            result = CountyResult(name=task.county.name, dataset=task.county.dataset,
+                                  status="failed", reason=f"{type(ex).__name__}: {ex}")
+        place(i, result)
+        bar.update(1)
+    running = [tasks[futures[f]].county.name for f in pending if f.running()]
+    bar.set_postfix_str(", ".join(running[:4]), refresh=False)
+    return pending
+
+
+def _dask_client(address: str) -> Any:
+    try:
+        from distributed import Client
+    except ImportError as ex:
+        raise ConfigError("--scheduler needs dask.distributed, which is not installed",
+                          fix='pip install "dask[distributed]"') from ex
+    try:
+        return Client(address, timeout="10s")
+    except (OSError, TimeoutError) as ex:
+        raise InputError(f"cannot reach the dask scheduler ({ex})", path=address,
+                         fix="check the address (tcp://host:8786) and that the scheduler runs"
+                         ) from ex
+
+
+# --- roll-up -----------------------------------------------------------------------------
+
+_TOTAL: Final[dict[Lang, str]] = {"zh": "合计", "en": "Total"}
+
+
+def rollup(out: str | os.PathLike[str], results: Iterable[CountyResult], *,
+           lang: Lang = "zh") -> pd.DataFrame:
+    """Write the batch's summary.csv, merged findings and overview map; return the summary.
+
+    Each county's outputs are read in turn, so memory holds one county at a time.
+    """
+    from redline.io.write import write_csv
+
+    out = Path(out)
+    results = list(results)
+    rows = [_county_row(out, r) for r in results]
+    summary = pd.DataFrame(rows)
+    totals: dict[str, Any] = {"county": _TOTAL[lang], "status": ""}
+    for column in summary.columns:
+        if column.endswith(("_count", "_m2", "_mu")) or column in {"findings", "seconds"}:
+            totals[column] = pd.to_numeric(summary[column], errors="coerce").sum()
+    totals["counties_failed"] = sum(r.status == "failed" for r in results)
+    summary = pd.concat([summary, pd.DataFrame([totals])], ignore_index=True)
+    write_csv(out / "summary.csv", summary)
+    _merge_findings(out, results)
+    _overview(out, results, summary, lang=lang)
+    return summary
+
+
+def _county_row(out: Path, result: CountyResult) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "county": result.name, "folder": result.folder, "admin_code": result.admin_code,
+        "status": result.status, "reason": result.reason, "seconds": result.seconds,
+    }
+    if not result.folder:
+        return row
+    folder = out / result.folder
+    table = _read_summary(folder / "summary.csv")
+    county_rows = table[table["level"] == "county"] if "level" in table else table.iloc[:0]
+    if len(county_rows) == 1:
+        unit = county_rows.iloc[0]
+        row["admin_name"] = unit.get("admin_name", "")
+        for column in table.columns:
+            if column not in {"admin_code", "admin_name", "level"}:
+                row[column] = unit[column]
+    else:  # no single county row: add the findings up
+        findings = _read_findings_table(folder)
+        row["findings_count"] = len(findings)
+        for rule in RULES:
+            part = findings[findings["rule"] == rule]
+            row[f"{rule}_count"] = len(part)
+            row[f"{rule}_m2"] = round(float(part["area_m2"].sum()), 2)
+            row[f"{rule}_mu"] = round(float(part["area_mu"].sum()), 2)
+    row["findings"] = int(row.get("findings_count", 0) or 0)
+    return row
+
+
+def _read_summary(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        return pd.DataFrame()
+    return pd.read_csv(path, encoding="utf-8-sig", dtype={"admin_code": str})
+
+
+def _read_findings_table(folder: Path) -> pd.DataFrame:
+    path = folder / "findings.csv"
+    if not path.is_file():
+        return pd.DataFrame(columns=list(FINDING_COLUMNS))
+    return pd.read_csv(path, encoding="utf-8-sig",
+                       dtype={"admin_code": str, "feature_id": str, "finding_id": str})
+
+
+def _merge_crs(out: Path, results: list[CountyResult]) -> str:
+    """Return the counties' common working CRS, or CGCS2000 geographic when they differ."""
+    crss = set()
+    for r in results:
+        if r.folder:
+            try:
+                run = json.loads((out / r.folder / "run.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            crss.add(str(run.get("working_crs", "")))
+    return crss.pop() if len(crss) == 1 and "" not in crss else "EPSG:4490"
+
+
+def _merge_findings(out: Path, results: list[CountyResult]) -> None:
+    """findings.gpkg / findings.csv of every county, appended one county at a time."""
+    import geopandas as gpd
+    import pyogrio
+
+    crs = _merge_crs(out, results)
+    columns = ["county", "county_folder", *FINDING_COLUMNS]
+    gpkg_tmp = out / f".findings.gpkg.tmp-{os.getpid()}"
+    csv_tmp = out / f".findings.csv.tmp-{os.getpid()}"
+    for tmp in (gpkg_tmp, csv_tmp):
+        tmp.unlink(missing_ok=True)
+    pd.DataFrame(columns=columns).to_csv(csv_tmp, index=False, encoding="utf-8-sig")
+    wrote_layer = False
+    for r in results:
+        path = out / r.folder / "findings.gpkg" if r.folder else None
+        if path is None or not path.is_file():
+            continue
+        frame = gpd.read_file(path, layer="findings", engine="pyogrio")
+        if frame.crs is not None and str(frame.crs) != crs:
+            frame = frame.to_crs(crs)
+        frame.insert(0, "county_folder", r.folder)
+        frame.insert(0, "county", r.name)
+        for column in columns:
+            if column not in frame:
+                frame[column] = ""
+        frame = frame[[*columns, "geometry"]]
+        pd.DataFrame(frame.drop(columns="geometry")).to_csv(
+            csv_tmp, mode="a", header=False, index=False, encoding="utf-8")
+        if len(frame):
+            pyogrio.write_dataframe(frame.set_crs(crs, allow_override=True), gpkg_tmp,
+                                    layer="findings", driver="GPKG", append=wrote_layer,
+                                    promote_to_multi=True)
+            wrote_layer = True
+        del frame
+    if not wrote_layer:
+        empty = gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in columns},
+                                 geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+        pyogrio.write_dataframe(empty, gpkg_tmp, layer="findings", driver="GPKG",
+                                geometry_type="MultiPolygon")
+    gpkg_tmp.replace(out / "findings.gpkg")
+    csv_tmp.replace(out / "findings.csv")
+
+
+# --- overview map -----------------------------------------------------------------------
+
+_UI: Final[dict[str, dict[Lang, str]]] = {
+    "title": {"zh": "各县(市、区)违法占用耕地比例", "en": "Counties by violation ratio"},
+    "ratio": {"zh": "违法占用耕地比例", "en": "Violation ratio"},
+    "findings": {"zh": "问题数", "en": "Findings"},
+    "status": {"zh": "状态", "en": "Status"},
+    "open": {"zh": "打开县级地图", "en": "Open the county map"},
+    "none": {"zh": "无数据", "en": "no data"},
+}
+#: Violation-ratio classes (upper bounds) and colours; the accountability line (15 %) is one.
+RATIO_CLASSES: Final[tuple[tuple[float, str], ...]] = (
+    (0.05, "#fee5d9"), (0.10, "#fcae91"), (0.15, "#fb6a4a"), (float("inf"), "#a50f15"),
+)
+_NO_RATIO_COLOR: Final[str] = "#bdbdbd"
+
+
+def ratio_color(ratio: float | None) -> str:
+    """Fill colour of a county on the overview map by its violation ratio."""
+    if ratio is None or not np.isfinite(ratio):
+        return _NO_RATIO_COLOR
+    for bound, color in RATIO_CLASSES:
+        if ratio < bound:
+            return color
+    return RATIO_CLASSES[-1][1]
+
+
+def _overview(out: Path, results: list[CountyResult], summary: pd.DataFrame, *,
+              lang: Lang) -> None:
+    """overview.html: counties coloured by violation ratio, each linking to its map.html."""
+    from redline.io.write import write_text
+
+    features = []
+    for r, (_, row) in zip(results, summary.iloc[:len(results)].iterrows(), strict=True):
+        if not r.folder:
+            continue
+        try:
+            meta = json.loads((out / r.folder / COUNTY_JSON).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not meta.get("outline"):
+            continue
+        ratio = pd.to_numeric(pd.Series([row.get("illegal_share")]), errors="coerce").iloc[0]
+        has_map = (out / r.folder / "map.html").is_file()
+        features.append({
+            "type": "Feature",
+            "geometry": meta["outline"],
+            "properties": {
+                "name": r.name, "code": r.admin_code, "status": r.status,
+                "findings": int(row.get("findings", 0) or 0),
+                "ratio": None if pd.isna(ratio) else round(float(ratio), 4),
+                "color": ratio_color(None if pd.isna(ratio) else float(ratio)),
+                "map": f"{r.folder}/map.html" if has_map else None,
+            },
+        })
+    data = {"ui": {k: v[lang] for k, v in _UI.items()},
+            "features": {"type": "FeatureCollection", "features": features},
+            "legend": [[b if np.isfinite(b) else None, c] for b, c in RATIO_CLASSES]}
+    write_text(out / "overview.html", _overview_page(data, lang=lang))
+
+
+def _json_for_script(data: Any) -> str:
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _leaflet_head() -> str:
+    try:
+        from redline.report import assets
+
+        js = assets.leaflet_js().replace("</script", "<\\/script")
+        return f"<style>{assets.leaflet_css()}</style>\n<script>{js}</script>"
+    except (ImportError, RedlineError, OSError):
+        version = "1.9.4"
+        return (f'<link rel="stylesheet" href="https://unpkg.com/leaflet@{version}/dist/leaflet.css">'
+                f'\n<script src="https://unpkg.com/leaflet@{version}/dist/leaflet.js"></script>')
+
+
+_OVERVIEW_JS: Final[str] = """
+(function () {
+  var data = JSON.parse(document.getElementById("batch-data").textContent);
+  var ui = data.ui;
+  var map = L.map("map");
+  function pct(x) { return x === null ? ui.none : (100 * x).toFixed(1) + " %"; }
+  function popup(p) {
+    var box = document.createElement("div");
+    var h = document.createElement("b");
+    h.textContent = p.name + (p.code ? " (" + p.code + ")" : "");
+    box.appendChild(h);
+    [[ui.ratio, pct(p.ratio)], [ui.findings, String(p.findings)], [ui.status, p.status]]
+      .forEach(function (kv) {
+        var line = document.createElement("div");
+        line.textContent = kv[0] + ": " + kv[1];
+        box.appendChild(line);
+      });
+    if (p.map) {
+      var a = document.createElement("a");
+      a.href = p.map.split("/").map(encodeURIComponent).join("/");
+      a.textContent = ui.open;
+      box.appendChild(a);
+    }
+    return box;
+  }
+  var layer = L.geoJSON(data.features, {
+    style: function (f) {
+      return {color: "#333", weight: 1, fillColor: f.properties.color, fillOpacity: 0.75};
+    },
+    onEachFeature: function (f, l) {
+      l.bindPopup(function () { return popup(f.properties); });
+      l.bindTooltip(function () { return document.createTextNode(f.properties.name); });
+    }
+  }).addTo(map);
+  var b = layer.getBounds();
+  if (b.isValid()) { map.fitBounds(b); } else { map.setView([41.1, 122.99], 8); }
+  var legend = L.control({position: "bottomright"});
+  legend.onAdd = function () {
+    var div = L.DomUtil.create("div", "legend");
+    var t = document.createElement("b");
+    t.textContent = ui.ratio;
+    div.appendChild(t);
+    var lo = 0;
+    data.legend.forEach(function (kv) {
+      var row = document.createElement("div");
+      var sw = document.createElement("span");
+      sw.className = "sw";
+      sw.style.background = kv[1];
+      row.appendChild(sw);
+      row.appendChild(document.createTextNode(
+        kv[0] === null ? "\\u2265 " + pct(lo) : pct(lo) + " \\u2013 " + pct(kv[0])));
+      div.appendChild(row);
+      lo = kv[0];
+    });
+    return div;
+  };
+  legend.addTo(map);
+})();
+"""
+
+
+def _overview_page(data: dict[str, Any], *, lang: Lang) -> str:
+    import html
+
+    title = data["ui"]["title"]
+    return (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{"zh-CN" if lang == "zh" else "en"}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n{_leaflet_head()}\n"
+        "<style>html,body,#map{height:100%;margin:0}"
+        ".legend{background:#fff;padding:6px 8px;font:12px sans-serif;line-height:18px}"
+        ".legend .sw{display:inline-block;width:14px;height:12px;margin-right:6px}</style>\n"
+        "</head>\n<body>\n<div id=\"map\"></div>\n"
+        f'<script type="application/json" id="batch-data">{_json_for_script(data)}</script>\n'
+        f"<script>{_OVERVIEW_JS}</script>\n</body>\n</html>\n"
+    )

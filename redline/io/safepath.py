@@ -1,0 +1,100 @@
+r"""Output names that can never leave the output folder.
+
+A batch names each county's output folder from an admin code or from the
+county's own folder name, and both come from data a user handed over: a folder
+called ``../x``, a name with ``/``, ``\\``, NUL or control characters, or an
+absolute path in ``batch.toml`` must not write outside the batch's ``--out``.
+Chinese names are kept as they are.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from pathlib import Path
+from typing import Final
+
+from redline.errors import ConfigError
+
+#: Characters never kept in a folder name (path separators and those Windows refuses).
+_FORBIDDEN: Final[re.Pattern[str]] = re.compile(r'[/\\:*?"<>|]')
+#: Names Windows reserves whatever the extension.
+_RESERVED: Final[frozenset[str]] = frozenset(
+    {"CON", "PRN", "AUX", "NUL"}
+    | {f"COM{i}" for i in range(1, 10)}
+    | {f"LPT{i}" for i in range(1, 10)}
+)
+#: Longest name kept, in UTF-8 bytes (file systems allow 255; room is left for suffixes).
+MAX_NAME_BYTES: Final[int] = 120
+#: Name used when nothing usable is left.
+FALLBACK_NAME: Final[str] = "county"
+_ADMIN_CODE: Final[re.Pattern[str]] = re.compile(r"[0-9]{6}(?:[0-9]{3}){0,2}")
+
+
+def safe_name(name: object, *, fallback: str = FALLBACK_NAME) -> str:
+    r"""Turn any text into one harmless folder name.
+
+    Separators and characters file systems refuse become ``_``; control and
+    format characters (NUL, newlines, bidi marks) are dropped; leading and
+    trailing dots and spaces are stripped, so ``..`` and ``.hidden`` cannot
+    survive; the result is NFC-normalised and cut to :data:`MAX_NAME_BYTES`.
+
+    Examples
+    --------
+    >>> safe_name("../x")
+    'x'
+    >>> safe_name("铁东区/海城")
+    '铁东区_海城'
+    >>> safe_name("\x00..")
+    'county'
+    """
+    text = unicodedata.normalize("NFC", str(name))
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
+    text = _FORBIDDEN.sub("_", text)
+    text = re.sub(r"\.{2,}", ".", text)
+    text = re.sub(r"\s+", " ", text).strip(" ._")
+    while len(text.encode("utf-8")) > MAX_NAME_BYTES:
+        text = text[:-1]
+    text = text.rstrip(" .")
+    if not text:
+        return fallback
+    if text.split(".")[0].upper() in _RESERVED:
+        text = "_" + text
+    return text
+
+
+def admin_code_name(code: object) -> str | None:
+    """Return a 6-, 9- or 12-digit admin code as a folder name, or None when it is not one."""
+    text = str(code).strip() if code is not None else ""
+    return text if _ADMIN_CODE.fullmatch(text) else None
+
+
+def safe_child(parent: str | os.PathLike[str], name: str) -> Path:
+    """``parent / name`` after checking that it names a direct child of ``parent``.
+
+    Raises
+    ------
+    ConfigError
+        ``name`` would resolve outside ``parent`` (pass it through :func:`safe_name` first).
+    """
+    base = Path(parent).resolve()
+    child = (base / name).resolve()
+    if child.parent != base or name in {"", ".", ".."}:
+        raise ConfigError(
+            f"the output name {name!r} would leave the output folder",
+            path=str(base),
+            fix="name counties with plain folder names or admin codes",
+        )
+    return child
+
+
+def unique_name(name: str, taken: set[str]) -> str:
+    """``name``, or ``name-2``, ``name-3``... whichever is not in ``taken`` (case-insensitive)."""
+    lowered = {t.casefold() for t in taken}
+    if name.casefold() not in lowered:
+        return name
+    i = 2
+    while f"{name}-{i}".casefold() in lowered:
+        i += 1
+    return f"{name}-{i}"

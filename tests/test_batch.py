@@ -1,0 +1,290 @@
+"""Batch runs: fault isolation, resume, dask == process pool, path safety, roll-up, tiles."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from redline import batch
+from redline.analysis.areas import ellipsoidal_area
+from redline.analysis.findings import make_findings
+from redline.errors import ConfigError, InputError, OutputExistsError
+from redline.io import write
+from redline.io.safepath import safe_child, safe_name
+from redline.schema import FINDING_COLUMNS
+
+CRS = "EPSG:4529"
+X0, Y0 = 41_500_000.0, 4_550_000.0
+AS_OF = datetime.date(2026, 6, 30)
+
+
+# --- a tiny county and a stand-in check tool ---------------------------------------------
+
+
+def make_county(folder: Path, *, code: str, n: int = 3, shift: float = 0.0) -> Path:
+    """Basic farmland squares and supply parcels half over them, plus an admin polygon."""
+    folder.mkdir(parents=True)
+    x = X0 + shift
+    bf = [shapely.box(x + i * 300, Y0, x + i * 300 + 200, Y0 + 200) for i in range(n)]
+    sup = [shapely.box(x + i * 300 + 100, Y0 + 100, x + i * 300 + 250, Y0 + 250)
+           for i in range(n)]
+    gpd.GeoDataFrame({"feature_id": [f"B{i}" for i in range(n)]}, geometry=bf, crs=CRS
+                     ).to_file(folder / "basic_farmland.gpkg")
+    gpd.GeoDataFrame({"supply_id": [f"S{i}" for i in range(n)]}, geometry=sup, crs=CRS
+                     ).to_file(folder / "supply.gpkg")
+    gpd.GeoDataFrame({"admin_code": [code], "admin_name": [f"县{code}"]},
+                     geometry=[shapely.box(x - 50, Y0 - 50, x + n * 300 + 50, Y0 + 300)],
+                     crs=CRS).to_file(folder / "admin.gpkg")
+    return folder
+
+
+def fake_check(dataset: str, out: Path, *, as_of: datetime.date | None = None,
+               lang: str = "zh", **_: Any) -> SimpleNamespace:
+    """The outputs of CONTRACT.md for basic-farmland overlaps, computed by geopandas.overlay."""
+    folder = Path(dataset)
+    if (folder / "CRASH").exists():
+        raise RuntimeError("simulated crash")
+    paths = {role: folder / f"{role}.gpkg" for role in ("supply", "basic_farmland", "admin")}
+    if not all(p.exists() for p in paths.values()):
+        raise InputError("a layer is missing", path=str(folder), fix="add it")
+    layers = {role: gpd.read_file(p) for role, p in paths.items()}
+    hit = gpd.overlay(layers["supply"], layers["basic_farmland"], how="intersection")
+    code = str(layers["admin"]["admin_code"].iloc[0])
+    findings = make_findings(
+        [{"rule": "basic_farmland_encroachment", "layer": "supply", "feature_id": s,
+          "admin_code": code, "message": "占用基本农田", "geometry": g}
+         for s, g in zip(hit["supply_id"], hit.geometry, strict=True)], crs=CRS)
+    summary = pd.DataFrame([{
+        "admin_code": code, "admin_name": layers["admin"]["admin_name"].iloc[0],
+        "level": "county", "findings_count": len(findings),
+        "basic_farmland_encroachment_count": len(findings),
+        "basic_farmland_encroachment_m2": float(findings["area_m2"].sum()),
+        "illegal_share": 0.2 if len(findings) > 2 else 0.01,
+    }])
+    with write.staged_dir(out) as tmp:
+        write.write_gpkg(tmp / "findings.gpkg", {"findings": findings})
+        write.write_csv(tmp / "findings.csv", pd.DataFrame(findings.drop(columns="geometry")))
+        write.write_csv(tmp / "summary.csv", summary)
+        write.write_text(tmp / "map.html", "<html></html>")
+        write.write_json(tmp / "run.json", {
+            "as_of": str(as_of), "lang": lang, "working_crs": CRS, "status": "finished",
+            "inputs": [{"role": r, "path": str(p), "sha256": write.sha256_file(p)}
+                       for r, p in paths.items()]})
+    ds = SimpleNamespace(layers={r: SimpleNamespace(frame=f) for r, f in layers.items()})
+    return SimpleNamespace(findings=findings, dataset=ds)
+
+
+def interrupting_check(dataset: str, out: Path, **kw: Any) -> SimpleNamespace:
+    """fake_check, but the operator stops the batch when it reaches a flagged county."""
+    if (Path(dataset) / "INTERRUPT").exists():
+        raise KeyboardInterrupt
+    return fake_check(dataset, out, **kw)
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    base = tmp_path / "root"
+    make_county(base / "铁东区", code="210302", n=3)
+    make_county(base / "tiexi", code="210303", n=2, shift=2000)
+    make_county(base / "haicheng", code="210381", n=1, shift=4000)
+    (base / "broken").mkdir()  # no layers: a bad-input county
+    return base
+
+
+def run(root: Path, out: Path, **kw: Any) -> batch.BatchRun:
+    kw.setdefault("workers", 2)
+    return batch.run_batch(root, out, as_of=AS_OF, check=fake_check, progress=False, **kw)
+
+
+def overlap_m2(folder: Path) -> float:
+    """Independent reference: overlap area of supply and basic farmland."""
+    sup = gpd.read_file(folder / "supply.gpkg")
+    bf = gpd.read_file(folder / "basic_farmland.gpkg")
+    inter = shapely.intersection(np.asarray(sup.geometry.values)[:, None],
+                                 np.asarray(bf.geometry.values)[None, :])
+    return float(ellipsoidal_area(inter.ravel(), CRS).sum())
+
+
+# --- tests ----------------------------------------------------------------------------------
+
+
+def test_batch_broken_county_fails_alone(root: Path, tmp_path: Path) -> None:
+    (root / "crashing").mkdir()
+    make_county(root / "crashing" / "x", code="210304")  # nested, then flagged to crash
+    (root / "crashing" / "CRASH").touch()
+    result = run(root, tmp_path / "out")
+    status = {c.name: c for c in result.counties}
+    assert status["broken"].status == "failed"
+    assert "a layer is missing" in status["broken"].reason
+    assert status["crashing"].status == "failed"
+    assert "simulated crash" in status["crashing"].reason
+    for name in ("铁东区", "tiexi", "haicheng"):
+        assert status[name].status == "finished"
+    # Folders named by admin code; failed counties leave no folder.
+    out = tmp_path / "out"
+    assert {p.name for p in out.iterdir() if p.is_dir()} == {"210302", "210303", "210381"}
+    summary = pd.read_csv(out / "summary.csv", encoding="utf-8-sig", dtype={"admin_code": str})
+    assert list(summary["county"])[-1] == "合计"
+    assert "a layer is missing" in summary.set_index("county").loc["broken", "reason"]
+    expected = sum(overlap_m2(root / n) for n in ("铁东区", "tiexi", "haicheng"))
+    assert summary.iloc[-1]["basic_farmland_encroachment_m2"] == pytest.approx(expected, rel=1e-6)
+    merged = gpd.read_file(out / "findings.gpkg", layer="findings")
+    assert len(merged) == 6
+    assert merged.groupby("county").size().to_dict() == {"铁东区": 3, "tiexi": 2, "haicheng": 1}
+    assert float(merged["area_m2"].sum()) == pytest.approx(expected, rel=1e-6)
+    table = pd.read_csv(out / "findings.csv", encoding="utf-8-sig")
+    assert (out / "findings.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert list(table.columns[:2]) == ["county", "county_folder"]
+    assert set(FINDING_COLUMNS) <= set(table.columns)
+    assert len(table) == 6
+    manifest = json.loads((out / "batch.json").read_text(encoding="utf-8"))
+    assert manifest["failed"] == 2
+    assert not (out / batch.STAGING).exists()
+
+
+def test_overview_map_escapes_and_links(root: Path, tmp_path: Path) -> None:
+    evil = root / "<img src=x onerror=alert(1)>"
+    make_county(evil, code="2103x", n=3, shift=6000)  # not an admin code: named by folder
+    run(root, tmp_path / "out")
+    page = (tmp_path / "out" / "overview.html").read_text(encoding="utf-8")
+    assert "<img src=x" not in page
+    assert "\\u003cimg src=x onerror=alert(1)\\u003e" in page
+    data = page.split('id="batch-data">')[1].split("</script>")[0]
+    feats = json.loads(data)["features"]["features"]
+    by_name = {f["properties"]["name"]: f["properties"] for f in feats}
+    assert by_name["铁东区"]["map"] == "210302/map.html"
+    assert by_name["铁东区"]["color"] == batch.ratio_color(0.2)
+    assert by_name["haicheng"]["color"] == batch.ratio_color(0.01)
+    folder = by_name["<img src=x onerror=alert(1)>"]["map"].split("/")[0]
+    assert (tmp_path / "out" / folder).is_dir()
+    assert not set(folder) & set("<>/")
+
+
+def test_resume_after_interrupted_batch(root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (root / "tiexi" / "INTERRUPT").touch()
+    with pytest.raises(KeyboardInterrupt):
+        batch.run_batch(root, out, check=interrupting_check, workers=1, progress=False)
+    # haicheng ran before tiexi (sorted order) and is in place; nothing half-written.
+    assert {p.name for p in out.iterdir() if not p.name.startswith(".")} == {"210381"}
+    (root / "tiexi" / "INTERRUPT").unlink()
+
+    first = run(root, out, resume=True, executor=_Inline())
+    by = {c.name: c.status for c in first.counties}
+    assert by == {"broken": "failed", "haicheng": "skipped", "tiexi": "finished",
+                  "铁东区": "finished"}
+    # Change one input: only that county runs again.
+    changed = root / "tiexi" / "supply.gpkg"
+    frame = gpd.read_file(changed)
+    frame.geometry = frame.geometry.translate(10, 0)
+    frame.to_file(changed)
+    second = run(root, out, resume=True, executor=_Inline())
+    by = {c.name: c.status for c in second.counties}
+    assert by == {"broken": "failed", "haicheng": "skipped", "tiexi": "finished",
+                  "铁东区": "skipped"}
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["210302", "210303", "210381"]
+    merged = gpd.read_file(out / "findings.gpkg", layer="findings")
+    assert len(merged) == 6
+
+
+def test_out_not_empty_needs_resume(root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "x").write_text("x")
+    with pytest.raises(OutputExistsError):
+        run(root, out)
+
+
+class _Inline:
+    """An executor that runs each task at submit, in this process (for deterministic tests)."""
+
+    def submit(self, fn: Any, *args: Any) -> Any:
+        import concurrent.futures as cf
+
+        future: cf.Future[Any] = cf.Future()
+        future.set_running_or_notify_cancel()
+        future.set_result(fn(*args))
+        return future
+
+
+def test_dask_local_cluster_same_as_pool(root: Path, tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    pool = run(root, tmp_path / "pool")
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                                  dashboard_address=None) as cluster:
+        dask = run(root, tmp_path / "dask", scheduler=cluster.scheduler_address)
+    assert [(c.name, c.status, c.folder) for c in pool.counties] == [
+        (c.name, c.status, c.folder) for c in dask.counties]
+    a = gpd.read_file(tmp_path / "pool" / "findings.gpkg").sort_values("finding_id")
+    b = gpd.read_file(tmp_path / "dask" / "findings.gpkg").sort_values("finding_id")
+    assert list(a["finding_id"]) == list(b["finding_id"])
+    np.testing.assert_allclose(a["area_m2"], b["area_m2"], rtol=1e-12)
+    sa = pd.read_csv(tmp_path / "pool" / "summary.csv", encoding="utf-8-sig")
+    sb = pd.read_csv(tmp_path / "dask" / "summary.csv", encoding="utf-8-sig")
+    pd.testing.assert_frame_equal(sa.drop(columns="seconds"), sb.drop(columns="seconds"))
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("../x", "x"), ("..", "county"), ("a/b", "a_b"), ("a\\b", "a_b"), ("a\x00b", "ab"),
+    ("line\nbreak", "linebreak"), ("/etc/passwd", "etc_passwd"), ("铁东区", "铁东区"),
+    ("CON", "_CON"), ("   ", "county"), (".hidden", "hidden"), ("a..b", "a.b"),
+])
+def test_safe_name(name: str, expected: str, tmp_path: Path) -> None:
+    got = safe_name(name)
+    assert got == expected
+    assert safe_child(tmp_path, got).parent == tmp_path.resolve()
+
+
+@pytest.mark.parametrize("name", ["..", "../x", "/abs", "a/../../b", ""])
+def test_safe_child_refuses(name: str, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError):
+        safe_child(tmp_path, name)
+
+
+def test_batch_toml_hostile_names_stay_inside(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    elsewhere = make_county(tmp_path / "elsewhere" / "abs", code="xx", n=1)
+    make_county(root / "a", code="yy", n=1)
+    make_county(root / "b", code="zz", n=1, shift=1000)
+    make_county(root / "c", code="ww", n=1, shift=2000)
+    (root / "batch.toml").write_text(
+        "[[county]]\n"
+        f'path = "{elsewhere.as_posix()}"\n'
+        'name = "../../escaped"\n'
+        "[[county]]\n"
+        'path = "a"\n'
+        'name = "/tmp/evil\\u0000\\n"\n'
+        "[[county]]\n"
+        'path = "b"\n'
+        'name = "海城市"\n'
+        "[[county]]\n"
+        'path = "c"\n'
+        'name = "x"\n'
+        'code = "../../210381"\n', encoding="utf-8")
+    out = tmp_path / "out"
+    result = run(root, out, executor=_Inline())
+    assert [c.status for c in result.counties] == ["finished"] * 4
+    folders = [c.folder for c in result.counties]
+    assert folders == ["escaped", "tmp_evil", "海城市", "x"]
+    for folder in folders:
+        assert (out / folder / "run.json").is_file()
+    assert not (tmp_path / "escaped").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere", "out", "root"]
+
+
+def test_empty_root_is_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError):
+        batch.read_counties(tmp_path)
+    (tmp_path / "batch.toml").write_text("[[county]]\nname = 1\n")
+    with pytest.raises(ConfigError):
+        batch.read_counties(tmp_path)
