@@ -288,3 +288,25 @@ def test_empty_root_is_input_error(tmp_path: Path) -> None:
     (tmp_path / "batch.toml").write_text("[[county]]\nname = 1\n")
     with pytest.raises(ConfigError):
         batch.read_counties(tmp_path)
+
+
+def test_cli_batch_exit_code_and_reasons(root: Path, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from redline.cli.main import cli
+
+    monkeypatch.setattr(batch, "_default_check", lambda: fake_check)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["batch", str(root), "--out", str(out), "--workers", "1",
+                                      "--as-of", "2026-06-30", "--lang", "en"])
+    assert result.exit_code == 1, result.output
+    assert "3 counties checked, 0 unchanged, 1 failed" in result.output
+    assert "failed broken: " in result.output
+    again = CliRunner().invoke(cli, ["batch", str(root), "--out", str(out), "--workers", "1"])
+    assert again.exit_code == 1
+    assert "not empty" in again.output
+    (root / "broken").rmdir()
+    resumed = CliRunner().invoke(cli, ["batch", str(root), "--out", str(out), "--resume"])
+    assert resumed.exit_code == 0, resumed.output
+    assert "0 counties checked, 3 unchanged, 0 failed" in resumed.output

@@ -9,3 +9,7 @@ ALL: list[click.Command] = []
 from redline.cli.report import report  # noqa: E402  (registered in order)
 
 ALL.append(report)
+
+from redline.cli.batch import batch  # noqa: E402  (registered in order)
+
+ALL.append(batch)
