@@ -15,9 +15,10 @@ from PIL import Image
 from pyproj import Geod, Transformer
 
 from redline.errors import CRSError, RedlineError
-from redline.report import assets
+from redline.report import assets, overview
 from redline.report import map as rmap
 from redline.report.map import build_map, format_area, rasterize_png
+from redline.report.overview import overview_png
 
 
 def page_data(html: str) -> dict:
@@ -219,3 +220,43 @@ def test_save_map_writes_atomically(tmp_path):
     rmap.save_map("<!DOCTYPE html>ok", out)
     assert out.read_text(encoding="utf-8") == "<!DOCTYPE html>ok"
     assert [p.name for p in tmp_path.iterdir()] == ["m.html"]
+
+
+# --- static overview ------------------------------------------------------------
+
+
+def _png_stats(png: bytes) -> tuple[int, float]:
+    image = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+    colours = len({tuple(c) for c in image.reshape(-1, 3)[::3]})
+    non_white = float((image.sum(axis=2) < 3 * 250).mean())
+    return colours, non_white
+
+
+def test_overview_png_draws_layers_and_findings():
+    png = overview_png(county(payload=False), findings(payload=False), lang="zh")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    colours, non_white = _png_stats(png)
+    assert colours > 20
+    assert non_white > 0.05
+    # Findings add colour that the layers alone do not have.
+    red = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    bare = np.asarray(Image.open(io.BytesIO(
+        overview_png(county(payload=False), None, lang="zh"))).convert("RGB")).astype(int)
+    def reddish(img):
+        return int(((img[..., 0] > 180) & (img[..., 1] < 80) & (img[..., 2] < 80)).sum())
+    assert reddish(red) > reddish(bare)
+
+
+def test_overview_rasterises_large_layers(monkeypatch):
+    monkeypatch.setattr(overview, "MAX_VECTOR_FEATURES", 5)
+    png = overview_png(county(payload=False), findings(payload=False), lang="en")
+    colours, non_white = _png_stats(png)
+    assert colours > 10
+    assert non_white > 0.05
+
+
+def test_overview_falls_back_to_english_without_a_cjk_font(monkeypatch, caplog):
+    monkeypatch.setattr(overview, "cjk_font", lambda: None)
+    png = overview_png(county(payload=False), findings(payload=False), lang="zh")
+    assert png[:4] == b"\x89PNG"
+    assert "no CJK font" in caplog.text
