@@ -75,6 +75,8 @@ class Dataset:
     targets: pd.DataFrame | None = None
     targets_path: str | None = None
     problems: list[Problem] = field(default_factory=list)
+    #: Raster role (``schema.RASTER_ROLES``) -> path GDAL opens (``/vsizip/...`` in a zip).
+    rasters: dict[str, str] = field(default_factory=dict)
 
     def __contains__(self, role: object) -> bool:
         return role in self.layers

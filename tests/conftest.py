@@ -13,3 +13,113 @@ SAMPLES = ROOT / "data" / "samples"
 @pytest.fixture(scope="session")
 def samples_dir() -> Path:
     return SAMPLES
+
+
+# --- tiny county datasets for reading (redline.io.read) -------------------------
+
+import warnings  # noqa: E402
+import zipfile  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+
+import geopandas as gpd  # noqa: E402
+import pyogrio  # noqa: E402
+import shapely  # noqa: E402
+
+#: South-west corner of the tiny county, in EPSG:4529 (zone 41, near CM 123E).
+X0, Y0 = 41_500_000.0, 4_550_000.0
+
+
+def _box(x: float, y: float, w: float = 100.0, h: float | None = None) -> shapely.Polygon:
+    return shapely.box(X0 + x, Y0 + y, X0 + x + w, Y0 + y + (w if h is None else h))
+
+
+def county_layers() -> dict[str, gpd.GeoDataFrame]:
+    """A tiny county with standard (三调) field names, in EPSG:4529."""
+    crs = "EPSG:4529"
+    return {
+        "XZQ": gpd.GeoDataFrame(
+            {"XZQDM": ["210302"], "XZQMC": ["铁东区"]}, geometry=[_box(-100, -100, 1200)], crs=crs),
+        "DLTB": gpd.GeoDataFrame(
+            {"BSM": ["t1", "t2", "t3", "t4"], "DLBM": ["0101", "0103K", "0201", "0102"],
+             "DLMC": ["水田", "旱地", "园地", "水浇地"],
+             "ZLDWDM": ["2103020010010000000"] * 4},
+            geometry=[_box(0, 0), _box(200, 0), _box(400, 0), _box(600, 0)], crs=crs),
+        "YJJBNTTB": gpd.GeoDataFrame(
+            {"BSM": ["b1"], "ZLDWDM": ["2103020010010000000"]}, geometry=[_box(0, 0, 50)],
+            crs=crs),
+        "approvals": gpd.GeoDataFrame(
+            {"PZWH": ["辽政地〔2009〕1号", "辽政地〔2009〕2号"],
+             "PZRQ": ["2009年10月1日", "2009/3/5"], "SFJBNT": ["否", "是"]},
+            geometry=[_box(0, 200, 300), _box(500, 500)], crs=crs),
+        "supply": gpd.GeoDataFrame(
+            {"DZJGH": ["2103022009B00001"], "GDFS": ["协议出让"], "TDYT": ["工业用地"],
+             "HTRQ": ["20090101"], "CRJK": ["1,200.5"]},
+            geometry=[_box(0, 200, 100)], crs=crs),
+    }
+
+
+def write_gbk_shapefile(frame: gpd.GeoDataFrame, path: Path, *, prj: bool = True) -> Path:
+    """Write ``frame`` as a GBK shapefile with no .cpg and a zero code-page byte.
+
+    That is the file GDAL silently decodes as ISO-8859-1.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pyogrio.write_dataframe(frame, path, encoding="gbk")
+    path.with_suffix(".cpg").unlink(missing_ok=True)
+    if not prj:
+        path.with_suffix(".prj").unlink(missing_ok=True)
+    dbf = path.with_suffix(".dbf")
+    data = bytearray(dbf.read_bytes())
+    data[29] = 0
+    dbf.write_bytes(bytes(data))
+    return path
+
+
+def zip_shapefile(shp: Path, zip_path: Path) -> Path:
+    """Zip a shapefile's parts into ``zip_path`` and delete them."""
+    with zipfile.ZipFile(zip_path, "w") as zf:
+        for part in sorted(shp.parent.glob(shp.stem + ".*")):
+            if part != zip_path:
+                zf.write(part, part.name)
+                part.unlink()
+    return zip_path
+
+
+def write_county(folder: Path, fmt: str) -> Path:
+    """Write :func:`county_layers` into ``folder`` as ``shp`` (GBK, no .cpg),
+    ``gpkg`` (one file, a layer per role), ``parquet``, or ``shpzip``.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    layers = county_layers()
+    for name, frame in layers.items():
+        if fmt == "shp":
+            write_gbk_shapefile(frame, folder / f"{name}.shp")
+        elif fmt == "shpzip":
+            shp = write_gbk_shapefile(frame, folder / f"{name}.shp")
+            zip_shapefile(shp, folder / f"{name}.shp.zip")
+        elif fmt == "gpkg":
+            frame.to_file(folder / "county.gpkg", layer=name, driver="GPKG")
+        elif fmt == "parquet":
+            frame.to_parquet(folder / f"{name}.parquet")
+        else:
+            raise ValueError(fmt)
+    return folder
+
+
+@pytest.fixture(params=["shp", "gpkg", "parquet", "shpzip"])
+def county_any_format(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """The tiny county written to every format the reader takes."""
+    return write_county(tmp_path / f"县_{request.param}", request.param)
+
+
+@pytest.fixture
+def county_shp(tmp_path: Path) -> Path:
+    """The tiny county as GBK shapefiles without .cpg, in a folder with a Chinese name."""
+    return write_county(tmp_path / "铁东区", "shp")
+
+
+@pytest.fixture
+def gbk_writer() -> Callable[..., Path]:
+    """:func:`write_gbk_shapefile`, as a fixture."""
+    return write_gbk_shapefile

@@ -1,0 +1,34 @@
+"""``redline info DATASET``: the pre-flight report."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+
+@click.command("info")
+@click.argument("dataset", type=click.Path(exists=False, path_type=str))
+@click.option("--crs", default=None, metavar="EPSG:NNNN",
+              help="CRS for layers that carry none (overrides redline.toml).")
+@click.option("--encoding", default=None, metavar="NAME",
+              help="Text encoding of the shapefiles, e.g. gbk (wins over detection).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def info(dataset: str, crs: str | None, encoding: str | None, as_json: bool) -> None:
+    """Show a dataset's layers, CRS, encodings, counts and problems.
+
+    Exits 0 when the dataset can be checked (warnings allowed), 1 when any
+    error was found; each error is also printed to stderr as one line.
+    """
+    from redline.tools import info as info_tool
+
+    report = info_tool(dataset, crs=crs, encoding=encoding)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2, default=str))
+    else:
+        click.echo(report.to_text())
+    if not report.ok:
+        for problem in report.errors:
+            click.echo(f"redline: error: {problem.line()}", err=True)
+        sys.exit(1)

@@ -1,0 +1,121 @@
+"""Repairing the geometries of polygon layers as they are read.
+
+Nothing is dropped: a feature whose geometry cannot be judged keeps its row
+and gets a ``problem`` text; one that was repaired gets a ``note``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import shapely
+from shapely import GeometryType
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, NDArray
+
+_POLYGONAL = (GeometryType.POLYGON, GeometryType.MULTIPOLYGON)
+
+
+@dataclass(frozen=True)
+class Repaired:
+    """Result of :func:`repair_polygons`, aligned to the input.
+
+    ``geometry``: 2D, valid polygons/multipolygons where possible (the input
+    geometry, 2D, where it could not be repaired); ``note``: what was repaired;
+    ``problem``: why the feature cannot be judged (``""`` when it can).
+    """
+
+    geometry: NDArray[np.object_]
+    note: NDArray[np.object_]
+    problem: NDArray[np.object_]
+
+    @property
+    def repaired(self) -> NDArray[np.bool_]:
+        """Rows whose geometry was repaired."""
+        return np.asarray(self.note != "", dtype=bool)
+
+    @property
+    def unusable(self) -> NDArray[np.bool_]:
+        """Rows that cannot be judged."""
+        return np.asarray(self.problem != "", dtype=bool)
+
+
+def polygonal_part(geoms: ArrayLike) -> NDArray[np.object_]:
+    """Return the polygonal part of each geometry as a MultiPolygon (empty when none).
+
+    Polygons and MultiPolygons come back unchanged; collections are searched
+    (one level of nesting, as ``make_valid`` produces).
+    """
+    arr = np.asarray(geoms, dtype=object)
+    out = arr.copy()
+    types = shapely.get_type_id(arr)
+    coll = np.flatnonzero(types == GeometryType.GEOMETRYCOLLECTION)
+    if len(coll) == 0:
+        return out
+    parts, idx = shapely.get_parts(arr[coll], return_index=True)
+    # Members may be multi-part themselves (MultiPolygon inside a collection).
+    sub, sub_idx = shapely.get_parts(parts, return_index=True)
+    sub_owner = idx[sub_idx]
+    keep = shapely.get_type_id(sub) == GeometryType.POLYGON
+    result = np.full(len(coll), None, dtype=object)
+    shapely.multipolygons(sub[keep], indices=sub_owner[keep], out=result)
+    result[shapely.is_missing(result)] = shapely.MultiPolygon()
+    out[coll] = result
+    return out
+
+
+def repair_polygons(geoms: ArrayLike) -> Repaired:
+    """Make a polygon layer's geometries usable, saying what was done to each.
+
+    - Z (and M) coordinates are dropped.
+    - Invalid polygons are repaired with :func:`shapely.make_valid`, keeping
+      only the polygonal part.
+    - Missing or empty geometries, non-polygons (points, lines) and invalid
+      ones with no area left after repair get a ``problem``.
+
+    Examples
+    --------
+    >>> bowtie = shapely.Polygon([(0, 0), (2, 2), (2, 0), (0, 2)])
+    >>> r = repair_polygons([bowtie, shapely.Point(0, 0), None])
+    >>> r.geometry[0].geom_type, round(r.geometry[0].area, 3), list(r.problem[1:])
+    ('MultiPolygon', 2.0, ['not a polygon (Point)', 'no geometry'])
+    """
+    arr = np.asarray(geoms, dtype=object).copy()
+    n = len(arr)
+    note = np.full(n, "", dtype=object)
+    problem = np.full(n, "", dtype=object)
+
+    missing = shapely.is_missing(arr)
+    problem[missing] = "no geometry"
+    present = ~missing
+    arr[present] = shapely.force_2d(arr[present])
+    empty = present & shapely.is_empty(arr)
+    problem[empty] = "empty geometry"
+    usable = present & ~empty
+
+    types = shapely.get_type_id(arr)
+    coll = usable & (types == GeometryType.GEOMETRYCOLLECTION)
+    if coll.any():
+        arr[coll] = polygonal_part(arr[coll])
+        note[coll] = "geometry collection: polygonal part kept"
+        types = shapely.get_type_id(arr)
+    not_poly = usable & ~np.isin(types, _POLYGONAL)
+    if not_poly.any():
+        # A loop over the bad rows only, to name each type.
+        problem[not_poly] = [f"not a polygon ({g.geom_type})" for g in arr[not_poly]]
+    polys = usable & ~not_poly
+    invalid = polys & ~shapely.is_valid(arr)
+    if invalid.any():
+        reasons = shapely.is_valid_reason(arr[invalid])
+        fixed = polygonal_part(shapely.make_valid(arr[invalid]))
+        arr[invalid] = fixed
+        note[invalid] = [f"invalid geometry repaired ({r})" for r in reasons]
+    no_area = polys & (shapely.is_empty(arr) | (shapely.area(arr) <= 0))
+    problem[no_area] = np.where(
+        invalid[no_area], "invalid geometry with no area left after repair",
+        np.where(coll[no_area], "geometry collection with no polygon", "polygon with no area"),
+    )
+    return Repaired(geometry=arr, note=note, problem=problem)

@@ -1,0 +1,241 @@
+"""Parsers for the values found in county attribute tables.
+
+Each parser takes a :class:`pandas.Series` of raw values (strings, numbers,
+dates, ``None``) and returns ``(values, problems)``: the parsed values aligned
+to the input index, and a string Series holding, per row, why the value could
+not be parsed (``""`` when it could, or when it was blank). A parser never
+raises on a bad value.
+
+Parsed kinds:
+
+- ``date``: ``datetime64[ns]`` (``NaT`` when blank or unparseable). Compare
+  with ``pd.Timestamp(as_of)``.
+- ``float``: ``float64`` (``NaN``).
+- ``bool``: pandas ``boolean`` (nullable, ``<NA>``).
+- ``str``, ``code``, ``supply_method``, ``land_use``: ``object`` holding ``str``
+  or ``None``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from redline.schema import FieldKind
+
+Parsed = tuple[pd.Series, pd.Series]
+
+#: Canonical supply methods (CONTRACT.md) and the spellings that mean each.
+SUPPLY_METHODS: Final[dict[str, tuple[str, ...]]] = {
+    "allocation": ("划拨", "行政划拨", "划拨供地", "allocation", "allocated", "allot"),
+    "negotiation": ("协议出让", "协议", "协议方式", "negotiation", "negotiated", "agreement"),
+    "tender": ("招标", "招标出让", "tender", "bidding", "bid"),
+    "auction": ("拍卖", "拍卖出让", "auction"),
+    "listing": ("挂牌", "挂牌出让", "listing", "listed"),
+}
+
+#: Land-use names (三调 / 土地利用现状分类) and the code each maps to.
+LAND_USE_NAMES: Final[dict[str, str]] = {
+    "耕地": "01", "水田": "0101", "水浇地": "0102", "旱地": "0103",
+    "商服用地": "05H1", "商业服务业设施用地": "05H1", "商业服务业用地": "05H1",
+    "商业用地": "05H1", "商业": "05H1", "商服": "05H1", "commercial": "05H1",
+    "物流仓储用地": "0508", "仓储用地": "0508", "仓储": "0508", "logistics": "0508",
+    "warehouse": "0508", "warehousing": "0508",
+    "工业用地": "0601", "工业": "0601", "industrial": "0601", "industry": "0601",
+    "采矿用地": "0602", "采矿": "0602", "mining": "0602",
+    "住宅用地": "0701", "城镇住宅用地": "0701", "住宅": "0701", "城镇住宅": "0701",
+    "residential": "0701", "housing": "0701", "urban housing": "0701",
+    "农村宅基地": "0702", "宅基地": "0702", "rural homestead": "0702", "homestead": "0702",
+    "公共管理与公共服务用地": "08", "public": "08",
+    "机关团体新闻出版用地": "08H1", "机关团体用地": "08H1",
+    "科教文卫用地": "08H2", "公用设施用地": "0809", "公园与绿地": "0810",
+    "特殊用地": "09", "special": "09",
+    "交通运输用地": "10", "铁路用地": "1001", "轨道交通用地": "1002", "公路用地": "1003",
+    "城镇村道路用地": "1004", "交通服务场站用地": "1005", "农村道路": "1006",
+    "机场用地": "1007", "港口码头用地": "1008", "管道运输用地": "1009",
+    "水工建筑用地": "1109", "空闲地": "1201",
+}
+
+_TRUE: Final = frozenset({"是", "有", "true", "t", "yes", "y", "1", "1.0", "√"})
+_FALSE: Final = frozenset({"否", "无", "false", "f", "no", "n", "0", "0.0", "×"})
+
+# Land-class codes: 2 digits, optionally 2 more digits/letters (05H1), optionally
+# one suffix letter (0101K, 1104A).
+_CODE_RE: Final = re.compile(r"^\d{2}(?:[0-9A-Z]{2})?[A-Z]?$")
+_DATE_SEP_RE: Final = re.compile(r"[年月/.\\]")
+
+
+def _blank(raw: pd.Series) -> np.ndarray:
+    """Return True where a value is missing or whitespace only."""
+    missing = raw.isna().to_numpy()
+    text = raw.astype(object).where(~missing, "").map(str).str.strip()
+    return missing | (text == "").to_numpy()
+
+
+def _text(raw: pd.Series) -> pd.Series:
+    """Raw values as stripped strings ('' for missing); floats 12.0 become '12'."""
+    def one(v: object) -> str:
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v is pd.NaT:
+            return ""
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        return str(v).strip()
+
+    return raw.astype(object).map(one).astype(object)
+
+
+def _problems(bad: np.ndarray, raw: pd.Series, what: str) -> pd.Series:
+    texts = _text(raw)
+    out = pd.Series("", index=raw.index, dtype=object)
+    if bad.any():
+        out[bad] = np.array([f"{what}: cannot read {t!r}" for t in texts[bad]], dtype=object)
+    return out
+
+
+def parse_strings(raw: pd.Series) -> Parsed:
+    """Strings, stripped; blanks become ``None``."""
+    text = _text(raw)
+    values = text.where(text != "", None).astype(object)
+    return values, pd.Series("", index=raw.index, dtype=object)
+
+
+def parse_codes(raw: pd.Series, *, width: int | None = None) -> Parsed:
+    """Codes kept as text: ``210302.0`` -> ``"210302"``; upper-cased.
+
+    ``width`` left-pads all-digit codes shorter than it with zeros, for land
+    classes stored as numbers (``101`` -> ``"0101"``).
+    """
+    text = _text(raw).str.upper()
+    if width is not None:
+        digits = text.str.fullmatch(r"\d+") & (text.str.len() < width)
+        text = text.where(~digits, text.str.zfill(width))
+    values = text.where(text != "", None).astype(object)
+    return values, pd.Series("", index=raw.index, dtype=object)
+
+
+def parse_numbers(raw: pd.Series) -> Parsed:
+    """Numbers, also from strings with thousands separators (``"1,234.5"``)."""
+    if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
+        values = raw.astype("float64")
+        return values, pd.Series("", index=raw.index, dtype=object)
+    text = _text(raw).str.replace(r"[,，\s]", "", regex=True)
+    values = pd.to_numeric(text.where(text != "", None), errors="coerce").astype("float64")
+    bad = values.isna().to_numpy() & ~_blank(raw)
+    return values, _problems(bad, raw, "number")
+
+
+def parse_dates(raw: pd.Series) -> Parsed:
+    """Dates from date objects or date texts in the common spellings.
+
+    ``2009-10-01``, ``2009/10/1``, ``20091001``, ``2009年10月1日``, ``2009.10.01``;
+    a time part is ignored; years outside 1900-2100 are unparseable.
+    """
+    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
+        values = pd.to_datetime(raw).dt.tz_localize(None) if getattr(
+            raw.dt, "tz", None) is not None else raw
+        return values.astype("datetime64[ns]"), pd.Series("", index=raw.index, dtype=object)
+    obj = raw.astype(object)
+    is_date = obj.map(lambda v: isinstance(v, datetime.date)).to_numpy(dtype=bool)
+    text = _text(obj.where(~is_date, None))
+    text = text.str.split(r"[ T]", n=1, regex=True).str[0].fillna("")
+    text = text.str.replace("日", "", regex=False).str.replace(_DATE_SEP_RE, "-", regex=True)
+    text = text.str.strip("-")
+    eight = text.str.fullmatch(r"\d{8}")
+    text = text.where(~eight, text.str[:4] + "-" + text.str[4:6] + "-" + text.str[6:8])
+    shaped = text.str.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}")
+    values = pd.to_datetime(text.where(shaped, None), format="%Y-%m-%d", errors="coerce")
+    if is_date.any():
+        # Date objects go through their ISO text, so out-of-range years are caught below.
+        iso = obj[is_date].map(lambda d: f"{d.year:04d}-{d.month:02d}-{d.day:02d}")
+        values = values.astype(object)
+        values[is_date] = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
+        values = pd.to_datetime(values, errors="coerce")
+    years = values.dt.year
+    in_range = ((years >= 1900) & (years <= 2100)).fillna(False).to_numpy(dtype=bool)
+    values = values.where(in_range).astype("datetime64[ns]")
+    bad = values.isna().to_numpy() & ~_blank(raw)
+    return values, _problems(bad, raw, "date")
+
+
+def _lookup(raw: pd.Series, table: dict[str, str], what: str,
+            passthrough: Callable[[str], str | None] | None = None) -> Parsed:
+    text = _text(raw)
+    keys = text.str.lower().str.replace(r"\s+", " ", regex=True)
+    values = keys.map(table).astype(object)
+    if passthrough is not None:
+        missing = values.isna()
+        values[missing] = text[missing].map(passthrough)
+    values = values.where(values.notna(), None).astype(object)
+    bad = values.isna().to_numpy() & ~_blank(raw)
+    return values, _problems(bad, raw, what)
+
+
+_SUPPLY_TABLE: Final[dict[str, str]] = {
+    spelling.lower(): method for method, spellings in SUPPLY_METHODS.items()
+    for spelling in spellings
+} | {method: method for method in SUPPLY_METHODS}
+
+
+def parse_supply_methods(raw: pd.Series) -> Parsed:
+    """Supply methods to ``allocation|negotiation|tender|auction|listing``.
+
+    Examples
+    --------
+    >>> parse_supply_methods(pd.Series(["划拨", "协议出让", "挂牌"]))[0].tolist()
+    ['allocation', 'negotiation', 'listing']
+    """
+    return _lookup(raw, _SUPPLY_TABLE, "supply method")
+
+
+def _land_code(text: str) -> str | None:
+    code = text.upper()
+    if code.isdigit() and len(code) == 3:
+        code = "0" + code
+    return code if _CODE_RE.match(code) else None
+
+
+_LAND_USE_TABLE: Final[dict[str, str]] = {k.lower(): v for k, v in LAND_USE_NAMES.items()}
+
+
+def parse_land_uses(raw: pd.Series) -> Parsed:
+    """Land uses to 三调 codes: names (工业用地, 商业, residential) or codes (suffixes kept).
+
+    Examples
+    --------
+    >>> parse_land_uses(pd.Series(["工业用地", "商业", "0301K"]))[0].tolist()
+    ['0601', '05H1', '0301K']
+    """
+    return _lookup(raw, _LAND_USE_TABLE, "land use", _land_code)
+
+
+def parse_bools(raw: pd.Series) -> Parsed:
+    """Booleans from 是/否, true/false, yes/no, 1/0, Y/N (nullable ``boolean``)."""
+    if pd.api.types.is_bool_dtype(raw.dtype):
+        return raw.astype("boolean"), pd.Series("", index=raw.index, dtype=object)
+    keys = _text(raw).str.lower()
+    values = pd.Series(pd.NA, index=raw.index, dtype="boolean")
+    values[keys.isin(_TRUE).to_numpy()] = True
+    values[keys.isin(_FALSE).to_numpy()] = False
+    bad = values.isna().to_numpy() & ~_blank(raw)
+    return values, _problems(bad, raw, "yes/no value")
+
+
+def parse_field(raw: pd.Series, kind: FieldKind) -> Parsed:
+    """Parse one canonical field by its kind (``schema.FIELDS``)."""
+    return _PARSERS[kind](raw)
+
+
+_PARSERS: Final[dict[str, Callable[[pd.Series], Parsed]]] = {
+    "date": parse_dates,
+    "float": parse_numbers,
+    "bool": parse_bools,
+    "supply_method": parse_supply_methods,
+    "land_use": parse_land_uses,
+    "code": parse_codes,
+    "str": parse_strings,
+}
