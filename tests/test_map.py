@@ -5,16 +5,22 @@ from __future__ import annotations
 import io
 import json
 import re
+from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
+from click.testing import CliRunner
 from geopandas.testing import assert_geodataframe_equal
 from mapdata import CRS, XSS, XSS_SCRIPT, XSS_SVG, box, county, findings
 from PIL import Image
 from pyproj import Geod, Transformer
 
+from redline.cli.main import cli
 from redline.errors import CRSError, RedlineError
+from redline.io.write import write_gpkg, write_json
 from redline.report import assets, overview
 from redline.report import map as rmap
 from redline.report.map import build_map, format_area, rasterize_png
@@ -260,3 +266,85 @@ def test_overview_falls_back_to_english_without_a_cjk_font(monkeypatch, caplog):
     png = overview_png(county(payload=False), findings(payload=False), lang="zh")
     assert png[:4] == b"\x89PNG"
     assert "no CJK font" in caplog.text
+
+
+# --- command line ---------------------------------------------------------------
+
+
+def _result_dir(tmp_path, dataset: str) -> Path:
+    out = tmp_path / "result"
+    out.mkdir()
+    found = findings(payload=False)
+    layers = county(payload=False)
+    features = pd.concat([
+        gpd.GeoDataFrame({"layer": role, "feature_id": _id_of(role, layers[role]),
+                          "status": "checked"}, geometry=layers[role].geometry.values, crs=CRS)
+        for role in ("approvals", "supply", "changes")
+    ], ignore_index=True)
+    write_gpkg(out / "findings.gpkg", {"findings": found, "features": features})
+    write_json(out / "run.json", {"version": "0.1.0", "inputs": [
+        {"role": "approvals", "path": dataset, "sha256": "0"},
+        {"role": "supply", "path": dataset, "sha256": "0"},
+    ]})
+    return out
+
+
+def _id_of(role: str, frame: gpd.GeoDataFrame) -> list[str]:
+    return frame[{"approvals": "approval_id", "supply": "supply_id",
+                  "changes": "change_id"}[role]].tolist()
+
+
+def test_cli_map_of_a_result_dir_without_its_dataset(tmp_path):
+    result = _result_dir(tmp_path, str(tmp_path / "gone.gpkg"))
+    out = tmp_path / "map.html"
+    run = CliRunner().invoke(cli, ["map", str(result), "--out", str(out), "--lang", "en"])
+    assert run.exit_code == 0, run.output
+    data = page_data(out.read_text(encoding="utf-8"))
+    keys = {d["key"] for d in data["layers"]}
+    assert keys == {"approvals", "supply", "changes", "finding:basic_farmland_encroachment",
+                    "finding:supply_without_approval", "finding:unapproved_construction"}
+    assert layer(data, "supply")["ids"] == ["GD-1", "GD-2"]
+    assert data["title"].startswith("result")
+    # Offline by default: nothing linked.
+    assert not re.search(r"<(script|link)[^>]+(src|href)=", out.read_text(encoding="utf-8"))
+
+
+def test_cli_map_refuses_to_overwrite_and_needs_the_tianditu_key(tmp_path, monkeypatch):
+    result = _result_dir(tmp_path, str(tmp_path / "gone.gpkg"))
+    out = tmp_path / "map.html"
+    out.write_text("old", encoding="utf-8")
+    run = CliRunner().invoke(cli, ["map", str(result), "--out", str(out)])
+    assert run.exit_code == 1
+    assert "--overwrite" in run.output
+    assert out.read_text(encoding="utf-8") == "old"
+    monkeypatch.delenv("TIANDITU_KEY", raising=False)
+    run = CliRunner().invoke(cli, ["map", str(result), "--out", str(out), "--overwrite",
+                                   "--basemap", "tianditu"])
+    assert run.exit_code == 1
+    assert "TIANDITU_KEY" in run.output
+    assert "Traceback" not in run.output
+    assert out.read_text(encoding="utf-8") == "old"
+
+
+def test_cli_map_of_a_dataset(tmp_path):
+    pytest.importorskip("redline.io.read")
+    layers = county(payload=False)
+    dataset = tmp_path / "county.gpkg"
+    write_gpkg(dataset, {role: layers[role] for role in ("admin", "farmland", "approvals",
+                                                         "supply")})
+    out = tmp_path / "map.html"
+    run = CliRunner().invoke(cli, ["map", str(dataset), "--out", str(out)])
+    assert run.exit_code == 0, run.output
+    data = page_data(out.read_text(encoding="utf-8"))
+    assert {"admin", "farmland", "approvals", "supply"} <= {d["key"] for d in data["layers"]}
+    assert layer(data, "farmland")["count"] == 40
+    # And through a result dir whose run.json names that dataset.
+    result = _result_dir(tmp_path, str(dataset))
+    out2 = tmp_path / "map2.html"
+    run = CliRunner().invoke(cli, ["map", str(result), "--out", str(out2), "--online"])
+    assert run.exit_code == 0, run.output
+    html = out2.read_text(encoding="utf-8")
+    data = page_data(html)
+    assert layer(data, "farmland")["count"] == 40
+    assert layer(data, "finding:unapproved_construction")["count"] == 1
+    assert 'integrity="sha384-' in html

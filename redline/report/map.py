@@ -391,9 +391,8 @@ def _ids(frame: gpd.GeoDataFrame, key: str) -> list[str]:
 def _vector_def(key: str, frame: gpd.GeoDataFrame, *, lang: Lang) -> tuple[dict[str, Any], Any]:
     role_fields = FIELDS.get(key, {})  # type: ignore[call-overload]
     columns = [c for c in role_fields if c in frame]
-    if not role_fields:  # a layer of another name: show its own columns
-        columns = [c for c in frame.columns
-                   if c != frame.geometry.name and not str(c).startswith("_")]
+    columns += [c for c in frame.columns if c not in columns and c != frame.geometry.name
+                and not str(c).startswith("_")]
     columns += [c for c in ("_problem", "_note") if c in frame]
     labels = {"_problem": _UI["problem"][lang], "_note": _UI["note"][lang]}
     fields = [labels.get(c) or _FIELD_LABELS.get(c, {}).get(lang) or str(c) for c in columns]

@@ -1,0 +1,30 @@
+"""``redline map``: an interactive inspection map of a dataset or a check output folder."""
+
+from __future__ import annotations
+
+import click
+
+from redline.cli.options import lang_option
+
+
+@click.command("map")
+@click.argument("source", metavar="DATASET|DIR", type=click.Path(exists=True, path_type=str))
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=str),
+              help="The HTML file to write.")
+@click.option("--offline/--online", "offline", default=None,
+              help="Inline Leaflet so the page opens with no network (default: offline unless "
+                   "--basemap osm|tianditu).")
+@click.option("--basemap", type=click.Choice(["none", "osm", "tianditu"]), default="none",
+              show_default=True,
+              help="Background tiles; tianditu reads its key from TIANDITU_KEY.")
+@lang_option
+@click.option("--title", default=None, help="Page title (default: the dataset's name).")
+@click.option("--overwrite", is_flag=True, help="Replace the --out file if it exists.")
+def map_command(*, source: str, out: str, offline: bool | None, basemap: str, lang: str,
+                title: str | None, overwrite: bool) -> None:
+    """Write an interactive map of DATASET, or of the output DIR of `redline check`."""
+    from redline.maps import make_map
+
+    path = make_map(source, out, offline=offline, basemap=basemap,  # type: ignore[arg-type]
+                    lang=lang, title=title, overwrite=overwrite)  # type: ignore[arg-type]
+    click.echo(f"map written to {path}")

@@ -1,0 +1,143 @@
+"""The map tool: a dataset or a check output folder in, one HTML map out.
+
+Examples
+--------
+>>> from redline.maps import make_map  # doctest: +SKIP
+>>> make_map("out/tiedong", "tiedong.html", lang="en")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+from redline.errors import InputError, OutputExistsError
+from redline.report.labels import Lang
+from redline.report.map import Basemap, build_map, save_map
+
+log = logging.getLogger(__name__)
+
+#: Roles of the ``features`` layer of findings.gpkg, drawn when the dataset is gone.
+_FEATURE_ROLES = ("approvals", "supply", "changes")
+
+
+def is_result_dir(path: str | os.PathLike[str]) -> bool:
+    """Tell whether ``path`` is an output folder of ``redline check``."""
+    folder = Path(path)
+    return folder.is_dir() and (folder / "run.json").is_file() and (
+        (folder / "findings.gpkg").is_file() or (folder / "findings.csv").is_file()
+    )
+
+
+def make_map(
+    source: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    offline: bool | None = None,
+    basemap: Basemap = "none",
+    lang: Lang = "zh",
+    title: str | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Read a dataset or a check output folder and write its inspection map.
+
+    Parameters
+    ----------
+    source
+        A dataset (folder, GeoPackage, zip) or the ``--out`` folder of
+        ``redline check``. For an output folder, the findings come from its
+        findings.gpkg and the layers from the dataset named in its run.json;
+        when that dataset is gone, the ``features`` layer stands in for
+        approvals, supply and change patches.
+    out
+        The HTML file to write.
+    offline
+        Inline everything (default: offline unless a network basemap is asked for).
+    basemap, lang, title
+        As for :func:`redline.report.map.build_map`.
+    overwrite
+        Replace ``out`` if it exists.
+
+    Returns
+    -------
+    Path
+        ``out``.
+    """
+    out = Path(out)
+    if out.exists() and not overwrite:
+        raise OutputExistsError("the map file exists", path=str(out),
+                                fix="choose another --out file or pass --overwrite")
+    if offline is None:
+        offline = basemap == "none"
+    if is_result_dir(source):
+        layers, findings, name = _from_result_dir(Path(source))
+    else:
+        layers, findings, name = _from_dataset(Path(source)), None, Path(source).name
+    if title is None:
+        title = f"{name} · {'耕地红线检查图' if lang == 'zh' else 'Farmland red line map'}"
+    page = build_map(layers, findings, offline=offline, basemap=basemap, lang=lang, title=title)
+    save_map(page, out)
+    log.info("map written to %s (%.1f MB)", out, len(page.encode("utf-8")) / 1e6)
+    return out
+
+
+def _from_dataset(path: Path) -> dict[str, gpd.GeoDataFrame]:
+    from redline.tools import read_dataset
+
+    dataset = read_dataset(path)
+    for problem in dataset.errors:
+        log.warning("%s", problem.line())
+    return {role: layer.frame for role, layer in dataset.layers.items()}
+
+
+def _from_result_dir(folder: Path) -> tuple[dict[str, gpd.GeoDataFrame], gpd.GeoDataFrame, str]:
+    from redline.io.run_dir import read_run_dir
+
+    run = read_run_dir(folder)
+    dataset = _dataset_path(run.run)
+    if dataset is not None and dataset.exists():
+        layers = _from_dataset(dataset)
+        name = dataset.stem
+    else:
+        log.warning("%s: the dataset named in run.json (%s) is not there; the map shows the "
+                    "findings and the checked features only", folder, dataset)
+        layers = _features(folder / "findings.gpkg")
+        name = folder.name
+    return layers, run.findings, name
+
+
+def _dataset_path(run: dict[str, Any]) -> Path | None:
+    inputs = run.get("inputs")
+    candidates = [run.get(k) for k in ("dataset", "source", "path")]
+    if isinstance(inputs, dict):
+        candidates += [inputs.get("dataset"), inputs.get("path")]
+        inputs = list(inputs.values())
+    for candidate in candidates:
+        value = candidate.get("path") if isinstance(candidate, dict) else candidate
+        if isinstance(value, str) and value:
+            return Path(value)
+    paths = [Path(i["path"]) for i in inputs or [] if isinstance(i, dict)
+             and isinstance(i.get("path"), str) and i["path"]]
+    if not paths:
+        return None
+    if len({str(p) for p in paths}) == 1 and paths[0].suffix.lower() in (".gpkg", ".zip"):
+        return paths[0]
+    return Path(os.path.commonpath([str(p.parent) for p in paths]))
+
+
+def _features(gpkg: Path) -> dict[str, gpd.GeoDataFrame]:
+    if not gpkg.is_file():
+        return {}
+    try:
+        features = gpd.read_file(gpkg, layer="features", engine="pyogrio")
+    except (OSError, ValueError) as ex:
+        raise InputError(f"the features layer cannot be read ({ex})", path=str(gpkg),
+                         fix="run `redline check` again with --overwrite") from ex
+    if "layer" not in features:
+        return {"features": features}
+    return {role: features[features["layer"] == role].reset_index(drop=True)
+            for role in _FEATURE_ROLES if (features["layer"] == role).any()}
