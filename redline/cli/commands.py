@@ -10,6 +10,10 @@ from redline.cli.report import report  # noqa: E402  (registered in order)
 
 ALL.append(report)
 
+from redline.cli.info import info  # noqa: E402  (registered in order)
+
+ALL.append(info)
+
 from redline.cli.batch import batch  # noqa: E402  (registered in order)
 
 ALL.append(batch)
