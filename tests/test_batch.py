@@ -310,3 +310,92 @@ def test_cli_batch_exit_code_and_reasons(root: Path, tmp_path: Path,
     resumed = CliRunner().invoke(cli, ["batch", str(root), "--out", str(out), "--resume"])
     assert resumed.exit_code == 0, resumed.output
     assert "0 counties checked, 3 unchanged, 0 failed" in resumed.output
+
+
+# --- tiles -------------------------------------------------------------------------------
+
+
+def _encroachment(layers: Any) -> Any:
+    """A one-pass analysis: supply parcels on basic farmland no approval covers (per parcel)."""
+    from redline.analysis.findings import RuleResult
+
+    sup, bf, app = layers["supply"], layers["basic_farmland"], layers["approvals"]
+    covered = shapely.union_all(np.asarray(app.geometry.values))
+    on_bf = gpd.overlay(sup, bf, how="intersection")
+    records = []
+    for sid, part in on_bf.groupby("supply_id"):
+        geom = shapely.difference(shapely.union_all(np.asarray(part.geometry.values)), covered)
+        if not geom.is_empty:
+            records.append({"rule": "basic_farmland_encroachment", "layer": "supply",
+                            "feature_id": sid, "message": "", "geometry": geom})
+    findings = make_findings(records, crs=CRS)
+    findings = pd.concat([findings, make_findings(
+        [{"rule": "accountability_ratio", "layer": "county", "feature_id": "c", "message": "",
+          "geometry": shapely.box(X0, Y0, X0 + 1, Y0 + 1)}], crs=CRS)], ignore_index=True)
+    features = pd.DataFrame({"layer": "supply", "feature_id": sup["supply_id"].to_numpy()})
+    return RuleResult(findings=gpd.GeoDataFrame(findings, crs=CRS), features=features)
+
+
+@pytest.fixture
+def big_county() -> dict[str, gpd.GeoDataFrame]:
+    rng = np.random.default_rng(7)
+    n = 120
+    x = X0 + rng.uniform(0, 5000, n)
+    y = Y0 + rng.uniform(0, 5000, n)
+    bf = shapely.box(x, y, x + rng.uniform(50, 400, n), y + rng.uniform(50, 400, n))
+    m = 60
+    sx = X0 + rng.uniform(0, 5000, m)
+    sy = Y0 + rng.uniform(0, 5000, m)
+    sup = shapely.box(sx, sy, sx + rng.uniform(100, 900, m), sy + rng.uniform(100, 900, m))
+    ax = X0 + rng.uniform(0, 5000, 20)
+    ay = Y0 + rng.uniform(0, 5000, 20)
+    app = shapely.box(ax, ay, ax + 300, ay + 300)
+    return {
+        "basic_farmland": gpd.GeoDataFrame({"feature_id": [f"B{i}" for i in range(n)]},
+                                           geometry=bf, crs=CRS),
+        "supply": gpd.GeoDataFrame({"supply_id": [f"S{i}" for i in range(m)]},
+                                   geometry=sup, crs=CRS),
+        "approvals": gpd.GeoDataFrame({"approval_id": [f"A{i}" for i in range(20)]},
+                                      geometry=app, crs=CRS),
+    }
+
+
+@pytest.mark.parametrize("shape", [(3, 1), (1, 3), (2, 2), (4, 3)])
+def test_tiled_equals_untiled(big_county: dict[str, gpd.GeoDataFrame],
+                              shape: tuple[int, int]) -> None:
+    from redline.analysis import tiles
+
+    whole = _encroachment(big_county).findings
+    whole = whole[whole["rule"] != "accountability_ratio"].sort_values("finding_id")
+    plan = tiles.plan_tiles(big_county, shape=shape)
+    assert len(plan) > 1
+    owned = np.concatenate([t.owned["supply"] for t in plan])
+    assert sorted(owned) == list(range(len(big_county["supply"])))  # each parcel in one tile
+    tiled = tiles.run_tiled(big_county, _encroachment, shape=shape)
+    got = tiled.findings.sort_values("finding_id")
+    assert len(whole) > 10
+    assert list(got["finding_id"]) == list(whole["finding_id"])
+    # ellipsoidal_area centres its equal-area projection on the array extent: ~1e-9 relative.
+    np.testing.assert_allclose(got["area_m2"], whole["area_m2"], rtol=1e-6, atol=0)
+    assert "accountability_ratio" not in set(got["rule"])  # county-wide: after merging
+    assert sorted(tiled.features["feature_id"]) == sorted(big_county["supply"]["supply_id"])
+    # The reference: the same areas by geopandas.overlay, independently of the analysis.
+    ref = gpd.overlay(gpd.overlay(big_county["supply"], big_county["basic_farmland"],
+                                  how="intersection").dissolve("supply_id").reset_index(),
+                      big_county["approvals"], how="difference")
+    ref_area = dict(zip(ref["supply_id"], ellipsoidal_area(ref.geometry.values, CRS),
+                        strict=True))
+    for fid, area in zip(got["feature_id"], got["area_m2"], strict=True):
+        assert area == pytest.approx(ref_area[fid], rel=1e-6)
+
+
+def test_tiles_on_a_process_pool(big_county: dict[str, gpd.GeoDataFrame]) -> None:
+    import concurrent.futures as cf
+
+    from redline.analysis import tiles
+
+    one = tiles.run_tiled(big_county, _encroachment, shape=(1, 1)).findings
+    with cf.ProcessPoolExecutor(2) as pool:
+        spread = tiles.run_tiled(big_county, _encroachment, shape=(2, 2), executor=pool).findings
+    assert list(spread["finding_id"]) == list(one["finding_id"])
+    np.testing.assert_allclose(spread["area_m2"], one["area_m2"], rtol=1e-6, atol=0)
