@@ -208,17 +208,13 @@ def _ledger_from(summary: pd.DataFrame, ledger: pd.DataFrame | None) -> pd.DataF
     return summary[keep + cols]
 
 
-def _overview_png(findings: gpd.GeoDataFrame, highlight: list[str], lang: Lang,
+def _overview_png(findings: gpd.GeoDataFrame, lang: Lang,
                   admin: gpd.GeoDataFrame | None) -> bytes:
-    try:
-        from redline.report.overview import overview_png
-    except ImportError:
-        return charts.findings_map_png(findings, admin=admin, highlight=highlight, lang=lang)
-    try:
-        return bytes(overview_png(findings))
-    except (TypeError, ValueError) as ex:  # an interface that does not fit: draw our own
-        log.warning("overview_png could not draw the findings (%s); using a plain plot", ex)
-        return charts.findings_map_png(findings, admin=admin, highlight=highlight, lang=lang)
+    from redline.report.overview import overview_png
+
+    layers = {"admin": admin} if admin is not None and len(admin) else {}
+    shown = findings if len(findings) and findings.crs is not None else None
+    return overview_png(layers, shown, lang=lang, title=_title("cases", lang))
 
 
 def render_report(
@@ -249,7 +245,8 @@ def render_report(
     admin
         Admin boundaries drawn under the findings on the overview map.
     overview
-        A ready overview map PNG; default: drawn here.
+        A ready overview map PNG; default:
+        :func:`redline.report.overview.overview_png` of ``admin`` and the findings.
     top
         How many of the largest cases to list.
 
@@ -409,8 +406,7 @@ def _cases_section(findings: gpd.GeoDataFrame, lang: Lang, *, top: int,
     cols = ["rank_n", "finding_id", "rule_name", "admin_code", "admin_name", "area_m2",
             "area_mu", "severity", "message"]
     heads = {c: (_t("rank_n", lang) if c == "rank_n" else header(c, lang)) for c in cols}
-    png = overview if overview is not None else _overview_png(
-        findings, [str(i) for i in largest.get("finding_id", [])], lang, admin)
+    png = overview if overview is not None else _overview_png(findings, lang, admin)
     return [f"<h2>{_t('cases', lang)}</h2>", _table(largest, heads, lang),
             _img(png, _t("cases", lang))]
 
