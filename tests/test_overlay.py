@@ -112,7 +112,8 @@ def test_overlap_matches_geopandas_overlay(parcels: list, layer: list) -> None:
     got = overlap_area(p, lay, crs=CRS, sliver_m2=0.0)
     expected = _reference_overlap(p, lay)
     np.testing.assert_allclose(got, expected, rtol=1e-6, atol=ATOL)
-    assert (got <= ellipsoidal_area(p, CRS) * (1 + 1e-12)).all()
+    # The same polygon measured within a different array may differ in the last digits.
+    assert (got <= ellipsoidal_area(p, CRS) * (1 + 1e-9)).all()
 
 
 @hyp

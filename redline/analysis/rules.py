@@ -1,0 +1,743 @@
+"""Enforcement rules on the vector layers: the overlap checks of ``redline check``.
+
+Rules (CONTRACT.md): ``basic_farmland_encroachment``, ``supply_without_approval``,
+``unapproved_construction``, ``criminal_threshold`` and ``accountability_ratio``.
+All geometry work goes through :mod:`redline.analysis.overlay`; every area is
+ellipsoidal (GRS80), in m2 and mu.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from redline import settings
+from redline.analysis.areas import ellipsoidal_area
+from redline.analysis.findings import RuleResult, make_findings
+from redline.analysis.overlay import (
+    Pieces,
+    cover,
+    farmland_split,
+    nearest_within,
+    pieces,
+    split_by_units,
+    union_by_group,
+)
+from redline.errors import CRSError
+from redline.schema import ID_FIELD
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+__all__ = ["RULES", "vector_findings"]
+
+Lang = Literal["zh", "en"]
+
+#: The rules of this module, in report order.
+RULES: tuple[str, ...] = (
+    "basic_farmland_encroachment",
+    "supply_without_approval",
+    "unapproved_construction",
+    "criminal_threshold",
+    "accountability_ratio",
+)
+
+REGULATION: dict[str, dict[Lang, str]] = {
+    "basic_farmland_encroachment": {
+        "zh": "《土地管理法》第三十五条、第四十四条、第四十六条："
+              "永久基本农田转用、征收须经国务院批准",
+        "en": "Land Administration Law Art. 35, 44, 46: converting or expropriating "
+              "permanent basic farmland needs State Council approval",
+    },
+    "supply_without_approval": {
+        "zh": "《土地管理法》第四十四条：建设占用农用地须先办理农用地转用审批（未批先供）",
+        "en": "Land Administration Law Art. 44: farmland must be approved for conversion "
+              "before it is supplied for construction",
+    },
+    "unapproved_construction": {
+        "zh": "《土地管理法》第四十四条、第七十七条：未经批准非法占用土地（卫片执法）",
+        "en": "Land Administration Law Art. 44, 77: land occupied without approval "
+              "(satellite enforcement)",
+    },
+    "criminal_threshold": {
+        "zh": "法释〔2000〕14号第三条：非法占用基本农田5亩以上或基本农田以外的耕地10亩以上为"
+              "“数量较大”（待核）",
+        "en": "Judicial interpretation 法释〔2000〕14号 Art. 3: illegal occupation of basic "
+              "farmland >= 5 mu or other farmland >= 10 mu is a large quantity (unverified)",
+    },
+    "accountability_ratio": {
+        "zh": "《违反土地管理规定行为处分办法》（监察部 人社部 国土资源部令第15号）第三条",
+        "en": "Measures on sanctions for violations of land regulations "
+              "(MOS/MOHRSS/MLR Order No. 15) Art. 3",
+    },
+}
+
+_TOL_MU = 1e-6  # "at the threshold" survives the last digit of an area
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _ok(frame: gpd.GeoDataFrame) -> NDArray[np.bool_]:
+    """Rows that can be judged: no ``_problem`` and a non-empty geometry."""
+    geom = frame.geometry.values
+    good = ~(shapely.is_missing(geom) | shapely.is_empty(geom))
+    if "_problem" in frame:
+        prob = frame["_problem"]
+        good &= (prob.isna() | (prob.astype("string").fillna("") == "")).to_numpy(bool)
+    return np.asarray(good, dtype=bool)
+
+
+def _ids(frame: gpd.GeoDataFrame, role: str) -> NDArray[np.object_]:
+    """Feature ids as strings; ``"<role>#<row>"`` where the id field is missing or blank."""
+    rows = frame["_row"].to_numpy() if "_row" in frame else np.arange(len(frame))
+    fallback = np.asarray([f"{role}#{r}" for r in rows], dtype=object)
+    field = ID_FIELD.get(role, "")  # type: ignore[call-overload]
+    if field not in frame:
+        return fallback
+    ids = frame[field].astype("string").fillna("").str.strip().to_numpy(dtype=object)
+    return np.where(ids == "", fallback, ids)
+
+
+def _dates(frame: gpd.GeoDataFrame, column: str) -> pd.Series:
+    return pd.to_datetime(pd.Series(frame[column].to_numpy(dtype=object)), errors="coerce")
+
+
+def _is_true(frame: gpd.GeoDataFrame, column: str) -> NDArray[np.bool_]:
+    values = frame[column].to_numpy(dtype=object)
+    return np.asarray([v is True or (isinstance(v, np.bool_) and bool(v)) for v in values],
+                      dtype=bool)
+
+
+def _finest_units(admin: gpd.GeoDataFrame) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
+    """Admin units of the finest level: a code that prefixes another code is dropped."""
+    ok = _ok(admin)
+    codes = (admin["admin_code"].astype("string").fillna("").to_numpy(dtype=object)
+             if "admin_code" in admin else np.asarray([""] * len(admin), dtype=object))
+    names = (admin["admin_name"].astype("string").fillna("").to_numpy(dtype=object)
+             if "admin_name" in admin else np.asarray([""] * len(admin), dtype=object))
+    ok &= codes != ""
+    ordered = sorted(set(codes[ok]))
+    parents = {a for a, b in itertools.pairwise(ordered) if b.startswith(a)}
+    keep = ok & ~np.isin(codes, list(parents))
+    return admin.geometry.values[keep], codes[keep], names[keep]
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def _fmt(m2: float, lang: Lang) -> str:
+    mu = m2 / settings.M2_PER_MU
+    return f"{m2:,.1f} 平方米（{mu:,.2f} 亩）" if lang == "zh" else f"{m2:,.1f} m2 ({mu:,.2f} mu)"
+
+
+def _join(ids: list[str] | NDArray[Any]) -> str:
+    return ";".join(dict.fromkeys(str(i) for i in ids if str(i)))
+
+
+# --------------------------------------------------------------------------- the rules
+
+
+class _Run:
+    """State shared by the rules of one call."""
+
+    def __init__(self, layers: Mapping[str, gpd.GeoDataFrame], *, as_of: datetime.date,
+                 sliver: float, lang: Lang, n_jobs: int) -> None:
+        self.layers = {k: v for k, v in layers.items() if v is not None}
+        frames = list(self.layers.values())
+        self.crs: Any = frames[0].crs if frames else None
+        self.as_of = as_of
+        self.sliver = sliver
+        self.lang: Lang = lang
+        self.n_jobs = n_jobs
+        self.records: list[dict[str, Any]] = []
+        self.skipped: list[tuple[str, str]] = []
+        self.units: NDArray[Any] = np.empty(0, dtype=object)
+        self.unit_codes: NDArray[Any] = np.empty(0, dtype=object)
+        self.unit_names: NDArray[Any] = np.empty(0, dtype=object)
+        if "admin" in self.layers:
+            self.units, self.unit_codes, self.unit_names = _finest_units(self.layers["admin"])
+
+    def has(self, role: str) -> bool:
+        return role in self.layers
+
+    def geoms(self, role: str, mask: NDArray[np.bool_] | None = None) -> NDArray[np.object_]:
+        values = np.asarray(self.layers[role].geometry.values, dtype=object)
+        return values if mask is None else values[mask]
+
+    def unit_of(self, p: Pieces, n: int) -> tuple[NDArray[Any], NDArray[Any]]:
+        """Largest unit's code and name, and all units ";"-joined, per left geometry."""
+        main = np.full(n, "", dtype=object)
+        joined = np.full(n, "", dtype=object)
+        if len(p) == 0 or len(self.unit_codes) == 0:
+            return main, joined
+        codes = np.where(p.right >= 0, self.unit_codes[np.maximum(p.right, 0)], "")
+        order = np.lexsort((-p.area_m2, p.left))
+        left, codes = p.left[order], codes[order]
+        first = np.r_[True, left[1:] != left[:-1]]
+        main[left[first]] = codes[first]
+        frame = pd.DataFrame({"left": left, "code": codes})
+        agg = frame[frame["code"] != ""].groupby("left")["code"].agg(_join)
+        joined[agg.index.to_numpy()] = agg.to_numpy()
+        return main, joined
+
+    def name_of(self, code: str) -> str:
+        hit = np.flatnonzero(self.unit_codes == code)
+        return str(self.unit_names[hit[0]]) if len(hit) else ""
+
+
+def vector_findings(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    *,
+    as_of: datetime.date,
+    sliver_m2: float | None = None,
+    lang: Lang = "zh",
+    n_jobs: int = 1,
+) -> RuleResult:
+    """Run the overlap rules on a county's vector layers.
+
+    Parameters
+    ----------
+    layers
+        Frames by role (``admin``, ``farmland``, ``basic_farmland``, ``approvals``,
+        ``supply``, ``changes``) as the reader produces them: canonical fields,
+        ``_row``, ``_problem``, ``_note`` and ``geometry``, all in one metric CRS.
+        Rows with a ``_problem`` are not judged but appear in ``features``.
+    as_of
+        Inspection date. Approvals and change patches dated after it are ignored
+        by ``accountability_ratio``, whose year is the year of ``as_of``.
+    sliver_m2
+        Overlaps and offending parts smaller than this are not findings; ``None``
+        reads ``settings.sliver_m2``.
+    lang
+        Language of the messages.
+    n_jobs
+        Threads for the overlap engine.
+
+    Returns
+    -------
+    RuleResult
+        Findings of the five rules; ``features`` with one row per approvals,
+        supply and changes feature (``layer``, ``feature_id``, ``area_m2``,
+        ``on_basic_m2``, ``on_farmland_m2`` (farmland outside basic farmland),
+        ``on_other_m2``, ``uncovered_m2``, ``covered_by``, ``admin_code``);
+        ``tables["by_admin"]``; the rules skipped and why; the parameters used.
+
+    Notes
+    -----
+    ``basic_farmland_encroachment``
+        For each approval and supply parcel: its part on basic farmland minus
+        the union of the approvals with ``basic_farmland_approved`` true. The
+        rest, if at least the sliver, is the finding's geometry.
+    ``supply_without_approval``
+        For each supply parcel: its part on farmland (farmland and basic
+        farmland) minus the union of all approvals.
+    ``unapproved_construction``
+        For each change patch: the patch minus the union of approvals and
+        supply, cut by the finest admin units (one finding per unit when it
+        crosses a line). Patches whose current land class is farmland are not
+        construction and give no finding.
+    ``criminal_threshold``
+        For each unapproved construction patch: basic farmland occupied
+        >= ``settings.criminal_basic_mu`` or other farmland occupied >=
+        ``settings.criminal_farmland_mu``.
+    ``accountability_ratio``
+        Per county (first six characters of the admin code), for the calendar
+        year of ``as_of`` up to ``as_of``:
+        *illegal* = farmland (basic and other) inside the unapproved parts of
+        change patches detected that year; *approved* = farmland inside the
+        union of the approvals approved that year; the county is a finding when
+        ``illegal / (approved + illegal) >= settings.accountability_ratio``
+        (and *illegal* is at least the sliver). Both are cut by county, so a
+        patch across a county line counts in each county for its own part.
+    """
+    sliver = float(settings.sliver_m2 if sliver_m2 is None else sliver_m2)
+    run = _Run(layers, as_of=as_of, sliver=sliver, lang=lang, n_jobs=n_jobs)
+    features: list[pd.DataFrame] = []
+    if run.crs is None and run.layers:
+        raise CRSError("the layers carry no CRS, so no area can be measured",
+                       fix="read the dataset with a working CRS (redline.toml: crs = ...)")
+    split_cache = _parcel_splits(run)
+    features.extend(c["features"] for c in split_cache.values())
+    _basic_farmland_encroachment(run, split_cache)
+    _supply_without_approval(run, split_cache, features)
+    changes = _unapproved_construction(run, features)
+    _criminal_threshold(run, changes)
+    _accountability_ratio(run, changes)
+
+    crs = run.crs
+    findings = make_findings(run.records, crs=crs)
+    feats = (pd.concat(features, ignore_index=True) if features
+             else pd.DataFrame(columns=_FEATURE_COLUMNS))
+    # One row per feature: later steps fill what earlier ones left blank.
+    feats = feats.groupby(["layer", "feature_id", "_pos"], sort=False, as_index=False).last()
+    feats = feats.drop(columns="_pos")[_FEATURE_COLUMNS]
+    return RuleResult(
+        findings=findings,
+        features=feats,
+        skipped=run.skipped,
+        tables={"by_admin": _by_admin(run, findings)},
+        parameters={
+            "sliver_m2": sliver,
+            "touch_m": settings.touch_m,
+            "criminal_basic_mu": settings.criminal_basic_mu,
+            "criminal_farmland_mu": settings.criminal_farmland_mu,
+            "accountability_ratio": settings.accountability_ratio,
+            "as_of": as_of.isoformat(),
+            "farmland_codes": list(settings.farmland_codes),
+        },
+    )
+
+
+_FEATURE_COLUMNS = [
+    "layer", "feature_id", "area_m2", "on_basic_m2", "on_farmland_m2", "on_other_m2",
+    "uncovered_m2", "covered_by", "admin_code",
+]
+
+
+def _feature_frame(role: str, ids: NDArray[Any], **columns: Any) -> pd.DataFrame:
+    frame = pd.DataFrame({"layer": role, "feature_id": ids, "_pos": np.arange(len(ids))})
+    for name in _FEATURE_COLUMNS[2:]:
+        default: Any = "" if name in ("covered_by", "admin_code") else np.nan
+        frame[name] = columns.get(name, default)
+    return frame
+
+
+def _parcel_splits(run: _Run) -> dict[str, dict[str, Any]]:
+    """Three-way farmland split and admin units of every approval and supply parcel."""
+    out: dict[str, dict[str, Any]] = {}
+    farm = run.geoms("farmland", _ok(run.layers["farmland"])) if run.has("farmland") else None
+    basic = (run.geoms("basic_farmland", _ok(run.layers["basic_farmland"]))
+             if run.has("basic_farmland") else None)
+    for role in ("approvals", "supply"):
+        if not run.has(role):
+            continue
+        frame = run.layers[role]
+        ok = _ok(frame)
+        ids = _ids(frame, role)
+        g = run.geoms(role, ok)
+        s = farmland_split(g, farm, basic, crs=run.crs, sliver_m2=run.sliver, geometry=True,
+                           n_jobs=run.n_jobs)
+        n = len(frame)
+        cols: dict[str, Any] = {}
+        for name, values in (("area_m2", s.area_m2), ("on_basic_m2", s.on_basic_m2),
+                             ("on_farmland_m2", s.on_farmland_m2),
+                             ("on_other_m2", s.on_other_m2)):
+            full = np.full(n, np.nan)
+            full[ok] = values
+            cols[name] = full
+        main = np.full(n, "", dtype=object)
+        joined = np.full(n, "", dtype=object)
+        if len(run.units):
+            up = pieces(g, run.units, crs=run.crs, sliver_m2=run.sliver,
+                        left_area_m2=s.area_m2, n_jobs=run.n_jobs)
+            main[ok], joined[ok] = run.unit_of(up, len(g))
+        cols["admin_code"] = joined
+        out[role] = {"ok": ok, "ids": ids, "split": s, "geoms": g, "main_unit": main,
+                     "features": _feature_frame(role, ids, **cols)}
+    return out
+
+
+def _basic_farmland_encroachment(run: _Run, cache: dict[str, dict[str, Any]]) -> None:
+    rule = "basic_farmland_encroachment"
+    if not run.has("basic_farmland"):
+        run.skipped.append((rule, "no basic_farmland layer: basic farmland cannot be located"))
+        return
+    if not run.has("approvals"):
+        run.skipped.append((rule, "no approvals layer: cannot tell which basic farmland "
+                                  "the State Council approved"))
+        return
+    approvals = run.layers["approvals"]
+    if "basic_farmland_approved" not in approvals:
+        run.skipped.append((rule, "approvals has no basic_farmland_approved field: cannot tell "
+                                  "which approvals cover basic farmland"))
+        return
+    a_ok = cache["approvals"]["ok"]
+    granted = a_ok & _is_true(approvals, "basic_farmland_approved")
+    cover_geoms = run.geoms("approvals", granted)
+    cover_ids = cache["approvals"]["ids"][granted]
+    bf = run.layers["basic_farmland"]
+    bf_ok = _ok(bf)
+    bf_geoms, bf_ids = run.geoms("basic_farmland", bf_ok), _ids(bf, "basic_farmland")[bf_ok]
+    for role in ("approvals", "supply"):
+        if role not in cache:
+            continue
+        c = cache[role]
+        s = c["split"]
+        sel = np.flatnonzero(np.nan_to_num(s.on_basic_m2) >= max(run.sliver, 1e-12))
+        if not len(sel):
+            continue
+        cov = cover(s.basic[sel], cover_geoms, crs=run.crs, sliver_m2=run.sliver,
+                    n_jobs=run.n_jobs)
+        hit = np.flatnonzero(cov.uncovered_m2 >= max(run.sliver, 1e-12))
+        if not len(hit):
+            continue
+        offending = cov.uncovered[hit]
+        area = ellipsoidal_area(offending, run.crs)
+        bfp = pieces(offending, bf_geoms, crs=run.crs, sliver_m2=run.sliver, n_jobs=run.n_jobs)
+        ids_ok = c["ids"][c["ok"]]
+        units_ok = c["main_unit"][c["ok"]]
+        for k, h in enumerate(hit):
+            i = sel[h]
+            bf_hit = _join(bf_ids[bfp.right[bfp.left == k]])
+            partial = _join(cover_ids[cov.matched.right[cov.matched.left == h]])
+            fid = str(ids_ok[i])
+            if run.lang == "zh":
+                msg = (f"{'报批' if role == 'approvals' else '供地'}地块 {fid} 占用永久基本农田"
+                       f" {_fmt(area[k], 'zh')}（基本农田图斑 {bf_hit or '-'}），"
+                       f"该部分无经国务院批准占用基本农田的批文覆盖"
+                       + (f"（批文 {partial} 仅覆盖部分）" if partial else "")
+                       + f"；阈值：碎片面积 ≥ {run.sliver:g} 平方米。")
+            else:
+                msg = (f"{'Approved' if role == 'approvals' else 'Supplied'} parcel {fid} "
+                       f"overlaps permanent basic farmland by {_fmt(area[k], 'en')} "
+                       f"(patches {bf_hit or '-'}) not covered by any approval granting basic "
+                       f"farmland" + (f" (approvals {partial} cover only part)" if partial
+                                      else "")
+                       + f"; threshold: sliver >= {run.sliver:g} m2.")
+            code = str(units_ok[i])
+            run.records.append({
+                "rule": rule, "layer": role, "feature_id": fid, "admin_code": code,
+                "admin_name": run.name_of(code), "area_m2": area[k], "message": msg,
+                "regulation": REGULATION[rule][run.lang],
+                "threshold": f">= {run.sliver:g} m2", "matched": _join([bf_hit, partial]),
+                "geometry": offending[k],
+            })
+
+
+def _supply_without_approval(run: _Run, cache: dict[str, dict[str, Any]],
+                             features: list[pd.DataFrame]) -> None:
+    rule = "supply_without_approval"
+    if not run.has("supply"):
+        run.skipped.append((rule, "no supply layer"))
+        return
+    c = cache["supply"]
+    if not run.has("approvals"):
+        run.skipped.append((rule, "no approvals layer: cannot tell which supply is approved"))
+        return
+    a = cache["approvals"]
+    a_geoms, a_ids = a["geoms"], a["ids"][a["ok"]]
+    s = c["split"]
+    cov = cover(c["geoms"], a_geoms, crs=run.crs, parcel_area_m2=s.area_m2,
+                sliver_m2=run.sliver, n_jobs=run.n_jobs)
+    covered_by = _covered_by(cov.matched, a_ids, len(c["geoms"]))
+    n = len(c["ok"])
+    unc = np.full(n, np.nan)
+    unc[c["ok"]] = cov.uncovered_m2
+    cb = np.full(n, "", dtype=object)
+    cb[c["ok"]] = covered_by
+    features.append(_feature_frame("supply", c["ids"], uncovered_m2=unc, covered_by=cb,
+                                   **{k: c["features"][k].to_numpy() for k in
+                                      ("area_m2", "on_basic_m2", "on_farmland_m2",
+                                       "on_other_m2", "admin_code")}))
+    if not (run.has("farmland") or run.has("basic_farmland")):
+        run.skipped.append((rule, "no farmland or basic_farmland layer: farmland cannot be "
+                                  "located"))
+        return
+    on_farm = np.nan_to_num(s.on_basic_m2) + np.nan_to_num(s.on_farmland_m2)
+    sel = np.flatnonzero((on_farm >= max(run.sliver, 1e-12))
+                         & (cov.uncovered_m2 >= max(run.sliver, 1e-12)))
+    if not len(sel):
+        return
+    off = cover(s.farmland[sel], a_geoms, crs=run.crs, sliver_m2=run.sliver, n_jobs=run.n_jobs)
+    ids_ok = c["ids"][c["ok"]]
+    units_ok = c["main_unit"][c["ok"]]
+    for k in np.flatnonzero(off.uncovered_m2 >= max(run.sliver, 1e-12)):
+        i = sel[k]
+        fid = str(ids_ok[i])
+        area = float(ellipsoidal_area([off.uncovered[k]], run.crs)[0])
+        partial = covered_by[i]
+        if run.lang == "zh":
+            msg = (f"供地地块 {fid} 有 {_fmt(area, 'zh')} 耕地未经农用地转用批准即供应（未批先供）"
+                   + (f"；批文 {partial} 仅覆盖部分" if partial else "；无任何批文覆盖")
+                   + f"；地块面积 {_fmt(s.area_m2[i], 'zh')}"
+                   f"；阈值：碎片面积 ≥ {run.sliver:g} 平方米。")
+        else:
+            msg = (f"Supplied parcel {fid} includes {_fmt(area, 'en')} of farmland that no "
+                   f"approval covers (supplied before approval)"
+                   + (f"; approvals {partial} cover only part" if partial else "")
+                   + f"; parcel area {_fmt(s.area_m2[i], 'en')}; threshold: sliver >= "
+                   f"{run.sliver:g} m2.")
+        code = str(units_ok[i])
+        run.records.append({
+            "rule": rule, "layer": "supply", "feature_id": fid, "admin_code": code,
+            "admin_name": run.name_of(code), "area_m2": area, "message": msg,
+            "regulation": REGULATION[rule][run.lang], "threshold": f">= {run.sliver:g} m2",
+            "matched": partial, "geometry": off.uncovered[k],
+        })
+
+
+def _covered_by(p: Pieces, ids: NDArray[Any], n: int) -> NDArray[np.object_]:
+    out = np.full(n, "", dtype=object)
+    if len(p):
+        agg = pd.Series(ids[p.right]).groupby(p.left).agg(_join)
+        out[agg.index.to_numpy()] = agg.to_numpy()
+    return out
+
+
+def _unapproved_construction(  # noqa: PLR0912, PLR0915 - one rule, read top to bottom
+    run: _Run, features: list[pd.DataFrame]
+) -> dict[str, Any] | None:
+    rule = "unapproved_construction"
+    if not run.has("changes"):
+        run.skipped.append((rule, "no changes layer"))
+        return None
+    frame = run.layers["changes"]
+    ok = _ok(frame)
+    ids = _ids(frame, "changes")
+    g = run.geoms("changes", ok)
+    farm = run.geoms("farmland", _ok(run.layers["farmland"])) if run.has("farmland") else None
+    basic = (run.geoms("basic_farmland", _ok(run.layers["basic_farmland"]))
+             if run.has("basic_farmland") else None)
+    whole = farmland_split(g, farm, basic, crs=run.crs, sliver_m2=run.sliver, n_jobs=run.n_jobs)
+    cover_geoms: list[NDArray[Any]] = []
+    cover_ids: list[NDArray[Any]] = []
+    for role in ("approvals", "supply"):
+        if run.has(role):
+            m = _ok(run.layers[role])
+            cover_geoms.append(run.geoms(role, m))
+            cover_ids.append(_ids(run.layers[role], role)[m])
+    if not cover_geoms:
+        run.skipped.append((rule, "no approvals or supply layer: every patch would be "
+                                  "unapproved"))
+    cg = np.concatenate(cover_geoms) if cover_geoms else np.empty(0, dtype=object)
+    cid = np.concatenate(cover_ids) if cover_ids else np.empty(0, dtype=object)
+    cov = cover(g, cg, crs=run.crs, parcel_area_m2=whole.area_m2, sliver_m2=run.sliver,
+                n_jobs=run.n_jobs)
+    covered_by = _covered_by(cov.matched, cid, len(g))
+    # Patches whose current land class is farmland are not construction.
+    still_farm = np.zeros(len(g), dtype=bool)
+    if "land_code" in frame:
+        code = frame["land_code"].astype("string").fillna("").to_numpy(dtype=object)[ok]
+        still_farm = np.isin(np.asarray([str(c)[:4] for c in code], dtype=object),
+                             list(settings.farmland_codes))
+    judged = np.flatnonzero(~still_farm & (cov.uncovered_m2 >= max(run.sliver, 1e-12)))
+    unc_geom = cov.uncovered[judged]
+    if len(run.units):
+        up = split_by_units(unc_geom, run.units, crs=run.crs, sliver_m2=run.sliver,
+                            n_jobs=run.n_jobs)
+        piece_code = np.where(up.right >= 0, run.unit_codes[np.maximum(up.right, 0)], "")
+    else:
+        area = ellipsoidal_area(unc_geom, run.crs)
+        up = Pieces(np.arange(len(judged), dtype=np.intp), np.full(len(judged), -1, np.intp),
+                    unc_geom, area)
+        piece_code = np.full(len(judged), "", dtype=object)
+    ps = farmland_split(up.geometry, farm, basic, crs=run.crs, parcel_area_m2=up.area_m2,
+                        sliver_m2=run.sliver, n_jobs=run.n_jobs)
+    # The nearest approval touching each unapproved part.
+    near = np.full(len(judged), -1, dtype=np.intp)
+    a_ids = np.empty(0, dtype=object)
+    if run.has("approvals"):
+        m = _ok(run.layers["approvals"])
+        a_ids = _ids(run.layers["approvals"], "approvals")[m]
+        near = nearest_within(unc_geom, run.geoms("approvals", m), distance=settings.touch_m)
+    ids_ok = ids[ok]
+    n_pieces = np.bincount(up.left, minlength=len(judged))
+    det = _dates(frame, "detected_on")[ok].reset_index(drop=True) if "detected_on" in frame \
+        else pd.Series(pd.NaT, index=range(len(g)))
+    for k in range(len(up)):
+        j = int(up.left[k])
+        i = int(judged[j])
+        fid = str(ids_ok[i])
+        code = str(piece_code[k])
+        b, f, o = ps.on_basic_m2[k], ps.on_farmland_m2[k], ps.on_other_m2[k]
+        nb = str(a_ids[near[j]]) if near[j] >= 0 else ""
+        part_cov = covered_by[i]
+        crossing = n_pieces[j] > 1
+        if run.lang == "zh":
+            msg = (f"变化图斑 {fid}" + (f" 在 {code} 境内部分" if crossing else "")
+                   + f" 有 {_fmt(up.area_m2[k], 'zh')} 无批地或供地覆盖，其中永久基本农田 "
+                   f"{_fmt(np.nan_to_num(b), 'zh')}，其他耕地 {_fmt(np.nan_to_num(f), 'zh')}，"
+                   f"其他土地 {_fmt(o, 'zh')}"
+                   + (f"；部分由 {part_cov} 覆盖" if part_cov else "")
+                   + (f"；相邻最近的批地：{nb}" if nb else "")
+                   + f"；阈值：碎片面积 ≥ {run.sliver:g} 平方米。")
+        else:
+            msg = (f"Change patch {fid}" + (f" (its part in {code})" if crossing else "")
+                   + f" has {_fmt(up.area_m2[k], 'en')} that no approval or supply covers: "
+                   f"basic farmland {_fmt(np.nan_to_num(b), 'en')}, other farmland "
+                   f"{_fmt(np.nan_to_num(f), 'en')}, other land {_fmt(o, 'en')}"
+                   + (f"; partly covered by {part_cov}" if part_cov else "")
+                   + (f"; nearest approval touching it: {nb}" if nb else "")
+                   + f"; threshold: sliver >= {run.sliver:g} m2.")
+        run.records.append({
+            "rule": rule, "layer": "changes", "feature_id": fid, "part": code if crossing else None,
+            "admin_code": code, "admin_name": run.name_of(code), "area_m2": up.area_m2[k],
+            "message": msg, "regulation": REGULATION[rule][run.lang],
+            "threshold": f">= {run.sliver:g} m2", "matched": _join([part_cov, nb]),
+            "geometry": up.geometry[k],
+        })
+    # Features: the whole patch split three ways, what is uncovered, and its units.
+    n = len(frame)
+    cols: dict[str, Any] = {}
+    for name, values in (("area_m2", whole.area_m2), ("on_basic_m2", whole.on_basic_m2),
+                         ("on_farmland_m2", whole.on_farmland_m2),
+                         ("on_other_m2", whole.on_other_m2),
+                         ("uncovered_m2", cov.uncovered_m2)):
+        full = np.full(n, np.nan)
+        full[ok] = values
+        cols[name] = full
+    cb = np.full(n, "", dtype=object)
+    cb[ok] = covered_by
+    unit_joined = np.full(len(g), "", dtype=object)
+    if len(run.units):
+        wp = pieces(g, run.units, crs=run.crs, sliver_m2=run.sliver, n_jobs=run.n_jobs)
+        unit_joined = run.unit_of(wp, len(g))[1]
+    adm = np.full(n, "", dtype=object)
+    adm[ok] = unit_joined
+    features.append(_feature_frame("changes", ids, covered_by=cb, admin_code=adm, **cols))
+    return {
+        "judged": judged, "ids": ids_ok, "pieces": up, "piece_code": piece_code,
+        "split": ps, "uncovered": unc_geom, "detected": det,
+    }
+
+
+def _criminal_threshold(run: _Run, ch: dict[str, Any] | None) -> None:
+    rule = "criminal_threshold"
+    if ch is None:
+        run.skipped.append((rule, "no changes layer: no illegal occupation to measure"))
+        return
+    if not (run.has("farmland") or run.has("basic_farmland")):
+        run.skipped.append((rule, "no farmland or basic_farmland layer"))
+        return
+    up: Pieces = ch["pieces"]
+    n = len(ch["judged"])
+    basic = np.bincount(up.left, weights=np.nan_to_num(ch["split"].on_basic_m2), minlength=n)
+    other = np.bincount(up.left, weights=np.nan_to_num(ch["split"].on_farmland_m2), minlength=n)
+    basic_mu, other_mu = basic / settings.M2_PER_MU, other / settings.M2_PER_MU
+    hit = ((basic_mu >= settings.criminal_basic_mu - _TOL_MU)
+           | (other_mu >= settings.criminal_farmland_mu - _TOL_MU))
+    main = np.full(n, "", dtype=object)
+    if len(up):
+        order = np.lexsort((-up.area_m2, up.left))
+        first = order[np.r_[True, up.left[order][1:] != up.left[order][:-1]]]
+        main[up.left[first]] = ch["piece_code"][first]
+    thr_zh = (f"基本农田 ≥ {settings.criminal_basic_mu:g} 亩，"
+              f"其他耕地 ≥ {settings.criminal_farmland_mu:g} 亩")
+    thr_en = (f"basic farmland >= {settings.criminal_basic_mu:g} mu, other farmland >= "
+              f"{settings.criminal_farmland_mu:g} mu")
+    for j in np.flatnonzero(hit):
+        fid = str(ch["ids"][ch["judged"][j]])
+        if run.lang == "zh":
+            msg = (f"变化图斑 {fid} 非法占用永久基本农田 {basic_mu[j]:,.2f} 亩、其他耕地 "
+                   f"{other_mu[j]:,.2f} 亩，达到“数量较大”追诉标准（{thr_zh}），应移送司法机关。")
+        else:
+            msg = (f"Change patch {fid} illegally occupies {basic_mu[j]:,.2f} mu of basic "
+                   f"farmland and {other_mu[j]:,.2f} mu of other farmland, reaching the "
+                   f"prosecution threshold ({thr_en}).")
+        code = str(main[j])
+        run.records.append({
+            "rule": rule, "layer": "changes", "feature_id": fid, "admin_code": code,
+            "admin_name": run.name_of(code), "area_m2": basic[j] + other[j], "message": msg,
+            "regulation": REGULATION[rule][run.lang],
+            "threshold": thr_zh if run.lang == "zh" else thr_en, "matched": "",
+            "geometry": ch["uncovered"][j],
+        })
+
+
+def _accountability_ratio(  # noqa: PLR0912, PLR0915 - one rule, read top to bottom
+    run: _Run, ch: dict[str, Any] | None
+) -> None:
+    rule = "accountability_ratio"
+    why = None
+    if ch is None:
+        why = "no changes layer"
+    elif not len(run.units):
+        why = "no admin layer (or no admin codes): counties cannot be told apart"
+    elif not (run.has("farmland") or run.has("basic_farmland")):
+        why = "no farmland or basic_farmland layer"
+    elif "detected_on" not in run.layers["changes"]:
+        why = "changes has no detected_on field: the year of a patch is unknown"
+    elif run.has("approvals") and "approved_on" not in run.layers["approvals"]:
+        why = "approvals has no approved_on field: farmland approved this year is unknown"
+    if why is not None or ch is None:
+        run.skipped.append((rule, str(why)))
+        return
+    year = run.as_of.year
+    start, end = pd.Timestamp(year, 1, 1), pd.Timestamp(run.as_of)
+    up: Pieces = ch["pieces"]
+    det = ch["detected"].to_numpy()[ch["judged"]][up.left] if len(up) else np.empty(0)
+    in_year = (det >= start.to_datetime64()) & (det <= end.to_datetime64()) if len(up) \
+        else np.zeros(0, dtype=bool)
+    farm_m2 = np.nan_to_num(ch["split"].on_basic_m2) + np.nan_to_num(ch["split"].on_farmland_m2)
+    county = np.asarray([str(c)[:6] for c in ch["piece_code"]], dtype=object)
+    illegal = pd.Series(farm_m2[in_year]).groupby(county[in_year]).sum()
+    # Farmland approved this year, per county: the union of the year's approvals cut by county.
+    approved = pd.Series(dtype="float64")
+    if run.has("approvals"):
+        frame = run.layers["approvals"]
+        when = _dates(frame, "approved_on").to_numpy()
+        m = _ok(frame) & (when >= start.to_datetime64()) & (when <= end.to_datetime64())
+        ag = run.geoms("approvals", m)
+        if len(ag):
+            cp = split_by_units(ag, run.units, crs=run.crs, sliver_m2=run.sliver,
+                                n_jobs=run.n_jobs)
+            cp = cp.take(cp.right >= 0)
+            c_of = np.asarray([str(c)[:6] for c in run.unit_codes[cp.right]], dtype=object)
+            names, grp = np.unique(c_of, return_inverse=True)
+            merged = union_by_group(cp.geometry, grp, len(names), n_jobs=run.n_jobs)
+            farm = (run.geoms("farmland", _ok(run.layers["farmland"]))
+                    if run.has("farmland") else None)
+            basic = (run.geoms("basic_farmland", _ok(run.layers["basic_farmland"]))
+                     if run.has("basic_farmland") else None)
+            fs = farmland_split(merged, farm, basic, crs=run.crs, sliver_m2=run.sliver,
+                                n_jobs=run.n_jobs)
+            approved = pd.Series(np.nan_to_num(fs.on_basic_m2) + np.nan_to_num(fs.on_farmland_m2),
+                                 index=names)
+    counties = sorted(set(illegal.index) | set(approved.index))
+    pct = f"{settings.accountability_ratio:.0%}"
+    for c in counties:
+        ill = float(illegal.get(c, 0.0))
+        app = float(approved.get(c, 0.0))
+        total = ill + app
+        if ill < max(run.sliver, 1e-12) or total <= 0:
+            continue
+        ratio = ill / total
+        if ratio < settings.accountability_ratio - 1e-12:
+            continue
+        mask = np.asarray([str(u).startswith(c) for u in run.unit_codes])
+        outline = shapely.union_all(run.units[mask])
+        name = run.name_of(c)
+        if run.lang == "zh":
+            msg = (f"{name or c} {year} 年非法占用耕地 {_fmt(ill, 'zh')}，占当年新增建设占用耕地 "
+                   f"{_fmt(total, 'zh')}（批准占用 {_fmt(app, 'zh')} + 非法占用）的 {ratio:.1%}，"
+                   f"达到 {pct} 问责比例，应追究政府主要负责人责任。")
+        else:
+            msg = (f"County {name or c}: {_fmt(ill, 'en')} of farmland illegally occupied in "
+                   f"{year} is {ratio:.1%} of the {_fmt(total, 'en')} newly occupied for "
+                   f"construction (approved {_fmt(app, 'en')} + illegal), reaching the {pct} "
+                   f"accountability ratio.")
+        run.records.append({
+            "rule": rule, "layer": "admin", "feature_id": c, "admin_code": c,
+            "admin_name": name, "area_m2": ill, "message": msg,
+            "regulation": REGULATION[rule][run.lang], "threshold": f">= {pct}",
+            "matched": "", "geometry": outline, "ratio": ratio, "approved_m2": app,
+        })
+
+
+def _by_admin(run: _Run, findings: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Per admin unit: count and area (m2, mu) of the findings of each rule."""
+    base = pd.DataFrame({"admin_code": run.unit_codes.astype(str),
+                         "admin_name": run.unit_names.astype(str)})
+    f = pd.DataFrame({"admin_code": findings["admin_code"].astype(str).to_numpy(),
+                      "rule": findings["rule"].astype(str).to_numpy(),
+                      "area_m2": findings["area_m2"].to_numpy(dtype=float)})
+    extra = sorted(set(f["admin_code"]) - set(base["admin_code"]))
+    if extra:
+        base = pd.concat([base, pd.DataFrame({"admin_code": extra,
+                                              "admin_name": [run.name_of(c) for c in extra]})],
+                         ignore_index=True)
+    out = base.drop_duplicates("admin_code").set_index("admin_code")
+    for rule in RULES:
+        sub = f[f["rule"] == rule].groupby("admin_code")["area_m2"].agg(["count", "sum"])
+        out[f"{rule}_n"] = sub["count"].reindex(out.index).fillna(0).astype("int64")
+        out[f"{rule}_m2"] = sub["sum"].reindex(out.index).fillna(0.0)
+        out[f"{rule}_mu"] = out[f"{rule}_m2"] / settings.M2_PER_MU
+    return out.reset_index()
