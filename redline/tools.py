@@ -67,7 +67,7 @@ class InfoReport:
 
     def to_text(self) -> str:
         """Return the report as text: one block per layer, then every problem."""
-        lines = [f"dataset: {self.path}", f"working CRS: {self.working_crs}", ""]
+        lines = [f"dataset: {self.path}", f"working CRS: {self.working_crs or '(none)'}", ""]
         for ly in self.layers:
             crs = (ly.source_crs or "none") + (" (inferred)" if ly.crs_inferred else "")
             enc = (ly.encoding or "-") + (" (detected)" if ly.encoding_detected else "")

@@ -206,6 +206,23 @@ def test_bad_geometries_are_kept_and_reported(tmp_path):
     assert {"c1", "c2", "c3", "c4"} <= warn_ids
 
 
+@pytest.mark.parametrize(
+    ("geom", "area"),
+    [(shapely.MultiPolygon([_box(0, 0), _box(200, 0)]), 20_000.0),
+     (shapely.Polygon(_box(0, 0).exterior.coords, [_box(25, 25, 50).exterior.coords]), 7_500.0)],
+    ids=["multipart", "hole"],
+)
+def test_valid_multipart_and_holes_are_untouched(tmp_path, geom, area):
+    frame = gpd.GeoDataFrame({"change_id": ["c"]}, geometry=[geom], crs="EPSG:4529")
+    frame.to_file(tmp_path / "changes.gpkg")
+    ds = read_dataset(tmp_path)
+    row = ds["changes"].iloc[0]
+    assert row["_problem"] == ""
+    assert row["_note"] == ""
+    assert row.geometry.area == pytest.approx(area)
+    assert not [p for p in ds.all_problems() if p.level != "info"]
+
+
 def test_z_is_dropped(tmp_path):
     poly = shapely.Polygon([(X0, Y0, 5), (X0 + 100, Y0, 5), (X0 + 100, Y0 + 100, 5),
                             (X0, Y0, 5)])
@@ -279,6 +296,17 @@ def test_toml_maps_chinese_paths_and_truncated_fields(tmp_path):
     assert ds["approvals"]["approved_on"][0] == pd.Timestamp("2009-10-01")
     assert not approvals.encoding_detected
     assert ds.layers["supply"].layer_name == "出让"
+    assert "ignored" not in _kinds(ds)  # 报批地块.shp is mapped, not ignored
+
+
+def test_layers_argument_maps_like_the_toml(tmp_path):
+    frame = gpd.GeoDataFrame({"WH": ["甲"]}, geometry=[_box(0, 0)], crs="EPSG:4529")
+    frame.to_file(tmp_path / "批地.gpkg")
+    ds = read_dataset(tmp_path, layers={"approvals": {"path": "批地.gpkg",
+                                                      "fields": {"approval_id": "WH"}}})
+    assert ds["approvals"]["approval_id"].tolist() == ["甲"]
+    with pytest.raises(ConfigError, match="roads"):
+        read_dataset(tmp_path, layers={"roads": "x.shp"})
 
 
 @pytest.mark.parametrize(

@@ -824,8 +824,12 @@ def _read(path: Path, root: Path, shown: str, zipped: tuple[Path, Path] | None, 
             merged[role] = replace(base, **changes)
         config = replace(config, layers=merged)
 
-    problems = list(found.problems)
-    sources = _resolve_sources(config, found, folder, shown, problems)
+    resolved: list[Problem] = []
+    sources = _resolve_sources(config, found, folder, shown, resolved)
+    # A file redline.toml maps is not "ignored", whatever its name.
+    mapped = {src.display for src in sources.values()}
+    problems = [p for p in found.problems if not (p.kind == "ignored" and p.path in mapped)]
+    problems += resolved
     if not sources and not problems:
         problems.append(Problem(shown, "no layer found: no file is named after a role",
                                 "name files admin, farmland (or DLTB), basic_farmland, "
