@@ -735,7 +735,7 @@ def _merge_findings(out: Path, results: list[CountyResult]) -> None:
 
     crs = _merge_crs(out, results)
     columns = ["county", "county_folder", *FINDING_COLUMNS]
-    gpkg_tmp = out / f".findings.gpkg.tmp-{os.getpid()}"
+    gpkg_tmp = out / f".findings.tmp-{os.getpid()}.gpkg"
     csv_tmp = out / f".findings.csv.tmp-{os.getpid()}"
     for tmp in (gpkg_tmp, csv_tmp):
         tmp.unlink(missing_ok=True)
