@@ -7,7 +7,7 @@ import pandas as pd
 import pyogrio
 import pytest
 import shapely
-from conftest import X0, Y0, county_layers, write_county, write_gbk_shapefile
+from conftest import X0, Y0, county_layers, write_county, write_gbk_shapefile, zip_shapefile
 
 from redline.errors import ConfigError, InputError
 from redline.io.read import map_fields, read_dataset
@@ -107,6 +107,21 @@ def test_toml_encoding_wins_over_detection(county_shp):
     assert ds.layers["admin"].encoding == "latin-1"
     assert not ds.layers["admin"].encoding_detected
     assert ds.layers["approvals"].encoding_detected
+
+
+def test_wrong_explicit_encoding_is_an_error_problem(county_shp):
+    ds = read_dataset(county_shp, encoding="utf-8")
+    kinds = {p.role: p.kind for p in ds.errors}
+    assert kinds["admin"] == "bad_encoding"
+    assert "admin" not in ds
+    assert "basic_farmland" in ds  # all-ASCII text reads in any encoding
+
+
+def test_zip_named_by_role_holding_a_dltb_is_filtered(tmp_path):
+    shp = write_gbk_shapefile(county_layers()["DLTB"], tmp_path / "DLTB.shp")
+    zip_shapefile(shp, tmp_path / "farmland.zip")
+    ds = read_dataset(tmp_path)
+    assert ds["farmland"]["feature_id"].tolist() == ["t1", "t2", "t4"]
 
 
 def test_utf8_shapefile_without_cpg(tmp_path):

@@ -31,6 +31,7 @@ from typing import Any, Final, Literal, cast
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyogrio
 from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
@@ -299,6 +300,8 @@ def _scan_file(p: Path, display: str, found: _Found) -> None:
         role, std = _role_of(stem)
         member = _zipped_shp(p) if role else None
         if role and member:
+            # farmland.zip holding DLTB.shp is a DLTB: filtered like one.
+            std = std or _role_of(Path(member).stem) == (role, True)
             found.add(Source(role, display, f"/vsizip/{p}/{member}", "shp", p, None, std,
                              member))
         return
@@ -638,6 +641,13 @@ def read_layer(src: Source, spec: LayerSpec, *, crs: str | None = None,
     enc = spec.encoding or encoding
     try:
         raw, meta, enc, detected = _read_raw(src, enc, explicit=enc is not None)
+    except (UnicodeError, pa.ArrowException) as ex:
+        # The undecodable bytes are not echoed: they would print as garbage.
+        log.debug("decoding %s failed: %s", src.display, ex)
+        problem(f"the text is not valid {enc or 'UTF-8'}", "give the right encoding "
+                f'(e.g. encoding = "gbk") under [layers.{role}] in {CONFIG_NAME}', "error",
+                "bad_encoding")
+        return None, problems
     except Exception as ex:  # any driver failure makes the file unreadable: reported
         problem(f"cannot read the layer ({type(ex).__name__}: {ex})",
                 "check the file opens in QGIS; give its encoding in redline.toml", "error",
