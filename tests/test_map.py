@@ -348,3 +348,16 @@ def test_cli_map_of_a_dataset(tmp_path):
     assert layer(data, "farmland")["count"] == 40
     assert layer(data, "finding:unapproved_construction")["count"] == 1
     assert 'integrity="sha384-' in html
+
+
+def test_values_are_shown_as_people_read_them():
+    approvals = county(payload=False)["approvals"].assign(
+        approved_on=pd.to_datetime(["2021-03-04", None]),
+        basic_farmland_approved=[True, False],
+    )
+    for lang, yes in (("zh", "是"), ("en", "yes")):
+        d = layer(page_data(build_map({"approvals": approvals}, None, lang=lang)), "approvals")
+        row = dict(zip(d["fields"], d["values"][0], strict=True))
+        assert yes in row.values()
+        assert "2021-03-04" in row.values()
+        assert d["values"][1][1] == ""  # approved_on missing: nothing shown

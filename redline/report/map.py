@@ -334,7 +334,10 @@ def _drawable(frame: gpd.GeoDataFrame, key: str) -> gpd.GeoDataFrame:
     return out
 
 
-def _text(series: pd.Series) -> list[str]:
+_YES_NO: Final[dict[Lang, tuple[str, str]]] = {"zh": ("是", "否"), "en": ("yes", "no")}
+
+
+def _text(series: pd.Series, lang: Lang = "zh") -> list[str]:
     """Values as display strings: dates as ISO, floats without noise, missing as ''."""
     if pd.api.types.is_datetime64_any_dtype(series):
         return [
@@ -342,7 +345,8 @@ def _text(series: pd.Series) -> list[str]:
             for v in series
         ]
     if pd.api.types.is_bool_dtype(series):
-        return ["是" if v else "否" for v in series]
+        yes, no = _YES_NO[lang]
+        return [yes if v else no for v in series]
     if pd.api.types.is_float_dtype(series):
         return ["" if pd.isna(v) else f"{v:.6g}" for v in series]
     return ["" if _missing(v) else str(v) for v in series]
@@ -396,7 +400,7 @@ def _vector_def(key: str, frame: gpd.GeoDataFrame, *, lang: Lang) -> tuple[dict[
     columns += [c for c in ("_problem", "_note") if c in frame]
     labels = {"_problem": _UI["problem"][lang], "_note": _UI["note"][lang]}
     fields = [labels.get(c) or _FIELD_LABELS.get(c, {}).get(lang) or str(c) for c in columns]
-    texts = [_text(frame[c]) for c in columns]
+    texts = [_text(frame[c], lang) for c in columns]
     simplify = CONTEXT_SIMPLIFY_M if key not in ("approvals", "supply") else 0.0
     geoms = frame.geometry.values
     layer_def = {
@@ -535,7 +539,7 @@ def rasterize_png(
     with MemoryFile() as memfile, warnings.catch_warnings():
         warnings.simplefilter("ignore", NotGeoreferencedWarning)
         with memfile.open(driver="PNG", width=width, height=height, count=1,
-                          dtype="uint8", nodata=0, ZLEVEL=9) as dst:
+                          dtype="uint8", nodata=0, ZLEVEL=6) as dst:
             dst.write(image, 1)
             dst.write_colormap(1, {0: (0, 0, 0, 0), 1: (*rgb, 255)})
         png = memfile.read()
