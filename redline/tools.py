@@ -9,15 +9,37 @@ Examples
 
 from __future__ import annotations
 
+import datetime
+import glob
+import hashlib
+import logging
+import sys
+import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from redline import __version__, settings
+from redline.analysis.areas import ellipsoidal_area, m2_to_mu
+from redline.errors import InputError
 from redline.io.read import read_dataset
 from redline.model import Dataset, Problem
+from redline.schema import ID_FIELD
 
-__all__ = ["InfoReport", "LayerInfo", "info", "read_dataset"]
+if TYPE_CHECKING:
+    from redline.analysis.findings import RuleResult
+
+__all__ = ["CheckRun", "InfoReport", "LayerInfo", "check", "info", "read_dataset"]
+
+log = logging.getLogger(__name__)
+
+Lang = Literal["zh", "en"]
 
 
 @dataclass(frozen=True)
@@ -136,3 +158,315 @@ def info(
         The dataset as a whole cannot be read.
     """
     return _summarise(read_dataset(path, crs=crs, encoding=encoding, layers=layers))
+
+
+# --- check -----------------------------------------------------------------
+
+#: Layers whose every feature is listed, with its status, in the ``features`` output.
+JUDGED_ROLES: tuple[str, ...] = ("approvals", "supply", "changes")
+
+
+@dataclass
+class CheckRun:
+    """What :func:`check` wrote and found.
+
+    Attributes
+    ----------
+    out
+        The output folder.
+    dataset
+        The dataset as read.
+    findings
+        One row per finding (``schema.FINDING_COLUMNS`` + geometry).
+    features
+        Every approvals, supply and changes feature with its status.
+    summary
+        One row per admin unit.
+    run
+        The content of run.json.
+    """
+
+    out: Path
+    dataset: Dataset
+    findings: gpd.GeoDataFrame
+    features: gpd.GeoDataFrame
+    summary: pd.DataFrame
+    run: dict[str, Any]
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def check(
+    dataset: str | Path | Dataset,
+    out: str | Path,
+    *,
+    as_of: datetime.date | None = None,
+    lang: Lang = "zh",
+    overwrite: bool = False,
+    sliver_m2: float | None = None,
+    n_jobs: int = 1,
+    crs: str | None = None,
+    encoding: str | None = None,
+    progress: bool | None = None,
+) -> CheckRun:
+    """Check a county dataset and write the outputs of CONTRACT.md into ``out``.
+
+    Read -> validate -> analyse -> write. The output folder is built beside
+    ``out`` and renamed into place at the end, so an interrupted run leaves
+    nothing half-written; an existing non-empty ``out`` is an error unless
+    ``overwrite``.
+
+    Parameters
+    ----------
+    dataset
+        A dataset folder, GeoPackage or zip, or a :class:`~redline.model.Dataset` already read.
+    out
+        The output folder.
+    as_of
+        The date the checks are made at (idle-land clocks, approval ages); today when None.
+    lang
+        Language of messages, headers and labels.
+    overwrite
+        Replace an existing output folder.
+    sliver_m2
+        Overlaps under this ellipsoidal area are ignored; ``settings.sliver_m2`` when None.
+    n_jobs
+        Threads for the geometry work.
+    crs, encoding
+        Passed to :func:`read_dataset` for layers that declare none.
+    progress
+        Show a progress bar; by default only on a terminal.
+
+    Raises
+    ------
+    RedlineError
+        The dataset cannot be checked (each problem's file and fix are named), or
+        ``out`` exists.
+    """
+    from redline.analysis.findings import concat_findings
+    from redline.analysis.rules import vector_findings
+    from redline.analysis.summary import admin_units, assign_admin, summarise
+    from redline.io import write
+
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    as_of = as_of or datetime.date.today()
+    sliver = settings.sliver_m2 if sliver_m2 is None else float(sliver_m2)
+    show = sys.stderr.isatty() if progress is None else progress
+    steps = tqdm(total=6, desc="redline check", disable=not show, unit="step")
+
+    def step(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+        steps.set_postfix_str(name)
+        steps.update(1)
+        log.info("%s done in %.2f s", name, timings[name])
+
+    with write.staged_dir(out, overwrite=overwrite) as tmp:
+        ds = dataset if isinstance(dataset, Dataset) else read_dataset(
+            dataset, crs=crs, encoding=encoding)
+        _raise_on_errors(ds)
+        step("read")
+
+        layers = {role: layer.frame for role, layer in ds.layers.items()}
+        results = [vector_findings(layers, as_of=as_of, sliver_m2=sliver, lang=lang,
+                                   n_jobs=n_jobs)]
+        step("overlap rules")
+        results.append(_supply_rules(ds, layers, as_of=as_of, lang=lang))
+        step("supply rules")
+
+        admin = layers.get("admin")
+        findings = assign_admin(
+            concat_findings([r.findings for r in results], crs=ds.working_crs), admin)
+        features = _features(ds, results, findings)
+        summary = summarise(findings, admin_units(admin))
+        tables: dict[str, pd.DataFrame] = {}
+        for result in results:
+            tables.update(result.tables)
+        step("assemble")
+
+        skipped = [{"rule": r, "reason": why} for res in results for r, why in res.skipped]
+        for rule, why in skipped_missing_rasters(ds, layers):
+            skipped.append({"rule": rule, "reason": why})
+        for item in skipped:
+            log.warning("skipped %s: %s", item["rule"], item["reason"])
+        run = _run_record(ds, as_of=as_of, lang=lang, sliver=sliver, results=results,
+                          findings=findings, features=features, skipped=skipped)
+        _write_outputs(Path(tmp), findings=findings, features=features, summary=summary,
+                       tables=tables, layers=layers, lang=lang)
+        step("write")
+        run["timings"] = timings
+        run["status"] = "finished"
+        write.write_json(Path(tmp) / "run.json", run)
+        step("done")
+    steps.close()
+    return CheckRun(out=Path(out), dataset=ds, findings=findings, features=features,
+                    summary=summary, run=run, tables=tables)
+
+
+def _raise_on_errors(ds: Dataset) -> None:
+    errors = ds.errors
+    if not errors:
+        return
+    first = errors[0]
+    more = f" (and {len(errors) - 1} more: run `redline info {ds.path}` to list them)" if len(
+        errors) > 1 else ""
+    raise InputError(first.problem + more, path=first.path,
+                     fix=first.fix or "see `redline info`")
+
+
+def _supply_rules(ds: Dataset, layers: dict[str, gpd.GeoDataFrame], *, as_of: datetime.date,
+                  lang: Lang) -> RuleResult:
+    from redline.analysis.supply import supply_findings
+
+    evidence = None
+    raster = ds.rasters.get("evidence")
+    if raster and "supply" in layers:
+        from redline.io.evidence import built_fraction
+
+        evidence = built_fraction(layers["supply"], raster, id_column=ID_FIELD["supply"])
+    return supply_findings(layers, as_of=as_of, evidence=evidence, lang=lang)
+
+
+def skipped_missing_rasters(ds: Dataset, layers: dict[str, gpd.GeoDataFrame]
+                            ) -> list[tuple[str, str]]:
+    """Rules or parts of rules not run for want of a raster."""
+    if "evidence" not in ds.rasters and "supply" in layers:
+        return [("evidence_mismatch",
+                 "no construction-evidence raster (evidence.tif) in the dataset")]
+    return []
+
+
+def _features(ds: Dataset, results: list[RuleResult], findings: gpd.GeoDataFrame
+              ) -> gpd.GeoDataFrame:
+    """Every approvals/supply/changes feature with its status, results merged on."""
+    hit = findings.groupby(["layer", "feature_id"])["rule"].agg(
+        lambda s: ";".join(sorted(set(s)))) if len(findings) else pd.Series(dtype=object)
+    frames = []
+    for role in JUDGED_ROLES:
+        if role not in ds.layers:
+            continue
+        frame = ds.layers[role].frame
+        id_field = ID_FIELD[role]  # type: ignore[index]
+        ids = frame[id_field].astype("string").fillna("") if id_field in frame else pd.Series(
+            [f"{role}#{i}" for i in range(len(frame))], index=frame.index)
+        part = pd.DataFrame({
+            "layer": role,
+            "feature_id": ids.to_numpy(),
+            "_row": frame["_row"].to_numpy() if "_row" in frame else np.arange(len(frame)),
+            "reason": frame["_problem"].fillna("").to_numpy() if "_problem" in frame else "",
+            "note": frame["_note"].fillna("").to_numpy() if "_note" in frame else "",
+        })
+        area = ellipsoidal_area(frame.geometry.values, frame.crs)
+        part["area_m2"] = np.round(area, 2)
+        part["area_mu"] = np.round(m2_to_mu(area), 4)
+        rules = [hit.get((role, fid), "") if len(hit) else "" for fid in part["feature_id"]]
+        judged = part["reason"] == ""
+        part["rules"] = np.where(judged, rules, "")
+        part["status"] = np.where(~judged, "not_judged",
+                                  np.where(part["rules"] != "", "finding", "clear"))
+        for result in results:
+            extra = result.features
+            if extra is None or extra.empty:
+                continue
+            extra = extra[extra["layer"] == role].drop(columns=["layer"])
+            extra = extra.drop_duplicates("feature_id")
+            extra = extra.drop(columns=[c for c in extra.columns
+                                        if c in part.columns and c != "feature_id"])
+            merged = part.merge(extra, on="feature_id", how="left")
+            merged.loc[~judged.to_numpy(), list(extra.columns.drop("feature_id"))] = None
+            part = merged
+        part["geometry"] = frame.geometry.to_numpy()
+        frames.append(part)
+    if not frames:
+        return gpd.GeoDataFrame({"layer": [], "feature_id": [], "status": []},
+                                geometry=gpd.GeoSeries([], crs=ds.working_crs))
+    out = pd.concat(frames, ignore_index=True)
+    first = ["layer", "feature_id", "status", "rules", "reason", "note", "area_m2", "area_mu"]
+    out = out[first + [c for c in out.columns if c not in first]]
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=ds.working_crs)
+
+
+def _run_record(ds: Dataset, *, as_of: datetime.date, lang: Lang, sliver: float,
+                results: list[RuleResult], findings: gpd.GeoDataFrame,
+                features: gpd.GeoDataFrame, skipped: list[dict[str, str]]) -> dict[str, Any]:
+    from redline.io.write import sha256_file
+
+    inputs = []
+    for role, layer in ds.layers.items():
+        inputs.append({
+            "role": role, "path": layer.path, "layer": layer.layer_name,
+            "sha256": layer.sha256 or _source_sha256(layer.path, sha256_file),
+            "crs": layer.source_crs, "crs_inferred": layer.crs_inferred,
+            "encoding": layer.encoding, "encoding_detected": layer.encoding_detected,
+            "fields": layer.fields, "count": layer.count,
+        })
+    for role, path in ds.rasters.items():
+        inputs.append({"role": role, "path": path, "sha256": sha256_file(path)})
+    if ds.targets_path:
+        inputs.append({"role": "targets", "path": ds.targets_path,
+                       "sha256": sha256_file(ds.targets_path),
+                       "count": 0 if ds.targets is None else len(ds.targets)})
+    parameters: dict[str, Any] = {"sliver_m2": sliver, "area": "ellipsoidal, CGCS2000 / GRS80",
+                                  "working_crs": ds.working_crs}
+    for result in results:
+        parameters.update(result.parameters)
+    counts = {}
+    for role in JUDGED_ROLES:
+        if role in ds.layers:
+            counts[role] = {"in": ds.layers[role].count,
+                            "out": int((features["layer"] == role).sum())}
+    by_rule = findings["rule"].value_counts().sort_index() if len(findings) else pd.Series()
+    return {
+        "tool": "redline check",
+        "version": __version__,
+        "dataset": str(ds.path),
+        "as_of": as_of.isoformat(),
+        "lang": lang,
+        "working_crs": ds.working_crs,
+        "inputs": inputs,
+        "parameters": parameters,
+        "counts": counts,
+        "findings_by_rule": {str(k): int(v) for k, v in by_rule.items()},
+        "findings_total": len(findings),
+        "problems": [p.line() for p in ds.all_problems()],
+        "skipped": skipped,
+    }
+
+
+def _source_sha256(path: str, digest: Any) -> str:
+    """sha256 of a layer's source; a shapefile's sidecar files are hashed together."""
+    p = Path(path)
+    if not p.is_file():
+        return ""
+    if p.suffix.lower() != ".shp":
+        return str(digest(p))
+    h = hashlib.sha256()
+    for side in sorted(p.parent.glob(glob.escape(p.stem) + ".*")):
+        h.update(side.suffix.lower().encode())
+        h.update(bytes.fromhex(digest(side)))
+    return h.hexdigest()
+
+
+def _write_outputs(tmp: Path, *, findings: gpd.GeoDataFrame, features: gpd.GeoDataFrame,
+                   summary: pd.DataFrame, tables: dict[str, pd.DataFrame],
+                   layers: dict[str, gpd.GeoDataFrame], lang: Lang) -> None:
+    from redline.io import write
+    from redline.report.labels import header, rule_name
+
+    write.write_gpkg(tmp / "findings.gpkg", {"findings": findings, "features": features})
+    table = pd.DataFrame(findings.drop(columns="geometry"))
+    write.write_csv(tmp / "findings.csv", table)
+    write.write_csv(tmp / "summary.csv", summary)
+    people = table.copy()
+    people.insert(2, "rule_name", [rule_name(r, lang) for r in people["rule"]])
+    sheets = {
+        ("问题清单" if lang == "zh" else "Findings"): people.rename(
+            columns=lambda c: header(c, lang)),
+        ("汇总" if lang == "zh" else "Summary"): summary.rename(
+            columns=lambda c: header(c, lang)),
+    }
+    for name, frame in tables.items():
+        sheets[name] = frame.rename(columns=lambda c: header(c, lang))
+    write.write_xlsx(tmp / "findings.xlsx", sheets)

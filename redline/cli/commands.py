@@ -21,3 +21,11 @@ ALL.append(batch)
 from redline.cli.map import map_command  # noqa: E402  (registered in order)
 
 ALL.append(map_command)
+
+from redline.cli.check import check_command  # noqa: E402  (registered in order)
+
+ALL.append(check_command)
+
+from redline.cli.samples import samples  # noqa: E402  (registered in order)
+
+ALL.append(samples)
