@@ -84,3 +84,40 @@ industrial_min_plot_ratio: float = 0.6
 #: Year from which industrial land must be sold by tender, auction or listing
 #: (国发〔2006〕31号, 招标拍卖挂牌出让国有建设用地使用权规定 2007; date unverified).
 industrial_auction_from_year: int = 2007
+
+# --- supply-side checks (redline.analysis.supply) -----------------------------
+
+#: Minimum plot ratio (容积率) by industry, 工业项目建设用地控制指标 (国土资发〔2008〕24号),
+#: Table 2 (figures for food, textiles and chemicals as in the domain notes). Keys are
+#: matched as case-insensitive substrings of the ``industry`` field, Chinese or English;
+#: an industry matching none uses ``industrial_min_plot_ratio``.
+industrial_min_plot_ratio_by_industry: dict[str, float] = {
+    "食品": 1.0, "农副食品": 1.0, "food": 1.0,
+    "纺织": 0.8, "textile": 0.8,
+    "化学": 0.6, "化工": 0.6, "chemical": 0.6,
+}
+
+#: Land-use code prefixes (三调) of industrial land (0601 工业用地).
+industrial_land_prefixes: tuple[str, ...] = ("0601",)
+
+#: Land-use code prefixes that must be sold, never allocated (划拨): commercial 05*
+#: and urban housing 0701 (划拨用地目录, 国土资源部令第9号, 2001; 物权法 Art. 137).
+#: 0702 rural homesteads are left out on purpose: they are collective land granted
+#: to villagers (土地管理法 Art. 62), not state land that could be sold.
+allocation_forbidden_prefixes: tuple[str, ...] = ("05", "0701")
+
+#: Words in ``delay_cause`` meaning the government or force majeure caused the delay,
+#: which is not charged (闲置土地处置办法 2012, Art. 8). Case-insensitive substrings.
+idle_excused_causes: tuple[str, ...] = (
+    "政府", "规划调整", "规划修改", "规划变更", "修改规划", "调整规划", "政策", "未按期交地",
+    "未按时交地", "未按约定交地", "延期交地", "交地延迟", "拆迁", "军事", "文物", "不可抗力",
+    "自然灾害", "地震", "洪水", "司法查封",
+    "government", "plan revision", "planning change", "plan change", "policy",
+    "not delivered", "late delivery", "delivered late", "military", "cultural relic",
+    "heritage", "force majeure", "natural disaster",
+)
+#: Phrases that deny a government cause ("非政府原因"): a cause holding one is not excused.
+idle_excused_negations: tuple[str, ...] = (
+    "非政府", "不属于政府", "企业自身", "自身原因", "not government", "not caused by government",
+    "non-government",
+)
