@@ -199,8 +199,16 @@ def test_measure_distance(opened):
 
 def test_rasterised_layer_shows_and_screenshot_is_not_blank(opened):
     o = opened(build_map(county(payload=False), findings(payload=False),
-                         max_vector_features=10))
-    assert o.js("() => document.querySelector('img.rl-raster').naturalWidth") > 10
+                         max_vector_features=1))
+    assert o.js("() => [...document.querySelectorAll('img.rl-raster')]"
+                ".map(i => i.naturalWidth > 10)") == [True, True]
+    # Basic farmland is painted over farmland, whatever order the layer list shows.
+    assert o.js("""() => {
+      const f = window.redlineMap.layers.farmland.getElement();
+      const b = window.redlineMap.layers.basic_farmland.getElement();
+      const zf = +getComputedStyle(f).zIndex, zb = +getComputedStyle(b).zIndex;
+      return zb > zf || (zb === zf && !!(f.compareDocumentPosition(b) & 4));
+    }""")
     shot = np.asarray(Image.open(io.BytesIO(o.page.screenshot())).convert("RGB"))
     colours = {tuple(c) for c in shot.reshape(-1, 3)[::7]}
     assert len(colours) > 30
@@ -213,4 +221,13 @@ def test_rasterised_layer_shows_and_screenshot_is_not_blank(opened):
                  [lat, lon])
     r, g, b = shot[int(point["y"]), int(point["x"])]
     assert g > r > b  # the pale yellow-green of farmland over the background
+    assert r > 180
+    # Basic farmland B1 (1100..1400 m, 100..400 m) in its deep green.
+    lon, lat = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True).transform(
+        41_501_150, 4_550_150)
+    point = o.js("([lat, lon]) => window.redlineMap.map.latLngToContainerPoint([lat, lon])",
+                 [lat, lon])
+    r, g, b = shot[int(point["y"]), int(point["x"])]
+    assert g > max(r, b)
+    assert r < 120
     assert o.errors == []

@@ -237,7 +237,9 @@ REDLINE_JS = r"""
     overlays.push([label, layer]);
   });
 
-  var control = L.control.layers(null, null, {collapsed: false, position: "topright"});
+  // autoZIndex would stack the images in the order of the list (findings first), upside down.
+  var control = L.control.layers(null, null,
+    {collapsed: false, position: "topright", autoZIndex: false});
   overlays.slice().reverse().forEach(function (o) { control.addOverlay(o[1], o[0]); });
   control.addTo(map);
   L.control.scale({imperial: false, metric: true, maxWidth: 150}).addTo(map);
