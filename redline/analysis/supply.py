@@ -686,9 +686,16 @@ def _policy(sup: _Supply, *, params: Mapping[str, Any], lang: Lang,
     return make_findings(records, crs=crs), status
 
 
+def _cite(message: str, regulation: str) -> str:
+    """Append the regulation to a message, in the message's own language."""
+    zh = any("\u4e00" <= ch <= "\u9fff" for ch in message[:8])
+    return f"{message}；依据{regulation}" if zh else f"{message}; {regulation}"
+
+
 def _record(sup: _Supply, i: int, rule: str, message: str, *, regulation: str,
             threshold: str) -> dict[str, Any]:
     admin = sup.text("admin_code")[i]
+    message = _cite(message, regulation)
     return {"rule": rule, "layer": "supply", "feature_id": sup.ids[i],
             "admin_code": admin or "", "message": message, "regulation": regulation,
             "threshold": threshold, "geometry": sup.frame.geometry.values[i],
@@ -712,10 +719,10 @@ def _method_rules(sup: _Supply, *, params: Mapping[str, Any], lang: Lang,
     misuse = sup.judged & (method == "allocation") & _prefixed(use, forbidden)
     records.extend(_record(
         sup, int(i), "allocation_misuse",
-        f"以划拨方式供应经营性用地(用途{use[i]})，商服、住宅用地应有偿出让" if lang == "zh"
-        else f"land for commercial or housing use ({use[i]}) supplied by allocation "
-        "(划拨): such land must be sold",
-        regulation=REG_ALLOCATION[lang], threshold="/".join(f"{p}*" for p in forbidden))
+        f"以划拨方式供应经营性用地(用途{use[i]})；{_codes(forbidden)}用途须有偿出让"
+        if lang == "zh" else f"land for commercial or housing use ({use[i]}) supplied by "
+        f"allocation (划拨): uses {_codes(forbidden)} must be sold",
+        regulation=REG_ALLOCATION[lang], threshold=_codes(forbidden))
         for i in np.flatnonzero(misuse))
     status[misuse] = "allocation_misuse"
     if "contract_on" not in frame:
@@ -741,6 +748,10 @@ def _method_rules(sup: _Supply, *, params: Mapping[str, Any], lang: Lang,
     status[hit] = _join_text(status[hit], np.full(int(hit.sum()), "industrial_negotiated",
                                                   dtype=object))
     return status
+
+
+def _codes(prefixes: Any) -> str:
+    return "/".join(f"{p}*" for p in prefixes)
 
 
 _INDICATOR_NAMES = {"plot_ratio": "容积率", "building_coefficient": "建筑系数",
@@ -843,9 +854,13 @@ def _approved_not_supplied(approvals: gpd.GeoDataFrame, supply: gpd.GeoDataFrame
     rest = np.full(n, None, dtype=object)
     if judged.any():
         cov = cover(geoms[judged], sgeoms[usable], crs=crs, sliver_m2=sliver)
-        area[judged] = cov.area_m2
         rest[judged] = _drop_slivers(cov.uncovered, crs, sliver)
-        unsupplied[judged] = ellipsoidal_area(rest[judged], crs)
+        # One call, one equal-area projection: an untouched approval's unsupplied
+        # area then equals its own area to the last digit.
+        both = ellipsoidal_area(np.concatenate([geoms[judged], rest[judged]]), crs)
+        k = int(judged.sum())
+        area[judged] = both[:k]
+        unsupplied[judged] = np.minimum(both[k:], both[:k])
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(area > 0, 1.0 - unsupplied / area, np.nan)
     rate = np.clip(rate, 0.0, 1.0)
@@ -874,11 +889,11 @@ def _approved_not_supplied(approvals: gpd.GeoDataFrame, supply: gpd.GeoDataFrame
     for i in np.flatnonzero(hit):
         msg = (f"批准于{approved[i]}，满{age[i]}周年(阈值{years_needed}年)仍有"
                f"{unsupplied[i]:,.1f}平方米({unsupplied[i] / settings.M2_PER_MU:,.2f}亩)未供应，"
-               f"供地率{rate[i]:.1%}"
+               f"供地率{rate[i]:.1%}；{REG_NOT_SUPPLIED[lang]}"
                if lang == "zh" else
                f"approved on {approved[i]}, {age[i]} full years ago (threshold {years_needed}); "
                f"{unsupplied[i]:,.1f} m2 ({unsupplied[i] / settings.M2_PER_MU:,.2f} mu) still "
-               f"not supplied; supply rate {rate[i]:.1%}")
+               f"not supplied; supply rate {rate[i]:.1%}; {REG_NOT_SUPPLIED[lang]}")
         records.append({"rule": "approved_not_supplied", "layer": "approvals",
                         "feature_id": ids[i], "admin_code": admin_code[i] or "",
                         "message": msg, "regulation": REG_NOT_SUPPLIED[lang],
@@ -930,7 +945,7 @@ def _rates(ids: NDArray[np.object_], area: NDArray[np.float64], *,
             pieces.append(per[per["county"] == ""][["county", "area_m2", "unsupplied_m2",
                                                     "overdue_unsupplied_m2"]])
     counties = pd.concat(pieces, ignore_index=True).groupby("county", as_index=False).sum()
-    counties["supplied_m2"] = counties["area_m2"] - counties["unsupplied_m2"]
+    counties["supplied_m2"] = (counties["area_m2"] - counties["unsupplied_m2"]).clip(lower=0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         counties["supply_rate"] = np.where(counties["area_m2"] > 0,
                                            counties["supplied_m2"] / counties["area_m2"], np.nan)
