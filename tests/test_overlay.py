@@ -277,3 +277,23 @@ def test_result_frame_alignment_with_pandas() -> None:
     assert got.loc[17] == pytest.approx(50.0, abs=1e-3)
     assert got.loc[3] == 0
     assert got.loc[99] == 0
+
+
+@pytest.mark.parametrize("x0", [X0, XE, X0 - 150_000.0])
+def test_scaled_areas_agree_with_exact(x0: float) -> None:
+    # Parcels up to 2 km across cut by a 300 m grid, on and off the central meridian.
+    rng = np.random.default_rng(7)
+    xy = rng.uniform(0, 3000, size=(300, 2))
+    size = rng.uniform(50, 2000, size=(300, 2))
+    parcels = shapely.box(x0 + xy[:, 0], Y0 + xy[:, 1], x0 + xy[:, 0] + size[:, 0],
+                          Y0 + xy[:, 1] + size[:, 1])
+    i, j = np.meshgrid(np.arange(18), np.arange(18))
+    gx, gy = x0 + i.ravel() * 300.0, Y0 + j.ravel() * 300.0
+    grid = shapely.box(gx, gy, gx + 300, gy + 300)
+    scaled = pieces(parcels, grid, crs=CRS, sliver_m2=0.0, area_method="scaled")
+    exact = pieces(parcels, grid, crs=CRS, sliver_m2=0.0, area_method="exact")
+    np.testing.assert_array_equal(scaled.left, exact.left)
+    np.testing.assert_allclose(scaled.area_m2, exact.area_m2, rtol=1e-7)
+    # And against each piece measured alone, independently of the engine.
+    alone = np.array([ellipsoidal_area([g], CRS)[0] for g in exact.geometry])
+    np.testing.assert_allclose(scaled.area_m2, alone, rtol=1e-7)
