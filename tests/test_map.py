@@ -361,3 +361,22 @@ def test_values_are_shown_as_people_read_them():
         assert yes in row.values()
         assert "2021-03-04" in row.values()
         assert d["values"][1][1] == ""  # approved_on missing: nothing shown
+
+
+def test_polygon_shapes_rasterise_like_rasterio_own_conversion():
+    from affine import Affine
+    from rasterio.features import rasterize
+
+    holed = box(0, 0, 500, 500).difference(box(100, 100, 300, 300))
+    multi = shapely.MultiPolygon([box(600, 0, 700, 100), box(800, 0, 900, 400)])
+    geoms = [holed, None, shapely.Polygon(), multi, box(50, 600, 400, 900),
+             shapely.LineString([(41_500_000, 4_550_950), (41_500_900, 4_550_990)])]
+    shapes = rmap.polygon_shapes(geoms)
+    assert len(shapes) == 5  # holed, two parts, box, line
+    assert len(shapes[0]["coordinates"]) == 2  # exterior and hole
+    kwargs = {"out_shape": (100, 100), "transform": Affine(10, 0, 41_500_000, 0, -10, 4_551_000),
+              "all_touched": True, "dtype": "uint8"}
+    expected = rasterize([g for g in geoms if g is not None and not g.is_empty], **kwargs)
+    np.testing.assert_array_equal(rasterize(shapes, **kwargs), expected)
+    assert expected[80, 20] == 0  # inside the hole
+    assert rmap.polygon_shapes([]) == []

@@ -532,7 +532,8 @@ def rasterize_png(
     height = max(1, math.ceil((y1 - y0) / pixel))
     x1, y0 = x0 + width * pixel, y1 - height * pixel
     image = rasterize(
-        merc, out_shape=(height, width), transform=Affine(pixel, 0, x0, 0, -pixel, y1),
+        polygon_shapes(merc), out_shape=(height, width),
+        transform=Affine(pixel, 0, x0, 0, -pixel, y1),
         fill=0, default_value=1, all_touched=True, dtype="uint8",
     )
     rgb = tuple(int(color[i:i + 2], 16) for i in (1, 3, 5))
@@ -547,6 +548,34 @@ def rasterize_png(
     west, south = tr.transform(x0, y0)
     east, north = tr.transform(x1, y1)
     return png, (float(west), float(south), float(east), float(north))
+
+
+def polygon_shapes(geoms: Any) -> list[Any]:
+    """GeoJSON-like polygons for ``rasterio.features.rasterize``, built over arrays.
+
+    rasterio converts shapely geometries one by one through ``__geo_interface__``
+    (about 15 us each: 15 s for a million patches); building the mappings from
+    coordinate arrays is several times faster. Multi-part geometries are split
+    into their polygons; points and lines are passed through as they are.
+    """
+    arr = np.asarray(geoms, dtype=object)
+    parts = shapely.get_parts(arr[~(shapely.is_missing(arr) | shapely.is_empty(arr))])
+    kinds = shapely.get_type_id(parts)
+    polys = parts[kinds == shapely.GeometryType.POLYGON]
+    others = list(parts[kinds != shapely.GeometryType.POLYGON])
+    if not len(polys):
+        return others
+    rings, ring_poly = shapely.get_rings(polys, return_index=True)
+    coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
+    points = coords.tolist()
+    ring_ends = np.cumsum(np.bincount(coord_ring, minlength=len(rings))).tolist()
+    ring_lists = [points[a:b] for a, b in zip([0, *ring_ends[:-1]], ring_ends, strict=True)]
+    poly_ends = np.cumsum(np.bincount(ring_poly, minlength=len(polys))).tolist()
+    shapes: list[Any] = [
+        {"type": "Polygon", "coordinates": ring_lists[a:b]}
+        for a, b in zip([0, *poly_ends[:-1]], poly_ends, strict=True) if b > a
+    ]
+    return shapes + others
 
 
 def _leaflet_bounds(boxes: list[np.ndarray]) -> list[list[float]] | None:

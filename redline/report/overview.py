@@ -32,6 +32,7 @@ from redline.report.map import (
     SEVERITY_STYLES,
     _drawable,
     _rules_in,
+    polygon_shapes,
 )
 
 log = logging.getLogger(__name__)
@@ -173,7 +174,7 @@ def _draw_raster(ax: Any, geoms: Any, *, color: str, alpha: float) -> None:
     pixel = max(x1 - x0, y1 - y0) / OVERVIEW_RASTER_PX or 1.0
     width = max(1, int(np.ceil((x1 - x0) / pixel)))
     height = max(1, int(np.ceil((y1 - y0) / pixel)))
-    image = rasterize(arr, out_shape=(height, width),
+    image = rasterize(polygon_shapes(arr), out_shape=(height, width),
                       transform=Affine(pixel, 0, x0, 0, -pixel, y1),
                       fill=0, default_value=1, all_touched=True, dtype="uint8")
     rgba = np.zeros((height, width, 4), dtype=np.float32)
