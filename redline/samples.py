@@ -1209,14 +1209,19 @@ def _write_shp(frame: gpd.GeoDataFrame, path: Path, *, encoding: str, prj: bool,
     return sorted(p for p in path.parent.glob(path.stem + ".*"))
 
 
-def _toml(role_paths: dict[str, str], fields: dict[str, dict[str, str]]) -> str:
+def _toml(role_paths: dict[str, str], fields: dict[str, dict[str, str]],
+          *, filter_farmland: bool = False) -> str:
     lines = ["# Maps this county's files and field names onto redline's roles (CONTRACT.md).", ""]
     for role in _TRUNCATED_ROLES:
-        if role not in role_paths and role not in fields:
+        farm_filter = filter_farmland and role == "farmland"
+        if role not in role_paths and role not in fields and not farm_filter:
             continue
         lines.append(f"[layers.{role}]")
         if role in role_paths:
             lines.append(f'path = "{role_paths[role]}"')
+        if farm_filter:
+            lines.append("# The layer holds every land class, like DLTB: farmland is 0101-0103.")
+            lines.append('filter = ["0101", "0102", "0103"]')
         if fields.get(role):
             lines.append(f"[layers.{role}.fields]")
             lines += [f'{k} = "{v}"' for k, v in fields[role].items()]
@@ -1278,6 +1283,9 @@ def write_county(county: County, folder: Path, *, fmt: Fmt = "gpkg", style: Styl
         finally:
             pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": old})
         files.append(gpkg)
+        toml = folder / "redline.toml"
+        toml.write_text(_toml({}, {}, filter_farmland=True), encoding="utf-8")
+        files.append(toml)
     else:
         encoding = "gbk" if style == "standard" else "utf-8"
         names = _TIEDONG_FILES if style == "standard" else {r: r for r in styled}
@@ -1296,7 +1304,8 @@ def write_county(county: County, folder: Path, *, fmt: Fmt = "gpkg", style: Styl
                 if long:
                     fields[role] = long
         toml = folder / "redline.toml"
-        toml.write_text(_toml(paths, fields), encoding="utf-8")
+        toml.write_text(_toml(paths, fields, filter_farmland=style != "standard"),
+                        encoding="utf-8")
         files.append(toml)
     targets = folder / "targets.csv"
     table = county.targets
