@@ -10,6 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from redline import settings
 from redline.analysis.areas import ellipsoidal_area
@@ -148,7 +151,7 @@ def test_government_or_force_majeure_delay_is_excused(cause: str | None,
         assert table["feature_id"].tolist() == ["S0"]
         assert table["rule"].tolist() == ["idle_2y"]
         assert table["delay_cause"].tolist() == [cause]
-        assert "excused" in result.features.loc[0, "status"]
+        assert "excused" in result.features.loc[0, "supply_status"]
     else:
         assert _rules(result) == ["idle_2y"]
         assert result.tables["excused"].empty
@@ -303,8 +306,8 @@ def test_approved_not_supplied_against_overlay() -> None:
     rate = 1 - expected_m2 / a1_m2
     assert feats.loc["A1", "supply_rate"] == pytest.approx(rate, rel=1e-9)
     assert feats.loc["A3", "unsupplied_m2"] == 0.0  # the 0.05 m strip is a sliver
-    assert feats.loc["A2", "status"].startswith("partly unsupplied")
-    assert feats.loc["A4", "status"] == "not judged: duplicate id"
+    assert feats.loc["A2", "supply_status"].startswith("partly unsupplied")
+    assert feats.loc["A4", "supply_status"] == "not judged: duplicate id"
     table = result.tables["supply_rate"]
     per = table[table["level"] == "approval"].set_index("approval_id")
     assert per.loc["A1", "supply_rate"] == pytest.approx(rate, rel=1e-9)
@@ -347,6 +350,40 @@ def test_no_supply_over_an_old_approval() -> None:
     assert found["supply_rate"] == 0.0
 
 
+_cell = st.integers(min_value=0, max_value=20).map(lambda v: v * 5.0)
+
+
+@st.composite
+def _boxes(draw: Any, n: int) -> list[shapely.Polygon]:
+    out = []
+    for _ in range(n):
+        x, y = draw(_cell), draw(_cell)
+        w, h = draw(_cell.filter(bool)), draw(_cell.filter(bool))
+        out.append(shapely.box(X0 + x, Y0 + y, X0 + x + w, Y0 + y + h))
+    return out
+
+
+@hsettings(max_examples=25, deadline=None)
+@given(_boxes(1), st.integers(min_value=0, max_value=4).flatmap(_boxes))
+def test_unsupplied_area_matches_overlay(approval: list[shapely.Polygon],
+                                         parcels: list[shapely.Polygon]) -> None:
+    approvals = gpd.GeoDataFrame({"approval_id": ["A"], "approved_on": pd.to_datetime(
+        ["2010-01-01"])}, geometry=approval, crs=CRS)
+    supply = gpd.GeoDataFrame({"supply_id": [f"P{k}" for k in range(len(parcels))]},
+                              geometry=parcels or [], crs=CRS)
+    result = supply_findings({"approvals": approvals, "supply": supply}, as_of=D(2020, 1, 1))
+    row = result.features.query("layer == 'approvals'").iloc[0]
+    area = float(ellipsoidal_area(approval, CRS)[0])
+    # Pieces are multiples of 25 m2, far above the 1 m2 sliver threshold.
+    gaps = (gpd.overlay(approvals, supply, how="difference") if len(supply) else approvals)
+    expected = float(ellipsoidal_area(gaps.geometry.values, CRS).sum())
+    assert row["unsupplied_m2"] == pytest.approx(expected, rel=1e-9, abs=1e-6)
+    assert 0.0 <= row["unsupplied_m2"] <= area
+    assert row["supply_rate"] == pytest.approx(1 - expected / area, abs=1e-9)
+    found = result.findings
+    assert len(found) == (1 if expected > 0 else 0)
+
+
 # --------------------------------------------------------------------------- policy
 
 
@@ -373,7 +410,7 @@ def test_supply_policy(method: str, use: str, contract: str | None,
     for _, finding in result.findings.iterrows():
         assert finding["regulation"]
     if contract is None and method == "negotiation":
-        assert "no contract date" in result.features.loc[0, "status"]
+        assert "no contract date" in result.features.loc[0, "supply_status"]
 
 
 def test_industrial_standard_names_each_failed_indicator() -> None:
@@ -417,8 +454,8 @@ def test_features_skipped_and_parameters() -> None:
     assert _rules(result, "S1") == []
     feats = result.features.set_index("feature_id")
     assert list(result.features["layer"]) == ["supply"] * 3
-    assert feats.loc["S1", "status"].startswith("duplicate id")
-    assert "no agreed start or contract date" in feats.loc["S2", "status"]
+    assert feats.loc["S1", "supply_status"].startswith("duplicate id")
+    assert "no agreed start or contract date" in feats.loc["S2", "supply_status"]
     assert feats.loc["S0", "idle_years"] == 2
     assert feats.loc["S0", "idle_days"] == (D(2022, 6, 1) - D(2020, 1, 1)).days
     skipped = dict(result.skipped)

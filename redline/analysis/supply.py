@@ -123,6 +123,8 @@ REG_EVIDENCE = {"zh": "数据质量核查(影像与记录比对)", "en": "data q
 _SHARE_FIELDS = ("built_area_ratio", "building_coefficient", "green_ratio", "office_share")
 _EXCUSED_COLUMNS = ("feature_id", "rule", "years", "clock_from", "delay_cause")
 _WARNING_COLUMNS = ("feature_id", "rule", "crosses_on", "days_left", "clock_from")
+_RATE_COLUMNS = ("level", "approval_id", "county", "area_m2", "supplied_m2", "unsupplied_m2",
+                 "supply_rate", "overdue_unsupplied_m2")
 
 
 @dataclass
@@ -214,6 +216,7 @@ def supply_findings(
     tables: dict[str, pd.DataFrame] = {
         "excused": pd.DataFrame(columns=list(_EXCUSED_COLUMNS)),
         "early_warning": pd.DataFrame(columns=list(_WARNING_COLUMNS)),
+        "supply_rate": pd.DataFrame(columns=list(_RATE_COLUMNS)),
     }
 
     if supply is None:
@@ -236,7 +239,7 @@ def supply_findings(
                                                  skipped=skipped, crs=crs)
         findings.append(policy_findings)
         feat["policy_status"] = policy_status
-        feat["status"] = _join_text(sup.problem, idle.columns["idle_status"].to_numpy(),
+        feat["supply_status"] = _join_text(sup.problem, idle.columns["idle_status"].to_numpy(),
                                     policy_status, sup.notes)
         features.append(feat)
 
@@ -901,7 +904,7 @@ def _approved_not_supplied(approvals: gpd.GeoDataFrame, supply: gpd.GeoDataFrame
                         "geometry": rest[i], "area_m2": unsupplied[i],
                         "supply_rate": rate[i]})
     features = pd.DataFrame({
-        "layer": "approvals", "feature_id": ids, "status": status,
+        "layer": "approvals", "feature_id": ids, "supply_status": status,
         "approval_age_years": np.where(np.isnat(approved), -1, age),
         "approval_area_m2": area, "unsupplied_m2": unsupplied, "supply_rate": rate,
     })
