@@ -105,6 +105,15 @@ def test_missing_layer_skips_with_reason() -> None:
     assert res.features["feature_id"].tolist() == ["GD1"]
 
 
+def test_changes_without_any_covering_layer_are_not_judged() -> None:
+    res = vector_findings({"changes": changes([box(0, 0, 10, 10)], ["C1"])}, as_of=AS_OF)
+    assert len(res.findings) == 0
+    reasons = dict(res.skipped)
+    assert "approvals or supply" in reasons["unapproved_construction"]
+    assert "unapproved_construction" in reasons["criminal_threshold"]
+    assert res.features.set_index("feature_id").loc["C1", "area_m2"] == pytest.approx(100, rel=1e-5)
+
+
 # --------------------------------------------------------------------------- supply
 
 
@@ -243,8 +252,8 @@ def test_accountability_ratio(illegal_w: float, expected: bool) -> None:
 def test_missing_dates_skip_accountability() -> None:
     ch = changes([box(0, 0, 10, 10)], ["C1"]).drop(columns="detected_on")
     farm = layer([box(0, 0, 100, 100)], feature_id=["F1"], land_code=["0101"])
-    res = vector_findings({"admin": admin_two_townships(), "farmland": farm, "changes": ch},
-                          as_of=AS_OF)
+    res = vector_findings({"admin": admin_two_townships(), "farmland": farm, "changes": ch,
+                           "approvals": approvals([box(900, 0, 5, 5)], ["A"])}, as_of=AS_OF)
     assert "detected_on" in dict(res.skipped)["accountability_ratio"]
 
 

@@ -189,8 +189,17 @@ class _Run:
         return main, joined
 
     def name_of(self, code: str) -> str:
-        hit = np.flatnonzero(self.unit_codes == code)
-        return str(self.unit_names[hit[0]]) if len(hit) else ""
+        if not hasattr(self, "_names"):
+            self._names = dict(zip(self.unit_codes[::-1], self.unit_names[::-1], strict=True))
+            if "admin" in self.layers:
+                # Coarser units (a county above its townships) are named too.
+                admin = self.layers["admin"]
+                if {"admin_code", "admin_name"} <= set(admin.columns):
+                    for c, n in zip(admin["admin_code"].astype("string").fillna(""),
+                                    admin["admin_name"].astype("string").fillna(""),
+                                    strict=True):
+                        self._names.setdefault(str(c), str(n))
+        return str(self._names.get(code, ""))
 
 
 def vector_findings(
@@ -382,12 +391,13 @@ def _basic_farmland_encroachment(run: _Run, cache: dict[str, dict[str, Any]]) ->
         offending = cov.uncovered[hit]
         area = ellipsoidal_area(offending, run.crs)
         bfp = pieces(offending, bf_geoms, crs=run.crs, sliver_m2=run.sliver, n_jobs=run.n_jobs)
+        bf_joined = _covered_by(bfp, bf_ids, len(hit))
+        partial_joined = _covered_by(cov.matched, cover_ids, len(sel))
         ids_ok = c["ids"][c["ok"]]
         units_ok = c["main_unit"][c["ok"]]
         for k, h in enumerate(hit):
             i = sel[h]
-            bf_hit = _join(bf_ids[bfp.right[bfp.left == k]])
-            partial = _join(cover_ids[cov.matched.right[cov.matched.left == h]])
+            bf_hit, partial = str(bf_joined[k]), str(partial_joined[h])
             fid = str(ids_ok[i])
             if run.lang == "zh":
                 msg = (f"{'报批' if role == 'approvals' else '供地'}地块 {fid} 占用永久基本农田"
@@ -504,9 +514,10 @@ def _unapproved_construction(  # noqa: PLR0912, PLR0915 - one rule, read top to 
             m = _ok(run.layers[role])
             cover_geoms.append(run.geoms(role, m))
             cover_ids.append(_ids(run.layers[role], role)[m])
-    if not cover_geoms:
-        run.skipped.append((rule, "no approvals or supply layer: every patch would be "
-                                  "unapproved"))
+    no_cover = not cover_geoms
+    if no_cover:
+        run.skipped.append((rule, "no approvals or supply layer: nothing tells approved "
+                                  "construction from unapproved"))
     cg = np.concatenate(cover_geoms) if cover_geoms else np.empty(0, dtype=object)
     cid = np.concatenate(cover_ids) if cover_ids else np.empty(0, dtype=object)
     cov = cover(g, cg, crs=run.crs, parcel_area_m2=whole.area_m2, sliver_m2=run.sliver,
@@ -518,7 +529,8 @@ def _unapproved_construction(  # noqa: PLR0912, PLR0915 - one rule, read top to 
         code = frame["land_code"].astype("string").fillna("").to_numpy(dtype=object)[ok]
         still_farm = np.isin(np.asarray([str(c)[:4] for c in code], dtype=object),
                              list(settings.farmland_codes))
-    judged = np.flatnonzero(~still_farm & (cov.uncovered_m2 >= max(run.sliver, 1e-12)))
+    judged = np.flatnonzero(~still_farm & (cov.uncovered_m2 >= max(run.sliver, 1e-12))
+                            & (not no_cover))
     unc_geom = cov.uncovered[judged]
     if len(run.units):
         up = split_by_units(unc_geom, run.units, crs=run.crs, sliver_m2=run.sliver,
@@ -593,6 +605,8 @@ def _unapproved_construction(  # noqa: PLR0912, PLR0915 - one rule, read top to 
     adm = np.full(n, "", dtype=object)
     adm[ok] = unit_joined
     features.append(_feature_frame("changes", ids, covered_by=cb, admin_code=adm, **cols))
+    if no_cover:
+        return None
     return {
         "judged": judged, "ids": ids_ok, "pieces": up, "piece_code": piece_code,
         "split": ps, "uncovered": unc_geom, "detected": det,
@@ -602,7 +616,8 @@ def _unapproved_construction(  # noqa: PLR0912, PLR0915 - one rule, read top to 
 def _criminal_threshold(run: _Run, ch: dict[str, Any] | None) -> None:
     rule = "criminal_threshold"
     if ch is None:
-        run.skipped.append((rule, "no changes layer: no illegal occupation to measure"))
+        run.skipped.append((rule, "unapproved_construction did not run (see its reason): "
+                                  "no illegal occupation to measure"))
         return
     if not (run.has("farmland") or run.has("basic_farmland")):
         run.skipped.append((rule, "no farmland or basic_farmland layer"))
@@ -648,7 +663,7 @@ def _accountability_ratio(  # noqa: PLR0912, PLR0915 - one rule, read top to bot
     rule = "accountability_ratio"
     why = None
     if ch is None:
-        why = "no changes layer"
+        why = "unapproved_construction did not run (see its reason)"
     elif not len(run.units):
         why = "no admin layer (or no admin codes): counties cannot be told apart"
     elif not (run.has("farmland") or run.has("basic_farmland")):
