@@ -30,6 +30,7 @@ from redline.analysis.areas import ellipsoidal_area, m2_to_mu
 from redline.errors import InputError
 from redline.io.read import read_dataset
 from redline.model import Dataset, Problem
+from redline.report.labels import SEVERITY as SEVERITY_LABEL
 from redline.schema import ID_FIELD
 
 if TYPE_CHECKING:
@@ -243,25 +244,15 @@ def check(
         ``out`` exists.
     """
     from redline.analysis.findings import concat_findings
+    from redline.analysis.ledger import dataset_ledger
     from redline.analysis.rules import vector_findings
-    from redline.analysis.summary import admin_units, assign_admin, summarise
+    from redline.analysis.summary import assign_admin
     from redline.io import write
 
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
     as_of = as_of or datetime.date.today()
     sliver = settings.sliver_m2 if sliver_m2 is None else float(sliver_m2)
-    show = sys.stderr.isatty() if progress is None else progress
-    steps = tqdm(total=6, desc="redline check", disable=not show, unit="step")
-
-    def step(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = round(now - clock, 3)
-        clock = now
-        steps.set_postfix_str(name)
-        steps.update(1)
-        log.info("%s done in %.2f s", name, timings[name])
+    step = _Steps(total=7, show=sys.stderr.isatty() if progress is None else progress)
+    timings = step.timings
 
     with write.staged_dir(out, overwrite=overwrite) as tmp:
         ds = dataset if isinstance(dataset, Dataset) else read_dataset(
@@ -280,10 +271,11 @@ def check(
         findings = assign_admin(
             concat_findings([r.findings for r in results], crs=ds.working_crs), admin)
         features = _features(ds, results, findings)
-        summary = summarise(findings, admin_units(admin))
-        tables: dict[str, pd.DataFrame] = {}
-        for result in results:
-            tables.update(result.tables)
+        ledger = dataset_ledger(ds, findings, as_of=as_of)
+        summary = _summary(findings, ledger, admin, ds.targets)
+        # The rules' own per-unit table is what summary.csv already holds.
+        tables = {name: table for result in results for name, table in result.tables.items()
+                  if name != "by_admin"}
         step("assemble")
 
         skipped = [{"rule": r, "reason": why} for res in results for r, why in res.skipped]
@@ -293,16 +285,41 @@ def check(
             log.warning("skipped %s: %s", item["rule"], item["reason"])
         run = _run_record(ds, as_of=as_of, lang=lang, sliver=sliver, results=results,
                           findings=findings, features=features, skipped=skipped)
-        _write_outputs(Path(tmp), findings=findings, features=features, summary=summary,
-                       tables=tables, layers=layers, lang=lang)
-        step("write")
-        run["timings"] = timings
+        run["outputs"] = _write_outputs(
+            Path(tmp), findings=findings, features=features, summary=summary, tables=tables,
+            lang=lang)
+        step("write tables")
+        run["timings"] = dict(timings)
         run["status"] = "finished"
+        _write_pages(Path(tmp), out=Path(out), ds=ds, layers=layers, findings=findings,
+                     summary=summary, ledger=ledger, run=run, lang=lang)
+        run["outputs"] += ["map.html", "report.html", "run.json"]
+        step("map and report")
+        run["timings"] = timings
         write.write_json(Path(tmp) / "run.json", run)
-        step("done")
-    steps.close()
+    step.close()
     return CheckRun(out=Path(out), dataset=ds, findings=findings, features=features,
                     summary=summary, run=run, tables=tables)
+
+
+class _Steps:
+    """Time each step of a run, log it and advance a progress bar (on a terminal)."""
+
+    def __init__(self, *, total: int, show: bool) -> None:
+        self.timings: dict[str, float] = {}
+        self.clock = time.perf_counter()
+        self.bar = tqdm(total=total, desc="redline check", disable=not show, unit="step")
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = round(now - self.clock, 3)
+        self.clock = now
+        self.bar.set_postfix_str(name)
+        self.bar.update(1)
+        log.info("%s done in %.2f s", name, self.timings[name])
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 def _raise_on_errors(ds: Dataset) -> None:
@@ -449,9 +466,32 @@ def _source_sha256(path: str, digest: Any) -> str:
     return h.hexdigest()
 
 
+def _summary(findings: gpd.GeoDataFrame, ledger: pd.DataFrame,
+             admin: gpd.GeoDataFrame | None, targets: pd.DataFrame | None) -> pd.DataFrame:
+    """Build summary.csv: one row per admin unit (county and townships).
+
+    Counts and areas per rule, then the ledger's targets, quota, balance and ranking.
+    """
+    from redline.analysis.ledger import ledger_units
+    from redline.analysis.summary import summarise
+
+    extra = [str(c) for c in findings["admin_code"] if c] if len(findings) else []
+    if targets is not None and "admin_code" in targets:
+        extra += [str(c) for c in targets["admin_code"].dropna()]
+    units = ledger_units(admin, extra_codes=extra)
+    table = summarise(findings, units)
+    if len(ledger):
+        led = ledger.drop(columns=["admin_name", "level"], errors="ignore")
+        led = led.assign(admin_code=led["admin_code"].astype(str))
+        table = table.merge(led, on="admin_code", how="left")
+    return table
+
+
 def _write_outputs(tmp: Path, *, findings: gpd.GeoDataFrame, features: gpd.GeoDataFrame,
                    summary: pd.DataFrame, tables: dict[str, pd.DataFrame],
-                   layers: dict[str, gpd.GeoDataFrame], lang: Lang) -> None:
+                   lang: Lang) -> list[str]:
+    """Write the GeoPackage, CSV and xlsx outputs; return their names."""
+    from redline.analysis.ledger import ledger_columns
     from redline.io import write
     from redline.report.labels import header, rule_name
 
@@ -459,14 +499,48 @@ def _write_outputs(tmp: Path, *, findings: gpd.GeoDataFrame, features: gpd.GeoDa
     table = pd.DataFrame(findings.drop(columns="geometry"))
     write.write_csv(tmp / "findings.csv", table)
     write.write_csv(tmp / "summary.csv", summary)
+    names = ["findings.gpkg", "findings.csv", "summary.csv"]
+    for name, frame in tables.items():
+        write.write_csv(tmp / f"{name}.csv", frame)
+        names.append(f"{name}.csv")
+    ledger_headers = ledger_columns(lang)
+
+    def head(column: str) -> str:
+        return ledger_headers.get(column) or header(column, lang)
+
     people = table.copy()
     people.insert(2, "rule_name", [rule_name(r, lang) for r in people["rule"]])
+    people["severity"] = [SEVERITY_LABEL.get(v, {}).get(lang, v) for v in people["severity"]]
+    zh = lang == "zh"
     sheets = {
-        ("问题清单" if lang == "zh" else "Findings"): people.rename(
-            columns=lambda c: header(c, lang)),
-        ("汇总" if lang == "zh" else "Summary"): summary.rename(
-            columns=lambda c: header(c, lang)),
+        ("问题清单" if zh else "Findings"): people.rename(columns=head),
+        ("汇总" if zh else "Summary"): summary.rename(columns=head),
     }
+    titles = {"early_warning": ("闲置预警", "Early warning"),
+              "excused": ("非企业原因延期", "Excused delays"),
+              "supply_rate": ("供地率", "Supply rate"),
+              "by_admin": ("分区统计", "By admin unit")}
     for name, frame in tables.items():
-        sheets[name] = frame.rename(columns=lambda c: header(c, lang))
+        label = titles.get(name, (name, name))[0 if zh else 1]
+        sheets[label] = frame.rename(columns=head)
     write.write_xlsx(tmp / "findings.xlsx", sheets)
+    names.append("findings.xlsx")
+    return names
+
+
+def _write_pages(tmp: Path, *, out: Path, ds: Dataset, layers: dict[str, gpd.GeoDataFrame],
+                 findings: gpd.GeoDataFrame, summary: pd.DataFrame, ledger: pd.DataFrame,
+                 run: dict[str, Any], lang: Lang) -> None:
+    """Write map.html and report.html into the staged folder."""
+    from redline.io import write
+    from redline.io.run_dir import RunOutput
+    from redline.report.html import render_report
+    from redline.report.map import build_map
+
+    name = Path(ds.path).name
+    title = f"{name} · {'耕地红线检查图' if lang == 'zh' else 'Farmland red line map'}"
+    write.write_text(tmp / "map.html", build_map(layers, findings, offline=True, lang=lang,
+                                                 title=title))
+    page = render_report(RunOutput(str(out), run, summary, findings), lang=lang, ledger=ledger,
+                         admin=layers.get("admin"))
+    write.write_text(tmp / "report.html", page)
