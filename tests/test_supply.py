@@ -377,11 +377,12 @@ def test_unsupplied_area_matches_overlay(approval: list[shapely.Polygon],
     # Pieces are multiples of 25 m2, far above the 1 m2 sliver threshold.
     gaps = (gpd.overlay(approvals, supply, how="difference") if len(supply) else approvals)
     expected = float(ellipsoidal_area(gaps.geometry.values, CRS).sum())
-    assert row["unsupplied_m2"] == pytest.approx(expected, rel=1e-9, abs=1e-6)
+    # Each ellipsoidal_area call centres its own equal-area projection: 1e-8 apart.
+    assert row["unsupplied_m2"] == pytest.approx(expected, rel=1e-7, abs=1e-6)
     assert 0.0 <= row["unsupplied_m2"] <= area
-    assert row["supply_rate"] == pytest.approx(1 - expected / area, abs=1e-9)
+    assert row["supply_rate"] == pytest.approx(1 - expected / area, abs=1e-7)
     found = result.findings
-    assert len(found) == (1 if expected > 0 else 0)
+    assert len(found) == (1 if expected > 1 else 0)
 
 
 # --------------------------------------------------------------------------- policy
