@@ -124,7 +124,10 @@ def main() -> None:
     path = opts.out / "map.html"
     save_map(page, path)
     size_mb = path.stat().st_size / 1e6
-    print(f"build_map: {build_s:.1f} s; file {size_mb:.1f} MB")
+    import resource
+
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"build_map: {build_s:.1f} s; file {size_mb:.1f} MB; max RSS {rss_mb:.0f} MB")
     times = load_time(path, opts.runs)
     print("chromium load (s): " + ", ".join(f"{s:.2f}" for s in times)
           + f"; median {float(np.median(times)):.2f}")

@@ -53,6 +53,8 @@ RASTER_MIN_PIXEL_M: Final[float] = 2.0
 COORD_DECIMALS: Final[int] = 6
 #: Simplification of vector context layers for display, in metres of the layer's CRS.
 CONTEXT_SIMPLIFY_M: Final[float] = 0.5
+#: Features turned into GeoJSON-like mappings at a time when rasterising.
+_RASTER_CHUNK: Final[int] = 100_000
 #: Environment variable holding the Tianditu (天地图) key.
 TIANDITU_KEY_ENV: Final[str] = "TIANDITU_KEY"
 
@@ -531,11 +533,13 @@ def rasterize_png(
     width = max(1, math.ceil((x1 - x0) / pixel))
     height = max(1, math.ceil((y1 - y0) / pixel))
     x1, y0 = x0 + width * pixel, y1 - height * pixel
-    image = rasterize(
-        polygon_shapes(merc), out_shape=(height, width),
-        transform=Affine(pixel, 0, x0, 0, -pixel, y1),
-        fill=0, default_value=1, all_touched=True, dtype="uint8",
-    )
+    image = np.zeros((height, width), dtype=np.uint8)
+    # In chunks: the GeoJSON-like mappings of a million patches would take gigabytes.
+    for start in range(0, len(merc), _RASTER_CHUNK):
+        shapes = polygon_shapes(merc[start:start + _RASTER_CHUNK])
+        if shapes:
+            rasterize(shapes, out=image, transform=Affine(pixel, 0, x0, 0, -pixel, y1),
+                      default_value=1, all_touched=True)
     rgb = tuple(int(color[i:i + 2], 16) for i in (1, 3, 5))
     with MemoryFile() as memfile, warnings.catch_warnings():
         warnings.simplefilter("ignore", NotGeoreferencedWarning)
