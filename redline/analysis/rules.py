@@ -459,10 +459,11 @@ def _supply_without_approval(run: _Run, cache: dict[str, dict[str, Any]],
     off = cover(s.farmland[sel], a_geoms, crs=run.crs, sliver_m2=run.sliver, n_jobs=run.n_jobs)
     ids_ok = c["ids"][c["ok"]]
     units_ok = c["main_unit"][c["ok"]]
-    for k in np.flatnonzero(off.uncovered_m2 >= max(run.sliver, 1e-12)):
+    bad = np.flatnonzero(off.uncovered_m2 >= max(run.sliver, 1e-12))
+    bad_area = ellipsoidal_area(off.uncovered[bad], run.crs)
+    for k, area in zip(bad, bad_area.tolist(), strict=True):
         i = sel[k]
         fid = str(ids_ok[i])
-        area = float(ellipsoidal_area([off.uncovered[k]], run.crs)[0])
         partial = covered_by[i]
         if run.lang == "zh":
             msg = (f"供地地块 {fid} 有 {_fmt(area, 'zh')} 耕地未经农用地转用批准即供应（未批先供）"
