@@ -279,8 +279,6 @@ def check(
         step("assemble")
 
         skipped = [{"rule": r, "reason": why} for res in results for r, why in res.skipped]
-        for rule, why in skipped_missing_rasters(ds, layers):
-            skipped.append({"rule": rule, "reason": why})
         for item in skipped:
             log.warning("skipped %s: %s", item["rule"], item["reason"])
         run = _run_record(ds, as_of=as_of, lang=lang, sliver=sliver, results=results,
@@ -344,15 +342,6 @@ def _supply_rules(ds: Dataset, layers: dict[str, gpd.GeoDataFrame], *, as_of: da
 
         evidence = built_fraction(layers["supply"], raster, id_column=ID_FIELD["supply"])
     return supply_findings(layers, as_of=as_of, evidence=evidence, lang=lang)
-
-
-def skipped_missing_rasters(ds: Dataset, layers: dict[str, gpd.GeoDataFrame]
-                            ) -> list[tuple[str, str]]:
-    """Rules or parts of rules not run for want of a raster."""
-    if "evidence" not in ds.rasters and "supply" in layers:
-        return [("evidence_mismatch",
-                 "no construction-evidence raster (evidence.tif) in the dataset")]
-    return []
 
 
 def _features(ds: Dataset, results: list[RuleResult], findings: gpd.GeoDataFrame

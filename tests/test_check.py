@@ -1,0 +1,229 @@
+"""`redline check` end to end on the three sample counties, and its contract."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from pyproj import Geod
+
+from redline import tools
+from redline.errors import OutputExistsError
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+
+AS_OF = datetime.date(2026, 6, 30)
+COUNTIES = ["tiedong", "tiexi", "haicheng"]
+GEOD = Geod(ellps="GRS80")
+
+
+def _geod_area(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> np.ndarray:
+    """Ellipsoidal area by pyproj's geodesic polygon area (independent of redline's)."""
+    lonlat = frame.to_crs(4490)
+    geoms = lonlat.geometry if isinstance(lonlat, gpd.GeoDataFrame) else lonlat
+    return np.array([abs(GEOD.geometry_area_perimeter(g)[0]) for g in geoms])
+
+
+@pytest.fixture(scope="module", params=COUNTIES)
+def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+        ) -> tools.CheckRun:
+    out = tmp_path_factory.mktemp("check") / request.param
+    return tools.check(SAMPLES / request.param, out, as_of=AS_OF, progress=False)
+
+
+def _planted(county: str) -> list[dict[str, object]]:
+    return json.loads((SAMPLES / county / "planted.json").read_text(encoding="utf-8"))
+
+
+def test_finds_exactly_the_planted_cases(run: tools.CheckRun) -> None:
+    county = run.out.name
+    planted = [p for p in _planted(county) if p["rule"] in set(run.findings["rule"]) | {
+        "basic_farmland_encroachment", "supply_without_approval", "unapproved_construction",
+        "criminal_threshold", "accountability_ratio", "idle_1y", "idle_2y",
+        "approved_not_supplied", "allocation_misuse", "industrial_negotiated",
+        "industrial_standard", "evidence_mismatch"}]
+    found = set(zip(run.findings["rule"], run.findings["layer"], run.findings["feature_id"],
+                    strict=True))
+    positive = {(p["rule"], p["layer"], p["feature_id"]) for p in planted if p["finding"]}
+    negative = {(p["rule"], p["layer"], p["feature_id"]) for p in planted if not p["finding"]}
+    assert positive <= found, f"missed: {sorted(positive - found)}"
+    assert not (negative & found), f"false alarms: {sorted(negative & found)}"
+    assert found == positive, f"unplanted findings: {sorted(found - positive)}"
+
+
+def test_unapproved_construction_areas_match_an_independent_overlay(
+        run: tools.CheckRun) -> None:
+    layers = run.dataset.layers
+    changes = layers["changes"].frame
+    changes = changes[changes["_problem"] == ""]
+    cover = pd.concat([layers["approvals"].frame[["geometry"]],
+                       layers["supply"].frame[["geometry"]]], ignore_index=True)
+    cover = gpd.GeoDataFrame(cover, geometry="geometry", crs=changes.crs)
+    cover = cover[cover.is_valid & ~cover.is_empty]
+    uncovered = gpd.overlay(changes[["change_id", "geometry"]], cover, how="difference")
+    expected = pd.Series(_geod_area(uncovered), index=uncovered["change_id"])
+    got = run.findings[run.findings["rule"] == "unapproved_construction"]
+    got = got.groupby("feature_id")["area_m2"].sum()
+    assert len(got) > 0
+    for fid, area in got.items():
+        assert area == pytest.approx(expected[fid], rel=1e-6), fid
+
+
+def test_hand_computed_areas_of_planted_patches(run: tools.CheckRun) -> None:
+    county_code = {"tiedong": "210302", "tiexi": "210303", "haicheng": "210381"}[run.out.name]
+    f = run.findings
+    uc = f[f["rule"] == "unapproved_construction"].groupby("feature_id")["area_m2"].sum()
+    # From planted.json: sizes laid out in metres on the GK plane; ellipsoidal areas differ
+    # by the GK scale (< 0.03 % within 100 km of the central meridian).
+    hand = {"UC1": 2000, "UC2": 4000, "UC3": 3600, "UC4": 4800, "UC5": 3600,
+            "CR1": 4000, "CR3": 7000}
+    for key, m2 in hand.items():
+        assert uc[f"{county_code}-{key}"] == pytest.approx(m2, rel=3e-4), key
+    # The patch across a township line is one finding per township.
+    uc4 = f[(f["rule"] == "unapproved_construction") & (f["feature_id"] == f"{county_code}-UC4")]
+    assert uc4["admin_code"].nunique() == 2
+    assert uc4["finding_id"].is_unique
+    # mu is m2 / (10000/15).
+    np.testing.assert_allclose(f["area_mu"], f["area_m2"] * 15 / 10_000)
+
+
+def test_features_hold_every_input(run: tools.CheckRun) -> None:
+    for role in ("approvals", "supply", "changes"):
+        n_in = run.dataset.layers[role].count
+        assert int((run.features["layer"] == role).sum()) == n_in
+        assert run.run["counts"][role] == {"in": n_in, "out": n_in}
+    bad = run.features[run.features["status"] == "not_judged"]
+    assert (bad["reason"] != "").all()
+    flagged = run.features[run.features["status"] == "finding"]
+    assert set(flagged["feature_id"]) <= set(run.findings["feature_id"])
+
+
+@pytest.mark.parametrize("run", ["haicheng"], indirect=True)
+def test_unjudgeable_features_are_carried_with_their_reason(run: tools.CheckRun) -> None:
+    # haicheng is the sample with a null geometry, a duplicate id and invalid polygons.
+    bad = run.features[run.features["status"] == "not_judged"]
+    assert len(bad) >= 2  # a null geometry and a duplicate id are planted
+    assert bad["reason"].str.contains("duplicate").any()
+    assert bad["rules"].eq("").all()
+    repaired = run.features[run.features["note"].str.contains("repaired", case=False)]
+    assert len(repaired) >= 1  # invalid geometries were repaired and judged
+    assert (repaired["status"] != "not_judged").all()
+
+
+def test_run_json_says_how_figures_were_made(run: tools.CheckRun) -> None:
+    record = json.loads((run.out / "run.json").read_text(encoding="utf-8"))
+    assert record["working_crs"] == "EPSG:4529"
+    assert record["parameters"]["sliver_m2"] == 1.0
+    assert "ellipsoidal" in record["parameters"]["area"]
+    assert record["as_of"] == "2026-06-30"
+    for item in record["inputs"]:
+        assert len(item["sha256"]) == 64
+    assert record["findings_total"] == len(run.findings)
+    assert record["status"] == "finished"
+
+
+def test_outputs_in_chinese_without_mojibake(run: tools.CheckRun) -> None:
+    for name in ("findings.gpkg", "findings.csv", "findings.xlsx", "summary.csv", "run.json",
+                 "map.html", "report.html"):
+        assert (run.out / name).is_file(), name
+    raw = (run.out / "findings.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    text = raw.decode("utf-8-sig")
+    assert "平方米" in text
+    assert "亩" in text
+    assert "Ë®" not in text
+    assert "\ufffd" not in text
+    back = gpd.read_file(run.out / "findings.gpkg", layer="findings")
+    assert back["message"].str.contains(r"[\u4e00-\u9fff]").all()
+    areal = back["rule"].isin(["unapproved_construction", "basic_farmland_encroachment",
+                               "supply_without_approval", "criminal_threshold"])
+    assert back.loc[areal, "message"].str.contains("亩").all()
+    book = openpyxl.load_workbook(run.out / "findings.xlsx")
+    sheet = book["问题清单"]
+    headers = [c.value for c in sheet[1]]
+    assert {"问题编号", "面积(平方米)", "面积(亩)", "说明"} <= set(headers)
+    summary = pd.read_csv(run.out / "summary.csv", encoding="utf-8-sig", dtype={"admin_code": str})
+    assert summary["admin_name"].fillna("").str.contains(r"[\u4e00-\u9fff]").sum() >= 3
+
+
+def test_summary_counts_nest(run: tools.CheckRun) -> None:
+    s = run.summary.set_index("admin_code")
+    county = [c for c in s.index if len(c) == 6]
+    assert len(county) == 1
+    towns = [c for c in s.index if len(c) == 9]
+    for rule in ("unapproved_construction", "idle_1y", "basic_farmland_encroachment"):
+        assert s.loc[county[0], f"{rule}_count"] == s.loc[towns, f"{rule}_count"].sum()
+        total = run.findings.loc[run.findings["rule"] == rule, "area_m2"].sum()
+        assert s.loc[county[0], f"{rule}_m2"] == pytest.approx(total, abs=0.01)
+
+
+def test_english_headers(tmp_path: Path) -> None:
+    out = tools.check(SAMPLES / "tiexi", tmp_path / "en", as_of=AS_OF, lang="en",
+                      progress=False)
+    headers = [c.value for c in openpyxl.load_workbook(out.out / "findings.xlsx")["Findings"][1]]
+    assert {"Finding id", "Area (m2)", "Area (mu)", "Explanation"} <= set(headers)
+    areal = out.findings["rule"].isin(["unapproved_construction", "basic_farmland_encroachment",
+                                        "supply_without_approval", "criminal_threshold"])
+    assert out.findings.loc[areal, "message"].str.contains(" mu").all()
+
+
+def test_missing_layers_skip_their_rules(tmp_path: Path) -> None:
+    src = SAMPLES / "tiexi" / "tiexi.gpkg"
+    folder = tmp_path / "partial"
+    folder.mkdir()
+    for layer in ("admin", "farmland", "changes", "approvals"):
+        frame = gpd.read_file(src, layer=layer)
+        frame.to_file(folder / "county.gpkg", layer=layer, driver="GPKG")
+    (folder / "redline.toml").write_text(
+        '[layers.farmland]\nfilter = ["0101", "0102", "0103"]\n', encoding="utf-8")
+    out = tools.check(folder, tmp_path / "out", as_of=AS_OF, progress=False)
+    skipped = {item["rule"]: item["reason"] for item in out.run["skipped"]}
+    assert "basic_farmland_encroachment" in skipped
+    assert "idle_1y" in skipped
+    assert "supply" in skipped["idle_1y"]
+    assert set(out.findings["rule"]) <= {"unapproved_construction", "criminal_threshold",
+                                         "accountability_ratio", "approved_not_supplied"}
+    assert (out.findings["rule"] == "unapproved_construction").any()
+
+
+def test_refuses_to_overwrite(tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "keep.txt").write_text("earlier results")
+    with pytest.raises(OutputExistsError):
+        tools.check(SAMPLES / "tiexi", out, as_of=AS_OF, progress=False)
+    assert (out / "keep.txt").read_text() == "earlier results"
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "redline.cli", *args], capture_output=True,
+                          text=True, check=False, timeout=300)
+
+
+def test_cli_exit_codes(tmp_path: Path) -> None:
+    ok = _cli("check", str(SAMPLES / "tiexi"), "--out", str(tmp_path / "a"), "--as-of",
+              "2026-06-30", "--lang", "en")
+    assert ok.returncode == 0, ok.stderr
+    assert "findings" in ok.stdout
+    again = _cli("check", str(SAMPLES / "tiexi"), "--out", str(tmp_path / "a"))
+    assert again.returncode == 1
+    assert "--overwrite" in again.stderr
+    assert "Traceback" not in again.stderr
+    assert len(again.stderr.strip().splitlines()) == 1
+    missing = _cli("check", str(tmp_path / "nowhere"), "--out", str(tmp_path / "b"))
+    assert missing.returncode == 1
+    assert "nowhere" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    usage = _cli("check", str(SAMPLES / "tiexi"), "--out", str(tmp_path / "c"), "--as-of",
+                 "30/06/2026")
+    assert usage.returncode == 2
+    assert not (tmp_path / "b").exists()
+    assert not (tmp_path / "c").exists()
