@@ -4,17 +4,21 @@ Every function takes shapely geometry arrays in one metric working CRS and retur
 results aligned by position to its inputs, so a parcel keeps its identity through
 every step. The work is done in three vectorised stages:
 
-1. candidate pairs from an :class:`shapely.STRtree` query with the ``intersects``
-   predicate;
+1. candidate pairs from one :class:`shapely.STRtree` query with the ``intersects``
+   predicate (the smaller array prepared and queried against a tree of the larger);
 2. pairs where one side covers the other need no intersection: the piece *is* the
    smaller geometry, and its area is that geometry's own area (computed once per
    geometry); only the remaining pairs go through ``shapely.intersection``, and only
    the polygonal parts of the result are kept;
-3. ellipsoidal areas (:func:`redline.analysis.areas.ellipsoidal_area`) of the pieces
-   that were actually cut.
+3. ellipsoidal areas of the pieces that were actually cut: by default each is the
+   ellipsoidal area of its parcel (:func:`redline.analysis.areas.ellipsoidal_area`)
+   shared out by planar area, with the Gauss-Kruger scale factor corrected between
+   the parcel's and the piece's centroids (see :func:`pieces`, ``area_method``).
 
-With ``n_jobs > 1`` stages 1-3 run on chunks of the left array in a thread pool:
-GEOS and PROJ release the GIL, so threads share the two cores without copying data.
+With ``n_jobs > 1`` the intersections of stage 2, the areas of stage 3 and the
+differences and unions of the functions built on them run on chunks in a thread
+pool: GEOS releases the GIL, so threads share the cores without copying data.
+The tree query runs once, in the calling thread.
 
 Overlaps smaller than the sliver threshold (``settings.sliver_m2``) are dropped
 piece by piece, so a millimetre digitising offset along a shared edge is never
