@@ -18,6 +18,7 @@ from mapdata import CRS, XSS, XSS_SCRIPT, XSS_SVG, box, county, findings
 from PIL import Image
 from pyproj import Geod, Transformer
 
+from redline.analysis.findings import make_findings
 from redline.cli.main import cli
 from redline.errors import CRSError, RedlineError
 from redline.io.write import write_gpkg, write_json
@@ -380,3 +381,26 @@ def test_polygon_shapes_rasterise_like_rasterio_own_conversion():
     np.testing.assert_array_equal(rasterize(shapes, **kwargs), expected)
     assert expected[80, 20] == 0  # inside the hole
     assert rmap.polygon_shapes([]) == []
+
+
+def test_county_wide_findings_are_outlines_drawn_first():
+    whole = make_findings([{"rule": "accountability_ratio", "layer": "admin",
+                            "feature_id": "210302", "message": "ratio",
+                            "geometry": box(0, 0, 2000, 2000)}], crs=CRS)
+    found = pd.concat([findings(payload=False), whole], ignore_index=True)
+    data = page_data(build_map({}, found))
+    keys = [d["key"] for d in data["layers"]]
+    assert keys[0] == "finding:accountability_ratio"
+    d = layer(data, "finding:accountability_ratio")
+    assert d["geoms"][0]["type"] == "LineString"
+    assert d["style"]["fillOpacity"] == 0
+    assert d["severity"] is None  # outlined in the rule's colour, not by severity
+
+
+def test_findings_of_a_rule_are_drawn_largest_first():
+    found = make_findings([
+        {"rule": "idle_1y", "layer": "supply", "feature_id": f"S{k}", "message": "",
+         "geometry": box(0, 0, size, size)} for k, size in enumerate((10, 300, 50))
+    ], crs=CRS)
+    d = layer(page_data(build_map({}, found)), "finding:idle_1y")
+    assert d["ids"] == ["idle_1y/supply/S1", "idle_1y/supply/S2", "idle_1y/supply/S0"]

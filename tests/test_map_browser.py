@@ -12,11 +12,13 @@ import os
 import shutil
 
 import numpy as np
+import pandas as pd
 import pytest
 from mapdata import CRS, XSS, XSS_SCRIPT, XSS_SVG, box, county, findings
 from PIL import Image
 from pyproj import Geod, Transformer
 
+from redline.analysis.findings import make_findings
 from redline.report.map import build_map, format_area
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -112,8 +114,17 @@ def _click_at(o: Opened, x: float, y: float) -> None:
     o.page.mouse.click(box_["x"] + point["x"], box_["y"] + point["y"])
 
 
+def _with_county_wide_finding(found):
+    whole = make_findings([{"rule": "accountability_ratio", "layer": "admin",
+                            "feature_id": "210302", "message": "ratio",
+                            "geometry": box(-50, -50, 2050, 2050)}], crs=CRS)
+    return pd.concat([found, whole], ignore_index=True)
+
+
 def test_click_on_a_finding_opens_its_popup_with_areas(opened):
-    o = opened(build_map(county(payload=False), findings(payload=False), lang="en"))
+    # A county-wide finding must not catch the clicks meant for what lies inside it.
+    found = _with_county_wide_finding(findings(payload=False))
+    o = opened(build_map(county(payload=False), found, lang="en"))
     _click_at(o, 230, 630)  # inside the unapproved-construction finding
     o.page.wait_for_selector(".leaflet-popup-content", timeout=5000)
     text = o.page.inner_text(".leaflet-popup-content")
@@ -125,6 +136,7 @@ def test_click_on_a_finding_opens_its_popup_with_areas(opened):
     assert format_area(m2 / (10_000 / 15)) in text
     assert "Unapproved construction" in text
     # An approval inside an admin unit: its own popup, not the admin unit's.
+    o.js("() => window.redlineMap.map.closePopup()")
     _click_at(o, 750, 1350)
     o.page.wait_for_function(
         "document.querySelector('.leaflet-popup-content').innerText.includes('Approval id')")

@@ -103,7 +103,7 @@ body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-s
 .rl-box { background: #fff; padding: 6px 8px; border-radius: 4px;
   box-shadow: 0 1px 5px rgba(0,0,0,.4); font-size: 12px; line-height: 1.4; }
 .rl-title { font-size: 15px; font-weight: bold; max-width: 50vw; }
-.rl-legend { max-height: 45vh; overflow-y: auto; }
+.rl-legend { max-height: 55vh; overflow-y: auto; }
 .rl-legend h4 { margin: 4px 0 2px; font-size: 12px; }
 .rl-legend-row { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
 .rl-swatch { width: 16px; height: 11px; border: 2px solid transparent; flex: none; }
@@ -257,7 +257,7 @@ REDLINE_JS = r"""
 
   // --- legend ---
   var Legend = L.Control.extend({
-    options: {position: "bottomright"},
+    options: {position: "bottomleft"},
     onAdd: function () {
       var box = el("div", "rl-box rl-legend");
       L.DomEvent.disableScrollPropagation(box);

@@ -102,6 +102,10 @@ RULE_COLORS: Final[dict[str, str]] = {
 }
 _OTHER_RULE_COLOR: Final[str] = "#666666"
 
+#: Rules whose finding is a whole admin unit: drawn as its outline, since a filled county
+#: would hide, and on a canvas catch the clicks of, everything under it.
+AREA_WIDE_RULES: Final[frozenset[str]] = frozenset({"accountability_ratio"})
+
 #: Outline of a finding by severity: the worse, the darker and thicker.
 SEVERITY_STYLES: Final[dict[str, dict[str, Any]]] = {
     "high": {"color": "#67000d", "weight": 3},
@@ -318,9 +322,10 @@ def _ordered(layers: Mapping[str, gpd.GeoDataFrame]) -> list[str]:
 
 
 def _rules_in(frame: gpd.GeoDataFrame) -> list[str]:
+    """Rules present, area-wide ones first so that they are drawn under the others."""
     present = list(dict.fromkeys(frame["rule"].astype(str)))
     ranks = {rule: i for i, rule in enumerate(RULE_COLORS)}
-    return sorted(present, key=lambda r: (ranks.get(r, len(ranks)), r))
+    return sorted(present, key=lambda r: (r not in AREA_WIDE_RULES, ranks.get(r, len(ranks)), r))
 
 
 def _drawable(frame: gpd.GeoDataFrame, key: str) -> gpd.GeoDataFrame:
@@ -423,6 +428,9 @@ def _vector_def(key: str, frame: gpd.GeoDataFrame, *, lang: Lang) -> tuple[dict[
 
 def _findings_def(rule: str, frame: gpd.GeoDataFrame, *, lang: Lang) -> tuple[dict[str, Any], Any]:
     name = rule_name(rule, lang)
+    # Largest first: on a canvas the last drawn is on top and gets the click.
+    order = np.argsort(-shapely.area(np.asarray(frame.geometry.values)), kind="stable")
+    frame = frame.iloc[order]
     layer_names = [_name(v, lang) for v in _text(frame["layer"])]
     codes = _text(frame["admin_code"])
     names = _text(frame["admin_name"]) if "admin_name" in frame else [""] * len(frame)
@@ -446,6 +454,13 @@ def _findings_def(rule: str, frame: gpd.GeoDataFrame, *, lang: Lang) -> tuple[di
     ]
     color = RULE_COLORS.get(rule, _OTHER_RULE_COLOR)
     geoms = np.asarray(frame.geometry.values)
+    style: dict[str, Any] = {"fillColor": color, "fillOpacity": 0.55, "opacity": 1.0}
+    drawn = geoms
+    if rule in AREA_WIDE_RULES:
+        polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))
+        drawn = np.where(polygonal, shapely.boundary(geoms), geoms)
+        style = {"color": color, "weight": 3, "fillOpacity": 0.0, "opacity": 0.9,
+                 "dashArray": "10 6"}
     layer_def = {
         "key": f"finding:{rule}",
         "name": f"{_UI['findings'][lang]}{':' if lang == 'zh' else ': '}{name}",
@@ -453,14 +468,14 @@ def _findings_def(rule: str, frame: gpd.GeoDataFrame, *, lang: Lang) -> tuple[di
         "count": len(frame),
         "show": True,
         "interactive": True,
-        "style": {"fillColor": color, "fillOpacity": 0.55, "opacity": 1.0},
-        "severity": severities,
+        "style": style,
+        "severity": None if rule in AREA_WIDE_RULES else severities,
         "ids": _text(frame["finding_id"]),
         "search": _text(frame["feature_id"]),
         "heads": [name] * len(frame),
         "fields": [c[0] for c in columns],
         "values": [list(row) for row in zip(*(c[1] for c in columns), strict=True)],
-        "geoms": _lonlat_geojson(geoms, frame.crs),
+        "geoms": _lonlat_geojson(drawn, frame.crs),
         "rule": rule,
         "color": color,
     }
@@ -607,7 +622,9 @@ def _legend(defs: list[dict[str, Any]], findings: gpd.GeoDataFrame | None, *,
             row["fill"] = _STYLES.get(d["key"], _DEFAULT_STYLE)["fillColor"]
             row["stroke"] = ""
     rules = [
-        {"label": f"{rule_name(d['rule'], lang)} ({d['count']})", "fill": d["color"], "stroke": ""}
+        {"label": f"{rule_name(d['rule'], lang)} ({d['count']})",
+         "fill": "" if d["rule"] in AREA_WIDE_RULES else d["color"],
+         "stroke": d["color"] if d["rule"] in AREA_WIDE_RULES else ""}
         for d in defs if d["key"].startswith("finding:")
     ]
     sections = []

@@ -27,6 +27,7 @@ from redline.report.map import (
     _ORDER,
     _OTHER_RULE_COLOR,
     _STYLES,
+    AREA_WIDE_RULES,
     MAX_VECTOR_FEATURES,
     RULE_COLORS,
     SEVERITY_STYLES,
@@ -121,6 +122,11 @@ def overview_png(
         for rule in _rules_in(frame):
             part = frame[frame["rule"].astype(str) == rule]
             color = RULE_COLORS.get(rule, _OTHER_RULE_COLOR)
+            if rule in AREA_WIDE_RULES:  # a whole admin unit: its outline, not a fill
+                part.boundary.plot(ax=ax, color=color, linewidth=1.6, linestyle="--", zorder=4)
+                handles.append(Patch(facecolor="none", edgecolor=color, linestyle="--",
+                                     label=f"{rule_name(rule, lang)} ({len(part)})"))
+                continue
             for severity, sev_style in SEVERITY_STYLES.items():
                 sub = part[part["severity"].astype(str) == severity]
                 if len(sub):
