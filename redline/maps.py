@@ -99,6 +99,11 @@ def _from_result_dir(folder: Path) -> tuple[dict[str, gpd.GeoDataFrame], gpd.Geo
 
     run = read_run_dir(folder)
     dataset = _dataset_path(run.run)
+    if dataset is not None and not dataset.is_absolute() and not dataset.exists():
+        # A relative path is relative to where `redline check` ran: most often the folder
+        # holding both the dataset and the output folder.
+        beside = folder.parent / dataset
+        dataset = beside if beside.exists() else dataset
     if dataset is not None and dataset.exists():
         layers = _from_dataset(dataset)
         name = dataset.stem

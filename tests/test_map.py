@@ -339,8 +339,9 @@ def test_cli_map_of_a_dataset(tmp_path):
     data = page_data(out.read_text(encoding="utf-8"))
     assert {"admin", "farmland", "approvals", "supply"} <= {d["key"] for d in data["layers"]}
     assert layer(data, "farmland")["count"] == 40
-    # And through a result dir whose run.json names that dataset.
-    result = _result_dir(tmp_path, str(dataset))
+    # And through a result dir whose run.json names that dataset, relative to where the
+    # check ran (here: the folder holding both).
+    result = _result_dir(tmp_path, dataset.name)
     out2 = tmp_path / "map2.html"
     run = CliRunner().invoke(cli, ["map", str(result), "--out", str(out2), "--online"])
     assert run.exit_code == 0, run.output
