@@ -143,7 +143,21 @@ def ledger_units(
     return pd.DataFrame(rows, columns=["admin_code", "admin_name", "level"])
 
 
+#: Memo of dissolved admin units and per-unit areas, live only inside one
+#: :func:`county_ledger` call (keys hold ``id()`` of frames that call keeps alive).
+_MEMO: dict[tuple[Any, ...], Any] | None = None
+
+
 def _dissolved(admin: gpd.GeoDataFrame | None, level: Level) -> gpd.GeoDataFrame | None:
+    if _MEMO is not None:
+        key = ("dissolved", id(admin), level)
+        if key not in _MEMO:
+            _MEMO[key] = _dissolve(admin, level)
+        return _MEMO[key]
+    return _dissolve(admin, level)
+
+
+def _dissolve(admin: gpd.GeoDataFrame | None, level: Level) -> gpd.GeoDataFrame | None:
     if admin is None or admin.empty or "admin_code" not in admin:
         return None
     n = _PREFIX[level]
@@ -212,6 +226,18 @@ def unit_areas(
     return out.groupby(level=0).sum() if len(out) else pd.Series(dtype="float64")
 
 
+def _unit_areas_memo(frame: gpd.GeoDataFrame | None, admin: gpd.GeoDataFrame | None, *,
+                     level: Level, weight: str | None, default_code: str) -> pd.Series:
+    """:func:`unit_areas`, computed once per frame and level within one ledger."""
+    if _MEMO is None or frame is None:
+        return unit_areas(frame, admin, level=level, weight=weight, default_code=default_code)
+    key = ("areas", id(frame), id(admin), level, weight, default_code)
+    if key not in _MEMO:
+        _MEMO[key] = unit_areas(frame, admin, level=level, weight=weight,
+                                default_code=default_code)
+    return _MEMO[key]
+
+
 # --- geometry helpers -----------------------------------------------------------
 
 
@@ -239,9 +265,17 @@ def _clip(frame: gpd.GeoDataFrame | None, mask: shapely.Geometry | None,
         return None
     if mask is None or shapely.is_empty(mask):
         return None if inside else frame
-    geoms = shapely.make_valid(frame.geometry.values)
-    shapely.prepare(mask)
-    cut = shapely.intersection(geoms, mask) if inside else shapely.difference(geoms, mask)
+    # Only rows that meet the mask need GEOS work: the others are empty (inside)
+    # or whole (outside). A tree query keeps this linear on a million patches.
+    tree = shapely.STRtree(frame.geometry.values)
+    hit = np.unique(tree.query(shapely.get_parts(mask), predicate="intersects")[1])
+    if inside:
+        frame = frame.iloc[hit]
+        geoms = shapely.make_valid(frame.geometry.values)
+        cut = shapely.intersection(geoms, mask)
+    else:
+        cut = np.asarray(frame.geometry.values, dtype=object).copy()
+        cut[hit] = shapely.difference(shapely.make_valid(cut[hit]), mask)
     out = gpd.GeoDataFrame(frame.drop(columns=frame.geometry.name), geometry=cut, crs=frame.crs)
     out = out[~out.geometry.is_empty.to_numpy(dtype=bool)]
     return out if len(out) else None
@@ -424,6 +458,23 @@ def county_ledger(
         plus ``idle_share``, plus the quantity deficit share ``max(0, -balance) /
         occupied``, each in [0, 1]; ``rank`` 1 is the best county.
     """
+    global _MEMO  # noqa: PLW0603 - a memo scoped to this call, cleared on exit
+    outer = _MEMO
+    _MEMO = {} if outer is None else outer
+    try:
+        return _county_ledger(layers, targets, findings, as_of=as_of, year=year)
+    finally:
+        _MEMO = outer
+
+
+def _county_ledger(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    targets: pd.DataFrame | None,
+    findings: gpd.GeoDataFrame,
+    *,
+    as_of: date,
+    year: int | None,
+) -> pd.DataFrame:
     year = as_of.year if year is None else year
     admin = _valid(layers.get("admin"))
     farmland = _valid(layers.get("farmland"))
@@ -453,10 +504,9 @@ def county_ledger(
         paddy = occupied[is_paddy.to_numpy(dtype=bool)]
     cover = _union(pd.concat([f for f in (approvals_all, supply) if f is not None])
                    if approvals_all is not None or supply is not None else None)
-    illegal = _clip(_clip(changes, _union(farmland)), cover, inside=False)
-    if illegal is not None and farmland is not None:
-        # A change patch carries no admin code: the farmland pieces it sits on do.
-        illegal = _clip(farmland, _union(illegal))
+    # Farmland under change patches that nothing covers. A change patch carries no
+    # admin code: the farmland pieces it sits on do.
+    illegal = _clip(farmland, _union(_clip(changes, cover, inside=False)))
 
     rows = []
     for unit in units.itertuples(index=False):  # one row per unit: tens at most
@@ -465,8 +515,8 @@ def county_ledger(
 
         def area(frame: gpd.GeoDataFrame | None, weight: str | None = None,
                  *, _level: Level = level, _code: str = code) -> float:
-            return float(unit_areas(frame, admin, level=_level, weight=weight,
-                                    default_code=default).get(_code, 0.0))
+            return float(_unit_areas_memo(frame, admin, level=_level, weight=weight,
+                                          default_code=default).get(_code, 0.0))
 
         row: dict[str, Any] = {"admin_code": code, "admin_name": unit.admin_name,
                                "level": level}
@@ -604,14 +654,21 @@ def approvals_by_year(approvals: gpd.GeoDataFrame | None, admin: gpd.GeoDataFram
     """Approved area (ha) per calendar year of ``approved_on`` for one admin unit."""
     if approvals is None or "approved_on" not in approvals:
         return pd.Series(dtype="float64")
-    when = pd.to_datetime(approvals["approved_on"], errors="coerce")
-    out = {}
-    for yr in sorted(when.dropna().dt.year.unique()):  # a handful of years
-        part = approvals[(when.dt.year == yr).to_numpy(dtype=bool)]
-        out[int(yr)] = float(unit_areas(part, admin, level=level,
-                                        default_code=default_code).get(code, 0.0)
-                             ) / settings.M2_PER_HA
-    return pd.Series(out, dtype="float64")
+    key = ("by_year", id(approvals), id(admin), level, default_code)
+    table = None if _MEMO is None else _MEMO.get(key)
+    if table is None:
+        when = pd.to_datetime(approvals["approved_on"], errors="coerce")
+        per_year = {}
+        for yr in sorted(when.dropna().dt.year.unique()):  # a handful of years
+            part = approvals[(when.dt.year == yr).to_numpy(dtype=bool)]
+            per_year[int(yr)] = unit_areas(part, admin, level=level,
+                                           default_code=default_code) / settings.M2_PER_HA
+        table = pd.DataFrame(per_year).fillna(0.0)  # units x years
+        if _MEMO is not None:
+            _MEMO[key] = table
+    if code not in table.index:
+        return pd.Series(dict.fromkeys(table.columns, 0.0), dtype="float64")
+    return pd.Series(table.loc[code].to_numpy(dtype="float64"), index=table.columns)
 
 
 def _forecast_part(approvals: gpd.GeoDataFrame | None, admin: gpd.GeoDataFrame | None,
