@@ -65,6 +65,7 @@ _POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
 
 # Pairs of a chunk: below this many left geometries a thread pool costs more than it saves.
 _MIN_CHUNK = 2_000
+_MAX_CHUNK = 250_000
 
 
 @dataclass(frozen=True)
@@ -160,10 +161,11 @@ def _sliver(sliver_m2: float | None) -> float:
 
 
 def _chunks(n: int, n_jobs: int) -> list[slice]:
-    if n_jobs <= 1 or n < 2 * _MIN_CHUNK:
+    if n < 2 * _MIN_CHUNK:
         return [slice(0, n)]
-    # A few chunks per worker evens out chunks of unequal cost.
-    k = min(max(1, n // _MIN_CHUNK), 4 * n_jobs)
+    # A few chunks per worker evens out chunks of unequal cost; chunks of at most
+    # _MAX_CHUNK bound the memory held by intermediate geometries.
+    k = min(max(1, n // _MIN_CHUNK), max(4 * n_jobs if n_jobs > 1 else 1, -(-n // _MAX_CHUNK)))
     bounds = np.linspace(0, n, k + 1).astype(int)
     return [slice(int(a), int(b)) for a, b in itertools.pairwise(bounds)]
 
@@ -250,6 +252,7 @@ def pieces(
     left_area_m2: ArrayLike | None = None,
     right_area_m2: ArrayLike | None = None,
     area_method: AreaMethod = "scaled",
+    geometry: bool = True,
     n_jobs: int = 1,
 ) -> Pieces:
     """Polygonal intersections of every overlapping pair of two geometry arrays.
@@ -276,6 +279,10 @@ def pieces(
         agrees with ``"exact"`` to about 1e-8 relative and spares projecting
         every vertex of every piece. Used only for Transverse Mercator CRSs;
         others fall back to ``"exact"``.
+    geometry
+        ``False`` keeps only the areas (``Pieces.geometry`` is all ``None``): the
+        cut pieces are dropped chunk by chunk, which saves most of the memory when
+        only areas are wanted.
     n_jobs
         Threads for the GEOS work (intersections and areas of chunks of pairs);
         the tree query itself runs once.
@@ -323,7 +330,7 @@ def pieces(
         right_in = ~left_in & _bbox_within(rbounds[ri], lbounds[li])
         right_in[right_in] = shapely.covers(a[right_in], b[right_in])
     cut = np.flatnonzero(~(left_in | right_in))
-    geom = np.where(left_in, a, b)
+    geom = np.where(left_in, a, b) if geometry else np.full(len(li), None, dtype=object)
     area = np.empty(len(li), dtype=np.float64)
     # Whole-geometry pieces take the area of the geometry, computed once each.
     if left_in.any():
@@ -336,8 +343,10 @@ def pieces(
         idx = cut[part]
         g = _polygonal(shapely.intersection(a[idx], b[idx]))
         if scale is None:
-            return g, ellipsoidal_area(g, crs)
-        return g, shapely.area(g) * scale(shapely.centroid(g))
+            area = ellipsoidal_area(g, crs)
+        else:
+            area = shapely.area(g) * scale(shapely.centroid(g))
+        return (g if geometry else np.full(len(g), None, dtype=object)), area
 
     if len(cut):
         results = _run(work, _chunks(len(cut), n_jobs), n_jobs)
@@ -491,7 +500,7 @@ def overlap_area(
     parcel_area = (ellipsoidal_area(pg, crs) if parcel_area_m2 is None
                    else np.asarray(parcel_area_m2, dtype=np.float64))
     p = pieces(pg, layer, crs=crs, sliver_m2=sliver_m2, left_area_m2=parcel_area,
-               n_jobs=n_jobs)
+               geometry=not partition, n_jobs=n_jobs)
     area = p.total_by_left(len(pg)) if partition else _union_area(p, len(pg), crs, n_jobs)[0]
     # Cut pieces carry extra vertices on the parcel's edges, which can move an
     # ellipsoidal area in its last digits: never report more than the parcel.
