@@ -1,9 +1,27 @@
 """redline: guard the farmland red line in a county's land data.
 
-Read a dataset, run the checks, get GeoDataFrames back, write outputs, make a map.
+Read a dataset, run the checks, get GeoDataFrames back, write outputs, make a map,
+run a batch. The functions are imported on first use, so ``import redline`` (and the
+``redline`` command) start fast.
+
+Examples
+--------
+>>> import tempfile
+>>> import redline
+>>> redline.info("data/samples/tiedong").ok
+True
+>>> out = tempfile.mkdtemp()
+>>> run = redline.check("data/samples/tiedong", f"{out}/tiedong", as_of="2026-06-30")
+>>> run.findings.groupby("rule").size()["basic_farmland_encroachment"]
+np.int64(3)
+>>> redline.make_map(f"{out}/tiedong", f"{out}/tiedong.html").suffix
+'.html'
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
@@ -16,12 +34,80 @@ from redline.errors import (
     RedlineWarning,
 )
 
+if TYPE_CHECKING:
+    from redline.api import (
+        check,
+        info,
+        make_county,
+        make_map,
+        make_sample,
+        read_dataset,
+        read_results,
+        run_batch,
+        write_report,
+    )
+    from redline.batch import BatchRun, CountyResult
+    from redline.io.run_dir import RunOutput
+    from redline.model import Dataset, Layer, Problem
+    from redline.tools import CheckRun, InfoReport
+
+#: Public name -> module it is imported from on first use.
+_LAZY: dict[str, str] = {
+    "check": "redline.api",
+    "info": "redline.api",
+    "make_county": "redline.api",
+    "make_map": "redline.api",
+    "make_sample": "redline.api",
+    "read_dataset": "redline.api",
+    "read_results": "redline.api",
+    "run_batch": "redline.api",
+    "write_report": "redline.api",
+    "BatchRun": "redline.batch",
+    "CountyResult": "redline.batch",
+    "RunOutput": "redline.io.run_dir",
+    "Dataset": "redline.model",
+    "Layer": "redline.model",
+    "Problem": "redline.model",
+    "CheckRun": "redline.tools",
+    "InfoReport": "redline.tools",
+}
+
 __all__ = [
+    "BatchRun",
     "CRSError",
+    "CheckRun",
     "ConfigError",
+    "CountyResult",
+    "Dataset",
+    "InfoReport",
     "InputError",
+    "Layer",
     "OutputExistsError",
+    "Problem",
     "RedlineError",
     "RedlineWarning",
+    "RunOutput",
     "__version__",
+    "check",
+    "info",
+    "make_county",
+    "make_map",
+    "make_sample",
+    "read_dataset",
+    "read_results",
+    "run_batch",
+    "write_report",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'redline' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

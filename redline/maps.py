@@ -2,8 +2,10 @@
 
 Examples
 --------
->>> from redline.maps import make_map  # doctest: +SKIP
->>> make_map("out/tiedong", "tiedong.html", lang="en")  # doctest: +SKIP
+>>> import tempfile
+>>> from redline.maps import make_map
+>>> make_map("data/samples/tiexi", f"{tempfile.mkdtemp()}/tiexi.html", lang="en").name
+'tiexi.html'
 """
 
 from __future__ import annotations

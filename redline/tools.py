@@ -2,9 +2,10 @@
 
 Examples
 --------
->>> from redline.tools import info  # doctest: +SKIP
->>> report = info("data/samples/tiedong")  # doctest: +SKIP
->>> print(report.to_text())  # doctest: +SKIP
+>>> from redline.tools import info
+>>> report = info("data/samples/tiedong")
+>>> print(report.to_text().splitlines()[0])
+dataset: data/samples/tiedong
 """
 
 from __future__ import annotations

@@ -1,0 +1,455 @@
+"""The Python API for scripts: the same tools as the command line, with results in memory.
+
+Every function here is a thin, documented entry point over a tool (path in, result
+out); the ``redline`` command calls the same tools, so a script and the command
+give the same outputs. Import them from the package: ``redline.check``,
+``redline.read_dataset`` and so on.
+
+Examples
+--------
+>>> import tempfile
+>>> import redline
+>>> out = tempfile.mkdtemp()
+>>> run = redline.check("data/samples/tiedong", f"{out}/tiedong", as_of="2026-06-30")
+>>> len(run.findings), run.run["findings_by_rule"]["unapproved_construction"]
+(33, 10)
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from redline.errors import ConfigError, OutputExistsError
+from redline.samples import make_county, make_sample
+
+if TYPE_CHECKING:
+    import concurrent.futures as cf
+
+    from redline.batch import BatchRun
+    from redline.io.run_dir import RunOutput
+    from redline.model import Dataset
+    from redline.report.map import Basemap
+    from redline.tools import CheckRun, InfoReport
+
+__all__ = [
+    "check",
+    "info",
+    "make_county",
+    "make_map",
+    "make_sample",
+    "read_dataset",
+    "read_results",
+    "run_batch",
+    "write_report",
+]
+
+Lang = Literal["zh", "en"]
+#: A date as :class:`datetime.date` or ISO text (``"2026-06-30"``).
+DateLike = datetime.date | str
+
+PathLike = str | os.PathLike[str]
+
+
+def _as_date(value: DateLike | None) -> datetime.date | None:
+    """Accept a date or ISO text; anything else is a :class:`ConfigError`."""
+    if value is None or (isinstance(value, datetime.date)
+                         and not isinstance(value, datetime.datetime)):
+        return value
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError as ex:
+        raise ConfigError(f"as_of was {value!r} but is expected to be a date like 2026-06-30",
+                          fix="pass a datetime.date or ISO text YYYY-MM-DD") from ex
+
+
+def _check_lang(lang: str) -> Lang:
+    if lang not in ("zh", "en"):
+        raise ConfigError(f"lang was {lang!r} but is expected to be 'zh' or 'en'")
+    return "en" if lang == "en" else "zh"
+
+
+def read_dataset(
+    path: PathLike,
+    *,
+    crs: str | None = None,
+    encoding: str | None = None,
+    layers: Mapping[str, str | Mapping[str, Any]] | None = None,
+) -> Dataset:
+    """Read a county dataset: every layer in one working CRS, with the problems found.
+
+    Parameters
+    ----------
+    path
+        A dataset folder, a GeoPackage, or a ``.zip`` of a folder.
+    crs
+        CRS for layers that carry none (overrides ``crs`` in ``redline.toml``).
+    encoding
+        Text encoding of the shapefiles, e.g. ``"gbk"`` (wins over detection).
+    layers
+        Per-role settings shaped like ``[layers]`` in ``redline.toml`` (a text value
+        is a path), merged over the file's role by role.
+
+    Returns
+    -------
+    Dataset
+        ``dataset["farmland"]`` is a GeoDataFrame with canonical field names
+        (``schema.py``); ``dataset.problems`` and ``dataset.errors`` list what was
+        found wrong. A dataset with errors cannot be checked.
+
+    Raises
+    ------
+    InputError
+        ``path`` does not exist or is not a dataset.
+    ConfigError
+        ``redline.toml`` or ``layers`` is malformed.
+    CRSError
+        ``crs`` is not a CRS.
+
+    Examples
+    --------
+    >>> import redline
+    >>> ds = redline.read_dataset("data/samples/tiedong")
+    >>> ds.working_crs, sorted(ds.layers)[:3]
+    ('EPSG:4529', ['admin', 'approvals', 'basic_farmland'])
+    >>> ds.layers["approvals"].encoding, ds.layers["approvals"].encoding_detected
+    ('gbk', True)
+    >>> approvals = ds["approvals"]
+    >>> {"approval_id", "approved_on", "basic_farmland_approved"} <= set(approvals.columns)
+    True
+    """
+    from redline.io.read import read_dataset as _read
+
+    return _read(Path(path), crs=crs, encoding=encoding, layers=layers)
+
+
+def info(
+    path: PathLike,
+    *,
+    crs: str | None = None,
+    encoding: str | None = None,
+    layers: Mapping[str, str | Mapping[str, Any]] | None = None,
+) -> InfoReport:
+    """Pre-flight a dataset: layers, CRS, encodings, counts and problems, before any check.
+
+    Parameters are those of :func:`read_dataset`.
+
+    Returns
+    -------
+    InfoReport
+        ``report.ok`` is false when an error stops a check; ``report.to_text()`` is
+        what ``redline info`` prints and ``report.to_dict()`` what ``--json`` prints.
+
+    Examples
+    --------
+    >>> import redline
+    >>> report = redline.info("data/samples/haicheng")
+    >>> report.ok
+    True
+    >>> [(ly.role, ly.crs_inferred) for ly in report.layers if ly.role == "approvals"]
+    [('approvals', True)]
+    >>> sorted({p.kind for p in report.problems if p.level == "warning"})
+    ['bad_geometry', 'duplicate_id', 'geometry_repaired']
+    """
+    from redline.tools import info as _info
+
+    return _info(Path(path), crs=crs, encoding=encoding, layers=layers)
+
+
+def check(
+    dataset: PathLike | Dataset,
+    out: PathLike,
+    *,
+    as_of: DateLike | None = None,
+    lang: Lang = "zh",
+    overwrite: bool = False,
+    sliver_m2: float | None = None,
+    n_jobs: int = 1,
+    crs: str | None = None,
+    encoding: str | None = None,
+    progress: bool | None = None,
+) -> CheckRun:
+    """Run every check on a county and write its outputs (findings, tables, map, report).
+
+    The same as ``redline check DATASET --out OUT``: the outputs of CONTRACT.md are
+    written into ``out`` (built beside it and renamed into place at the end), and the
+    results come back in memory as GeoDataFrames.
+
+    Parameters
+    ----------
+    dataset
+        A dataset folder, GeoPackage or zip, or a :class:`~redline.model.Dataset`
+        from :func:`read_dataset`.
+    out
+        The output folder; an existing non-empty one is an error unless ``overwrite``.
+    as_of
+        The date the checks are made at (idle-land clocks, approval ages): a date or
+        ISO text; today when None. The samples are built around ``"2026-06-30"``.
+    lang
+        Language of messages, spreadsheet headers, the map and the report.
+    overwrite
+        Replace an existing output folder.
+    sliver_m2
+        Overlaps under this ellipsoidal area (m2) are not findings;
+        ``redline.settings.sliver_m2`` when None.
+    n_jobs
+        Threads for the geometry work.
+    crs, encoding
+        As for :func:`read_dataset`, for layers that declare none.
+    progress
+        Show a progress bar; by default only on a terminal.
+
+    Returns
+    -------
+    CheckRun
+        ``findings`` (one row per finding, geometry = the offending part),
+        ``features`` (every approvals, supply and changes feature with its status),
+        ``summary`` (one row per admin unit), ``run`` (run.json) and ``tables``.
+
+    Raises
+    ------
+    RedlineError
+        The dataset cannot be checked (the file and the fix are named), or ``out``
+        exists (:class:`OutputExistsError`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import redline
+    >>> out = tempfile.mkdtemp()
+    >>> run = redline.check("data/samples/tiexi", f"{out}/tiexi", as_of="2026-06-30",
+    ...                     lang="en")
+    >>> sorted(p.name for p in run.out.iterdir())[:4]
+    ['early_warning.csv', 'excused.csv', 'findings.csv', 'findings.gpkg']
+    >>> crimes = run.findings[run.findings["rule"] == "criminal_threshold"]
+    >>> crimes["area_mu"].round(1).sort_values().tolist()
+    [6.0, 10.5]
+    >>> run.features["status"].value_counts().to_dict()["finding"] > 0
+    True
+    """
+    from redline.tools import check as _check
+
+    return _check(dataset if not isinstance(dataset, (str, os.PathLike)) else Path(dataset),
+                  Path(out), as_of=_as_date(as_of), lang=_check_lang(lang), overwrite=overwrite,
+                  sliver_m2=sliver_m2, n_jobs=n_jobs, crs=crs, encoding=encoding,
+                  progress=progress)
+
+
+def read_results(path: PathLike) -> RunOutput:
+    """Read the output folder of a check back: run.json, summary.csv and the findings.
+
+    Parameters
+    ----------
+    path
+        The ``--out`` folder of ``redline check`` (or ``out`` of :func:`check`).
+
+    Returns
+    -------
+    RunOutput
+        ``run`` (dict), ``summary`` (DataFrame) and ``findings`` (GeoDataFrame).
+
+    Raises
+    ------
+    InputError
+        The folder or one of its files is missing or unreadable.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import redline
+    >>> out = tempfile.mkdtemp()
+    >>> _ = redline.check("data/samples/tiexi", f"{out}/tiexi", as_of="2026-06-30")
+    >>> results = redline.read_results(f"{out}/tiexi")
+    >>> results.run["as_of"], len(results.findings)
+    ('2026-06-30', 32)
+    """
+    from redline.io.run_dir import read_run_dir
+
+    return read_run_dir(Path(path))
+
+
+def make_map(
+    source: PathLike,
+    out: PathLike,
+    *,
+    offline: bool | None = None,
+    basemap: Basemap = "none",
+    lang: Lang = "zh",
+    title: str | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Write the interactive inspection map of a dataset or of a check output folder.
+
+    Parameters
+    ----------
+    source
+        A dataset, or the output folder of :func:`check` (its findings are drawn
+        over the dataset's layers).
+    out
+        The HTML file to write.
+    offline
+        Inline everything so the page opens with no network; by default offline
+        unless a network basemap is asked for.
+    basemap
+        ``"none"``, ``"osm"`` or ``"tianditu"`` (its key from ``TIANDITU_KEY``).
+    lang
+        Language of the legend and popups.
+    title
+        Page title; the dataset's name by default.
+    overwrite
+        Replace ``out`` if it exists.
+
+    Returns
+    -------
+    Path
+        ``out``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import redline
+    >>> out = tempfile.mkdtemp()
+    >>> page = redline.make_map("data/samples/tiexi", f"{out}/tiexi.html", lang="en")
+    >>> page.name, page.stat().st_size > 100_000
+    ('tiexi.html', True)
+    """
+    from redline.maps import make_map as _make_map
+
+    return _make_map(source, out, offline=offline, basemap=basemap, lang=_check_lang(lang),
+                     title=title, overwrite=overwrite)
+
+
+def write_report(
+    run_dir: PathLike,
+    out: PathLike,
+    *,
+    previous: PathLike | None = None,
+    lang: Lang = "zh",
+    overwrite: bool = False,
+) -> Path:
+    """Write the inspection report (one self-contained HTML page) of a check output folder.
+
+    ``redline check`` already writes ``report.html``; this writes it again, for
+    example in the other language or compared with an earlier run.
+
+    Parameters
+    ----------
+    run_dir
+        The output folder of :func:`check`.
+    out
+        The HTML file to write.
+    previous
+        An earlier check output folder: findings are marked new, persisting or
+        resolved, and each county's totals are compared.
+    lang
+        Language of the page.
+    overwrite
+        Replace ``out`` if it exists.
+
+    Returns
+    -------
+    Path
+        ``out``.
+
+    Raises
+    ------
+    OutputExistsError
+        ``out`` exists and ``overwrite`` is false.
+    InputError
+        ``run_dir`` or ``previous`` is not a check output folder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import redline
+    >>> out = tempfile.mkdtemp()
+    >>> _ = redline.check("data/samples/tiedong", f"{out}/run", as_of="2026-06-30")
+    >>> page = redline.write_report(f"{out}/run", f"{out}/report-en.html", lang="en")
+    >>> "<html" in page.read_text(encoding="utf-8")[:200].lower()
+    True
+    """
+    from redline.io.run_dir import read_run_dir
+    from redline.io.write import write_text
+    from redline.report.html import render_report
+
+    target = Path(out)
+    if target.exists() and not overwrite:
+        raise OutputExistsError("the report file exists", path=str(target),
+                                fix="choose another --out or pass --overwrite")
+    current = read_run_dir(Path(run_dir))
+    earlier = read_run_dir(Path(previous)) if previous is not None else None
+    write_text(target, render_report(current, lang=_check_lang(lang), previous=earlier))
+    return target
+
+
+def run_batch(
+    root: PathLike,
+    out: PathLike,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    executor: cf.Executor | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    as_of: DateLike | None = None,
+    lang: Lang = "zh",
+    check_options: Mapping[str, Any] | None = None,
+    progress: bool | None = None,
+) -> BatchRun:
+    """Check every county under ``root`` in parallel and roll the results up into ``out``.
+
+    The same as ``redline batch ROOT --out OUT``. A county that fails is reported in
+    the result and the others finish.
+
+    Parameters
+    ----------
+    root
+        A folder of county datasets (subfolders and ``.gpkg`` files), or holding a
+        ``batch.toml`` that lists them.
+    out
+        Output folder: one subfolder per county (named by admin code), plus
+        ``summary.csv`` (the county ledger), ``findings.gpkg``/``findings.csv``,
+        ``overview.html`` and ``batch.json``.
+    workers
+        Processes of the local pool; the CPU count by default.
+    scheduler
+        Address of a running dask.distributed scheduler instead (``tcp://host:8786``).
+    executor
+        Any ``concurrent.futures.Executor`` to run the counties on; the caller keeps
+        it open.
+    resume
+        Skip counties whose output is complete and whose inputs are unchanged.
+    overwrite
+        Run every county again into a non-empty ``out``.
+    as_of, lang
+        As for :func:`check`.
+    check_options
+        More keyword arguments for each county's check (``sliver_m2``, ``n_jobs``).
+    progress
+        Show a progress bar; by default only on a terminal.
+
+    Returns
+    -------
+    BatchRun
+        ``counties`` (how each ended), ``failed``, ``summary`` (the ledger) and ``out``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import redline
+    >>> out = tempfile.mkdtemp()
+    >>> batch = redline.run_batch("data/samples", f"{out}/batch", workers=2,
+    ...                           as_of="2026-06-30")
+    >>> [(c.name, c.status, c.findings) for c in batch.counties]
+    [('haicheng', 'finished', 32), ('tiedong', 'finished', 33), ('tiexi', 'finished', 32)]
+    """
+    from redline.batch import run_batch as _run_batch
+
+    return _run_batch(root, out, workers=workers, scheduler=scheduler, executor=executor,
+                      resume=resume, overwrite=overwrite, as_of=_as_date(as_of),
+                      lang=_check_lang(lang), check_options=check_options, progress=progress)
