@@ -133,6 +133,19 @@ def test_supply_without_approval() -> None:
     assert row["covered_by"] == "PZ1"
 
 
+def test_farmland_layer_with_every_land_class_counts_only_farmland() -> None:
+    # A DLTB-like layer: one 0102 patch, one industrial (0601) patch.
+    dltb = layer([box(0, 0, 100, 100), box(100, 0, 100, 100)], feature_id=["F1", "F2"],
+                 land_code=["0102", "0601"])
+    supply = layer([box(150, 0, 40, 40), box(10, 0, 40, 40)], supply_id=["ON-0601", "ON-0102"])
+    res = vector_findings({"farmland": dltb, "supply": supply,
+                           "approvals": approvals([box(900, 0, 5, 5)], ["A"])}, as_of=AS_OF)
+    assert rules(res, "supply_without_approval")["feature_id"].tolist() == ["ON-0102"]
+    feats = res.features.set_index("feature_id")
+    assert feats.loc["ON-0601", "on_farmland_m2"] == 0
+    assert feats.loc["ON-0601", "on_other_m2"] == pytest.approx(1600, rel=1e-5)
+
+
 # --------------------------------------------------------------------------- changes
 
 

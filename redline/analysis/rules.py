@@ -172,6 +172,21 @@ class _Run:
         values = np.asarray(self.layers[role].geometry.values, dtype=object)
         return values if mask is None else values[mask]
 
+    def farmland(self) -> NDArray[np.object_] | None:
+        """Judgeable farmland patches: land class in ``settings.farmland_codes``.
+
+        A farmland layer read from a full land-use layer (DLTB) carries every land
+        class; without a ``land_code`` field every patch counts as farmland.
+        """
+        if not self.has("farmland"):
+            return None
+        frame = self.layers["farmland"]
+        keep = _ok(frame)
+        if "land_code" in frame:
+            code = frame["land_code"].astype("string").fillna("").str.slice(0, 4)
+            keep &= code.isin(list(settings.farmland_codes)).to_numpy(dtype=bool)
+        return self.geoms("farmland", keep)
+
     def unit_of(self, p: Pieces, n: int) -> tuple[NDArray[Any], NDArray[Any]]:
         """Largest unit's code and name, and all units ";"-joined, per left geometry."""
         main = np.full(n, "", dtype=object)
@@ -322,7 +337,7 @@ def _feature_frame(role: str, ids: NDArray[Any], **columns: Any) -> pd.DataFrame
 def _parcel_splits(run: _Run) -> dict[str, dict[str, Any]]:
     """Three-way farmland split and admin units of every approval and supply parcel."""
     out: dict[str, dict[str, Any]] = {}
-    farm = run.geoms("farmland", _ok(run.layers["farmland"])) if run.has("farmland") else None
+    farm = run.farmland()
     basic = (run.geoms("basic_farmland", _ok(run.layers["basic_farmland"]))
              if run.has("basic_farmland") else None)
     for role in ("approvals", "supply"):
@@ -504,7 +519,7 @@ def _unapproved_construction(  # noqa: PLR0912, PLR0915 - one rule, read top to 
     ok = _ok(frame)
     ids = _ids(frame, "changes")
     g = run.geoms("changes", ok)
-    farm = run.geoms("farmland", _ok(run.layers["farmland"])) if run.has("farmland") else None
+    farm = run.farmland()
     basic = (run.geoms("basic_farmland", _ok(run.layers["basic_farmland"]))
              if run.has("basic_farmland") else None)
     whole = farmland_split(g, farm, basic, crs=run.crs, sliver_m2=run.sliver, n_jobs=run.n_jobs)
@@ -699,8 +714,7 @@ def _accountability_ratio(  # noqa: PLR0912, PLR0915 - one rule, read top to bot
             c_of = np.asarray([str(c)[:6] for c in run.unit_codes[cp.right]], dtype=object)
             names, grp = np.unique(c_of, return_inverse=True)
             merged = union_by_group(cp.geometry, grp, len(names), n_jobs=run.n_jobs)
-            farm = (run.geoms("farmland", _ok(run.layers["farmland"]))
-                    if run.has("farmland") else None)
+            farm = run.farmland()
             basic = (run.geoms("basic_farmland", _ok(run.layers["basic_farmland"]))
                      if run.has("basic_farmland") else None)
             fs = farmland_split(merged, farm, basic, crs=run.crs, sliver_m2=run.sliver,
