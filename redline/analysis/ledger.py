@@ -29,6 +29,7 @@ import shapely
 
 from redline import settings
 from redline.analysis.areas import ellipsoidal_area
+from redline.analysis.overlay import cover, pieces
 from redline.analysis.summary import admin_units
 
 if TYPE_CHECKING:
@@ -258,27 +259,35 @@ def _union(frame: gpd.GeoDataFrame | None) -> shapely.Geometry | None:
     return shapely.union_all(shapely.make_valid(frame.geometry.values))
 
 
-def _clip(frame: gpd.GeoDataFrame | None, mask: shapely.Geometry | None,
-          *, inside: bool = True) -> gpd.GeoDataFrame | None:
-    """``frame`` cut to ``mask`` (``inside``) or with ``mask`` removed; attributes kept."""
-    if frame is None or frame.empty:
+def _clip(frame: gpd.GeoDataFrame | None,
+          mask: shapely.Geometry | None) -> gpd.GeoDataFrame | None:
+    """``frame`` cut to ``mask``, one row per piece, attributes kept.
+
+    The mask is split into its (disjoint) polygons and paired with the rows by the
+    overlap engine, so no row is intersected with the whole mask: linear on a
+    million farmland patches.
+    """
+    if frame is None or frame.empty or mask is None or shapely.is_empty(mask):
         return None
-    if mask is None or shapely.is_empty(mask):
-        return None if inside else frame
-    # Only rows that meet the mask need GEOS work: the others are empty (inside)
-    # or whole (outside). A tree query keeps this linear on a million patches.
-    tree = shapely.STRtree(frame.geometry.values)
-    hit = np.unique(tree.query(shapely.get_parts(mask), predicate="intersects")[1])
-    if inside:
-        frame = frame.iloc[hit]
-        geoms = shapely.make_valid(frame.geometry.values)
-        cut = shapely.intersection(geoms, mask)
-    else:
-        cut = np.asarray(frame.geometry.values, dtype=object).copy()
-        cut[hit] = shapely.difference(shapely.make_valid(cut[hit]), mask)
-    out = gpd.GeoDataFrame(frame.drop(columns=frame.geometry.name), geometry=cut, crs=frame.crs)
-    out = out[~out.geometry.is_empty.to_numpy(dtype=bool)]
-    return out if len(out) else None
+    p = pieces(frame.geometry.values, shapely.get_parts(mask), crs=frame.crs, sliver_m2=0.0)
+    if not len(p):
+        return None
+    attrs = frame.drop(columns=frame.geometry.name).iloc[p.left].reset_index(drop=True)
+    return gpd.GeoDataFrame(attrs, geometry=p.geometry, crs=frame.crs)
+
+
+def _uncovered(changes: gpd.GeoDataFrame | None,
+               covering: list[gpd.GeoDataFrame]) -> shapely.Geometry | None:
+    """Union of the parts of change patches that no covering feature covers."""
+    if changes is None or changes.empty:
+        return None
+    left = changes.geometry.values
+    if covering:
+        right = np.concatenate([np.asarray(f.geometry.values, dtype=object) for f in covering])
+        left = cover(left, right, crs=changes.crs).uncovered
+    left = np.asarray(left, dtype=object)
+    keep = ~(shapely.is_missing(left) | shapely.is_empty(left))
+    return shapely.union_all(left[keep]) if keep.any() else None
 
 
 def _in_year(frame: gpd.GeoDataFrame | None, column: str, year: int
@@ -502,11 +511,10 @@ def _county_ledger(
     if occupied is not None and "land_code" in occupied:
         is_paddy = occupied["land_code"].astype("string").fillna("").str.startswith("0101")
         paddy = occupied[is_paddy.to_numpy(dtype=bool)]
-    cover = _union(pd.concat([f for f in (approvals_all, supply) if f is not None])
-                   if approvals_all is not None or supply is not None else None)
     # Farmland under change patches that nothing covers. A change patch carries no
     # admin code: the farmland pieces it sits on do.
-    illegal = _clip(farmland, _union(_clip(changes, cover, inside=False)))
+    illegal = _clip(farmland, _uncovered(
+        changes, [f for f in (approvals_all, supply) if f is not None]))
 
     rows = []
     for unit in units.itertuples(index=False):  # one row per unit: tens at most
