@@ -428,7 +428,7 @@ def _run_record(ds: Dataset, *, as_of: datetime.date, lang: Lang, sliver: float,
     return {
         "tool": "redline check",
         "version": __version__,
-        "dataset": str(ds.path),
+        "dataset": str(Path(ds.path).resolve()),
         "as_of": as_of.isoformat(),
         "lang": lang,
         "working_crs": ds.working_crs,
