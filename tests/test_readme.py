@@ -199,3 +199,21 @@ def test_links_and_images_exist() -> None:
         assert path.exists(), target
         if path.suffix == ".png":
             assert path.stat().st_size < 300_000, f"{target} is over 300 KB"
+
+
+def test_the_command_synopsis_matches_the_cli() -> None:
+    from redline.cli.main import cli
+
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## Commands"):text.index("## Python")]
+    synopsis = next(body for kind, body in FENCE.findall(section) if kind == "")
+    listed = set()
+    for line in synopsis.splitlines():
+        words = line.split()
+        assert words[0] == "redline", line
+        command = cli.commands[words[1]]
+        listed.add(words[1])
+        options = {opt for param in command.params for opt in (*param.opts, *param.secondary_opts)}
+        for option in re.findall(r"--[a-z][a-z-]*", line):
+            assert option in options, f"redline {words[1]} has no {option}"
+    assert listed == set(cli.commands)
