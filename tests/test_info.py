@@ -5,10 +5,11 @@ import warnings
 
 import pytest
 from click.testing import CliRunner
-from conftest import SAMPLES, county_layers, write_gbk_shapefile
 
 from redline.cli.main import cli
 from redline.tools import info
+
+from conftest import SAMPLES, county_layers, write_gbk_shapefile
 
 
 def _bad_county(folder):

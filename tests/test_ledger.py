@@ -8,7 +8,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-import report_data as rd
 from pyproj import Geod
 
 from redline.analysis.ledger import (
@@ -18,6 +17,8 @@ from redline.analysis.ledger import (
     ledger_columns,
     released_by,
 )
+
+import report_data as rd
 
 GEOD = Geod(ellps="GRS80")
 

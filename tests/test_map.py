@@ -14,7 +14,6 @@ import pytest
 import shapely
 from click.testing import CliRunner
 from geopandas.testing import assert_geodataframe_equal
-from mapdata import CRS, XSS, XSS_SCRIPT, XSS_SVG, box, county, findings
 from PIL import Image
 from pyproj import Geod, Transformer
 
@@ -26,6 +25,8 @@ from redline.report import assets, overview
 from redline.report import map as rmap
 from redline.report.map import build_map, format_area, rasterize_png
 from redline.report.overview import overview_png
+
+from mapdata import CRS, XSS, XSS_SCRIPT, XSS_SVG, box, county, findings
 
 
 def page_data(html: str) -> dict:

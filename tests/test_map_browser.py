@@ -14,12 +14,13 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
-from mapdata import CRS, XSS, XSS_SCRIPT, XSS_SVG, box, county, findings
 from PIL import Image
 from pyproj import Geod, Transformer
 
 from redline.analysis.findings import make_findings
 from redline.report.map import build_map, format_area
+
+from mapdata import CRS, XSS, XSS_SCRIPT, XSS_SVG, box, county, findings
 
 sync_api = pytest.importorskip("playwright.sync_api")
 

@@ -7,11 +7,12 @@ import pandas as pd
 import pyogrio
 import pytest
 import shapely
-from conftest import X0, Y0, county_layers, write_county, write_gbk_shapefile, zip_shapefile
 
 from redline.errors import ConfigError, InputError
 from redline.io.read import map_fields, read_dataset
 from redline.tools import read_dataset as tools_read_dataset
+
+from conftest import X0, Y0, county_layers, write_county, write_gbk_shapefile, zip_shapefile
 
 
 def _kinds(ds, level=None):

@@ -12,7 +12,6 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
-import report_data as rd
 from click.testing import CliRunner
 from pyproj import Geod
 
@@ -23,6 +22,8 @@ from redline.io.run_dir import RunOutput, read_run_dir
 from redline.io.write import write_csv, write_gpkg, write_json
 from redline.report.diff import diff_by_admin, diff_findings
 from redline.report.html import render_report
+
+import report_data as rd
 
 XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
 MU = 10_000 / 15

@@ -14,13 +14,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import report_data as rd
 from PIL import Image
 
 from redline.analysis.ledger import county_ledger
 from redline.analysis.summary import admin_units, summarise
 from redline.io.run_dir import RunOutput
 from redline.report.html import render_report
+
+import report_data as rd
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
