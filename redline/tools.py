@@ -403,7 +403,7 @@ def _run_record(ds: Dataset, *, as_of: datetime.date, lang: Lang, sliver: float,
     inputs = []
     for role, layer in ds.layers.items():
         inputs.append({
-            "role": role, "path": layer.path, "layer": layer.layer_name,
+            "role": role, "path": _file_of(layer), "layer": layer.layer_name,
             "sha256": layer.sha256 or _source_sha256(layer.path, sha256_file),
             "crs": layer.source_crs, "crs_inferred": layer.crs_inferred,
             "encoding": layer.encoding, "encoding_detected": layer.encoding_detected,
@@ -440,6 +440,14 @@ def _run_record(ds: Dataset, *, as_of: datetime.date, lang: Lang, sliver: float,
         "problems": [p.line() for p in ds.all_problems()],
         "skipped": skipped,
     }
+
+
+def _file_of(layer: Any) -> str:
+    """Return the file a layer was read from, absolute (a GeoPackage layer is named apart)."""
+    suffix = f":{layer.layer_name}" if layer.layer_name else ""
+    path = str(layer.path)
+    path = path[: -len(suffix)] if suffix and path.endswith(suffix) else path
+    return str(Path(path).resolve()) if Path(path).exists() else path
 
 
 def _source_sha256(path: str, digest: Any) -> str:

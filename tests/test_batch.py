@@ -399,3 +399,31 @@ def test_tiles_on_a_process_pool(big_county: dict[str, gpd.GeoDataFrame]) -> Non
         spread = tiles.run_tiled(big_county, _encroachment, shape=(2, 2), executor=pool).findings
     assert list(spread["finding_id"]) == list(one["finding_id"])
     np.testing.assert_allclose(spread["area_m2"], one["area_m2"], rtol=1e-6, atol=0)
+
+
+# --- the real check on the bundled samples ------------------------------------------------
+
+
+def test_batch_of_the_samples_with_a_broken_county(tmp_path: Path) -> None:
+    import shutil
+
+    samples = Path(__file__).resolve().parents[1] / "data" / "samples"
+    root = tmp_path / "city"
+    for name in ("tiexi", "haicheng"):
+        shutil.copytree(samples / name, root / name)
+    broken = root / "broken"
+    broken.mkdir()
+    (broken / "approvals.shp").write_bytes(b"not a shapefile")
+    out = tmp_path / "out"
+    first = batch.run_batch(root, out, as_of=AS_OF, workers=2, progress=False)
+    by = {c.name: c for c in first.counties}
+    assert by["broken"].status == "failed" and "approvals" in by["broken"].reason
+    assert by["tiexi"].status == "finished" and by["haicheng"].status == "finished"
+    assert by["tiexi"].findings == len(pd.read_csv(out / by["tiexi"].folder / "findings.csv"))
+    merged = pd.read_csv(out / "findings.csv", encoding="utf-8-sig")
+    assert len(merged) == by["tiexi"].findings + by["haicheng"].findings
+    # Nothing changed: a resumed batch skips both GeoPackage and shapefile counties.
+    again = batch.run_batch(root, out, as_of=AS_OF, workers=1, resume=True, progress=False,
+                            executor=_Inline())
+    status = {c.name: c.status for c in again.counties}
+    assert status == {"broken": "failed", "tiexi": "skipped", "haicheng": "skipped"}
