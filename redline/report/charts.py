@@ -1,4 +1,4 @@
-"""Static charts for the inspection report: matplotlib (Agg), returned as PNG bytes.
+"""Static charts for the inspection report: matplotlib figures (no pyplot), as PNG bytes.
 
 Each chart function takes a table and returns the image bytes; nothing touches a
 file. Chinese labels need a CJK font: the first of :data:`CJK_FONTS` installed
@@ -19,11 +19,10 @@ import geopandas as gpd
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike
-
-mpl.use("Agg")
-import matplotlib.pyplot as plt
 from matplotlib import font_manager
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from numpy.typing import ArrayLike
 
 from redline.report.labels import rule_name
 
@@ -59,14 +58,15 @@ def _style() -> Iterator[None]:
         yield
 
 
-def _png(fig: plt.Figure) -> bytes:
+def _png(fig: Figure) -> bytes:
+    # A bare Figure (no pyplot) renders with Agg and leaves the caller's backend alone,
+    # so charts can be made inside a notebook without breaking its inline plots.
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
     return buf.getvalue()
 
 
-def _empty(ax: plt.Axes, lang: Lang) -> None:
+def _empty(ax: Axes, lang: Lang) -> None:
     ax.text(0.5, 0.5, "无数据" if lang == "zh" else "no data", ha="center", va="center",
             transform=ax.transAxes, color="#7f8c8d")
     ax.set_xticks([])
@@ -90,7 +90,8 @@ def bar_chart(
     with _style():
         n = max(len(categories), 1)
         size = (7.0, 0.9 + 0.35 * n) if horizontal else (max(5.0, 0.9 * n + 2), 3.6)
-        fig, ax = plt.subplots(figsize=size)
+        fig = Figure(figsize=size)
+        ax = fig.subplots()
         if not len(categories) or not series:
             _empty(ax, lang)
         else:
@@ -149,7 +150,8 @@ def findings_map_png(
 ) -> bytes:
     """Draw where the findings lie, coloured by rule, with the ``highlight`` ids outlined."""
     with _style():
-        fig, ax = plt.subplots(figsize=(6.5, 5.0))
+        fig = Figure(figsize=(6.5, 5.0))
+        ax = fig.subplots()
         if admin is not None and len(admin):
             admin.boundary.plot(ax=ax, color="#999999", linewidth=0.6)
         shown = findings[~(findings.geometry.isna() | findings.geometry.is_empty).to_numpy(
