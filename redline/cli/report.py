@@ -21,16 +21,8 @@ from redline.cli.options import lang_option
 def report(run_dir: Path, previous_dir: Path | None, out: Path, lang: str,
            overwrite: bool) -> None:
     """Write the inspection report of the check output folder RUN_DIR."""
-    from redline.errors import OutputExistsError
-    from redline.io.run_dir import read_run_dir
-    from redline.io.write import write_text
-    from redline.report.html import render_report
+    from redline.api import write_report
 
-    if out.exists() and not overwrite:
-        raise OutputExistsError("the report file exists", path=str(out),
-                                fix="choose another --out or pass --overwrite")
-    current = read_run_dir(run_dir)
-    previous = read_run_dir(previous_dir) if previous_dir is not None else None
-    text = render_report(current, lang="en" if lang == "en" else "zh", previous=previous)
-    write_text(out, text)
-    click.echo(str(out))
+    written = write_report(run_dir, out, previous=previous_dir,
+                           lang="en" if lang == "en" else "zh", overwrite=overwrite)
+    click.echo(str(written))
