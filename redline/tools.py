@@ -17,7 +17,9 @@ import logging
 import sys
 import time
 from collections.abc import Mapping
+from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -209,6 +211,8 @@ def check(
     crs: str | None = None,
     encoding: str | None = None,
     progress: bool | None = None,
+    tiles: Literal["auto"] | tuple[int, int] | None = "auto",
+    executor: Executor | None = None,
 ) -> CheckRun:
     """Check a county dataset and write the outputs of CONTRACT.md into ``out``.
 
@@ -237,6 +241,13 @@ def check(
         Passed to :func:`read_dataset` for layers that declare none.
     progress
         Show a progress bar; by default only on a terminal.
+    tiles
+        Run the overlap rules in spatial tiles: a grid ``(nx, ny)``; ``"auto"`` tiles a
+        county whose layers hold more than ``settings.tile_max_features`` features
+        (see :mod:`redline.analysis.tiles`); ``None`` never tiles. Results are the
+        same as one pass.
+    executor
+        Spread the tiles over it (a process pool, a dask ``Client.get_executor()``).
 
     Raises
     ------
@@ -262,8 +273,14 @@ def check(
         step("read")
 
         layers = {role: layer.frame for role, layer in ds.layers.items()}
-        results = [vector_findings(layers, as_of=as_of, sliver_m2=sliver, lang=lang,
-                                   n_jobs=n_jobs)]
+        overlap = partial(vector_findings, as_of=as_of, sliver_m2=sliver, lang=lang,
+                          n_jobs=n_jobs)
+        shape = _tile_shape(tiles, layers)
+        if shape is None:
+            results = [overlap(layers)]
+        else:
+            results = [_tiled_overlap(layers, overlap, shape=shape, executor=executor)]
+            log.info("overlap rules run in %d x %d tiles", *shape)
         step("overlap rules")
         results.append(_supply_rules(ds, layers, as_of=as_of, lang=lang))
         step("supply rules")
@@ -330,6 +347,59 @@ def _raise_on_errors(ds: Dataset) -> None:
         errors) > 1 else ""
     raise InputError(first.problem + more, path=first.path,
                      fix=first.fix or "see `redline info`")
+
+
+def _tile_shape(tiles: Literal["auto"] | tuple[int, int] | None,
+                layers: Mapping[str, gpd.GeoDataFrame]) -> tuple[int, int] | None:
+    """Return the tile grid to use, or None for one pass."""
+    from redline.analysis import tiles as tiling
+
+    if tiles is None:
+        return None
+    if tiles == "auto":
+        counts = {role: len(frame) for role, frame in layers.items()}
+        if not tiling.needs_tiles(counts):
+            return None
+        side = max(2, int(np.ceil(np.sqrt(sum(counts.values()) / tiling.max_features()))))
+        return (side, side)
+    nx, ny = tiles
+    return None if (nx, ny) == (1, 1) else (int(nx), int(ny))
+
+
+def _tiled_overlap(layers: Mapping[str, gpd.GeoDataFrame], overlap: Any, *,
+                   shape: tuple[int, int], executor: Executor | None) -> RuleResult:
+    """Run the overlap rules tile by tile, and the county-wide rules in one reduced pass.
+
+    The county-wide rules (the accountability ratio) need every parcel of the
+    county but only the farmland under them, so they run once on the parcel layers
+    with the farmland and basic-farmland patches that meet a parcel.
+    """
+    from dataclasses import replace
+
+    from redline.analysis.findings import concat_findings
+    from redline.analysis.tiles import COUNTY_RULES, run_tiled
+
+    tiled = run_tiled(layers, overlap, shape=shape, executor=executor)
+    county = overlap(_near_parcels(layers))
+    wide = county.findings[county.findings["rule"].isin(COUNTY_RULES).to_numpy(dtype=bool)]
+    crs = next((f.crs for f in layers.values() if f.crs is not None), None)
+    return replace(tiled, findings=concat_findings([tiled.findings, wide], crs=crs))
+
+
+def _near_parcels(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataFrame]:
+    """Layers with farmland and basic farmland cut to the patches meeting a parcel."""
+    import shapely
+
+    parcels = [np.asarray(layers[r].geometry.values) for r in ("approvals", "supply", "changes")
+               if r in layers]
+    geoms = np.concatenate(parcels) if parcels else np.array([], dtype=object)
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    out = dict(layers)
+    for role in ("farmland", "basic_farmland"):
+        if role in layers and len(geoms):
+            rows = np.unique(layers[role].sindex.query(geoms, predicate="intersects")[1])
+            out[role] = layers[role].iloc[rows]
+    return out
 
 
 def _supply_rules(ds: Dataset, layers: dict[str, gpd.GeoDataFrame], *, as_of: datetime.date,

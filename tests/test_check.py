@@ -227,3 +227,35 @@ def test_cli_exit_codes(tmp_path: Path) -> None:
     assert usage.returncode == 2
     assert not (tmp_path / "b").exists()
     assert not (tmp_path / "c").exists()
+
+
+@pytest.mark.parametrize("shape", [(3, 2), (2, 3)])
+def test_tiles_give_the_same_results_as_one_pass(shape: tuple[int, int], tmp_path: Path
+                                                 ) -> None:
+    one = tools.check(SAMPLES / "tiedong", tmp_path / "one", as_of=AS_OF, tiles=None,
+                      progress=False)
+    tiled = tools.check(SAMPLES / "tiedong", tmp_path / "tiled", as_of=AS_OF, tiles=shape,
+                        progress=False)
+    a = one.findings.set_index("finding_id").sort_index()
+    b = tiled.findings.set_index("finding_id").sort_index()
+    assert list(a.index) == list(b.index)
+    assert "accountability_ratio/admin/210302" in b.index  # county-wide, computed once
+    np.testing.assert_allclose(b["area_m2"], a["area_m2"], rtol=1e-6)
+    key = ["layer", "feature_id"]
+    fa = one.features.sort_values(key, ignore_index=True)
+    fb = tiled.features.sort_values(key, ignore_index=True)
+    assert fa["status"].tolist() == fb["status"].tolist()
+    assert fa["rules"].tolist() == fb["rules"].tolist()
+    np.testing.assert_allclose(fb["uncovered_m2"].astype(float).fillna(-1),
+                               fa["uncovered_m2"].astype(float).fillna(-1), rtol=1e-6, atol=1e-6)
+
+
+def test_tiles_spread_over_a_process_pool(tmp_path: Path) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    one = tools.check(SAMPLES / "tiexi", tmp_path / "one", as_of=AS_OF, tiles=None,
+                      progress=False)
+    with ProcessPoolExecutor(2) as pool:
+        tiled = tools.check(SAMPLES / "tiexi", tmp_path / "pool", as_of=AS_OF, tiles=(2, 2),
+                            executor=pool, progress=False)
+    assert sorted(one.findings["finding_id"]) == sorted(tiled.findings["finding_id"])
