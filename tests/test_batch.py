@@ -217,7 +217,8 @@ class _Inline:
 
 
 def test_dask_local_cluster_same_as_pool(root: Path, tmp_path: Path) -> None:
-    distributed = pytest.importorskip("distributed")
+    import distributed
+
     pool = run(root, tmp_path / "pool")
     with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
                                   dashboard_address=None) as cluster:

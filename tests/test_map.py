@@ -329,7 +329,6 @@ def test_cli_map_refuses_to_overwrite_and_needs_the_tianditu_key(tmp_path, monke
 
 
 def test_cli_map_of_a_dataset(tmp_path):
-    pytest.importorskip("redline.io.read")
     layers = county(payload=False)
     dataset = tmp_path / "county.gpkg"
     write_gpkg(dataset, {role: layers[role] for role in ("admin", "farmland", "approvals",

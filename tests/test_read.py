@@ -393,7 +393,8 @@ def test_targets_table_in_gbk(tmp_path):
 
 
 def test_evidence_raster_is_recorded(tmp_path):
-    rasterio = pytest.importorskip("rasterio")
+    import rasterio
+
     county_layers()["XZQ"].to_file(tmp_path / "admin.gpkg")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PendingDeprecationWarning)  # inside rasterio/affine
