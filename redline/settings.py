@@ -121,3 +121,10 @@ idle_excused_negations: tuple[str, ...] = (
     "非政府", "不属于政府", "企业自身", "自身原因", "not government", "not caused by government",
     "non-government",
 )
+
+# --- very large counties --------------------------------------------------------
+
+#: Features in all layers above which ``redline check`` runs the overlap rules in
+#: spatial tiles (same results, less memory per pass; tiles can spread over workers).
+#: One pass over a 1M-patch county stays under 2 GB, so tiling starts above that.
+tile_max_features: int = 2_000_000
