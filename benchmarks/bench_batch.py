@@ -1,105 +1,106 @@
-"""Batch benchmark: N small counties with 1 and 2 workers; a big county tiled vs one pass.
+"""Batch benchmark: N synthetic counties with 1 and 2 workers; a big county tiled vs one pass.
 
-Uses ``redline.tools.check`` when it exists, else a stand-in per-county check (the
-overlap of supply with basic farmland by geopandas.overlay, writing the same files),
-so what is measured is the batch machinery around the check. Run:
+Everything runs the real ``redline check``. Counties come from
+``redline.samples.make_county``. Each measured run is a child process, so its peak
+memory (max RSS) is its own. Run:
 
-    python benchmarks/bench_batch.py --counties 20 --patches 2000 --big 20000
+    python benchmarks/bench_batch.py --counties 20 --farmland 3000 --parcels 300 --big 200000
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
+import json
+import os
+import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from pathlib import Path
 
-import numpy as np
+import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from redline.samples import make_county
 
-import geopandas as gpd
-import shapely
-import test_batch as tb
-
-from redline import batch
-from redline.analysis import tiles
+HERE = Path(__file__).resolve().parent
 
 
-def counties(root: Path, n: int, patches: int) -> None:
+def _child(code: str) -> tuple[float, float]:
+    """Run ``code`` in a fresh interpreter; return (seconds, that process's max RSS in MB)."""
+    tail = "\nimport resource; print('MAXRSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code + tail], check=True, capture_output=True,
+                          text=True)
+    seconds = time.perf_counter() - start
+    rss = next(int(line.split()[1]) for line in done.stdout.splitlines()
+               if line.startswith("MAXRSS"))
+    return seconds, rss / 1024
+
+
+def make_counties(root: Path, n: int, farmland: int, parcels: int) -> None:
     for i in range(n):
-        tb.make_county(root / f"county{i:02d}", code=f"2103{i:02d}", n=patches,
-                       shift=i * (patches * 300 + 1000))
+        make_county(root, name=f"county{i:02d}", admin_code=f"2103{i + 10:02d}",
+                    seed=100 + i, n_farmland=farmland, n_parcels=parcels,
+                    origin=(41_480_000.0 + (i % 5) * 12_000, 4_530_000.0 + (i // 5) * 12_000))
 
 
-def check_fn():
-    try:
-        from redline.tools import check
+def batch_run(root: Path, out: Path, workers: int) -> float:
+    code = (
+        "from redline.batch import run_batch; import datetime\n"
+        f"r = run_batch({str(root)!r}, {str(out)!r}, workers={workers}, "
+        "as_of=datetime.date(2026, 6, 30), progress=False)\n"
+        "assert not r.failed, [c.reason for c in r.failed]\n"
+    )
+    seconds, _ = _child(code)
+    return seconds
 
-        return check
-    except ImportError:
-        return tb.fake_check
 
-
-def big(n: int) -> dict[str, gpd.GeoDataFrame]:
-    rng = np.random.default_rng(1)
-    side = 150 * np.sqrt(n)
-    x = tb.X0 + rng.uniform(0, side, n)
-    y = tb.Y0 + rng.uniform(0, side, n)
-    bf = shapely.box(x, y, x + 120, y + 120)
-    m = n // 10
-    sx = tb.X0 + rng.uniform(0, side, m)
-    sy = tb.Y0 + rng.uniform(0, side, m)
-    sup = shapely.box(sx, sy, sx + 400, sy + 400)
-    ax = tb.X0 + rng.uniform(0, side, m // 4)
-    ay = tb.Y0 + rng.uniform(0, side, m // 4)
-    return {
-        "basic_farmland": gpd.GeoDataFrame({"feature_id": [f"B{i}" for i in range(n)]},
-                                           geometry=bf, crs=tb.CRS),
-        "supply": gpd.GeoDataFrame({"supply_id": [f"S{i}" for i in range(m)]},
-                                   geometry=sup, crs=tb.CRS),
-        "approvals": gpd.GeoDataFrame({"approval_id": [f"A{i}" for i in range(m // 4)]},
-                                      geometry=shapely.box(ax, ay, ax + 300, ay + 300),
-                                      crs=tb.CRS),
-    }
+def check_run(dataset: Path, out: Path, tiles: str) -> tuple[float, float]:
+    code = (
+        "from redline.tools import check; import datetime\n"
+        f"check({str(dataset)!r}, {str(out)!r}, as_of=datetime.date(2026, 6, 30), "
+        f"tiles={tiles}, progress=False)\n"
+    )
+    return _child(code)
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--counties", type=int, default=20)
-    ap.add_argument("--patches", type=int, default=200)
-    ap.add_argument("--big", type=int, default=20000)
-    ap.add_argument("--shape", type=int, default=3)
+    ap.add_argument("--farmland", type=int, default=3000)
+    ap.add_argument("--parcels", type=int, default=300)
+    ap.add_argument("--big", type=int, default=200_000, help="farmland patches of the big county")
+    ap.add_argument("--shape", type=int, default=3, help="tile grid side for the big county")
     args = ap.parse_args()
-    check = check_fn()
-    print(f"check: {check.__module__}.{check.__name__}")
+    print(f"load average before: {os.getloadavg()}")
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "root"
-        counties(root, args.counties, args.patches)
-        for workers in (1, 2):
-            t = time.perf_counter()
-            run = batch.run_batch(root, Path(tmp) / f"out{workers}", workers=workers,
-                                  check=check, progress=False)
-            dt = time.perf_counter() - t
-            print(f"{args.counties} counties x {args.patches} parcels, {workers} worker(s): "
-                  f"{dt:.1f} s (roll-up {run.timings['rollup']:.1f} s), "
-                  f"failed {len(run.failed)}")
-    layers = big(args.big)
-    for label, shape in (("one pass", (1, 1)), (f"tiled {args.shape}x{args.shape}",
-                                                (args.shape, args.shape))):
-        tracemalloc.start()
+        tmp_path = Path(tmp)
+        root = tmp_path / "city"
         t = time.perf_counter()
-        res = tiles.run_tiled(layers, tb._encroachment, shape=shape)
-        dt = time.perf_counter() - t
-        peak = tracemalloc.get_traced_memory()[1] / 2**20
-        tracemalloc.stop()
-        print(f"big county {args.big} basic farmland, {label}: {dt:.1f} s, "
-              f"peak traced {peak:.0f} MiB, {len(res.findings)} findings, "
-              f"area {res.findings['area_m2'].sum():.3f} m2")
-    print(f"max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+        make_counties(root, args.counties, args.farmland, args.parcels)
+        print(f"generated {args.counties} counties in {time.perf_counter() - t:.1f} s")
+        one = batch_run(root, tmp_path / "w1", 1)
+        two = batch_run(root, tmp_path / "w2", 2)
+        same = pd.read_csv(tmp_path / "w1" / "findings.csv").sort_values("finding_id")[
+            "finding_id"].tolist() == pd.read_csv(tmp_path / "w2" / "findings.csv").sort_values(
+            "finding_id")["finding_id"].tolist()
+        print(f"batch of {args.counties}: 1 worker {one:.1f} s, 2 workers {two:.1f} s "
+              f"(speed-up {one / two:.2f}x), same findings: {same}")
+
+        big = tmp_path / "big"
+        make_county(big, name="big", admin_code="210381", seed=7, n_farmland=args.big,
+                    n_parcels=max(args.big // 20, 300))
+        s1, m1 = check_run(big / "big", tmp_path / "one", "None")
+        s2, m2 = check_run(big / "big", tmp_path / "tiled", f"({args.shape}, {args.shape})")
+        a = pd.read_csv(tmp_path / "one" / "findings.csv").set_index("finding_id").sort_index()
+        b = pd.read_csv(tmp_path / "tiled" / "findings.csv").set_index("finding_id").sort_index()
+        identical = list(a.index) == list(b.index) and bool(
+            ((a["area_m2"] - b["area_m2"]).abs() <= 1e-6 * a["area_m2"].abs().clip(lower=1)).all())
+        print(json.dumps({"big_farmland": args.big, "one_pass_s": round(s1, 1),
+                          "one_pass_max_rss_mb": round(m1), "tiled_s": round(s2, 1),
+                          "tiled_max_rss_mb": round(m2), "findings": len(a),
+                          "identical": identical}))
+    print(f"load average after: {os.getloadavg()}")
 
 
 if __name__ == "__main__":
