@@ -645,20 +645,7 @@ def farmland_split(
         farm_parts = fp.geometry
         if basic_farmland is not None:
             # Farmland pieces of parcels that also lie on basic farmland lose that part.
-            has_basic = basic_geom[fp.left]
-            sel = np.flatnonzero(~shapely.is_missing(has_basic))
-            sel = sel[shapely.intersects(farm_parts[sel], has_basic[sel])]
-            if len(sel):
-                farm_parts = farm_parts.copy()
-                chunks = _chunks(len(sel), n_jobs)
-                cut = np.concatenate(_run(
-                    lambda s: _polygonal(shapely.difference(farm_parts[sel[s]],
-                                                            has_basic[sel[s]])),
-                    chunks, n_jobs,
-                ))
-                farm_parts[sel] = cut
-                farm_area[sel] = ellipsoidal_area(cut, crs)
-                farm_area[farm_area < sliver] = 0.0
+            farm_parts, farm_area = _minus_basic(fp, bp, crs=crs, sliver=sliver, n_jobs=n_jobs)
         on_farm = np.bincount(fp.left, weights=farm_area, minlength=n).astype(np.float64)
         if geometry:
             keep = farm_area > 0
@@ -680,6 +667,58 @@ def farmland_split(
         area, on_basic, on_farm, on_other,
         basic_geom if geometry else None, farm_geom if geometry else None,
     )
+
+
+def _minus_basic(
+    fp: Pieces, bp: Pieces, *, crs: CRS | str, sliver: float, n_jobs: int
+) -> tuple[NDArray[np.object_], NDArray[np.float64]]:
+    """Farmland pieces minus the basic-farmland pieces of the same parcel.
+
+    Each farmland piece is cut only by the basic pieces of its own parcel that
+    meet it (not by the parcel's whole basic-farmland union): a piece inside one
+    basic piece is emptied without any overlay, one met by a single basic piece
+    is cut by it alone, and only the rest are cut by the union of the few pieces
+    that meet them. The part removed is the same as with the whole union.
+
+    Returns
+    -------
+    tuple
+        The farmland parts and their ellipsoidal areas (0 below ``sliver``).
+    """
+    parts = fp.geometry
+    area = fp.area_m2.copy()
+    if len(fp) == 0 or len(bp) == 0:
+        return parts, area
+    fi, bi = shapely.STRtree(bp.geometry).query(parts)
+    same = fp.left[fi] == bp.left[bi]
+    fi, bi = fi[same].astype(np.intp), bi[same].astype(np.intp)
+    with _Prepared(parts):
+        meet = shapely.intersects(parts[fi], bp.geometry[bi])
+        fi, bi = fi[meet], bi[meet]
+        fb, bb = shapely.bounds(parts[fi]), shapely.bounds(bp.geometry[bi])
+        inside = _bbox_within(fb, bb)
+        inside[inside] = shapely.covers(bp.geometry[bi[inside]], parts[fi[inside]])
+    if len(fi) == 0:
+        return parts, area
+    parts = parts.copy()
+    gone = np.unique(fi[inside])
+    parts[gone] = shapely.Polygon()
+    area[gone] = 0.0
+    keep = ~np.isin(fi, gone)
+    fi, bi = fi[keep], bi[keep]
+    cut = np.unique(fi)
+    if len(cut):
+        # The basic pieces meeting each farmland piece, unioned when there are several.
+        blade = union_by_group(bp.geometry[bi], np.searchsorted(cut, fi), len(cut),
+                               n_jobs=n_jobs)
+        diffs = _run(
+            lambda s: _polygonal(shapely.difference(parts[cut[s]], blade[s])),
+            _chunks(len(cut), n_jobs), n_jobs,
+        )
+        parts[cut] = np.concatenate(diffs)
+        area[cut] = ellipsoidal_area(parts[cut], crs)
+    area[area < sliver] = 0.0
+    return parts, area
 
 
 # --------------------------------------------------------------------------- admin units
