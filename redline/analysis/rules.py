@@ -717,9 +717,14 @@ def _accountability_ratio(  # noqa: PLR0912, PLR0915 - one rule, read top to bot
             farm = run.farmland()
             basic = (run.geoms("basic_farmland", _ok(run.layers["basic_farmland"]))
                      if run.has("basic_farmland") else None)
-            fs = farmland_split(merged, farm, basic, crs=run.crs, sliver_m2=run.sliver,
+            # The polygons of a union do not overlap, so each is split on its own
+            # and summed: a county-wide multipolygon would be tested against every
+            # farmland patch under its extent.
+            parts, owner = shapely.get_parts(merged, return_index=True)
+            fs = farmland_split(parts, farm, basic, crs=run.crs, sliver_m2=run.sliver,
                                 n_jobs=run.n_jobs)
-            approved = pd.Series(np.nan_to_num(fs.on_basic_m2) + np.nan_to_num(fs.on_farmland_m2),
+            on = np.nan_to_num(fs.on_basic_m2) + np.nan_to_num(fs.on_farmland_m2)
+            approved = pd.Series(np.bincount(owner, weights=on, minlength=len(names)),
                                  index=names)
     counties = sorted(set(illegal.index) | set(approved.index))
     pct = f"{settings.accountability_ratio:.0%}"
