@@ -91,7 +91,10 @@ def repair_polygons(geoms: ArrayLike) -> Repaired:
     missing = shapely.is_missing(arr)
     problem[missing] = "no geometry"
     present = ~missing
-    arr[present] = shapely.force_2d(arr[present])
+    # Only geometries with a Z (or M) are rebuilt: force_2d copies every geometry.
+    flat = present & (shapely.has_z(arr) | shapely.has_m(arr))
+    if flat.any():
+        arr[flat] = shapely.force_2d(arr[flat])
     empty = present & shapely.is_empty(arr)
     problem[empty] = "empty geometry"
     usable = present & ~empty

@@ -20,10 +20,13 @@ import codecs
 import contextlib
 import io
 import logging
+import os
 import tempfile
+import threading
 import tomllib
 import zipfile
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final, Literal, cast
@@ -477,12 +480,24 @@ def map_fields(columns: list[str], role: Role, mapping: Mapping[str, str], *,
 def _join(a: pd.Series, b: np.ndarray | pd.Series) -> pd.Series:
     """Join two per-row texts with "; ", skipping blanks."""
     b = pd.Series(np.asarray(b, dtype=object), index=a.index)
+    b_blank = (b == "").to_numpy(dtype=bool)
+    if b_blank.all():
+        return a
+    if (a == "").to_numpy(dtype=bool).all():
+        return b
     both = (a != "") & (b != "")
     return a.where(b == "", b.where(a == "", a + "; " + b)).where(~both, a + "; " + b)
 
 
-def _label(ids: pd.Series, rows: pd.Series) -> list[str]:
-    return [str(i) if i is not None else f"#{r}" for i, r in zip(ids, rows, strict=True)]
+class _Labels:
+    """Feature labels for messages, made only for the rows that are named."""
+
+    def __init__(self, ids: pd.Series, rows: pd.Series) -> None:
+        self.ids, self.rows = ids.to_numpy(dtype=object), rows.to_numpy()
+
+    def __getitem__(self, i: int | np.integer[Any]) -> str:
+        value = self.ids[i]
+        return str(value) if value is not None else f"#{self.rows[i]}"
 
 
 def _build_frame(raw: gpd.GeoDataFrame, role: Role, fields: dict[str, str], *,
@@ -504,9 +519,11 @@ def _build_frame(raw: gpd.GeoDataFrame, role: Role, fields: dict[str, str], *,
         bad = bad.where(bad == "", f"{canonical} ({source}) " + bad.astype(str))
         value_notes = _join(value_notes, bad.to_numpy())
     id_field = ID_FIELD[role]
-    made = pd.Series([f"{role}#{r}" for r in rows], index=index, dtype=object)
+    def made() -> pd.Series:
+        return pd.Series([f"{role}#{r}" for r in rows], index=index, dtype=object)
+
     if id_field not in data:
-        data[id_field] = made
+        data[id_field] = made()
         problems.append(Problem(display, f"no id field for {id_field}: ids made as {role}#<row>",
                                 f"map {id_field} under [layers.{role}.fields]", "info",
                                 role=role, kind="ids_made"))
@@ -514,7 +531,7 @@ def _build_frame(raw: gpd.GeoDataFrame, role: Role, fields: dict[str, str], *,
         ids = data[id_field]
         blank = ids.isna()
         if blank.any():
-            data[id_field] = ids.where(~blank, made)
+            data[id_field] = ids.where(~blank, made())
             note = _join(note, np.where(blank, "no id: made from the row number", ""))
     ids = data[id_field]
     problem = pd.Series("", index=index, dtype=object)
@@ -526,7 +543,7 @@ def _build_frame(raw: gpd.GeoDataFrame, role: Role, fields: dict[str, str], *,
     problem = _join(problem, repaired.problem)
     note = _join(note, value_notes.to_numpy())
 
-    labels = _label(ids, rows)
+    labels = _Labels(ids, rows)
     problems.extend(
         Problem(display, f"duplicate id {labels[i]!r} (row {rows[i]}): not judged",
                 "give every feature its own id", "warning", role=role,
@@ -616,6 +633,37 @@ def _decide_crs(raw: gpd.GeoDataFrame, meta: Mapping[str, Any], spec: LayerSpec,
     return guess, guess is not None, why
 
 
+_DIGESTS: dict[tuple[int, str, int, int], Future[str]] = {}
+
+
+def _digest(path: Path) -> Future[str] | None:
+    """Return the sha256 of a file, hashed once per version of it, in a background thread.
+
+    A GeoPackage holding every layer of a county is hashed once, not once per
+    layer; hashlib releases the GIL, so the hash runs beside the parsing.
+    """
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    # The process id keeps a forked worker from waiting on its parent's thread.
+    key = (os.getpid(), str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _DIGESTS:
+        if len(_DIGESTS) > 64:
+            _DIGESTS.clear()
+        future: Future[str] = Future()
+
+        def run() -> None:
+            try:
+                future.set_result(sha256_file(path))
+            except BaseException as ex:  # handed to whoever waits for the digest
+                future.set_exception(ex)
+
+        threading.Thread(target=run, name="redline-sha256", daemon=True).start()
+        _DIGESTS[key] = future
+    return _DIGESTS[key]
+
+
 def read_layer(src: Source, spec: LayerSpec, *, crs: str | None = None,
                encoding: str | None = None) -> tuple[Layer | None, list[Problem]]:
     """Read one role's source into a :class:`Layer` in its *source* CRS.
@@ -638,6 +686,8 @@ def read_layer(src: Source, spec: LayerSpec, *, crs: str | None = None,
                 ) -> None:
         problems.append(Problem(src.display, text, fix, level, role=role, kind=kind))
 
+    # The file is hashed in the background while it is parsed.
+    digest = _digest(src.local) if src.local is not None else None
     enc = spec.encoding or encoding
     try:
         raw, meta, enc, detected = _read_raw(src, enc, explicit=enc is not None)
@@ -691,7 +741,7 @@ def read_layer(src: Source, spec: LayerSpec, *, crs: str | None = None,
         role=role, path=src.display, frame=frame, source_crs=source_crs,
         crs_inferred=inferred, encoding=enc or str(meta.get("encoding") or "") or None,
         encoding_detected=detected, fields=fields,
-        sha256=sha256_file(src.local) if src.local is not None else "",
+        sha256=digest.result() if digest is not None else "",
         problems=problems, layer_name=src.layer,
     )
     return layer, problems
