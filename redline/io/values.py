@@ -77,16 +77,26 @@ def _blank(raw: pd.Series) -> np.ndarray:
     return missing | (text == "").to_numpy()
 
 
+def _one_text(v: object) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v is pd.NaT:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
 def _text(raw: pd.Series) -> pd.Series:
     """Raw values as stripped strings ('' for missing); floats 12.0 become '12'."""
-    def one(v: object) -> str:
-        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v is pd.NaT:
-            return ""
-        if isinstance(v, float) and v.is_integer():
-            return str(int(v))
-        return str(v).strip()
-
-    return raw.astype(object).map(one).astype(object)
+    arr = raw.astype(object).to_numpy()
+    if len(arr) and pd.api.types.infer_dtype(arr, skipna=True) == "string":
+        # A text column (the common case): strip in one pass; only the missing
+        # values go value by value.
+        out = np.empty(len(arr), dtype=object)
+        missing = pd.isna(arr)
+        out[~missing] = pd.Series(arr[~missing], dtype=object).str.strip().to_numpy(dtype=object)
+        out[missing] = [_one_text(v) for v in arr[missing]]
+        return pd.Series(out, index=raw.index, dtype=object)
+    return pd.Series([_one_text(v) for v in arr], index=raw.index, dtype=object)
 
 
 def _problems(bad: np.ndarray, raw: pd.Series, what: str) -> pd.Series:
