@@ -1,0 +1,104 @@
+"""Time the whole ``redline check`` on one synthetic county: per step, wall and peak memory.
+
+    python benchmarks/bench_check.py --farmland 1000000 --parcels 50000 --repeat 2
+    python benchmarks/bench_check.py --farmland 100000 --parcels 5000 --jobs 1 2 --tiles 2x2
+
+The county comes from ``redline.samples.make_county`` (GeoPackage, seed 7) and is
+made once under ``benchmarks/_data/`` (git-ignored). Each run is the real command
+line, ``redline -v check <county> --out <tmp> --as-of 2026-06-30 --jobs N``, in a
+child process, so the wall time includes starting Python and the imports, and the
+peak memory (max RSS of the child) is the run's own. Per-step times come from the
+run's ``run.json``. The alternatives run on the same county in the same session:
+one thread against two (``--jobs``), and one pass against spatial tiles (``--tiles``).
+The best of ``--repeat`` runs is kept for each; the machine load (1-minute load
+average) is printed before every run, since the cores may be shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def county(farmland: int, parcels: int) -> Path:
+    """Return the benchmark county of this size, made on first use."""
+    name = f"check_{farmland}_{parcels}"
+    folder = HERE / "_data" / name
+    if not (folder / "big").exists():
+        from redline.samples import make_county
+
+        start = time.perf_counter()
+        make_county(folder, name="big", admin_code="210381", seed=7, n_farmland=farmland,
+                    n_parcels=parcels, fmt="gpkg", overwrite=True)
+        print(f"made {folder} in {time.perf_counter() - start:.0f} s", flush=True)
+    return folder / "big"
+
+
+def run_check(data: Path, *, jobs: int, tiles: str | None) -> dict[str, float]:
+    """Run one check in a child process; return its wall time, max RSS and step times."""
+    redline = shutil.which("redline", path=str(Path(sys.executable).parent)) or "redline"
+    with tempfile.TemporaryDirectory(prefix="redline-bench-check-") as tmp:
+        out = Path(tmp) / "out"
+        cmd = [redline, "-v", "check", str(data), "--out", str(out), "--as-of", "2026-06-30",
+               "--jobs", str(jobs)]
+        if tiles is not None:
+            cmd += ["--tiles", tiles]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True, text=True)
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    steps = {k: float(v) for k, v in run.get("timings", {}).items()}
+    # ru_maxrss of the children is the largest child so far: runs go from the
+    # smallest expected footprint up, and a smaller figure never hides a larger one.
+    return {"wall": wall, "cpu": (after.ru_utime + after.ru_stime)
+            - (before.ru_utime + before.ru_stime),
+            "rss_gb": after.ru_maxrss / 1024**2, **steps}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--farmland", type=int, default=1_000_000)
+    ap.add_argument("--parcels", type=int, default=50_000)
+    ap.add_argument("--jobs", type=int, nargs="+", default=[2, 1])
+    ap.add_argument("--tiles", default=None, help="also run with --tiles NXxNY (e.g. 2x2)")
+    ap.add_argument("--repeat", type=int, default=1)
+    args = ap.parse_args()
+    print(f"redline check benchmark, {platform.platform()}, {os.cpu_count()} cores, "
+          f"python {platform.python_version()}")
+    data = county(args.farmland, args.parcels)
+    cases = [(j, None) for j in args.jobs]
+    if args.tiles:
+        cases.append((max(args.jobs), args.tiles))
+    best: dict[str, dict[str, float]] = {}
+    for _ in range(args.repeat):
+        for jobs, tiles in cases:
+            label = f"--jobs {jobs}" + (f" --tiles {tiles}" if tiles else "")
+            load = os.getloadavg()[0]
+            got = run_check(data, jobs=jobs, tiles=tiles)
+            steps = "  ".join(f"{k} {v:.1f}" for k, v in got.items()
+                              if k not in ("wall", "cpu", "rss_gb"))
+            print(f"{label:<22} load {load:4.2f}  wall {got['wall']:6.1f} s  "
+                  f"CPU {got['cpu']:6.1f} s  max RSS (any run so far) {got['rss_gb']:.2f} GB"
+                  f"\n    {steps}", flush=True)
+            if label not in best or got["wall"] < best[label]["wall"]:
+                best[label] = got
+    print("\nbest of", args.repeat)
+    for label, got in best.items():
+        print(f"{label:<22} wall {got['wall']:6.1f} s  CPU {got['cpu']:6.1f} s")
+
+
+if __name__ == "__main__":
+    main()
