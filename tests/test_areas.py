@@ -71,6 +71,28 @@ def test_agrees_with_geodesic_polygon_area() -> None:
     np.testing.assert_allclose(ours, ref, rtol=1e-7)
 
 
+def test_township_with_long_edges_agrees_with_geodesic_area() -> None:
+    # A 12 km x 9 km township 90 km off the central meridian: its straight GK
+    # edges, followed metre by metre on the ellipsoid, are the reference.
+    town = shapely.box(41_590_000, 4_540_000, 41_602_000, 4_549_000)
+    ours = ellipsoidal_area([town], "EPSG:4529")[0]
+    dense = gpd.GeoSeries([shapely.segmentize(town, 1.0)], crs=4529).to_crs(4490).iloc[0]
+    ref = abs(Geod(ellps="GRS80").geometry_area_perimeter(dense)[0])
+    assert ours == pytest.approx(ref, rel=1e-8)
+
+
+def test_area_of_a_polygon_does_not_depend_on_its_companions() -> None:
+    # The same parcel measured alone, beside a neighbour and beside a far-off
+    # township gives the same figure: tiles and runs agree to the last digit.
+    strip = shapely.box(41_580_450, 4_550_000, 41_580_452.5, 4_550_224)
+    alone = ellipsoidal_area([strip], "EPSG:4529")[0]
+    near = ellipsoidal_area([strip, shapely.box(41_580_000, 4_550_000, 41_580_010, 4_550_010)],
+                            "EPSG:4529")[0]
+    far = ellipsoidal_area([strip, shapely.box(41_400_000, 4_450_000, 41_500_000, 4_650_000)],
+                           "EPSG:4529")[0]
+    assert alone == near == far
+
+
 def test_missing_and_empty_are_zero() -> None:
     out = ellipsoidal_area([None, shapely.Polygon(), shapely.box(0, 0, 1, 1)], "EPSG:4490")
     assert out[0] == 0
