@@ -17,7 +17,7 @@ import logging
 import sys
 import time
 from collections.abc import Mapping
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
@@ -273,6 +273,12 @@ def check(
         step("read")
 
         layers = {role: layer.frame for role, layer in ds.layers.items()}
+        # The map's images of farmland and basic farmland depend on the input
+        # only: they are drawn in a thread while the rules run (GEOS, GDAL and
+        # PROJ release the GIL, so the second core does the work).
+        background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="redline-map")
+        images = background.submit(_timed_images, layers, lang)
+        background.shutdown(wait=False)
         overlap = partial(vector_findings, as_of=as_of, sliver_m2=sliver, lang=lang,
                           n_jobs=n_jobs)
         shape = _tile_shape(tiles, layers)
@@ -307,8 +313,10 @@ def check(
         step("write tables")
         run["timings"] = dict(timings)
         run["status"] = "finished"
+        drawn, seconds = images.result()
+        timings["map images (beside the rules)"] = round(seconds, 3)
         _write_pages(Path(tmp), out=Path(out), ds=ds, layers=layers, findings=findings,
-                     summary=summary, ledger=ledger, run=run, lang=lang)
+                     summary=summary, ledger=ledger, run=run, lang=lang, images=drawn)
         run["outputs"] += ["map.html", "report.html", "run.json"]
         step("map and report")
         run["timings"] = timings
@@ -596,9 +604,19 @@ def _write_outputs(tmp: Path, *, findings: gpd.GeoDataFrame, features: gpd.GeoDa
     return names
 
 
+def _timed_images(layers: dict[str, gpd.GeoDataFrame], lang: Lang
+                  ) -> tuple[dict[str, Any], float]:
+    from redline.report.map import image_layers
+
+    start = time.perf_counter()
+    drawn = image_layers(layers, lang=lang)
+    return drawn, time.perf_counter() - start
+
+
 def _write_pages(tmp: Path, *, out: Path, ds: Dataset, layers: dict[str, gpd.GeoDataFrame],
                  findings: gpd.GeoDataFrame, summary: pd.DataFrame, ledger: pd.DataFrame,
-                 run: dict[str, Any], lang: Lang) -> None:
+                 run: dict[str, Any], lang: Lang,
+                 images: dict[str, Any] | None = None) -> None:
     """Write map.html and report.html into the staged folder."""
     from redline.io import write
     from redline.io.run_dir import RunOutput
@@ -608,7 +626,7 @@ def _write_pages(tmp: Path, *, out: Path, ds: Dataset, layers: dict[str, gpd.Geo
     name = Path(ds.path).name
     title = f"{name} · {'耕地红线检查图' if lang == 'zh' else 'Farmland red line map'}"
     write.write_text(tmp / "map.html", build_map(layers, findings, offline=True, lang=lang,
-                                                 title=title))
+                                                 title=title, images=images))
     page = render_report(RunOutput(str(out), run, summary, findings), lang=lang, ledger=ledger,
                          admin=layers.get("admin"))
     write.write_text(tmp / "report.html", page)

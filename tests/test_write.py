@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
 
@@ -63,6 +64,24 @@ def test_xlsx_headers(tmp_path: Path) -> None:
     ws = openpyxl.load_workbook(path)["问题清单"]
     assert ws["A1"].value == "面积(亩)"
     assert ws["A2"].value == 1.5
+
+
+def test_xlsx_cells_keep_their_types(tmp_path: Path) -> None:
+    frame = pd.DataFrame({
+        "项目": ["=HYPERLINK(\"x\")", "http://example.org"],
+        "合同日期": pd.to_datetime(["2020-01-02", None]),
+        "面积": [1.5, float("nan")],
+        "宗数": pd.array([3, None], dtype="Int64"),
+    })
+    ws = openpyxl.load_workbook(write.write_xlsx(tmp_path / "a.xlsx", {"s": frame}))["s"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0] == ("项目", "合同日期", "面积", "宗数")
+    # Text is never turned into a formula or a link; missing values are blank.
+    assert rows[1] == ('=HYPERLINK("x")', datetime.datetime(2020, 1, 2), 1.5, 3)
+    assert rows[2] == ("http://example.org", None, None, None)
+    assert ws["B2"].number_format == "yyyy-mm-dd"
+    assert ws.freeze_panes == "A2"
+    assert ws["A1"].font.b
 
 
 def test_gpkg_layers(tmp_path: Path) -> None:

@@ -86,7 +86,7 @@ def ellipsoidal_area(geoms: ArrayLike, crs: CRS | str) -> NDArray[np.float64]:
     # another run gives the same figure to the last digit.
     b = shapely.bounds(arr[idx])
     lon, lat = _to_lonlat(wkt).transform((b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2)
-    cell = np.column_stack([np.round(lon), np.round(lat)])
+    cell = (np.round(lon) + 180) * 1000 + (np.round(lat) + 90)  # one number per whole degree
     # Only vertices are projected, so a long straight edge would be measured as
     # the chord of its curved image: 1.2e-5 relative on a township with
     # kilometre-long edges. Edges of large geometries are first split to at
@@ -96,10 +96,11 @@ def ellipsoidal_area(geoms: ArrayLike, crs: CRS | str) -> NDArray[np.float64]:
     work = arr.copy()
     if big.any():
         work[idx[big]] = shapely.segmentize(arr[idx[big]], seg)
-    cells, group = np.unique(cell, axis=0, return_inverse=True)
-    for k, (lon0, lat0) in enumerate(cells):
-        sel = idx[group.ravel() == k]
-        tr = _to_equal_area(wkt, float(lon0), float(lat0))
+    cells, group = np.unique(cell, return_inverse=True)
+    for k, c in enumerate(cells):
+        sel = idx[group == k] if len(cells) > 1 else idx
+        lon0, lat0 = divmod(float(c), 1000.0)
+        tr = _to_equal_area(wkt, lon0 - 180, lat0 - 90)
         projected = shapely.transform(
             work[sel], lambda xy, tr=tr: np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))
         )

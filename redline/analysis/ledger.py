@@ -33,6 +33,8 @@ from redline.analysis.overlay import cover, pieces
 from redline.analysis.summary import admin_units
 
 if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
     from redline.model import Dataset
 
 Lang = Literal["zh", "en"]
@@ -180,6 +182,7 @@ def unit_areas(
     level: Level,
     weight: str | None = None,
     default_code: str = "",
+    areas: NDArray[np.float64] | None = None,
 ) -> pd.Series:
     """Sum the ellipsoidal area (m2) of ``frame`` per admin unit of ``level``.
 
@@ -193,12 +196,14 @@ def unit_areas(
         area-weighted means); its missing values count as 0.
     default_code
         The unit for rows that can be placed neither way (with no admin layer).
+    areas
+        The ellipsoidal area of each row, when already known.
     """
     if frame is None or frame.empty:
         return pd.Series(dtype="float64")
     n = _PREFIX[level]
     geoms = frame.geometry.values
-    area = ellipsoidal_area(geoms, frame.crs)
+    area = ellipsoidal_area(geoms, frame.crs) if areas is None else areas
     w = (
         pd.to_numeric(frame[weight], errors="coerce").fillna(0.0).to_numpy(dtype=float)
         if weight
@@ -234,8 +239,13 @@ def _unit_areas_memo(frame: gpd.GeoDataFrame | None, admin: gpd.GeoDataFrame | N
         return unit_areas(frame, admin, level=level, weight=weight, default_code=default_code)
     key = ("areas", id(frame), id(admin), level, weight, default_code)
     if key not in _MEMO:
+        # Each row's area is measured once per frame, whatever the level or weight.
+        own = ("row areas", id(frame))
+        if own not in _MEMO:
+            # The frame is kept with its areas, so its id is not reused in this ledger.
+            _MEMO[own] = (frame, ellipsoidal_area(frame.geometry.values, frame.crs))
         _MEMO[key] = unit_areas(frame, admin, level=level, weight=weight,
-                                default_code=default_code)
+                                default_code=default_code, areas=_MEMO[own][1])
     return _MEMO[key]
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import datetime
 import hashlib
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -117,24 +119,74 @@ def write_xlsx(
     path: str | os.PathLike[str],
     sheets: Mapping[str, pd.DataFrame],
 ) -> Path:
-    """Write sheets to an .xlsx with a frozen, bold header row and fitted column widths."""
-    from openpyxl.styles import Font
+    """Write sheets to an .xlsx with a frozen, bold header row and fitted column widths.
+
+    Rows are streamed with XlsxWriter's constant-memory mode, so a sheet of any
+    length holds one row in memory. Dates and times are written as Excel dates;
+    missing values as blank cells.
+    """
+    import xlsxwriter
 
     path = Path(path)
     tmp = _atomic(path).with_suffix(".xlsx")
-    with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+    # Text stays text: no formula from a leading "=", no link from a URL.
+    book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_formulas": False,
+                                          "strings_to_urls": False})
+    try:
+        bold = book.add_format({"bold": True})
+        date = book.add_format({"num_format": "yyyy-mm-dd"})
+        stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
         for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
-            ws = writer.sheets[name[:31]]
-            ws.freeze_panes = "A2"
-            for cell in ws[1]:
-                cell.font = Font(bold=True)
-            for i, column in enumerate(frame.columns, start=1):
-                values = [str(column), *map(str, frame[column].head(200).tolist())]
-                width = max(_display_width(v) for v in values) + 2
-                ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(width, 60)
+            ws = book.add_worksheet(name[:31])
+            ws.freeze_panes(1, 0)
+            formats = []
+            for i, column in enumerate(frame.columns):
+                values = [str(column), *map(_cell_text, frame[column].head(200).tolist())]
+                ws.set_column(i, i, min(max(_display_width(v) for v in values) + 2, 60))
+                formats.append(_column_format(frame[column], date, stamp))
+            ws.write_row(0, 0, [str(c) for c in frame.columns], bold)
+            columns = [_cells(frame[c]) for c in frame.columns]
+            for r, row in enumerate(zip(*columns, strict=True), start=1):
+                for c, value in enumerate(row):
+                    if value is None:
+                        continue
+                    if isinstance(value, datetime.date):
+                        ws.write_datetime(r, c, value, formats[c] or _date_format(value, date,
+                                                                                   stamp))
+                    else:
+                        ws.write(r, c, value, formats[c])
+    finally:
+        book.close()
     tmp.replace(path)
     return path
+
+
+def _date_format(value: datetime.date, date: Any, stamp: Any) -> Any:
+    whole_day = not isinstance(value, datetime.datetime) or value == datetime.datetime(
+        value.year, value.month, value.day)
+    return date if whole_day else stamp
+
+
+def _cells(series: pd.Series) -> list[Any]:
+    """Turn a column into cell values: Python scalars and datetimes, missing as None."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        dt = series.dt.tz_localize(None) if getattr(series.dt, "tz", None) else series
+        return [None if pd.isna(v) else v.to_pydatetime() for v in dt]
+    values = series.astype(object).where(series.notna(), None).tolist()
+    return [v if not isinstance(v, float) or math.isfinite(v) else None for v in values]
+
+
+def _column_format(series: pd.Series, date: Any, stamp: Any) -> Any:
+    if not pd.api.types.is_datetime64_any_dtype(series):
+        return None
+    stamps = series.dropna()
+    whole_days = bool((stamps == stamps.dt.normalize()).all()) if len(stamps) else True
+    return date if whole_days else stamp
+
+
+def _cell_text(value: Any) -> str:
+    return "" if value is None or (isinstance(value, float) and not math.isfinite(value)) \
+        else str(value)
 
 
 def _display_width(text: str) -> int:

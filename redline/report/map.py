@@ -175,6 +175,7 @@ def build_map(
     title: str | None = None,
     max_vector_features: int | None = None,
     raster_max_px: int | None = None,
+    images: Mapping[str, tuple[dict[str, Any], np.ndarray]] | None = None,
 ) -> str:
     """Build an interactive inspection map as one HTML page.
 
@@ -206,6 +207,9 @@ def build_map(
         :data:`MAX_VECTOR_FEATURES`.
     raster_max_px
         Longest side of such an image; default :data:`RASTER_MAX_PX`.
+    images
+        Those images already drawn by :func:`image_layers` (for instance beside
+        other work, in a thread), by layer key.
 
     Returns
     -------
@@ -225,15 +229,19 @@ def build_map(
     vector_max = MAX_VECTOR_FEATURES if max_vector_features is None else max_vector_features
     max_px = RASTER_MAX_PX if raster_max_px is None else raster_max_px
 
+    images = dict(images or {})
     defs: list[dict[str, Any]] = []
     bounds: list[np.ndarray] = []
     for key in _ordered(layers):
-        frame = _drawable(layers[key], key)
-        if frame.empty:
-            continue
-        if key not in _ALWAYS_VECTOR and len(frame) > vector_max:
-            layer_def, box = _raster_def(key, frame, lang=lang, max_px=max_px)
+        if key in images:
+            layer_def, box = images[key]
+        elif _as_image(key, layers[key], vector_max):
+            layer_def, box = _raster_def(key, _drawable_geoms(layers[key], key), lang=lang,
+                                         max_px=max_px)
         else:
+            frame = _drawable(layers[key], key)
+            if frame.empty:
+                continue
             layer_def, box = _vector_def(key, frame, lang=lang)
         defs.append(layer_def)
         bounds.append(box)
@@ -264,6 +272,26 @@ def save_map(html_text: str, path: str | os.PathLike[str]) -> None:
     from redline.io.write import write_text
 
     write_text(path, html_text)
+
+
+def image_layers(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    *,
+    lang: Lang = "zh",
+    max_vector_features: int | None = None,
+    raster_max_px: int | None = None,
+) -> dict[str, tuple[dict[str, Any], np.ndarray]]:
+    """Draw the layers :func:`build_map` would show as images, ahead of the page.
+
+    The images depend on the input layers only, not on any finding, so a check
+    draws them in a thread while its rules run and passes them to
+    :func:`build_map` as ``images``. Returns each layer's definition and bounds
+    by key; layers drawn as vectors are not in it.
+    """
+    vector_max = MAX_VECTOR_FEATURES if max_vector_features is None else max_vector_features
+    max_px = RASTER_MAX_PX if raster_max_px is None else raster_max_px
+    return {key: _raster_def(key, _drawable_geoms(layers[key], key), lang=lang, max_px=max_px)
+            for key in _ordered(layers) if _as_image(key, layers[key], vector_max)}
 
 
 # --- checks -------------------------------------------------------------------
@@ -326,6 +354,24 @@ def _rules_in(frame: gpd.GeoDataFrame) -> list[str]:
     present = list(dict.fromkeys(frame["rule"].astype(str)))
     ranks = {rule: i for i, rule in enumerate(RULE_COLORS)}
     return sorted(present, key=lambda r: (r not in AREA_WIDE_RULES, ranks.get(r, len(ranks)), r))
+
+
+def _as_image(key: str, frame: gpd.GeoDataFrame, vector_max: int) -> bool:
+    """Whether a context layer has too many geometries to draw as vectors."""
+    if key in _ALWAYS_VECTOR or len(frame) <= vector_max:
+        return False
+    geoms = frame.geometry.values
+    return int((~(shapely.is_missing(geoms) | shapely.is_empty(geoms))).sum()) > vector_max
+
+
+def _drawable_geoms(frame: gpd.GeoDataFrame, key: str) -> gpd.GeoSeries:
+    """Return the geometries of :func:`_drawable`, without copying the attributes."""
+    if frame.crs is None and len(frame):
+        raise CRSError(f"layer {key!r} has no CRS, so it cannot be placed on the map",
+                       fix="set the layer's CRS (the dataset's redline.toml crs = ...)")
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    return gpd.GeoSeries(geoms, crs=frame.crs)
 
 
 def _drawable(frame: gpd.GeoDataFrame, key: str) -> gpd.GeoDataFrame:
@@ -494,19 +540,19 @@ def format_area(value: float) -> str:
 
 
 def _raster_def(
-    key: str, frame: gpd.GeoDataFrame, *, lang: Lang, max_px: int
+    key: str, geoms: gpd.GeoSeries, *, lang: Lang, max_px: int
 ) -> tuple[dict[str, Any], Any]:
     png, (west, south, east, north) = rasterize_png(
-        frame.geometry.values, frame.crs,
+        geoms.values, geoms.crs,
         color=_STYLES.get(key, _DEFAULT_STYLE)["fillColor"], max_px=max_px,
     )
-    log.info("layer %s: %d features drawn as a %d-byte image", key, len(frame), len(png))
+    log.info("layer %s: %d features drawn as a %d-byte image", key, len(geoms), len(png))
     style = _STYLES.get(key, _DEFAULT_STYLE)
     layer_def = {
         "key": key,
         "name": _name(key, lang),
         "kind": "raster",
-        "count": len(frame),
+        "count": len(geoms),
         "show": True,
         "interactive": False,
         "style": {"fillOpacity": min(1.0, style.get("fillOpacity", 0.5) + 0.2)},
