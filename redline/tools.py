@@ -10,14 +10,16 @@ dataset: data/samples/tiedong
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import glob
 import hashlib
 import logging
+import multiprocessing as mp
 import sys
 import time
-from collections.abc import Mapping
-from concurrent.futures import Executor, ThreadPoolExecutor
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
@@ -274,11 +276,8 @@ def check(
 
         layers = {role: layer.frame for role, layer in ds.layers.items()}
         # The map's images of farmland and basic farmland depend on the input
-        # only: they are drawn in a thread while the rules run (GEOS, GDAL and
-        # PROJ release the GIL, so the second core does the work).
-        background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="redline-map")
-        images = background.submit(_timed_images, layers, lang)
-        background.shutdown(wait=False)
+        # only: a large county's are drawn beside the rules, on the other core.
+        images = _Beside(_timed_images, layers, lang, now=not _has_images(layers))
         overlap = partial(vector_findings, as_of=as_of, sliver_m2=sliver, lang=lang,
                           n_jobs=n_jobs)
         shape = _tile_shape(tiles, layers)
@@ -602,6 +601,79 @@ def _write_outputs(tmp: Path, *, findings: gpd.GeoDataFrame, features: gpd.GeoDa
     write.write_xlsx(tmp / "findings.xlsx", sheets)
     names.append("findings.xlsx")
     return names
+
+
+class _Beside:
+    """Run ``fn(*args)`` beside the caller: in a forked process where there is fork.
+
+    A forked child inherits the layers without copying or pickling them and has
+    its own interpreter lock, so Python-heavy drawing does not slow the rules
+    down. Where fork is missing (Windows, macOS) or not allowed (a daemonic
+    worker process, as dask's), the work runs in a thread instead. Whatever
+    fails in the child is done again in the caller, so the result never
+    depends on where it ran. The child is stopped if the caller gives up.
+    """
+
+    def __init__(self, fn: Callable[..., Any], *args: Any, now: bool = False) -> None:
+        self.fn, self.args = fn, args
+        self.proc: Any = None
+        self.conn: Any = None
+        self.thread: Future[Any] | None = None
+        if now:  # too little to be worth a process or a thread
+            self.thread = Future()
+            self.thread.set_result(fn(*args))
+            return
+        if "fork" in mp.get_all_start_methods() and not mp.current_process().daemon:
+            try:
+                ctx = mp.get_context("fork")
+                self.conn, child = ctx.Pipe(duplex=False)
+                self.proc = ctx.Process(target=_beside_child, args=(child, fn, args),
+                                        daemon=True, name="redline-beside")
+                self.proc.start()
+                child.close()
+                return
+            except OSError as ex:
+                log.debug("cannot fork (%s): working in a thread", ex)
+                self.proc = None
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="redline-beside")
+        self.thread = pool.submit(fn, *args)
+        pool.shutdown(wait=False)
+
+    def result(self) -> Any:
+        if self.thread is not None:
+            return self.thread.result()
+        try:
+            ok, value = self.conn.recv()
+        except (EOFError, OSError) as ex:  # the child died (e.g. out of memory)
+            ok, value = False, repr(ex)
+        finally:
+            self.conn.close()
+            self.proc.join()
+        if ok:
+            return value
+        log.debug("work beside the rules failed (%s): doing it here", value)
+        return self.fn(*self.args)
+
+    def __del__(self) -> None:
+        proc = getattr(self, "proc", None)
+        if proc is not None and proc.is_alive():
+            proc.terminate()
+
+
+def _has_images(layers: Mapping[str, gpd.GeoDataFrame]) -> bool:
+    from redline.report.map import MAX_VECTOR_FEATURES
+
+    return any(len(frame) > MAX_VECTOR_FEATURES for frame in layers.values())
+
+
+def _beside_child(conn: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    try:
+        conn.send((True, fn(*args)))
+    except Exception as ex:  # reported to the parent, which does the work itself
+        with contextlib.suppress(OSError):
+            conn.send((False, f"{type(ex).__name__}: {ex}"))
+    finally:
+        conn.close()
 
 
 def _timed_images(layers: dict[str, gpd.GeoDataFrame], lang: Lang

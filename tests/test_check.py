@@ -259,3 +259,53 @@ def test_tiles_spread_over_a_process_pool(tmp_path: Path) -> None:
         tiled = tools.check(SAMPLES / "tiexi", tmp_path / "pool", as_of=AS_OF, tiles=(2, 2),
                             executor=pool, progress=False)
     assert sorted(one.findings["finding_id"]) == sorted(tiled.findings["finding_id"])
+
+
+# --------------------------------------------------------------------------- work beside the rules
+
+
+def _pid() -> int:
+    import os
+
+    return os.getpid()
+
+
+def _fails_in_a_child(parent: int) -> str:
+    import os
+
+    if os.getpid() != parent:
+        raise MemoryError("no room in the child")
+    return "done here"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="fork is the Linux path")
+def test_beside_runs_in_a_forked_process_and_redoes_what_fails_there() -> None:
+    import os
+
+    assert tools._Beside(_pid).result() != os.getpid()
+    assert tools._Beside(_fails_in_a_child, os.getpid()).result() == "done here"
+    assert tools._Beside(_pid, now=True).result() == os.getpid()
+
+
+def test_beside_falls_back_to_a_thread_without_fork(monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+    import os
+
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert tools._Beside(_pid).result() == os.getpid()
+
+
+def test_map_images_drawn_beside_the_rules_are_the_ones_drawn_in_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from redline.report import map as report_map
+
+    # Draw every context layer of a sample as an image, as for a large county.
+    monkeypatch.setattr(report_map, "MAX_VECTOR_FEATURES", 5)
+    out = tools.check(SAMPLES / "tiedong", tmp_path / "out", as_of=AS_OF, progress=False)
+    assert "map images (beside the rules)" in out.run["timings"]
+    page = (out.out / "map.html").read_text(encoding="utf-8")
+    layers = {role: layer.frame for role, layer in out.dataset.layers.items()}
+    inline = report_map.build_map(layers, out.findings, offline=True, lang="zh",
+                                  title=page.split("<title>")[1].split("</title>")[0])
+    assert '"kind": "raster"' in page or '"kind":"raster"' in page
+    assert page == inline
