@@ -275,9 +275,7 @@ def check(
         step("read")
 
         layers = {role: layer.frame for role, layer in ds.layers.items()}
-        # The map's images of farmland and basic farmland depend on the input
-        # only: a large county's are drawn beside the rules, on the other core.
-        images = _Beside(_timed_images, layers, lang, now=not _has_images(layers))
+        images, supply = _start_beside(ds, layers, as_of=as_of, lang=lang)
         overlap = partial(vector_findings, as_of=as_of, sliver_m2=sliver, lang=lang,
                           n_jobs=n_jobs)
         shape = _tile_shape(tiles, layers)
@@ -287,7 +285,7 @@ def check(
             results = [_tiled_overlap(layers, overlap, shape=shape, executor=executor)]
             log.info("overlap rules run in %d x %d tiles", *shape)
         step("overlap rules")
-        results.append(_supply_rules(ds, layers, as_of=as_of, lang=lang))
+        results.append(supply.timed_result(timings, "supply rules (beside the overlap rules)"))
         step("supply rules")
 
         admin = layers.get("admin")
@@ -312,8 +310,7 @@ def check(
         step("write tables")
         run["timings"] = dict(timings)
         run["status"] = "finished"
-        drawn, seconds = images.result()
-        timings["map images (beside the rules)"] = round(seconds, 3)
+        drawn = images.timed_result(timings, "map images (beside the rules)")
         _write_pages(Path(tmp), out=Path(out), ds=ds, layers=layers, findings=findings,
                      summary=summary, ledger=ledger, run=run, lang=lang, images=drawn)
         run["outputs"] += ["map.html", "report.html", "run.json"]
@@ -615,7 +612,7 @@ class _Beside:
     """
 
     def __init__(self, fn: Callable[..., Any], *args: Any, now: bool = False) -> None:
-        self.fn, self.args = fn, args
+        self.fn, self.args, self.now = fn, args, now
         self.proc: Any = None
         self.conn: Any = None
         self.thread: Future[Any] | None = None
@@ -654,6 +651,13 @@ class _Beside:
         log.debug("work beside the rules failed (%s): doing it here", value)
         return self.fn(*self.args)
 
+    def timed_result(self, timings: dict[str, float], label: str) -> Any:
+        """Return the value of a :func:`_timed` call; its seconds under ``label`` if beside."""
+        value, seconds = self.result()
+        if not self.now:
+            timings[label] = round(seconds, 3)
+        return value
+
     def __del__(self) -> None:
         proc = getattr(self, "proc", None)
         if proc is not None and proc.is_alive():
@@ -676,13 +680,30 @@ def _beside_child(conn: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> N
         conn.close()
 
 
-def _timed_images(layers: dict[str, gpd.GeoDataFrame], lang: Lang
-                  ) -> tuple[dict[str, Any], float]:
+def _start_beside(ds: Dataset, layers: dict[str, gpd.GeoDataFrame], *, as_of: datetime.date,
+                  lang: Lang) -> tuple[_Beside, _Beside]:
+    """Start the work that needs only the input, beside the overlap rules, for a large county.
+
+    The map's images of farmland and basic farmland, and the supply rules, need
+    nothing the overlap rules make: on a large county they run on the other core.
+    """
+    now = not _has_images(layers)
+    images = _Beside(_timed, partial(_images, layers, lang), now=now)
+    supply = _Beside(_timed, partial(_supply_rules, ds, layers, as_of=as_of, lang=lang),
+                     now=now)
+    return images, supply
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+    start = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - start
+
+
+def _images(layers: dict[str, gpd.GeoDataFrame], lang: Lang) -> dict[str, Any]:
     from redline.report.map import image_layers
 
-    start = time.perf_counter()
-    drawn = image_layers(layers, lang=lang)
-    return drawn, time.perf_counter() - start
+    return image_layers(layers, lang=lang)
 
 
 def _write_pages(tmp: Path, *, out: Path, ds: Dataset, layers: dict[str, gpd.GeoDataFrame],

@@ -295,14 +295,22 @@ def test_beside_falls_back_to_a_thread_without_fork(monkeypatch: pytest.MonkeyPa
     assert tools._Beside(_pid).result() == os.getpid()
 
 
-def test_map_images_drawn_beside_the_rules_are_the_ones_drawn_in_line(
+def test_work_done_beside_the_rules_is_the_work_done_in_line(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from redline.report import map as report_map
 
-    # Draw every context layer of a sample as an image, as for a large county.
+    plain = tools.check(SAMPLES / "tiedong", tmp_path / "plain", as_of=AS_OF, progress=False)
+    # Draw every context layer of a sample as an image, as for a large county:
+    # the images and the supply rules are then worked out in forked processes.
     monkeypatch.setattr(report_map, "MAX_VECTOR_FEATURES", 5)
     out = tools.check(SAMPLES / "tiedong", tmp_path / "out", as_of=AS_OF, progress=False)
     assert "map images (beside the rules)" in out.run["timings"]
+    assert "supply rules (beside the overlap rules)" in out.run["timings"]
+    assert "supply rules (beside the overlap rules)" not in plain.run["timings"]
+    cols = ["finding_id", "rule", "area_m2", "message"]
+    pd.testing.assert_frame_equal(out.findings[cols], plain.findings[cols])
+    for name, table in plain.tables.items():
+        pd.testing.assert_frame_equal(out.tables[name], table)
     page = (out.out / "map.html").read_text(encoding="utf-8")
     layers = {role: layer.frame for role, layer in out.dataset.layers.items()}
     inline = report_map.build_map(layers, out.findings, offline=True, lang="zh",
