@@ -10,7 +10,6 @@ dataset: data/samples/tiedong
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import glob
 import hashlib
@@ -275,7 +274,7 @@ def check(
         step("read")
 
         layers = {role: layer.frame for role, layer in ds.layers.items()}
-        images, supply = _start_beside(ds, layers, as_of=as_of, lang=lang)
+        beside = _start_beside(ds, layers, as_of=as_of, lang=lang)  # supply rules, images
         overlap = partial(vector_findings, as_of=as_of, sliver_m2=sliver, lang=lang,
                           n_jobs=n_jobs)
         shape = _tile_shape(tiles, layers)
@@ -285,7 +284,7 @@ def check(
             results = [_tiled_overlap(layers, overlap, shape=shape, executor=executor)]
             log.info("overlap rules run in %d x %d tiles", *shape)
         step("overlap rules")
-        results.append(supply.timed_result(timings, "supply rules (beside the overlap rules)"))
+        results.append(beside.timed_result(0, timings, "supply rules (beside the overlap rules)"))
         step("supply rules")
 
         admin = layers.get("admin")
@@ -310,7 +309,7 @@ def check(
         step("write tables")
         run["timings"] = dict(timings)
         run["status"] = "finished"
-        drawn = images.timed_result(timings, "map images (beside the rules)")
+        drawn = beside.timed_result(1, timings, "map images (beside the rules)")
         _write_pages(Path(tmp), out=Path(out), ds=ds, layers=layers, findings=findings,
                      summary=summary, ledger=ledger, run=run, lang=lang, images=drawn)
         run["outputs"] += ["map.html", "report.html", "run.json"]
@@ -376,18 +375,26 @@ def _tiled_overlap(layers: Mapping[str, gpd.GeoDataFrame], overlap: Any, *,
 
     The county-wide rules (the accountability ratio) need every parcel of the
     county but only the farmland under them, so they run once on the parcel layers
-    with the farmland and basic-farmland patches that meet a parcel.
+    with the farmland and basic-farmland patches that meet a parcel. The grid, the
+    number of tiles and where they ran (``"in-process"``, ``"dask"``, or the
+    executor's ``kind`` or class name) are recorded as the ``tiles`` parameter.
     """
     from dataclasses import replace
 
     from redline.analysis.findings import concat_findings
-    from redline.analysis.tiles import COUNTY_RULES, run_tiled
+    from redline.analysis.tiles import COUNTY_RULES, plan_tiles, run_tiled
 
     tiled = run_tiled(layers, overlap, shape=shape, executor=executor)
     county = overlap(_near_parcels(layers))
     wide = county.findings[county.findings["rule"].isin(COUNTY_RULES).to_numpy(dtype=bool)]
     crs = next((f.crs for f in layers.values() if f.crs is not None), None)
-    return replace(tiled, findings=concat_findings([tiled.findings, wide], crs=crs))
+    kind = ("in-process" if executor is None else getattr(executor, "kind", None) or (
+        "dask" if type(executor).__module__.startswith("distributed.")
+        else type(executor).__name__))
+    record = {"grid": list(shape), "count": len(plan_tiles(layers, shape=shape)),
+              "executor": str(kind)}
+    return replace(tiled, findings=concat_findings([tiled.findings, wide], crs=crs),
+                   parameters={**tiled.parameters, "tiles": record})
 
 
 def _near_parcels(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataFrame]:
@@ -601,30 +608,34 @@ def _write_outputs(tmp: Path, *, findings: gpd.GeoDataFrame, features: gpd.GeoDa
 
 
 class _Beside:
-    """Run ``fn(*args)`` beside the caller: in a forked process where there is fork.
+    """Run zero-argument jobs one after another beside the caller, in a forked process.
 
     A forked child inherits the layers without copying or pickling them and has
-    its own interpreter lock, so Python-heavy drawing does not slow the rules
-    down. Where fork is missing (Windows, macOS) or not allowed (a daemonic
-    worker process, as dask's), the work runs in a thread instead. Whatever
-    fails in the child is done again in the caller, so the result never
-    depends on where it ran. The child is stopped if the caller gives up.
+    its own interpreter lock, so its Python-heavy work does not slow the caller
+    down; one child for all the jobs, so the two cores are not asked for three
+    things at once. Each result is sent back as soon as its job ends. Where fork
+    is missing (Windows, macOS) or not allowed (a daemonic worker process, as
+    dask's) the jobs run in a thread; with ``now`` they run at once, in line.
+    A job that fails in the child is done again in the caller, so a result never
+    depends on where it was made. The child is stopped if the caller gives up.
     """
 
-    def __init__(self, fn: Callable[..., Any], *args: Any, now: bool = False) -> None:
-        self.fn, self.args, self.now = fn, args, now
+    def __init__(self, jobs: list[Callable[[], Any]], *, now: bool = False) -> None:
+        self.jobs, self.now = jobs, now
+        self.got: dict[int, tuple[bool, Any]] = {}
         self.proc: Any = None
         self.conn: Any = None
-        self.thread: Future[Any] | None = None
+        self.futures: list[Future[Any]] = []
         if now:  # too little to be worth a process or a thread
-            self.thread = Future()
-            self.thread.set_result(fn(*args))
+            for job in jobs:
+                self.futures.append(Future())
+                self.futures[-1].set_result(_timed(job))
             return
         if "fork" in mp.get_all_start_methods() and not mp.current_process().daemon:
             try:
                 ctx = mp.get_context("fork")
                 self.conn, child = ctx.Pipe(duplex=False)
-                self.proc = ctx.Process(target=_beside_child, args=(child, fn, args),
+                self.proc = ctx.Process(target=_beside_child, args=(child, jobs),
                                         daemon=True, name="redline-beside")
                 self.proc.start()
                 child.close()
@@ -633,30 +644,40 @@ class _Beside:
                 log.debug("cannot fork (%s): working in a thread", ex)
                 self.proc = None
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="redline-beside")
-        self.thread = pool.submit(fn, *args)
+        self.futures = [pool.submit(_timed, job) for job in jobs]
         pool.shutdown(wait=False)
 
-    def result(self) -> Any:
-        if self.thread is not None:
-            return self.thread.result()
-        try:
-            ok, value = self.conn.recv()
-        except (EOFError, OSError) as ex:  # the child died (e.g. out of memory)
-            ok, value = False, repr(ex)
-        finally:
-            self.conn.close()
-            self.proc.join()
+    def result(self, k: int) -> tuple[Any, float]:
+        """Return job ``k``'s value and the seconds it took."""
+        if self.futures:
+            return self.futures[k].result()
+        while k not in self.got and self.conn is not None:
+            try:
+                i, ok, value = self.conn.recv()
+                self.got[i] = (ok, value)
+            except (EOFError, OSError) as ex:  # the child died (e.g. out of memory)
+                log.debug("work beside the rules stopped (%r)", ex)
+                self._close()
+        ok, value = self.got.get(k, (False, "no answer"))
+        if len(self.got) == len(self.jobs):
+            self._close()
         if ok:
             return value
         log.debug("work beside the rules failed (%s): doing it here", value)
-        return self.fn(*self.args)
+        return _timed(self.jobs[k])
 
-    def timed_result(self, timings: dict[str, float], label: str) -> Any:
-        """Return the value of a :func:`_timed` call; its seconds under ``label`` if beside."""
-        value, seconds = self.result()
+    def timed_result(self, k: int, timings: dict[str, float], label: str) -> Any:
+        """Return job ``k``'s value; its seconds go to ``timings[label]`` if it ran beside."""
+        value, seconds = self.result(k)
         if not self.now:
             timings[label] = round(seconds, 3)
         return value
+
+    def _close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+            self.proc.join()
 
     def __del__(self) -> None:
         proc = getattr(self, "proc", None)
@@ -670,28 +691,30 @@ def _has_images(layers: Mapping[str, gpd.GeoDataFrame]) -> bool:
     return any(len(frame) > MAX_VECTOR_FEATURES for frame in layers.values())
 
 
-def _beside_child(conn: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+def _beside_child(conn: Any, jobs: list[Callable[[], Any]]) -> None:
     try:
-        conn.send((True, fn(*args)))
-    except Exception as ex:  # reported to the parent, which does the work itself
-        with contextlib.suppress(OSError):
-            conn.send((False, f"{type(ex).__name__}: {ex}"))
+        for i, job in enumerate(jobs):
+            message: tuple[int, bool, Any]
+            try:
+                message = (i, True, _timed(job))
+            except Exception as ex:  # reported to the parent, which does the job itself
+                message = (i, False, f"{type(ex).__name__}: {ex}")
+            conn.send(message)
+    except OSError:  # the parent has gone
+        pass
     finally:
         conn.close()
 
 
 def _start_beside(ds: Dataset, layers: dict[str, gpd.GeoDataFrame], *, as_of: datetime.date,
-                  lang: Lang) -> tuple[_Beside, _Beside]:
+                  lang: Lang) -> _Beside:
     """Start the work that needs only the input, beside the overlap rules, for a large county.
 
     The map's images of farmland and basic farmland, and the supply rules, need
     nothing the overlap rules make: on a large county they run on the other core.
     """
-    now = not _has_images(layers)
-    images = _Beside(_timed, partial(_images, layers, lang), now=now)
-    supply = _Beside(_timed, partial(_supply_rules, ds, layers, as_of=as_of, lang=lang),
-                     now=now)
-    return images, supply
+    return _Beside([partial(_supply_rules, ds, layers, as_of=as_of, lang=lang),
+                    partial(_images, layers, lang)], now=not _has_images(layers))
 
 
 def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
