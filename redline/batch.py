@@ -12,7 +12,8 @@ A tool like :func:`redline.tools.check` (path in, path out), run once per county
 
 * They run in a local process pool (``workers``) or on an existing
   dask.distributed cluster (``scheduler``): the same code path, through a
-  ``concurrent.futures.Executor``.
+  ``concurrent.futures.Executor``. On a cluster, the spatial tiles of a large
+  county (``tools.check(tiles=...)``) are tasks of their own on the same cluster.
 * A county that fails (bad data, a crash, a dead worker process) fails alone;
   its reason is in the summary and the others finish.
 * Each county is written into ``out/.staging`` and renamed into place when
@@ -27,6 +28,7 @@ A tool like :func:`redline.tools.check` (path in, path out), run once per county
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import datetime
 import json
 import logging
@@ -71,6 +73,9 @@ DATA_SUFFIXES: Final[frozenset[str]] = frozenset(
 )
 #: Tolerance of the outline drawn on the overview map, in degrees (~10 m).
 OUTLINE_SIMPLIFY_DEG: Final[float] = 1e-4
+#: dask priority of a county's tile tasks: above the counties still queued, so the
+#: thread a county frees while waiting on its tiles goes to them, not to a new county.
+TILE_PRIORITY: Final[int] = 1
 
 
 @dataclass(frozen=True)
@@ -321,8 +326,12 @@ def run_county(task: _Task) -> CountyResult:
     staged = Path(task.staging) / "out"
     try:
         check = task.check or _default_check()
-        result = check(county.dataset, staged, as_of=task.as_of, lang=task.lang,
-                       **dict(task.options))
+        options = dict(task.options)
+        with contextlib.ExitStack() as stack:
+            if "executor" not in options and _takes_executor(check) and _on_dask_worker():
+                options["executor"] = stack.enter_context(_ClusterExecutor())
+            result = check(county.dataset, staged, as_of=task.as_of, lang=task.lang,
+                           **options)
         code = admin_code_name(county.code) or _county_code(staged)
         meta = {
             "name": county.name,
@@ -347,6 +356,77 @@ def run_county(task: _Task) -> CountyResult:
     shutil.rmtree(task.staging, ignore_errors=True)
     return CountyResult(name=county.name, dataset=county.dataset, status="failed",
                         reason=reason, seconds=round(time.perf_counter() - start, 3))
+
+
+def _takes_executor(check: CheckFunction) -> bool:
+    """Whether ``check`` has an ``executor`` keyword (as :func:`redline.tools.check`)."""
+    import inspect
+
+    try:
+        param = inspect.signature(check).parameters.get("executor")
+    except (TypeError, ValueError):
+        return False
+    return param is not None and param.kind in (param.KEYWORD_ONLY,
+                                                param.POSITIONAL_OR_KEYWORD)
+
+
+def _on_dask_worker() -> bool:
+    """Whether this runs as a task on a dask.distributed worker."""
+    if "distributed" not in sys.modules:  # a worker has imported it; skip the import here
+        return False
+    from distributed import get_worker
+
+    try:
+        get_worker()
+    except ValueError:
+        return False
+    return True
+
+
+class _ClusterExecutor(cf.Executor):
+    """Submits a county's tiles, from the dask task checking it, back to the same cluster.
+
+    At the first tile the task leaves its worker's thread pool
+    (``distributed.worker_client``), so waiting on its tiles holds no thread they
+    need, and it rejoins at :meth:`shutdown`; a county that is not tiled never
+    submits and runs as before. Each tile's layers are scattered to the cluster
+    rather than sent through the scheduler in the task graph, and its task runs
+    at :data:`TILE_PRIORITY`.
+    """
+
+    #: Recorded in run.json as where the tiles ran.
+    kind: Final[str] = "dask"
+
+    def __init__(self) -> None:
+        self._stack = contextlib.ExitStack()
+        self._client: Any = None
+        self._executor: cf.Executor | None = None
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future[Any]:
+        """Run ``fn(*args, **kwargs)`` as a task of the cluster."""
+        from functools import partial
+
+        if self._executor is None:
+            from distributed import worker_client
+
+            self._client = self._stack.enter_context(worker_client())
+            self._executor = self._client.get_executor(pure=False)
+        data = self._client.scatter(list(args), hash=False) if args else []
+        call = partial(fn, **kwargs) if kwargs else fn
+        # ClientExecutor passes keywords to Client.submit: the task's priority.
+        future: cf.Future[Any] = self._executor.submit(call, *data, priority=TILE_PRIORITY)
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Cancel the tiles still running (the check gave up on them); rejoin the pool.
+
+        Rejoining waits for a free thread of the worker.
+        """
+        try:
+            if self._executor is not None:
+                self._executor.shutdown(wait=False)
+        finally:
+            self._stack.close()
 
 
 def _county_code(folder: Path) -> str | None:
@@ -425,6 +505,10 @@ def run_batch(
     executor
         Any ``concurrent.futures.Executor`` to run counties on (for example
         ``distributed.Client.get_executor()``); the caller keeps it open.
+        On a dask cluster (``scheduler``, or a dask ``executor``), a tiled county's
+        tiles are submitted back to the cluster as tasks of their own unless
+        ``check_options`` gives an ``executor``; on the local pool they run in the
+        county's process.
     resume
         Skip counties whose output is complete and whose inputs are unchanged.
     overwrite

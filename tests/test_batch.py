@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -216,13 +217,19 @@ class _Inline:
         return future
 
 
-def test_dask_local_cluster_same_as_pool(root: Path, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def dask_cluster() -> Iterator[Any]:
+    """A local dask cluster of two worker processes, one thread each."""
     import distributed
 
-    pool = run(root, tmp_path / "pool")
     with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
                                   dashboard_address=None) as cluster:
-        dask = run(root, tmp_path / "dask", scheduler=cluster.scheduler_address)
+        yield cluster
+
+
+def test_dask_local_cluster_same_as_pool(root: Path, tmp_path: Path, dask_cluster: Any) -> None:
+    pool = run(root, tmp_path / "pool")
+    dask = run(root, tmp_path / "dask", scheduler=dask_cluster.scheduler_address)
     assert [(c.name, c.status, c.folder) for c in pool.counties] == [
         (c.name, c.status, c.folder) for c in dask.counties]
     a = gpd.read_file(tmp_path / "pool" / "findings.gpkg").sort_values("finding_id")
@@ -430,3 +437,47 @@ def test_batch_of_the_samples_with_a_broken_county(tmp_path: Path) -> None:
                             executor=_Inline())
     status = {c.name: c.status for c in again.counties}
     assert status == {"broken": "failed", "tiexi": "skipped", "haicheng": "skipped"}
+
+
+def test_tiles_of_a_county_spread_over_the_cluster(tmp_path: Path, dask_cluster: Any) -> None:
+    import shutil
+
+    import distributed
+
+    samples = Path(__file__).resolve().parents[1] / "data" / "samples"
+    root = tmp_path / "city"
+    for name in ("tiedong", "tiexi"):
+        shutil.copytree(samples / name, root / name)
+    options = {"tiles": (2, 2)}
+    pool = batch.run_batch(root, tmp_path / "pool", as_of=AS_OF, workers=2, progress=False,
+                           check_options=options)
+    with distributed.Client(dask_cluster) as client, \
+            distributed.get_task_stream(client) as stream:
+        dask = batch.run_batch(root, tmp_path / "dask", as_of=AS_OF, progress=False,
+                               scheduler=dask_cluster.scheduler_address, check_options=options)
+    assert [(c.name, c.status, c.folder) for c in dask.counties] == [
+        (c.name, c.status, c.folder) for c in pool.counties]
+    assert [c.status for c in dask.counties] == ["finished", "finished"]
+    records = {}
+    for c in dask.counties:
+        a = pd.read_csv(tmp_path / "pool" / c.folder / "findings.csv", encoding="utf-8-sig",
+                        dtype={"finding_id": str}).sort_values("finding_id")
+        b = pd.read_csv(tmp_path / "dask" / c.folder / "findings.csv", encoding="utf-8-sig",
+                        dtype={"finding_id": str}).sort_values("finding_id")
+        assert len(a) > 0
+        assert list(a["finding_id"]) == list(b["finding_id"])
+        assert list(a["rule"]) == list(b["rule"])
+        np.testing.assert_allclose(b["area_m2"], a["area_m2"], rtol=0, atol=1e-6)
+        runs = {kind: json.loads((tmp_path / kind / c.folder / "run.json").read_text(
+            encoding="utf-8"))["parameters"]["tiles"] for kind in ("pool", "dask")}
+        assert runs["pool"]["executor"] == "in-process"
+        assert runs["dask"]["executor"] == "dask"
+        assert runs["dask"]["grid"] == runs["pool"]["grid"] == [2, 2]
+        assert runs["dask"]["count"] == runs["pool"]["count"]
+        records[c.name] = runs["dask"]
+    # Each tile was a task of the cluster of its own, beside the two county tasks.
+    keys = [str(task["key"]) for task in stream.data]
+    assert sum(k.startswith("run_county-") for k in keys) == 2
+    tiles = [task for task in stream.data if str(task["key"]).startswith("_run_tile-")]
+    assert len(tiles) == sum(r["count"] for r in records.values())
+    assert all(r["count"] > 1 for r in records.values())

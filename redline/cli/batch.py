@@ -17,7 +17,8 @@ from redline.cli.options import as_of_option, lang_option
 @click.option("--workers", type=click.IntRange(1), default=None,
               help="Processes of the local pool [default: the CPU count].")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Run on a dask.distributed scheduler instead, e.g. tcp://10.0.0.5:8786.")
+              help="Run on a dask.distributed scheduler instead, e.g. tcp://10.0.0.5:8786; "
+              "a large county's tiles then run as tasks of their own on the same cluster.")
 @click.option("--resume", is_flag=True,
               help="Skip counties whose output is complete and whose inputs are unchanged.")
 @click.option("--overwrite", is_flag=True,
