@@ -290,19 +290,13 @@ def check(
         admin = layers.get("admin")
         findings = assign_admin(
             concat_findings([r.findings for r in results], crs=ds.working_crs), admin)
-        # The ledger is the longest of what follows: on a large county it is worked
-        # out beside the features table and the map page.
-        ledger_job = _Beside([partial(dataset_ledger, ds, findings, as_of=as_of)],
-                             now=beside.now)
         features = _features(ds, results, findings)
-        drawn = beside.timed_result(1, timings, "map images (beside the rules)")
-        _write_map(Path(tmp), ds=ds, layers=layers, findings=findings, lang=lang, images=drawn)
-        ledger = ledger_job.timed_result(0, timings, "ledger (beside the map)")
+        ledger = dataset_ledger(ds, findings, as_of=as_of)
         summary = _summary(findings, ledger, admin, ds.targets)
         # The rules' own per-unit table is what summary.csv already holds.
         tables = {name: table for result in results for name, table in result.tables.items()
                   if name != "by_admin"}
-        step("assemble and map")
+        step("assemble")
 
         skipped = [{"rule": r, "reason": why} for res in results for r, why in res.skipped]
         for item in skipped:
@@ -315,10 +309,11 @@ def check(
         step("write tables")
         run["timings"] = dict(timings)
         run["status"] = "finished"
-        _write_report(Path(tmp), out=Path(out), layers=layers, findings=findings,
-                      summary=summary, ledger=ledger, run=run, lang=lang)
+        drawn = beside.timed_result(1, timings, "map images (beside the rules)")
+        _write_pages(Path(tmp), out=Path(out), ds=ds, layers=layers, findings=findings,
+                     summary=summary, ledger=ledger, run=run, lang=lang, images=drawn)
         run["outputs"] += ["map.html", "report.html", "run.json"]
-        step("report")
+        step("map and report")
         run["timings"] = timings
         write.write_json(Path(tmp) / "run.json", run)
     step.close()
@@ -734,27 +729,20 @@ def _images(layers: dict[str, gpd.GeoDataFrame], lang: Lang) -> dict[str, Any]:
     return image_layers(layers, lang=lang)
 
 
-def _write_map(tmp: Path, *, ds: Dataset, layers: dict[str, gpd.GeoDataFrame],
-               findings: gpd.GeoDataFrame, lang: Lang,
-               images: dict[str, Any] | None = None) -> None:
-    """Write map.html into the staged folder."""
+def _write_pages(tmp: Path, *, out: Path, ds: Dataset, layers: dict[str, gpd.GeoDataFrame],
+                 findings: gpd.GeoDataFrame, summary: pd.DataFrame, ledger: pd.DataFrame,
+                 run: dict[str, Any], lang: Lang,
+                 images: dict[str, Any] | None = None) -> None:
+    """Write map.html and report.html into the staged folder."""
     from redline.io import write
+    from redline.io.run_dir import RunOutput
+    from redline.report.html import render_report
     from redline.report.map import build_map
 
     name = Path(ds.path).name
     title = f"{name} · {'耕地红线检查图' if lang == 'zh' else 'Farmland red line map'}"
     write.write_text(tmp / "map.html", build_map(layers, findings, offline=True, lang=lang,
                                                  title=title, images=images))
-
-
-def _write_report(tmp: Path, *, out: Path, layers: dict[str, gpd.GeoDataFrame],
-                  findings: gpd.GeoDataFrame, summary: pd.DataFrame, ledger: pd.DataFrame,
-                  run: dict[str, Any], lang: Lang) -> None:
-    """Write report.html into the staged folder."""
-    from redline.io import write
-    from redline.io.run_dir import RunOutput
-    from redline.report.html import render_report
-
     page = render_report(RunOutput(str(out), run, summary, findings), lang=lang, ledger=ledger,
                          admin=layers.get("admin"))
     write.write_text(tmp / "report.html", page)
