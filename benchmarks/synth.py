@@ -13,10 +13,10 @@ X0, Y0 = 41_480_000.0, 4_540_000.0
 CELL_M = 150.0  # mean farmland patch about 2.25 ha
 
 
-def farmland(n: int, *, seed: int = 0) -> np.ndarray:
+def farmland(n: int, *, seed: int = 0, cell_m: float = CELL_M) -> np.ndarray:
     """``n`` farmland patches tessellating a square: Voronoi cells of random points."""
     rng = np.random.default_rng(seed)
-    side = np.sqrt(n) * CELL_M
+    side = np.sqrt(n) * cell_m
     pts = shapely.points(X0 + rng.uniform(0, side, n), Y0 + rng.uniform(0, side, n))
     extent = shapely.box(X0, Y0, X0 + side, Y0 + side)
     cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=extent))
@@ -24,12 +24,13 @@ def farmland(n: int, *, seed: int = 0) -> np.ndarray:
     return np.asarray(cells[shapely.area(cells) > 0], dtype=object)
 
 
-def parcels(n: int, *, side: float, seed: int = 1, vertices: int = 8) -> np.ndarray:
-    """``n`` random convex parcels of 15-80 m radius scattered over a square of ``side`` m."""
+def parcels(n: int, *, side: float, seed: int = 1, vertices: int = 8,
+            radius: tuple[float, float] = (15.0, 80.0)) -> np.ndarray:
+    """``n`` random convex parcels of ``radius`` m scattered over a square of ``side`` m."""
     rng = np.random.default_rng(seed)
     cx = X0 + rng.uniform(0, side, n)
     cy = Y0 + rng.uniform(0, side, n)
-    r = rng.uniform(15, 80, n)
+    r = rng.uniform(*radius, n)
     stretch = rng.uniform(0.5, 1.0, n)
     rot = rng.uniform(0, np.pi, n)
     ang = np.linspace(0, 2 * np.pi, vertices, endpoint=False)
@@ -42,8 +43,9 @@ def parcels(n: int, *, side: float, seed: int = 1, vertices: int = 8) -> np.ndar
     return np.asarray(shapely.polygons(ring), dtype=object)
 
 
-def county(n_parcels: int, n_farmland: int, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def county(n_parcels: int, n_farmland: int, *, seed: int = 0, cell_m: float = CELL_M,
+           radius: tuple[float, float] = (15.0, 80.0)) -> tuple[np.ndarray, np.ndarray]:
     """Parcels and farmland of one synthetic county."""
-    farm = farmland(n_farmland, seed=seed)
-    side = np.sqrt(n_farmland) * CELL_M
-    return parcels(n_parcels, side=side, seed=seed + 1), farm
+    farm = farmland(n_farmland, seed=seed, cell_m=cell_m)
+    side = np.sqrt(n_farmland) * cell_m
+    return parcels(n_parcels, side=side, seed=seed + 1, radius=radius), farm
