@@ -15,6 +15,7 @@ import glob
 import hashlib
 import logging
 import multiprocessing as mp
+import signal
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -692,6 +693,8 @@ def _has_images(layers: Mapping[str, gpd.GeoDataFrame]) -> bool:
 
 
 def _beside_child(conn: Any, jobs: list[Callable[[], Any]]) -> None:
+    # Ctrl-C is the parent's to handle: it stops this process with the run.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         for i, job in enumerate(jobs):
             message: tuple[int, bool, Any]
