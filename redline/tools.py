@@ -265,7 +265,7 @@ def check(
 
     as_of = as_of or datetime.date.today()
     sliver = settings.sliver_m2 if sliver_m2 is None else float(sliver_m2)
-    step = _Steps(total=7, show=sys.stderr.isatty() if progress is None else progress)
+    step = _Steps(total=6, show=sys.stderr.isatty() if progress is None else progress)
     timings = step.timings
 
     with write.staged_dir(out, overwrite=overwrite) as tmp:

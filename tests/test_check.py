@@ -229,6 +229,25 @@ def test_cli_exit_codes(tmp_path: Path) -> None:
     assert not (tmp_path / "c").exists()
 
 
+def test_log_level_and_progress(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = [str(SAMPLES / "tiexi"), "--as-of", "2026-06-30"]
+    loud = _cli("-v", "check", *args, "--out", str(tmp_path / "v"))
+    assert loud.returncode == 0, loud.stderr
+    assert "overlap rules done in" in loud.stderr  # each step is logged at -v
+    quiet = _cli("-q", "check", *args, "--out", str(tmp_path / "q"))
+    assert quiet.returncode == 0, quiet.stderr
+    assert "done in" not in quiet.stderr
+    assert "skipped" not in quiet.stderr  # warnings too are silenced by -q
+    default = _cli("check", *args, "--out", str(tmp_path / "d"))
+    assert "done in" not in default.stderr
+    # Not a terminal: no progress bar; asked for one, it counts the steps.
+    assert "redline check:" not in default.stderr
+    tools.check(SAMPLES / "tiexi", tmp_path / "p", as_of=AS_OF, progress=True)
+    bar = capsys.readouterr().err
+    assert "redline check" in bar
+    assert "6/6" in bar  # every step counted, the bar full at the end
+
+
 @pytest.mark.parametrize("shape", [(3, 2), (2, 3)])
 def test_tiles_give_the_same_results_as_one_pass(shape: tuple[int, int], tmp_path: Path
                                                  ) -> None:
