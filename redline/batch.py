@@ -328,10 +328,26 @@ def run_county(task: _Task) -> CountyResult:
         check = task.check or _default_check()
         options = dict(task.options)
         with contextlib.ExitStack() as stack:
+            cluster = None
             if "executor" not in options and _takes_executor(check) and _on_dask_worker():
-                options["executor"] = stack.enter_context(_ClusterExecutor())
-            result = check(county.dataset, staged, as_of=task.as_of, lang=task.lang,
-                           **options)
+                cluster = stack.enter_context(_ClusterExecutor())
+                options["executor"] = cluster
+            try:
+                result = check(county.dataset, staged, as_of=task.as_of, lang=task.lang,
+                               **options)
+            except RedlineError:
+                raise
+            except Exception as ex:
+                if cluster is None or not cluster.used:
+                    raise
+                # The cluster lost the tiles (a worker gone, a connection closed):
+                # the county is checked again with its tiles run here.
+                log.warning("%s: its tiles failed on the cluster (%s: %s); running them "
+                            "in this worker", county.name, type(ex).__name__, ex)
+                options.pop("executor")
+                shutil.rmtree(staged, ignore_errors=True)
+                result = check(county.dataset, staged, as_of=task.as_of, lang=task.lang,
+                               **options)
         code = admin_code_name(county.code) or _county_code(staged)
         meta = {
             "name": county.name,
@@ -399,11 +415,18 @@ class _ClusterExecutor(cf.Executor):
 
     def __init__(self) -> None:
         self._stack = contextlib.ExitStack()
+        self._used = False
         self._client: Any = None
         self._executor: cf.Executor | None = None
 
+    @property
+    def used(self) -> bool:
+        """Whether a tile was given to the cluster (or tried to be)."""
+        return self._used
+
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future[Any]:
         """Run ``fn(*args, **kwargs)`` as a task of the cluster."""
+        self._used = True
         from functools import partial
 
         if self._executor is None:

@@ -481,3 +481,49 @@ def test_tiles_of_a_county_spread_over_the_cluster(tmp_path: Path, dask_cluster:
     tiles = [task for task in stream.data if str(task["key"]).startswith("_run_tile-")]
     assert len(tiles) == sum(r["count"] for r in records.values())
     assert all(r["count"] > 1 for r in records.values())
+
+
+def _task(county: Path, staging: Path, **options: Any) -> Any:
+    found = batch.read_counties(county.parent)
+    return batch._Task(county=next(c for c in found if c.name == county.name),
+                       staging=str(staging), as_of=AS_OF, lang="zh", check=None,
+                       options={"tiles": (2, 2), **options})
+
+
+def _tiles_ran(result: Any) -> str:
+    run = json.loads((Path(result.staged) / "run.json").read_text(encoding="utf-8"))
+    return str(run["parameters"]["tiles"]["executor"])
+
+
+def test_tiles_lost_on_the_cluster_are_run_in_the_worker(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    samples = Path(__file__).resolve().parents[1] / "data" / "samples"
+    shutil.copytree(samples / "tiexi", tmp_path / "city" / "tiexi")
+
+    def lost(self: Any, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        self._used = True
+        raise OSError("connection to the scheduler closed")
+
+    monkeypatch.setattr(batch, "_on_dask_worker", lambda: True)
+    monkeypatch.setattr(batch._ClusterExecutor, "submit", lost)
+    result = batch.run_county(_task(tmp_path / "city" / "tiexi", tmp_path / "stage"))
+    assert result.status == "finished", result.reason
+    assert _tiles_ran(result) == "in-process"
+    assert result.findings > 0
+
+
+def test_a_callers_executor_wins_over_the_cluster(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+    from concurrent.futures import ThreadPoolExecutor
+
+    samples = Path(__file__).resolve().parents[1] / "data" / "samples"
+    shutil.copytree(samples / "tiexi", tmp_path / "city" / "tiexi")
+    monkeypatch.setattr(batch, "_on_dask_worker", lambda: True)
+    with ThreadPoolExecutor(2) as mine:
+        result = batch.run_county(_task(tmp_path / "city" / "tiexi", tmp_path / "stage",
+                                        executor=mine))
+    assert result.status == "finished", result.reason
+    assert _tiles_ran(result) == "ThreadPoolExecutor"
