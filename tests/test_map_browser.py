@@ -156,6 +156,9 @@ def test_payloads_stay_inert_in_tooltips_popups_search_and_names(opened):
     assert opened_count >= 12
     o.page.fill(".rl-search input", "<img")
     o.page.fill(".rl-search input", "onerror")
+    # The list is filled as the user types: wait for it, however busy the machine.
+    o.page.wait_for_function("() => document.querySelectorAll('.rl-search ul li').length > 0",
+                             timeout=10_000)
     o.page.wait_for_timeout(300)
     assert o.js("() => window.__xss") is None
     # The payloads are shown as text where they belong.
