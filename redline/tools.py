@@ -686,12 +686,6 @@ class _Beside:
             proc.terminate()
 
 
-def _has_images(layers: Mapping[str, gpd.GeoDataFrame]) -> bool:
-    from redline.report.map import MAX_VECTOR_FEATURES
-
-    return any(len(frame) > MAX_VECTOR_FEATURES for frame in layers.values())
-
-
 def _beside_child(conn: Any, jobs: list[Callable[[], Any]]) -> None:
     # Ctrl-C is the parent's to handle: it stops this process with the run.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -716,8 +710,10 @@ def _start_beside(ds: Dataset, layers: dict[str, gpd.GeoDataFrame], *, as_of: da
     The map's images of farmland and basic farmland, and the supply rules, need
     nothing the overlap rules make: on a large county they run on the other core.
     """
+    from redline.report.map import has_images
+
     return _Beside([partial(_supply_rules, ds, layers, as_of=as_of, lang=lang),
-                    partial(_images, layers, lang)], now=not _has_images(layers))
+                    partial(_images, layers, lang)], now=not has_images(layers))
 
 
 def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:

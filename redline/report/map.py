@@ -209,7 +209,7 @@ def build_map(
         Longest side of such an image; default :data:`RASTER_MAX_PX`.
     images
         Those images already drawn by :func:`image_layers` (for instance beside
-        other work, in a thread), by layer key.
+        other work), by layer key.
 
     Returns
     -------
@@ -284,14 +284,21 @@ def image_layers(
     """Draw the layers :func:`build_map` would show as images, ahead of the page.
 
     The images depend on the input layers only, not on any finding, so a check
-    draws them in a thread while its rules run and passes them to
-    :func:`build_map` as ``images``. Returns each layer's definition and bounds
-    by key; layers drawn as vectors are not in it.
+    draws them beside its rules and passes them to :func:`build_map` as
+    ``images``. Returns each layer's definition and bounds by key; layers drawn
+    as vectors are not in it.
     """
     vector_max = MAX_VECTOR_FEATURES if max_vector_features is None else max_vector_features
     max_px = RASTER_MAX_PX if raster_max_px is None else raster_max_px
     return {key: _raster_def(key, _drawable_geoms(layers[key], key), lang=lang, max_px=max_px)
             for key in _ordered(layers) if _as_image(key, layers[key], vector_max)}
+
+
+def has_images(layers: Mapping[str, gpd.GeoDataFrame], *,
+               max_vector_features: int | None = None) -> bool:
+    """Whether :func:`build_map` would draw any of ``layers`` as an image."""
+    vector_max = MAX_VECTOR_FEATURES if max_vector_features is None else max_vector_features
+    return any(_as_image(key, frame, vector_max) for key, frame in layers.items())
 
 
 # --- checks -------------------------------------------------------------------
@@ -364,11 +371,15 @@ def _as_image(key: str, frame: gpd.GeoDataFrame, vector_max: int) -> bool:
     return int((~(shapely.is_missing(geoms) | shapely.is_empty(geoms))).sum()) > vector_max
 
 
-def _drawable_geoms(frame: gpd.GeoDataFrame, key: str) -> gpd.GeoSeries:
-    """Return the geometries of :func:`_drawable`, without copying the attributes."""
+def _require_crs(frame: gpd.GeoDataFrame, key: str) -> None:
     if frame.crs is None and len(frame):
         raise CRSError(f"layer {key!r} has no CRS, so it cannot be placed on the map",
                        fix="set the layer's CRS (the dataset's redline.toml crs = ...)")
+
+
+def _drawable_geoms(frame: gpd.GeoDataFrame, key: str) -> gpd.GeoSeries:
+    """Return the geometries of :func:`_drawable`, without copying the attributes."""
+    _require_crs(frame, key)
     geoms = np.asarray(frame.geometry.values, dtype=object)
     geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
     return gpd.GeoSeries(geoms, crs=frame.crs)
@@ -376,9 +387,7 @@ def _drawable_geoms(frame: gpd.GeoDataFrame, key: str) -> gpd.GeoSeries:
 
 def _drawable(frame: gpd.GeoDataFrame, key: str) -> gpd.GeoDataFrame:
     """Rows with a geometry to draw, 2-D; a new frame (the input is not touched)."""
-    if frame.crs is None and len(frame):
-        raise CRSError(f"layer {key!r} has no CRS, so it cannot be placed on the map",
-                       fix="set the layer's CRS (the dataset's redline.toml crs = ...)")
+    _require_crs(frame, key)
     geoms = frame.geometry.values
     keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     out = frame.loc[keep].copy()
