@@ -125,6 +125,7 @@ idle_excused_negations: tuple[str, ...] = (
 # --- very large counties --------------------------------------------------------
 
 #: Features in all layers above which ``redline check`` runs the overlap rules in
-#: spatial tiles (same results, less memory per pass; tiles can spread over workers).
-#: One pass over a 1M-patch county stays under 2 GB, so tiling starts above that.
+#: spatial tiles of about this many features (same results; the tiles can spread over
+#: the workers of a cluster). The county is still read whole, so tiling bounds the
+#: overlap work, not the process. One pass over a 1M-patch county stays under 2 GB.
 tile_max_features: int = 2_000_000

@@ -364,8 +364,7 @@ def _tile_shape(tiles: Literal["auto"] | tuple[int, int] | None,
         counts = {role: len(frame) for role, frame in layers.items()}
         if not tiling.needs_tiles(counts):
             return None
-        side = max(2, int(np.ceil(np.sqrt(sum(counts.values()) / tiling.max_features()))))
-        return (side, side)
+        return tiling.auto_shape(counts)
     nx, ny = tiles
     return None if (nx, ny) == (1, 1) else (int(nx), int(ny))
 
@@ -383,7 +382,7 @@ def _tiled_overlap(layers: Mapping[str, gpd.GeoDataFrame], overlap: Any, *,
     from dataclasses import replace
 
     from redline.analysis.findings import concat_findings
-    from redline.analysis.tiles import COUNTY_RULES, plan_tiles, run_tiled
+    from redline.analysis.tiles import COUNTY_RULES, run_tiled
 
     tiled = run_tiled(layers, overlap, shape=shape, executor=executor)
     county = overlap(_near_parcels(layers))
@@ -392,8 +391,7 @@ def _tiled_overlap(layers: Mapping[str, gpd.GeoDataFrame], overlap: Any, *,
     kind = ("in-process" if executor is None else getattr(executor, "kind", None) or (
         "dask" if type(executor).__module__.startswith("distributed.")
         else type(executor).__name__))
-    record = {"grid": list(shape), "count": len(plan_tiles(layers, shape=shape)),
-              "executor": str(kind)}
+    record = {**tiled.parameters["tiles"], "executor": str(kind)}
     return replace(tiled, findings=concat_findings([tiled.findings, wide], crs=crs),
                    parameters={**tiled.parameters, "tiles": record})
 
@@ -628,9 +626,7 @@ class _Beside:
         self.conn: Any = None
         self.futures: list[Future[Any]] = []
         if now:  # too little to be worth a process or a thread
-            for job in jobs:
-                self.futures.append(Future())
-                self.futures[-1].set_result(_timed(job))
+            self.got = {i: (True, _timed(job)) for i, job in enumerate(jobs)}
             return
         if "fork" in mp.get_all_start_methods() and not mp.current_process().daemon:
             try:

@@ -35,10 +35,6 @@ from redline.schema import ID_FIELD
 PARCEL_ROLES: Final[tuple[str, ...]] = ("approvals", "supply", "changes")
 #: Rules over a whole county, computed after the tiles are merged.
 COUNTY_RULES: Final[frozenset[str]] = frozenset({"accountability_ratio"})
-#: Features (all layers) above which a county is tiled; ``settings.tile_max_features``
-#: overrides it. A million farmland patches take a few GB in one pass.
-TILE_MAX_FEATURES: Final[int] = 500_000
-
 Analyse = Callable[[Mapping[str, gpd.GeoDataFrame]], RuleResult]
 
 
@@ -53,7 +49,13 @@ class Tile:
 
 def max_features() -> int:
     """Return the feature count above which a county is processed in tiles."""
-    return int(getattr(settings, "tile_max_features", TILE_MAX_FEATURES))
+    return int(settings.tile_max_features)
+
+
+def auto_shape(counts: Mapping[str, int]) -> tuple[int, int]:
+    """Return a square grid whose cells hold about :func:`max_features` features each."""
+    side = max(1, math.ceil(math.sqrt(sum(counts.values()) / max(1, max_features()))))
+    return (side, side)
 
 
 def needs_tiles(counts: Mapping[str, int], *, limit: int | None = None) -> bool:
@@ -190,12 +192,11 @@ def run_tiled(
     -------
     RuleResult
         Findings of every tile, sorted as :func:`concat_findings` sorts, county-wide
-        rules (:data:`COUNTY_RULES`) left out; features; skipped rules of the first tile.
+        rules (:data:`COUNTY_RULES`) left out; features; skipped rules of the first tile;
+        the grid and the number of tiles as the ``tiles`` parameter.
     """
     if shape is None:
-        total = sum(len(f) for f in layers.values())
-        side = max(1, math.ceil(math.sqrt(total / max(1, max_features()))))
-        shape = (side, side)
+        shape = auto_shape({role: len(f) for role, f in layers.items()})
     tiles = plan_tiles(layers, shape=shape, parcel_roles=parcel_roles)
     # Each task gets only its tile's features, never the whole county.
     if executor is None:
@@ -211,6 +212,7 @@ def run_tiled(
     first: dict[str, Any] = {}
     for p in parts:
         first.update(p.parameters)
+    first["tiles"] = {"grid": list(shape), "count": len(tiles)}
     return RuleResult(findings=findings, features=features,
                       skipped=parts[0].skipped if parts else [], parameters=first,
                       tables=_concat_tables(p.tables for p in parts))

@@ -22,8 +22,8 @@ from redline.cli.options import as_of_option, lang_option
               help="Threads for the geometry work.")
 @click.option("--tiles", "tiles", default="auto", show_default=True, metavar="auto|none|NXxNY",
               callback=lambda ctx, param, value: _parse_tiles(value),
-              help="Run the overlap rules in spatial tiles (same results, bounded memory): "
-              "auto tiles only very large counties.")
+              help="Run the overlap rules in spatial tiles (same results; on a cluster the "
+              "tiles spread over the workers): auto tiles only very large counties.")
 def check_command(dataset: str, out: str, as_of: datetime.date | None, lang: str,
                   overwrite: bool, sliver_m2: float | None, n_jobs: int,
                   tiles: str | tuple[int, int] | None) -> None:

@@ -139,32 +139,25 @@ def write_xlsx(
         for name, frame in sheets.items():
             ws = book.add_worksheet(name[:31])
             ws.freeze_panes(1, 0)
-            formats = []
-            for i, column in enumerate(frame.columns):
-                values = [str(column), *map(_cell_text, frame[column].head(200).tolist())]
-                ws.set_column(i, i, min(max(_display_width(v) for v in values) + 2, 60))
-                formats.append(_column_format(frame[column], date, stamp))
-            ws.write_row(0, 0, [str(c) for c in frame.columns], bold)
             columns = [_cells(frame[c]) for c in frame.columns]
+            for i, (column, cells) in enumerate(zip(frame.columns, columns, strict=True)):
+                values = [str(column), *("" if v is None else str(v) for v in cells[:200])]
+                ws.set_column(i, i, min(max(_display_width(v) for v in values) + 2, 60))
+            ws.write_row(0, 0, [str(c) for c in frame.columns], bold)
             for r, row in enumerate(zip(*columns, strict=True), start=1):
                 for c, value in enumerate(row):
                     if value is None:
                         continue
                     if isinstance(value, datetime.date):
-                        ws.write_datetime(r, c, value, formats[c] or _date_format(value, date,
-                                                                                   stamp))
+                        whole_day = not isinstance(value, datetime.datetime) or (
+                            value == datetime.datetime(value.year, value.month, value.day))
+                        ws.write_datetime(r, c, value, date if whole_day else stamp)
                     else:
-                        ws.write(r, c, value, formats[c])
+                        ws.write(r, c, value)
     finally:
         book.close()
     tmp.replace(path)
     return path
-
-
-def _date_format(value: datetime.date, date: Any, stamp: Any) -> Any:
-    whole_day = not isinstance(value, datetime.datetime) or value == datetime.datetime(
-        value.year, value.month, value.day)
-    return date if whole_day else stamp
 
 
 def _cells(series: pd.Series) -> list[Any]:
@@ -174,19 +167,6 @@ def _cells(series: pd.Series) -> list[Any]:
         return [None if pd.isna(v) else v.to_pydatetime() for v in dt]
     values = series.astype(object).where(series.notna(), None).tolist()
     return [v if not isinstance(v, float) or math.isfinite(v) else None for v in values]
-
-
-def _column_format(series: pd.Series, date: Any, stamp: Any) -> Any:
-    if not pd.api.types.is_datetime64_any_dtype(series):
-        return None
-    stamps = series.dropna()
-    whole_days = bool((stamps == stamps.dt.normalize()).all()) if len(stamps) else True
-    return date if whole_days else stamp
-
-
-def _cell_text(value: Any) -> str:
-    return "" if value is None or (isinstance(value, float) and not math.isfinite(value)) \
-        else str(value)
 
 
 def _display_width(text: str) -> int:
