@@ -400,6 +400,8 @@ def _near_parcels(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDa
     """Layers with farmland and basic farmland cut to the patches meeting a parcel."""
     import shapely
 
+    from redline.analysis.overlay import Prepared
+
     parcels = [np.asarray(layers[r].geometry.values) for r in ("approvals", "supply", "changes")
                if r in layers]
     geoms = np.concatenate(parcels) if parcels else np.array([], dtype=object)
@@ -407,7 +409,8 @@ def _near_parcels(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDa
     out = dict(layers)
     for role in ("farmland", "basic_farmland"):
         if role in layers and len(geoms):
-            rows = np.unique(layers[role].sindex.query(geoms, predicate="intersects")[1])
+            with Prepared(geoms) as (prepared,):
+                rows = np.unique(layers[role].sindex.query(prepared, predicate="intersects")[1])
             out[role] = layers[role].iloc[rows]
     return out
 

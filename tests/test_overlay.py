@@ -297,3 +297,47 @@ def test_scaled_areas_agree_with_exact(x0: float) -> None:
     # And against each piece measured alone, independently of the engine.
     alone = np.array([ellipsoidal_area([g], CRS)[0] for g in exact.geometry])
     np.testing.assert_allclose(scaled.area_m2, alone, rtol=1e-7)
+
+
+_THREADS_SCRIPT = """
+import sys, threading
+import numpy as np, shapely
+from redline.analysis.overlay import farmland_split, nearest_within, pieces
+rng = np.random.default_rng(1)
+def polys(n, r):
+    c = rng.uniform(0, 20000, (n, 2)) + (39_500_000, 4_000_000)
+    return shapely.buffer(shapely.points(c), r, quad_segs=8)
+big, small = polys(5000, 60), polys(1000, 150)
+def key(p):
+    return (p.left.tolist(), p.right.tolist(), np.round(p.area_m2, 6).tolist())
+def run(k):
+    if k % 3 == 0:
+        return key(pieces(big, small, crs="EPSG:4529"))
+    if k % 3 == 1:
+        return key(pieces(small, big, crs="EPSG:4529"))
+    s = farmland_split(small, big, big[::3], crs="EPSG:4529")
+    return (np.round(s.on_basic_m2, 6).tolist(), nearest_within(small, big, distance=500).tolist())
+want = [run(k) for k in range(3)]
+bad = []
+def work(k):
+    for _ in range(4):
+        if run(k) != want[k % 3]:
+            bad.append(k)
+threads = [threading.Thread(target=work, args=(k,)) for k in range(9)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print("differ" if bad else "same")
+"""
+
+
+def test_threads_sharing_geometries_get_the_single_thread_result() -> None:
+    """Threads overlaying the same geometry objects at once (tiles on a thread pool)
+    neither crash nor disagree: a prepared geometry is never used by two threads.
+    Run in a child so that a crash fails this test rather than the whole session."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _THREADS_SCRIPT], capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "same"

@@ -29,7 +29,7 @@ import shapely
 
 from redline import settings
 from redline.analysis.areas import ellipsoidal_area
-from redline.analysis.overlay import cover, pieces
+from redline.analysis.overlay import Prepared, cover, pieces
 from redline.analysis.summary import admin_units
 
 if TYPE_CHECKING:
@@ -221,7 +221,8 @@ def unit_areas(
     units = _dissolved(admin, level)
     if rest.any() and units is not None:
         tree = shapely.STRtree(units.geometry.values)
-        idx_feat, idx_unit = tree.query(np.asarray(geoms[rest]), predicate="intersects")
+        with Prepared(np.asarray(geoms[rest])) as (prepared,):
+            idx_feat, idx_unit = tree.query(prepared, predicate="intersects")
         pieces = shapely.intersection(np.asarray(geoms[rest])[idx_feat],
                                       units.geometry.values[idx_unit])
         piece_area = ellipsoidal_area(pieces, frame.crs) * w[rest][idx_feat]

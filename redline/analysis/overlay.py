@@ -28,6 +28,8 @@ counted as an overlap.
 from __future__ import annotations
 
 import itertools
+import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -208,23 +210,62 @@ def _bbox_within(inner: NDArray[np.float64], outer: NDArray[np.float64]) -> NDAr
     )
 
 
-class _Prepared:
-    """Prepare geometries for fast predicates, and release what was prepared here."""
+class Prepared:
+    """Geometries prepared for fast predicates, safe when threads share them.
+
+    ``with Prepared(a, b) as (pa, pb):`` gives arrays equal to ``a`` and ``b``
+    whose geometries are prepared for this thread alone; pass them as the first
+    argument of a predicate (or as the query geometries of a tree).
+
+    A prepared geometry lives on the geometry object, and GEOS builds its index on
+    first use, so two threads must never use one prepared geometry at once, nor
+    one release it while another uses it. Threads do share geometry objects (tiles
+    cut from one set of layers on a thread pool or a dask worker's threads; the
+    supply rules beside the vector rules). So one thread at a time prepares the
+    geometries themselves, and releases on leaving what it prepared; a thread
+    arriving meanwhile prepares copies of its own. Geometries prepared by the
+    caller are left as they are (and copied when they have to be used).
+    """
+
+    _lock = threading.RLock()
 
     def __init__(self, *arrays: NDArray[np.object_]) -> None:
+        self._arrays = arrays
         self._mine: list[NDArray[np.object_]] = []
-        for arr in arrays:
-            ok = ~shapely.is_missing(arr)
-            todo = arr[ok][~shapely.is_prepared(arr[ok])]
-            shapely.prepare(todo)
-            self._mine.append(todo)
+        self._owner = False
 
-    def __enter__(self) -> _Prepared:
-        return self
+    def __enter__(self) -> tuple[NDArray[np.object_], ...]:
+        self._owner = Prepared._lock.acquire(blocking=False)
+        out = []
+        for arr in self._arrays:
+            ok = ~shapely.is_missing(arr)
+            if self._owner and not shapely.is_prepared(arr[ok]).any():
+                shapely.prepare(arr[ok])
+                self._mine.append(arr[ok])
+                out.append(arr)
+            else:
+                own = arr.copy()
+                own[ok] = shapely.from_wkb(shapely.to_wkb(arr[ok], include_srid=True))
+                shapely.prepare(own[ok])
+                out.append(own)
+        return tuple(out)
 
     def __exit__(self, *exc: object) -> None:
-        for todo in self._mine:
-            shapely.destroy_prepared(todo)
+        for done in self._mine:
+            shapely.destroy_prepared(done)
+        self._mine = []
+        if self._owner:
+            self._owner = False
+            Prepared._lock.release()
+
+    @staticmethod
+    def _after_fork() -> None:
+        # A child forked while another thread held the lock starts with it free.
+        Prepared._lock = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=Prepared._after_fork)
 
 
 def _lazy_areas(geoms: NDArray[np.object_], crs: Any) -> Callable[[NDArray[np.intp]], Any]:
@@ -241,6 +282,38 @@ def _lazy_areas(geoms: NDArray[np.object_], crs: Any) -> Callable[[NDArray[np.in
 
 
 # --------------------------------------------------------------------------- pairs
+
+
+def _pairs(lg: NDArray[np.object_], rg: NDArray[np.object_]
+           ) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.bool_], NDArray[np.bool_]]:
+    """Intersecting pairs, sorted, and whether the left is inside the right or vice versa.
+
+    The smaller array is prepared once and queried against a tree of the larger:
+    each prepared geometry then serves many candidates, here and in the covers tests.
+    A pair where one side covers the other needs no intersection; only pairs whose
+    boxes nest are tested, the prepared side first.
+    """
+    lbounds, rbounds = shapely.bounds(lg), shapely.bounds(rg)
+    small_is_right = len(rg) <= len(lg)
+    with Prepared(rg if small_is_right else lg) as (small,):
+        if small_is_right:
+            ri, li = shapely.STRtree(lg).query(small, predicate="intersects")
+            order = np.lexsort((ri, li))
+            li, ri = li[order], ri[order]
+        else:
+            li, ri = shapely.STRtree(rg).query(small, predicate="intersects")
+        li, ri = li.astype(np.intp), ri.astype(np.intp)
+        left_in = _bbox_within(lbounds[li], rbounds[ri])
+        right_in = ~left_in & _bbox_within(rbounds[ri], lbounds[li])
+        if small_is_right:
+            ps, other = small[ri], lg[li]
+            left_in[left_in] = shapely.covers(ps[left_in], other[left_in])
+            right_in[right_in] = shapely.covered_by(ps[right_in], other[right_in])
+        else:
+            ps, other = small[li], rg[ri]
+            left_in[left_in] = shapely.covered_by(ps[left_in], other[left_in])
+            right_in[right_in] = shapely.covers(ps[right_in], other[right_in])
+    return li, ri, left_in, right_in
 
 
 def pieces(
@@ -310,25 +383,8 @@ def pieces(
              else _known(np.asarray(left_area_m2, dtype=np.float64)))
     rarea = (_lazy_areas(rg, crs) if right_area_m2 is None
              else _known(np.asarray(right_area_m2, dtype=np.float64)))
-    # The smaller array is prepared once and queried against a tree of the larger:
-    # each prepared geometry then serves many candidates, here and in the covers tests.
-    lbounds, rbounds = shapely.bounds(lg), shapely.bounds(rg)
-    small_is_right = len(rg) <= len(lg)
-    with _Prepared(rg if small_is_right else lg):
-        if small_is_right:
-            ri, li = shapely.STRtree(lg).query(rg, predicate="intersects")
-            order = np.lexsort((ri, li))
-            li, ri = li[order], ri[order]
-        else:
-            li, ri = shapely.STRtree(rg).query(lg, predicate="intersects")
-        li, ri = li.astype(np.intp), ri.astype(np.intp)
-        a, b = lg[li], rg[ri]
-        # A pair where one side covers the other needs no intersection; test only
-        # pairs whose boxes nest.
-        left_in = _bbox_within(lbounds[li], rbounds[ri])
-        left_in[left_in] = shapely.covers(b[left_in], a[left_in])
-        right_in = ~left_in & _bbox_within(rbounds[ri], lbounds[li])
-        right_in[right_in] = shapely.covers(a[right_in], b[right_in])
+    li, ri, left_in, right_in = _pairs(lg, rg)
+    a, b = lg[li], rg[ri]
     cut = np.flatnonzero(~(left_in | right_in))
     geom = np.where(left_in, a, b) if geometry else np.full(len(li), None, dtype=object)
     area = np.empty(len(li), dtype=np.float64)
@@ -692,12 +748,12 @@ def _minus_basic(
     fi, bi = shapely.STRtree(bp.geometry).query(parts)
     same = fp.left[fi] == bp.left[bi]
     fi, bi = fi[same].astype(np.intp), bi[same].astype(np.intp)
-    with _Prepared(parts):
-        meet = shapely.intersects(parts[fi], bp.geometry[bi])
+    with Prepared(parts) as (prepared,):
+        meet = shapely.intersects(prepared[fi], bp.geometry[bi])
         fi, bi = fi[meet], bi[meet]
         fb, bb = shapely.bounds(parts[fi]), shapely.bounds(bp.geometry[bi])
         inside = _bbox_within(fb, bb)
-        inside[inside] = shapely.covers(bp.geometry[bi[inside]], parts[fi[inside]])
+        inside[inside] = shapely.covered_by(prepared[fi[inside]], bp.geometry[bi[inside]])
     if len(fi) == 0:
         return parts, area
     parts = parts.copy()
@@ -807,7 +863,8 @@ def nearest_within(
     if len(gg) == 0 or len(og) == 0:
         return out
     tree = shapely.STRtree(og)
-    gi, oi = tree.query(gg, predicate="dwithin", distance=max(distance, 0.0))
+    with Prepared(gg) as (prepared,):
+        gi, oi = tree.query(prepared, predicate="dwithin", distance=max(distance, 0.0))
     if len(gi):
         dist = shapely.distance(gg[gi], og[oi])
         order = np.lexsort((oi, dist, gi))

@@ -196,8 +196,8 @@ def _assemble(
     mean = stats["mean"].to_numpy(dtype=np.float64)
     inside = np.zeros(len(geoms), dtype=bool)
     within = np.zeros(len(geoms), dtype=bool)
-    inside[usable] = shapely.intersects(geoms[usable], bounds)
-    within[usable] = shapely.within(geoms[usable], shapely.buffer(bounds, tolerance))
+    inside[usable] = shapely.intersects(bounds, geoms[usable])
+    within[usable] = shapely.contains(shapely.buffer(bounds, tolerance), geoms[usable])
     valid = count > 0
     out_of_range = valid & ((stats["min"].to_numpy() < 0) | (stats["max"].to_numpy() > 1))
     if kind == "class":
