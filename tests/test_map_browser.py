@@ -168,6 +168,11 @@ def test_payloads_stay_inert_in_tooltips_popups_search_and_names(opened):
     assert "铁东区" not in names  # names of layers, not features
     o.js("() => window.redlineMap.index.find(h => h.id.startsWith('supply_without'))"
          ".layer.openPopup()")
+    # A closed popup fades out for 200 ms before it leaves the page: wait for it to go.
+    o.page.wait_for_function(
+        "() => document.querySelectorAll('.leaflet-popup-content').length === 1"
+        " && document.querySelector('.leaflet-popup-content').innerText"
+        ".includes('supply_without_approval')", timeout=5000)
     popup = o.page.inner_text(".leaflet-popup-content")
     assert XSS_SCRIPT in popup
     assert XSS_SVG in popup
