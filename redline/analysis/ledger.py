@@ -29,7 +29,7 @@ import shapely
 
 from redline import settings
 from redline.analysis.areas import ellipsoidal_area
-from redline.analysis.overlay import Prepared, cover, pieces
+from redline.analysis.overlay import cover, pieces
 from redline.analysis.summary import admin_units
 
 if TYPE_CHECKING:
@@ -201,36 +201,73 @@ def unit_areas(
     """
     if frame is None or frame.empty:
         return pd.Series(dtype="float64")
+    rows, units, area = _row_units(frame, admin, level=level, default_code=default_code,
+                                   areas=areas)
+    if weight:
+        w = pd.to_numeric(frame[weight], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+        area = area * w[rows]
+    out = pd.Series(area, index=units)
+    return out.groupby(level=0).sum() if len(out) else pd.Series(dtype="float64")
+
+
+def _row_units(
+    frame: gpd.GeoDataFrame,
+    admin: gpd.GeoDataFrame | None,
+    *,
+    level: Level,
+    default_code: str,
+    areas: NDArray[np.float64] | None,
+) -> tuple[NDArray[np.intp], NDArray[np.object_], NDArray[np.float64]]:
+    """Each row's area by admin unit of ``level``: row positions, unit codes, m2.
+
+    A row with a long enough ``admin_code`` goes whole to its unit; the others are
+    split by the dissolved admin polygons with the overlap engine (a row inside one
+    unit is not intersected), or go whole to ``default_code``.
+    """
+    key = ("row units", id(frame), id(admin), level, default_code)
+    if _MEMO is not None and key in _MEMO:
+        return _MEMO[key][1]
     n = _PREFIX[level]
-    geoms = frame.geometry.values
-    area = ellipsoidal_area(geoms, frame.crs) if areas is None else areas
-    w = (
-        pd.to_numeric(frame[weight], errors="coerce").fillna(0.0).to_numpy(dtype=float)
-        if weight
-        else np.ones(len(frame))
-    )
+    area = ellipsoidal_area(frame.geometry.values, frame.crs) if areas is None else areas
     codes = (
         frame["admin_code"].astype("string").fillna("")
         if "admin_code" in frame
         else pd.Series([""] * len(frame), dtype="string", index=frame.index)
     )
     by_code = (codes.str.len() >= n).to_numpy(dtype=bool)
-    parts = [pd.Series(area[by_code] * w[by_code],
-                       index=codes[by_code].str.slice(0, n).to_numpy())]
-    rest = ~by_code
-    units = _dissolved(admin, level)
-    if rest.any() and units is not None:
-        tree = shapely.STRtree(units.geometry.values)
-        with Prepared(np.asarray(geoms[rest])) as (prepared,):
-            idx_feat, idx_unit = tree.query(prepared, predicate="intersects")
-        pieces = shapely.intersection(np.asarray(geoms[rest])[idx_feat],
-                                      units.geometry.values[idx_unit])
-        piece_area = ellipsoidal_area(pieces, frame.crs) * w[rest][idx_feat]
-        parts.append(pd.Series(piece_area, index=units["unit"].to_numpy()[idx_unit]))
-    elif rest.any() and len(default_code) >= n:
-        parts.append(pd.Series(area[rest] * w[rest], index=[default_code[:n]] * int(rest.sum())))
-    out = pd.concat(parts)
-    return out.groupby(level=0).sum() if len(out) else pd.Series(dtype="float64")
+    whole = np.flatnonzero(by_code)
+    rows = [whole]
+    units = [codes.str.slice(0, n).to_numpy(dtype=object)[whole]]
+    where = [area[whole]]
+    rest = np.flatnonzero(~by_code)
+    dissolved = _dissolved(admin, level)
+    if len(rest) and dissolved is not None:
+        p = pieces(np.asarray(frame.geometry.values)[rest], dissolved.geometry.values,
+                   crs=frame.crs, sliver_m2=0.0, left_area_m2=area[rest], geometry=False)
+        rows.append(rest[p.left])
+        units.append(dissolved["unit"].to_numpy(dtype=object)[p.right])
+        where.append(p.area_m2)
+    elif len(rest) and len(default_code) >= n:
+        rows.append(rest)
+        units.append(np.full(len(rest), default_code[:n], dtype=object))
+        where.append(area[rest])
+    out = (np.concatenate(rows).astype(np.intp),
+           np.concatenate(units).astype(object),
+           np.concatenate(where).astype(np.float64))
+    if _MEMO is not None:
+        _MEMO[key] = (frame, out)  # the frame is kept, so its id is not reused
+    return out
+
+
+def _row_areas(frame: gpd.GeoDataFrame) -> NDArray[np.float64]:
+    """Ellipsoidal area of each row, measured once per frame within one ledger."""
+    if _MEMO is None:
+        return ellipsoidal_area(frame.geometry.values, frame.crs)
+    own = ("row areas", id(frame))
+    if own not in _MEMO:
+        # The frame is kept with its areas, so its id is not reused in this ledger.
+        _MEMO[own] = (frame, ellipsoidal_area(frame.geometry.values, frame.crs))
+    return _MEMO[own][1]
 
 
 def _unit_areas_memo(frame: gpd.GeoDataFrame | None, admin: gpd.GeoDataFrame | None, *,
@@ -240,13 +277,8 @@ def _unit_areas_memo(frame: gpd.GeoDataFrame | None, admin: gpd.GeoDataFrame | N
         return unit_areas(frame, admin, level=level, weight=weight, default_code=default_code)
     key = ("areas", id(frame), id(admin), level, weight, default_code)
     if key not in _MEMO:
-        # Each row's area is measured once per frame, whatever the level or weight.
-        own = ("row areas", id(frame))
-        if own not in _MEMO:
-            # The frame is kept with its areas, so its id is not reused in this ledger.
-            _MEMO[own] = (frame, ellipsoidal_area(frame.geometry.values, frame.crs))
         _MEMO[key] = unit_areas(frame, admin, level=level, weight=weight,
-                                default_code=default_code, areas=_MEMO[own][1])
+                                default_code=default_code, areas=_row_areas(frame))
     return _MEMO[key]
 
 
@@ -676,13 +708,17 @@ def approvals_by_year(approvals: gpd.GeoDataFrame | None, admin: gpd.GeoDataFram
     key = ("by_year", id(approvals), id(admin), level, default_code)
     table = None if _MEMO is None else _MEMO.get(key)
     if table is None:
+        # Each approval is split by unit once; the years only group the pieces.
+        rows, units, area = _row_units(approvals, admin, level=level,
+                                       default_code=default_code, areas=_row_areas(approvals))
         when = pd.to_datetime(approvals["approved_on"], errors="coerce")
-        per_year = {}
-        for yr in sorted(when.dropna().dt.year.unique()):  # a handful of years
-            part = approvals[(when.dt.year == yr).to_numpy(dtype=bool)]
-            per_year[int(yr)] = unit_areas(part, admin, level=level,
-                                           default_code=default_code) / settings.M2_PER_HA
-        table = pd.DataFrame(per_year).fillna(0.0)  # units x years
+        years = when.dt.year.to_numpy(dtype=np.float64)[rows]
+        dated = ~np.isnan(years)
+        table = (pd.DataFrame({"unit": units[dated], "year": years[dated].astype(int),
+                               "ha": area[dated] / settings.M2_PER_HA})
+                 .pivot_table(index="unit", columns="year", values="ha", aggfunc="sum",
+                              fill_value=0.0))  # units x years
+        table.columns = [int(c) for c in table.columns]
         if _MEMO is not None:
             _MEMO[key] = table
     if code not in table.index:
