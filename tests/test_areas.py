@@ -93,6 +93,48 @@ def test_area_of_a_polygon_does_not_depend_on_its_companions() -> None:
     assert alone == near == far
 
 
+def test_every_kind_of_geometry_agrees_with_the_geodesic_area() -> None:
+    # One-ring polygons are measured from their vertices; holes, parts, a hole
+    # touching the shell at its first vertex, a ring revisiting its first vertex,
+    # collections and lines take other paths: all agree with the geodesic area.
+    x0, y0 = 41_500_000, 4_550_000
+    shell = shapely.box(x0, y0, x0 + 200, y0 + 150)
+    hole = shapely.box(x0 + 50, y0 + 40, x0 + 120, y0 + 90)
+    touching = shapely.Polygon([(x0, y0), (x0 + 80, y0 + 10), (x0 + 10, y0 + 80)])
+    bow = shapely.Polygon([(x0, y0), (x0 + 100, y0), (x0 + 50, y0 + 50), (x0, y0),
+                           (x0 - 50, y0 + 50), (x0 - 100, y0), (x0, y0)])
+    geoms = [
+        shell,
+        shapely.Polygon(shell.exterior.coords[::-1]),  # clockwise
+        shapely.Polygon(shell.exterior.coords, [hole.exterior.coords]),
+        shapely.Polygon(shell.exterior.coords, [touching.exterior.coords]),
+        shapely.MultiPolygon([shell, shapely.box(x0 + 300, y0, x0 + 310, y0 + 10)]),
+        shapely.MultiPolygon([shell]),
+        bow,
+        shapely.GeometryCollection([shell, shapely.LineString([(x0, y0), (x0 + 9, y0)])]),
+        shapely.LineString([(x0, y0), (x0 + 9, y0 + 9)]),
+        shapely.Point(x0, y0),
+    ]
+    ours = ellipsoidal_area(geoms, "EPSG:4529")
+    geod = Geod(ellps="GRS80")
+    lonlat = gpd.GeoSeries([shapely.segmentize(g, 1.0) for g in geoms], crs=4529).to_crs(4490)
+
+    def geodesic(g: shapely.Geometry) -> float:
+        if g.geom_type in ("GeometryCollection", "MultiPolygon"):
+            return sum(geodesic(p) for p in g.geoms)
+        if g.geom_type != "Polygon":
+            return 0.0
+        if g.equals(shapely.Polygon(g.exterior)) and not g.is_valid:  # the bowtie
+            return sum(geodesic(p) for p in shapely.make_valid(g).geoms)
+        holes = sum(abs(geod.geometry_area_perimeter(shapely.Polygon(r))[0])
+                    for r in g.interiors)
+        return abs(geod.geometry_area_perimeter(shapely.Polygon(g.exterior))[0]) - holes
+
+    ref = np.array([geodesic(g) for g in lonlat])
+    np.testing.assert_allclose(ours, ref, rtol=1e-7, atol=1e-9)
+    assert ours[2] == pytest.approx(ours[0] * (1 - 70 * 50 / (200 * 150)), rel=1e-6)
+
+
 def test_missing_and_empty_are_zero() -> None:
     out = ellipsoidal_area([None, shapely.Polygon(), shapely.box(0, 0, 1, 1)], "EPSG:4490")
     assert out[0] == 0

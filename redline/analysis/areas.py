@@ -101,10 +101,53 @@ def ellipsoidal_area(geoms: ArrayLike, crs: CRS | str) -> NDArray[np.float64]:
         sel = idx[group == k] if len(cells) > 1 else idx
         lon0, lat0 = divmod(float(c), 1000.0)
         tr = _to_equal_area(wkt, lon0 - 180, lat0 - 90)
+        out[sel] = _projected_area(work[sel], tr)
+    return out
+
+
+_POLYGONAL = (int(shapely.GeometryType.POLYGON), int(shapely.GeometryType.MULTIPOLYGON))
+
+
+def _projected_area(geoms: NDArray[np.object_], tr: Transformer) -> NDArray[np.float64]:
+    """Planar area of ``geoms`` once projected by ``tr``.
+
+    A polygon of one ring (most parcels and patches) is measured from its projected
+    vertices alone, without building the projected geometry: the shoelace sum
+    taken from its first vertex, as GEOS does, so no precision is lost to large
+    coordinates. A geometry is known to be one ring when its last vertex closes on
+    its first and no other vertex repeats the first (the first ring then ends at
+    the last vertex). Geometries with holes or several parts are projected and
+    measured by GEOS.
+    """
+    out = np.zeros(len(geoms), dtype=np.float64)
+    if not len(geoms):
+        return out
+    xy, owner = shapely.get_coordinates(geoms, return_index=True)
+    polygonal = np.isin(shapely.get_type_id(geoms), _POLYGONAL)
+    if not len(xy):
+        return out
+    x, y = tr.transform(xy[:, 0], xy[:, 1])
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    count = np.bincount(owner, minlength=len(geoms))
+    start = np.r_[0, np.cumsum(count)[:-1]]
+    has = count > 0
+    x0 = np.repeat(np.where(has, x[np.minimum(start, len(x) - 1)], 0.0), count)
+    y0 = np.repeat(np.where(has, y[np.minimum(start, len(y) - 1)], 0.0), count)
+    dx, dy = x - x0, y - y0
+    at_first = np.bincount(owner, weights=(dx == 0) & (dy == 0), minlength=len(geoms))
+    last = np.maximum(start + count - 1, 0)
+    closes = has & (xy[last, 0] == xy[np.minimum(start, len(xy) - 1), 0]) & (
+        xy[last, 1] == xy[np.minimum(start, len(xy) - 1), 1])
+    one_ring = polygonal & has & closes & (at_first == 2)
+    same = owner[1:] == owner[:-1]
+    cross = np.where(same, dx[:-1] * dy[1:] - dx[1:] * dy[:-1], 0.0)
+    shoelace = 0.5 * np.abs(np.bincount(owner[:-1], weights=cross, minlength=len(geoms)))
+    out[one_ring] = shoelace[one_ring]
+    rest = np.flatnonzero(has & ~one_ring)
+    if len(rest):
         projected = shapely.transform(
-            work[sel], lambda xy, tr=tr: np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))
-        )
-        out[sel] = shapely.area(projected)
+            geoms[rest], lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1])))
+        out[rest] = shapely.area(projected)
     return out
 
 
