@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 GEOGRAPHIC_CGCS2000 = "EPSG:4490"
 _SEGMENT_M = 100.0  # longest edge measured, in a projected CRS
 _SEGMENT_DEG = 0.001  # the same, roughly, in degrees
+_CHUNK = 100_000  # geometries measured at once
 
 
 @lru_cache(maxsize=64)
@@ -101,7 +102,10 @@ def ellipsoidal_area(geoms: ArrayLike, crs: CRS | str) -> NDArray[np.float64]:
         sel = idx[group == k] if len(cells) > 1 else idx
         lon0, lat0 = divmod(float(c), 1000.0)
         tr = _to_equal_area(wkt, lon0 - 180, lat0 - 90)
-        out[sel] = _projected_area(work[sel], tr)
+        # In chunks, so the vertex arrays stay small beside the geometries.
+        for k0 in range(0, len(sel), _CHUNK):
+            part = sel[k0:k0 + _CHUNK]
+            out[part] = _projected_area(work[part], tr)
     return out
 
 
