@@ -451,7 +451,11 @@ def _features(ds: Dataset, results: list[RuleResult], findings: gpd.GeoDataFrame
         area = ellipsoidal_area(frame.geometry.values, frame.crs)
         part["area_m2"] = np.round(area, 2)
         part["area_mu"] = np.round(m2_to_mu(area), 4)
-        rules = [hit.get((role, fid), "") if len(hit) else "" for fid in part["feature_id"]]
+        mine = hit.xs(role, level="layer") if len(hit) and role in hit.index.get_level_values(
+            "layer") else pd.Series(dtype=object)
+        mine.index = mine.index.astype(str)
+        rules = (pd.Series(part["feature_id"].astype(str).to_numpy()).map(mine).fillna("")
+                 .to_numpy(dtype=object) if len(mine) else np.full(len(part), "", dtype=object))
         judged = part["reason"] == ""
         part["rules"] = np.where(judged, rules, "")
         part["status"] = np.where(~judged, "not_judged",
