@@ -576,11 +576,24 @@ def _write_outputs(tmp: Path, *, findings: gpd.GeoDataFrame, features: gpd.GeoDa
                    summary: pd.DataFrame, tables: dict[str, pd.DataFrame],
                    lang: Lang) -> list[str]:
     """Write the GeoPackage, CSV and xlsx outputs; return their names."""
+    from redline.io import write
+
+    # GDAL writes the GeoPackage without the interpreter lock, beside the tables.
+    with ThreadPoolExecutor(1, thread_name_prefix="redline-gpkg") as pool:
+        gpkg = pool.submit(write.write_gpkg, tmp / "findings.gpkg",
+                           {"findings": findings, "features": features})
+        names = _write_tables(tmp, findings=findings, summary=summary, tables=tables,
+                              lang=lang)
+        gpkg.result()
+    return names
+
+
+def _write_tables(tmp: Path, *, findings: gpd.GeoDataFrame, summary: pd.DataFrame,
+                  tables: dict[str, pd.DataFrame], lang: Lang) -> list[str]:
     from redline.analysis.ledger import ledger_columns
     from redline.io import write
     from redline.report.labels import header, rule_name
 
-    write.write_gpkg(tmp / "findings.gpkg", {"findings": findings, "features": features})
     table = pd.DataFrame(findings.drop(columns="geometry"))
     write.write_csv(tmp / "findings.csv", table)
     write.write_csv(tmp / "summary.csv", summary)
