@@ -341,3 +341,31 @@ def test_threads_sharing_geometries_get_the_single_thread_result() -> None:
                           text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "same"
+
+
+def test_reused_trees_are_built_once_and_give_the_same_pieces(monkeypatch) -> None:
+    from redline.analysis import overlay
+
+    rng = np.random.default_rng(3)
+    centres = rng.uniform(0, 5000, (400, 2)) + np.array([41_500_000, 4_550_000])
+    farm = np.asarray(shapely.buffer(shapely.points(centres), 40, quad_segs=4))
+    parcels = np.asarray(shapely.buffer(shapely.points(centres[::10] + 25), 60, quad_segs=4))
+    alone = pieces(parcels, farm, crs="EPSG:4529")
+    built: list[int] = []
+    real = shapely.STRtree
+
+    def counting(geoms, *args, **kwargs):
+        built.append(len(geoms))
+        return real(geoms, *args, **kwargs)
+
+    monkeypatch.setattr(overlay.shapely, "STRtree", counting)
+    with overlay.reuse_trees(farm):
+        again = [pieces(parcels, farm, crs="EPSG:4529") for _ in range(3)]
+    assert built.count(len(farm)) == 1
+    for p in again:
+        assert p.left.tolist() == alone.left.tolist()
+        assert p.right.tolist() == alone.right.tolist()
+        np.testing.assert_array_equal(p.area_m2, alone.area_m2)
+    built.clear()
+    pieces(parcels, farm, crs="EPSG:4529")  # outside the block: built again
+    assert built == [len(farm)]

@@ -27,10 +27,11 @@ counted as an overlap.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -284,6 +285,39 @@ def _lazy_areas(geoms: NDArray[np.object_], crs: Any) -> Callable[[NDArray[np.in
 # --------------------------------------------------------------------------- pairs
 
 
+_TREES = threading.local()
+
+
+@contextlib.contextmanager
+def reuse_trees(*arrays: NDArray[np.object_] | None) -> Iterator[None]:
+    """Within this block, the tree over each of ``arrays`` is built once and reused.
+
+    The overlap functions build a tree over the larger side at every call; a
+    layer overlaid many times (the farmland, by every rule) then pays for its
+    tree once. The arrays must not be changed inside the block. Per thread.
+    """
+    saved = getattr(_TREES, "memo", None)
+    memo = dict(saved or {})
+    for arr in arrays:
+        if arr is not None:
+            memo[id(arr)] = [arr, None]  # the array is held, so its id stays its own
+    _TREES.memo = memo
+    try:
+        yield
+    finally:
+        _TREES.memo = saved
+
+
+def _tree(arr: NDArray[np.object_]) -> shapely.STRtree:
+    memo = getattr(_TREES, "memo", None)
+    entry = memo.get(id(arr)) if memo else None
+    if entry is None or entry[0] is not arr:
+        return shapely.STRtree(arr)
+    if entry[1] is None:
+        entry[1] = shapely.STRtree(arr)
+    return entry[1]
+
+
 def _pairs(lg: NDArray[np.object_], rg: NDArray[np.object_]
            ) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.bool_], NDArray[np.bool_]]:
     """Intersecting pairs, sorted, and whether the left is inside the right or vice versa.
@@ -297,11 +331,11 @@ def _pairs(lg: NDArray[np.object_], rg: NDArray[np.object_]
     small_is_right = len(rg) <= len(lg)
     with Prepared(rg if small_is_right else lg) as (small,):
         if small_is_right:
-            ri, li = shapely.STRtree(lg).query(small, predicate="intersects")
+            ri, li = _tree(lg).query(small, predicate="intersects")
             order = np.lexsort((ri, li))
             li, ri = li[order], ri[order]
         else:
-            li, ri = shapely.STRtree(rg).query(small, predicate="intersects")
+            li, ri = _tree(rg).query(small, predicate="intersects")
         li, ri = li.astype(np.intp), ri.astype(np.intp)
         left_in = _bbox_within(lbounds[li], rbounds[ri])
         right_in = ~left_in & _bbox_within(rbounds[ri], lbounds[li])

@@ -27,6 +27,7 @@ from redline.analysis.overlay import (
     farmland_split,
     nearest_within,
     pieces,
+    reuse_trees,
     split_by_units,
     union_by_group,
 )
@@ -180,12 +181,22 @@ class _Run:
         """
         if not self.has("farmland"):
             return None
-        frame = self.layers["farmland"]
-        keep = _ok(frame)
-        if "land_code" in frame:
-            code = frame["land_code"].astype("string").fillna("").str.slice(0, 4)
-            keep &= code.isin(list(settings.farmland_codes)).to_numpy(dtype=bool)
-        return self.geoms("farmland", keep)
+        if not hasattr(self, "_farmland"):  # one array per run, so its tree is reused
+            frame = self.layers["farmland"]
+            keep = _ok(frame)
+            if "land_code" in frame:
+                code = frame["land_code"].astype("string").fillna("").str.slice(0, 4)
+                keep &= code.isin(list(settings.farmland_codes)).to_numpy(dtype=bool)
+            self._farmland = self.geoms("farmland", keep)
+        return self._farmland
+
+    def basic(self) -> NDArray[np.object_] | None:
+        """Judgeable basic farmland patches (one array per run)."""
+        if not self.has("basic_farmland"):
+            return None
+        if not hasattr(self, "_basic"):
+            self._basic = self.geoms("basic_farmland", _ok(self.layers["basic_farmland"]))
+        return self._basic
 
     def unit_of(self, p: Pieces, n: int) -> tuple[NDArray[Any], NDArray[Any]]:
         """Largest unit's code and name, and all units ";"-joined, per left geometry."""
@@ -288,13 +299,15 @@ def vector_findings(
     if run.crs is None and run.layers:
         raise CRSError("the layers carry no CRS, so no area can be measured",
                        fix="read the dataset with a working CRS (redline.toml: crs = ...)")
-    split_cache = _parcel_splits(run)
-    features.extend(c["features"] for c in split_cache.values())
-    _basic_farmland_encroachment(run, split_cache)
-    _supply_without_approval(run, split_cache, features)
-    changes = _unapproved_construction(run, features)
-    _criminal_threshold(run, changes)
-    _accountability_ratio(run, changes)
+    # Every rule overlays the same farmland: its trees are built once.
+    with reuse_trees(run.farmland(), run.basic()):
+        split_cache = _parcel_splits(run)
+        features.extend(c["features"] for c in split_cache.values())
+        _basic_farmland_encroachment(run, split_cache)
+        _supply_without_approval(run, split_cache, features)
+        changes = _unapproved_construction(run, features)
+        _criminal_threshold(run, changes)
+        _accountability_ratio(run, changes)
 
     crs = run.crs
     findings = make_findings(run.records, crs=crs)
@@ -338,8 +351,7 @@ def _parcel_splits(run: _Run) -> dict[str, dict[str, Any]]:
     """Three-way farmland split and admin units of every approval and supply parcel."""
     out: dict[str, dict[str, Any]] = {}
     farm = run.farmland()
-    basic = (run.geoms("basic_farmland", _ok(run.layers["basic_farmland"]))
-             if run.has("basic_farmland") else None)
+    basic = run.basic()
     for role in ("approvals", "supply"):
         if not run.has(role):
             continue
@@ -389,7 +401,8 @@ def _basic_farmland_encroachment(run: _Run, cache: dict[str, dict[str, Any]]) ->
     cover_ids = cache["approvals"]["ids"][granted]
     bf = run.layers["basic_farmland"]
     bf_ok = _ok(bf)
-    bf_geoms, bf_ids = run.geoms("basic_farmland", bf_ok), _ids(bf, "basic_farmland")[bf_ok]
+    bf_geoms, bf_ids = run.basic(), _ids(bf, "basic_farmland")[bf_ok]
+    assert bf_geoms is not None  # the layer is there (checked above)
     for role in ("approvals", "supply"):
         if role not in cache:
             continue
@@ -520,8 +533,7 @@ def _unapproved_construction(  # noqa: PLR0912, PLR0915 - one rule, read top to 
     ids = _ids(frame, "changes")
     g = run.geoms("changes", ok)
     farm = run.farmland()
-    basic = (run.geoms("basic_farmland", _ok(run.layers["basic_farmland"]))
-             if run.has("basic_farmland") else None)
+    basic = run.basic()
     whole = farmland_split(g, farm, basic, crs=run.crs, sliver_m2=run.sliver, n_jobs=run.n_jobs)
     cover_geoms: list[NDArray[Any]] = []
     cover_ids: list[NDArray[Any]] = []
@@ -715,8 +727,7 @@ def _accountability_ratio(  # noqa: PLR0912, PLR0915 - one rule, read top to bot
             names, grp = np.unique(c_of, return_inverse=True)
             merged = union_by_group(cp.geometry, grp, len(names), n_jobs=run.n_jobs)
             farm = run.farmland()
-            basic = (run.geoms("basic_farmland", _ok(run.layers["basic_farmland"]))
-                     if run.has("basic_farmland") else None)
+            basic = run.basic()
             # The polygons of a union do not overlap, so each is split on its own
             # and summed: a county-wide multipolygon would be tested against every
             # farmland patch under its extent.
