@@ -29,7 +29,7 @@ import shapely
 
 from redline import settings
 from redline.analysis.areas import ellipsoidal_area
-from redline.analysis.overlay import cover, pieces
+from redline.analysis.overlay import cover, pieces, reuse_trees
 from redline.analysis.summary import admin_units
 
 if TYPE_CHECKING:
@@ -242,8 +242,11 @@ def _row_units(
     rest = np.flatnonzero(~by_code)
     dissolved = _dissolved(admin, level)
     if len(rest) and dissolved is not None:
-        p = pieces(np.asarray(frame.geometry.values)[rest], dissolved.geometry.values,
-                   crs=frame.crs, sliver_m2=0.0, left_area_m2=area[rest], geometry=False)
+        geoms = np.asarray(frame.geometry.values, dtype=object)
+        # The whole array when no row has a code, so a tree built over it is reused.
+        p = pieces(geoms if len(rest) == len(geoms) else geoms[rest],
+                   dissolved.geometry.values, crs=frame.crs, sliver_m2=0.0,
+                   left_area_m2=area[rest], geometry=False)
         rows.append(rest[p.left])
         units.append(dissolved["unit"].to_numpy(dtype=object)[p.right])
         where.append(p.area_m2)
@@ -549,47 +552,50 @@ def _county_ledger(
         extra.append(default)
     units = ledger_units(admin, extra_codes=extra)
 
-    occupied = _clip(farmland, _union(approvals))
-    paddy = None
-    if occupied is not None and "land_code" in occupied:
-        is_paddy = occupied["land_code"].astype("string").fillna("").str.startswith("0101")
-        paddy = occupied[is_paddy.to_numpy(dtype=bool)]
-    # Farmland under change patches that nothing covers. A change patch carries no
-    # admin code: the farmland pieces it sits on do.
-    illegal = _clip(farmland, _uncovered(
-        changes, [f for f in (approvals_all, supply) if f is not None]))
+    # The farmland is overlaid several times below: its tree is built once.
+    with reuse_trees(None if farmland is None
+                     else np.asarray(farmland.geometry.values, dtype=object)):
+        occupied = _clip(farmland, _union(approvals))
+        paddy = None
+        if occupied is not None and "land_code" in occupied:
+            is_paddy = occupied["land_code"].astype("string").fillna("").str.startswith("0101")
+            paddy = occupied[is_paddy.to_numpy(dtype=bool)]
+        # Farmland under change patches that nothing covers. A change patch carries no
+        # admin code: the farmland pieces it sits on do.
+        illegal = _clip(farmland, _uncovered(
+            changes, [f for f in (approvals_all, supply) if f is not None]))
 
-    rows = []
-    for unit in units.itertuples(index=False):  # one row per unit: tens at most
-        level: Level = "county" if unit.level == "county" else "township"
-        code = str(unit.admin_code)
+        rows = []
+        for unit in units.itertuples(index=False):  # one row per unit: tens at most
+            level: Level = "county" if unit.level == "county" else "township"
+            code = str(unit.admin_code)
 
-        def area(frame: gpd.GeoDataFrame | None, weight: str | None = None,
-                 *, _level: Level = level, _code: str = code) -> float:
-            return float(_unit_areas_memo(frame, admin, level=_level, weight=weight,
-                                          default_code=default).get(_code, 0.0))
+            def area(frame: gpd.GeoDataFrame | None, weight: str | None = None,
+                     *, _level: Level = level, _code: str = code) -> float:
+                return float(_unit_areas_memo(frame, admin, level=_level, weight=weight,
+                                              default_code=default).get(_code, 0.0))
 
-        row: dict[str, Any] = {"admin_code": code, "admin_name": unit.admin_name,
-                               "level": level}
-        row.update(_targets_part(area, farmland, basic, targets, code=code, year=year,
-                                 level=level))
-        row.update(_quota_part(area, approvals, targets, code=code, year=year, level=level,
-                               as_of=as_of, admin=admin, default=default))
-        row.update(_balance_part(area, occupied, paddy, supplement))
-        row.update(_violation_part(area, illegal, occupied, findings, code))
-        supplied_m2 = area(supply) if supply is not None else float("nan")
-        idle = findings[findings["rule"].isin(IDLE_RULES).to_numpy(dtype=bool)]
-        idle_m2 = float(idle.loc[_prefixed(idle, code), "area_m2"].sum())
-        row["supplied_ha"] = supplied_m2 / settings.M2_PER_HA
-        row["idle_ha"] = idle_m2 / settings.M2_PER_HA
-        row["idle_share"] = idle_m2 / supplied_m2 if supplied_m2 > 0 else float("nan")
-        row.update(_forecast_part(approvals_all, admin, code=code, level=level, year=year,
-                                  default=default, planned=layers.get("planned"),
-                                  as_of=as_of))
-        rows.append(row)
-    out = pd.DataFrame(rows, columns=["admin_code", "admin_name", "level",
-                                      *LEDGER_COLUMNS])
-    return _rank(out)
+            row: dict[str, Any] = {"admin_code": code, "admin_name": unit.admin_name,
+                                   "level": level}
+            row.update(_targets_part(area, farmland, basic, targets, code=code, year=year,
+                                     level=level))
+            row.update(_quota_part(area, approvals, targets, code=code, year=year, level=level,
+                                   as_of=as_of, admin=admin, default=default))
+            row.update(_balance_part(area, occupied, paddy, supplement))
+            row.update(_violation_part(area, illegal, occupied, findings, code))
+            supplied_m2 = area(supply) if supply is not None else float("nan")
+            idle = findings[findings["rule"].isin(IDLE_RULES).to_numpy(dtype=bool)]
+            idle_m2 = float(idle.loc[_prefixed(idle, code), "area_m2"].sum())
+            row["supplied_ha"] = supplied_m2 / settings.M2_PER_HA
+            row["idle_ha"] = idle_m2 / settings.M2_PER_HA
+            row["idle_share"] = idle_m2 / supplied_m2 if supplied_m2 > 0 else float("nan")
+            row.update(_forecast_part(approvals_all, admin, code=code, level=level, year=year,
+                                      default=default, planned=layers.get("planned"),
+                                      as_of=as_of))
+            rows.append(row)
+        out = pd.DataFrame(rows, columns=["admin_code", "admin_name", "level",
+                                          *LEDGER_COLUMNS])
+        return _rank(out)
 
 
 def _prefixed(frame: pd.DataFrame, code: str) -> np.ndarray:
