@@ -15,8 +15,10 @@ import glob
 import hashlib
 import logging
 import multiprocessing as mp
+import queue
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -705,17 +707,28 @@ class _Beside:
 def _beside_child(conn: Any, jobs: list[Callable[[], Any]]) -> None:
     # Ctrl-C is the parent's to handle: it stops this process with the run.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A result waits in the pipe until the parent asks for it; a thread sends
+    # them, so the next job starts at once instead of waiting for the parent.
+    outbox: queue.Queue[tuple[int, bool, Any] | None] = queue.Queue()
+
+    def send() -> None:
+        try:
+            while (message := outbox.get()) is not None:
+                conn.send(message)
+        except OSError:  # the parent has gone
+            pass
+
+    sender = threading.Thread(target=send, name="redline-beside-send")
+    sender.start()
     try:
         for i, job in enumerate(jobs):
-            message: tuple[int, bool, Any]
             try:
-                message = (i, True, _timed(job))
+                outbox.put((i, True, _timed(job)))
             except Exception as ex:  # reported to the parent, which does the job itself
-                message = (i, False, f"{type(ex).__name__}: {ex}")
-            conn.send(message)
-    except OSError:  # the parent has gone
-        pass
+                outbox.put((i, False, f"{type(ex).__name__}: {ex}"))
     finally:
+        outbox.put(None)
+        sender.join()
         conn.close()
 
 
