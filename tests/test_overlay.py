@@ -369,3 +369,18 @@ def test_reused_trees_are_built_once_and_give_the_same_pieces(monkeypatch) -> No
     built.clear()
     pieces(parcels, farm, crs="EPSG:4529")  # outside the block: built again
     assert built == [len(farm)]
+
+
+def test_farmland_split_can_leave_out_the_whole_farmland_part() -> None:
+    parcel = [shapely.box(41_500_000, 4_550_000, 41_500_100, 4_550_100)]
+    farm = [shapely.box(41_500_050, 4_550_000, 41_500_200, 4_550_100)]
+    basic = [shapely.box(41_500_080, 4_550_000, 41_500_200, 4_550_100)]
+    both = farmland_split(parcel, farm, basic, crs="EPSG:4529", geometry=True)
+    only = farmland_split(parcel, farm, basic, crs="EPSG:4529", geometry="basic")
+    assert only.farmland is None
+    assert both.farmland is not None
+    assert both.farmland[0].equals(shapely.box(41_500_050, 4_550_000, 41_500_100, 4_550_100))
+    assert only.basic is not None
+    assert both.basic is not None
+    assert only.basic[0].equals(both.basic[0])
+    np.testing.assert_array_equal(only.on_farmland_m2, both.on_farmland_m2)

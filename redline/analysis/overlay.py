@@ -230,24 +230,32 @@ class Prepared:
 
     _lock = threading.RLock()
 
-    def __init__(self, *arrays: NDArray[np.object_]) -> None:
+    def __init__(self, *arrays: NDArray[np.object_], prepare: bool = True) -> None:
         self._arrays = arrays
+        self._prepare = prepare
         self._mine: list[NDArray[np.object_]] = []
         self._owner = False
 
     def __enter__(self) -> tuple[NDArray[np.object_], ...]:
+        # With ``prepare=False`` the arrays are only made safe to pass first to a
+        # predicate unprepared: where each geometry is used once or twice, preparing
+        # costs more than it saves. The thread holding the lock uses them as they
+        # are (no other thread has anything prepared then); another uses copies.
         self._owner = Prepared._lock.acquire(blocking=False)
         out = []
         for arr in self._arrays:
             ok = ~shapely.is_missing(arr)
-            if self._owner and not shapely.is_prepared(arr[ok]).any():
+            if self._owner and not self._prepare:
+                out.append(arr)
+            elif self._owner and not shapely.is_prepared(arr[ok]).any():
                 shapely.prepare(arr[ok])
                 self._mine.append(arr[ok])
                 out.append(arr)
             else:
                 own = arr.copy()
                 own[ok] = shapely.from_wkb(shapely.to_wkb(arr[ok], include_srid=True))
-                shapely.prepare(own[ok])
+                if self._prepare:
+                    shapely.prepare(own[ok])
                 out.append(own)
         return tuple(out)
 
@@ -680,7 +688,7 @@ def farmland_split(
     crs: CRS | str,
     parcel_area_m2: ArrayLike | None = None,
     sliver_m2: float | None = None,
-    geometry: bool = False,
+    geometry: bool | Literal["basic"] = False,
     n_jobs: int = 1,
 ) -> FarmlandSplit:
     """Split each parcel's area into basic farmland, other farmland and other land.
@@ -707,7 +715,8 @@ def farmland_split(
         Pieces smaller than this are ignored; ``None`` reads the setting.
     geometry
         Also return the basic-farmland part and the whole farmland part (basic
-        farmland included) of each parcel.
+        farmland included) of each parcel; ``"basic"``: the basic-farmland part
+        only (the whole farmland part, a union per parcel, is then not made).
     n_jobs
         Threads to use.
 
@@ -737,7 +746,7 @@ def farmland_split(
             # Farmland pieces of parcels that also lie on basic farmland lose that part.
             farm_parts, farm_area = _minus_basic(fp, bp, crs=crs, sliver=sliver, n_jobs=n_jobs)
         on_farm = np.bincount(fp.left, weights=farm_area, minlength=n).astype(np.float64)
-        if geometry:
+        if geometry is True:
             keep = farm_area > 0
             farm_geom = union_by_group(
                 np.concatenate([farm_parts[keep], basic_geom[~shapely.is_missing(basic_geom)]]),
@@ -745,7 +754,7 @@ def farmland_split(
                                 np.flatnonzero(~shapely.is_missing(basic_geom))]),
                 n, n_jobs=n_jobs,
             )
-    elif geometry:
+    elif geometry is True:
         farm_geom = basic_geom.copy()
     # Rounding can push the parts a hair past the parcel: clip, then close the sum.
     on_basic_c = np.minimum(np.nan_to_num(on_basic), area)
@@ -755,7 +764,7 @@ def farmland_split(
     on_farm = np.where(np.isnan(on_farm), np.nan, on_farm_c)
     return FarmlandSplit(
         area, on_basic, on_farm, on_other,
-        basic_geom if geometry else None, farm_geom if geometry else None,
+        basic_geom if geometry else None, farm_geom if geometry is True else None,
     )
 
 
@@ -782,12 +791,13 @@ def _minus_basic(
     fi, bi = shapely.STRtree(bp.geometry).query(parts)
     same = fp.left[fi] == bp.left[bi]
     fi, bi = fi[same].astype(np.intp), bi[same].astype(np.intp)
-    with Prepared(parts) as (prepared,):
-        meet = shapely.intersects(prepared[fi], bp.geometry[bi])
+    # Each piece meets one or two basic pieces: not worth preparing.
+    with Prepared(parts, prepare=False) as (own,):
+        meet = shapely.intersects(own[fi], bp.geometry[bi])
         fi, bi = fi[meet], bi[meet]
         fb, bb = shapely.bounds(parts[fi]), shapely.bounds(bp.geometry[bi])
         inside = _bbox_within(fb, bb)
-        inside[inside] = shapely.covered_by(prepared[fi[inside]], bp.geometry[bi[inside]])
+        inside[inside] = shapely.covered_by(own[fi[inside]], bp.geometry[bi[inside]])
     if len(fi) == 0:
         return parts, area
     parts = parts.copy()

@@ -359,8 +359,10 @@ def _parcel_splits(run: _Run) -> dict[str, dict[str, Any]]:
         ok = _ok(frame)
         ids = _ids(frame, role)
         g = run.geoms(role, ok)
-        s = farmland_split(g, farm, basic, crs=run.crs, sliver_m2=run.sliver, geometry=True,
-                           n_jobs=run.n_jobs)
+        # The basic-farmland parts of both are judged; the whole farmland part only
+        # of supply (supply_without_approval).
+        s = farmland_split(g, farm, basic, crs=run.crs, sliver_m2=run.sliver,
+                           geometry=True if role == "supply" else "basic", n_jobs=run.n_jobs)
         n = len(frame)
         cols: dict[str, Any] = {}
         for name, values in (("area_m2", s.area_m2), ("on_basic_m2", s.on_basic_m2),
