@@ -146,3 +146,38 @@ def test_input_is_not_mutated():
     before = raw.copy()
     parse_dates(raw)
     pd.testing.assert_series_equal(raw, before)
+
+
+@pytest.mark.parametrize("parse", [parse_codes, parse_numbers, parse_dates, parse_bools,
+                                   parse_land_uses, parse_supply_methods])
+@pytest.mark.parametrize("kind", ["text", "mixed", "string"])
+def test_a_long_column_parses_as_its_values_one_by_one(parse, kind):
+    # A long column is parsed once per distinct value: each row must get what its
+    # value alone gives (a short column is parsed row by row).
+    pool = ["0101", " 0102 ", "103", None, "2019-01-02", "2019年3月4日", "20200101", "bad",
+            "是", "否", "  ", "划拨", "工业用地", "1,234.5", "12", "TRUE", "0"]
+    if kind == "mixed":
+        pool += [101.0, 12, True, 1, np.nan, datetime.date(2020, 5, 6),
+                 datetime.date(1800, 1, 1)]
+    dtype = "string" if kind == "string" else object
+    pick = np.random.default_rng(3).integers(0, len(pool), 20_000)
+    raw = pd.Series(np.array(pool, dtype=object)[pick], dtype=dtype, index=pick * 7)
+    values, problems = parse(raw)
+    alone = [parse(pd.Series([v], dtype=dtype)) for v in pool]
+    assert list(values.index) == list(raw.index)
+    want_values = pd.concat([a[0] for a in alone], ignore_index=True).iloc[pick]
+    want_problems = pd.concat([a[1] for a in alone], ignore_index=True).iloc[pick]
+    pd.testing.assert_series_equal(values.reset_index(drop=True),
+                                   want_values.reset_index(drop=True), check_dtype=False)
+    assert problems.tolist() == want_problems.tolist()
+    assert values.dtype == alone[0][0].dtype
+
+
+def test_a_long_date_column_of_date_objects():
+    days = [datetime.date(2020, 1, 1), datetime.date(1800, 1, 1), None, datetime.date(2021, 2, 3)]
+    pick = np.random.default_rng(4).integers(0, len(days), 30_000)
+    values, problems = parse_dates(pd.Series(np.array(days, dtype=object)[pick]))
+    want = pd.Series([pd.Timestamp(2020, 1, 1), pd.NaT, pd.NaT, pd.Timestamp(2021, 2, 3)])
+    assert values.tolist() == want.iloc[pick].tolist()
+    assert (problems[pick == 1] != "").all()
+    assert (problems[pick != 1] == "").all()

@@ -19,6 +19,7 @@ Parsed kinds:
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from collections.abc import Callable
 from typing import Final
@@ -70,6 +71,38 @@ _CODE_RE: Final = re.compile(r"^\d{2}(?:[0-9A-Z]{2})?[A-Z]?$")
 _DATE_SEP_RE: Final = re.compile(r"[年月/.\\]")
 
 
+#: Columns shorter than this are parsed value by value (factorizing costs more).
+_DISTINCT_MIN: Final = 10_000
+
+
+def _per_distinct(parse: Callable[..., Parsed]) -> Callable[..., Parsed]:
+    """Parse each distinct value of a text column once and spread the results.
+
+    A million farmland patches carry a few dozen land codes, admin codes and dates:
+    parsing those and taking the results by position is what makes reading a large
+    layer fast. Columns of mostly distinct values (ids) are parsed as they are.
+    """
+
+    @functools.wraps(parse)
+    def run(raw: pd.Series, *args: object, **options: object) -> Parsed:
+        if len(raw) < _DISTINCT_MIN or (raw.dtype.kind not in "OSU" and not isinstance(
+                raw.dtype, pd.StringDtype | pd.ArrowDtype)):
+            return parse(raw, *args, **options)
+        codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+        # Only text and dates: factorizing takes True, 1 and 1.0 for one value.
+        if 4 * len(uniques) > len(raw) or pd.api.types.infer_dtype(
+                uniques, skipna=True) not in ("string", "date", "datetime"):
+            return parse(raw, *args, **options)
+        # One more row for the missing value (code -1), parsed like any other.
+        distinct = pd.Series(uniques).astype(object)
+        distinct = pd.concat([distinct, pd.Series([None], dtype=object)], ignore_index=True)
+        values, problems = parse(distinct, *args, **options)
+        at = np.where(codes < 0, len(distinct) - 1, codes)
+        return (values.iloc[at].set_axis(raw.index), problems.iloc[at].set_axis(raw.index))
+
+    return run
+
+
 def _blank(raw: pd.Series) -> np.ndarray:
     """Return True where a value is missing or whitespace only."""
     missing = raw.isna().to_numpy()
@@ -114,6 +147,7 @@ def parse_strings(raw: pd.Series) -> Parsed:
     return values, pd.Series("", index=raw.index, dtype=object)
 
 
+@_per_distinct
 def parse_codes(raw: pd.Series, *, width: int | None = None) -> Parsed:
     """Codes kept as text: ``210302.0`` -> ``"210302"``; upper-cased.
 
@@ -128,6 +162,7 @@ def parse_codes(raw: pd.Series, *, width: int | None = None) -> Parsed:
     return values, pd.Series("", index=raw.index, dtype=object)
 
 
+@_per_distinct
 def parse_numbers(raw: pd.Series) -> Parsed:
     """Numbers, also from strings with thousands separators (``"1,234.5"``)."""
     if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
@@ -139,6 +174,7 @@ def parse_numbers(raw: pd.Series) -> Parsed:
     return values, _problems(bad, raw, "number")
 
 
+@_per_distinct
 def parse_dates(raw: pd.Series) -> Parsed:
     """Dates from date objects or date texts in the common spellings.
 
@@ -172,6 +208,7 @@ def parse_dates(raw: pd.Series) -> Parsed:
     return values, _problems(bad, raw, "date")
 
 
+@_per_distinct
 def _lookup(raw: pd.Series, table: dict[str, str], what: str,
             passthrough: Callable[[str], str | None] | None = None) -> Parsed:
     text = _text(raw)
@@ -223,6 +260,7 @@ def parse_land_uses(raw: pd.Series) -> Parsed:
     return _lookup(raw, _LAND_USE_TABLE, "land use", _land_code)
 
 
+@_per_distinct
 def parse_bools(raw: pd.Series) -> Parsed:
     """Booleans from 是/否, true/false, yes/no, 1/0, Y/N (nullable ``boolean``)."""
     if pd.api.types.is_bool_dtype(raw.dtype):
