@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -10,6 +12,7 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from redline.analysis import overlay
 from redline.analysis.areas import ellipsoidal_area
 from redline.analysis.overlay import (
     cover,
@@ -246,6 +249,33 @@ def test_threads_give_the_same_result() -> None:
     two = overlap_area(parcels, farm, crs=CRS, partition=True, sliver_m2=0.0, n_jobs=2)
     np.testing.assert_array_equal(one, two)
     np.testing.assert_allclose(one, 1200.0, rtol=1e-6)  # the grid covers every parcel
+
+
+def test_threads_test_pairs_without_sharing_a_prepared_geometry() -> None:
+    # Large parcels over a fine grid: each prepared parcel has hundreds of
+    # candidates, so chunks of pairs would split them if the bounds were not moved.
+    rng = np.random.default_rng(2)
+    xy = rng.uniform(200, 4000, size=(300, 2))
+    parcels = shapely.buffer(shapely.points(X0 + xy[:, 0], Y0 + xy[:, 1]), 120.0)
+    farm = _grid(200, 25.0)
+    one = pieces(parcels, farm, crs=CRS, sliver_m2=0.0, n_jobs=1)
+    three = pieces(parcels, farm, crs=CRS, sliver_m2=0.0, n_jobs=3)
+    np.testing.assert_array_equal(one.left, three.left)
+    np.testing.assert_array_equal(one.right, three.right)
+    np.testing.assert_array_equal(one.area_m2, three.area_m2)
+    np.testing.assert_allclose(np.bincount(one.left, one.area_m2, minlength=300),
+                               ellipsoidal_area(parcels, CRS), rtol=1e-6)
+
+
+def test_chunks_of_pairs_keep_each_geometry_whole() -> None:
+    group = np.repeat(np.arange(50), np.random.default_rng(3).integers(1, 400, 50))
+    parts = overlay._whole_groups(group, overlay._chunks(len(group), 4))
+    assert parts[0].start == 0
+    assert parts[-1].stop == len(group)
+    assert all(a.stop == b.start for a, b in itertools.pairwise(parts))
+    assert len(parts) > 1
+    for a, b in itertools.pairwise(parts):
+        assert group[a.stop - 1] != group[b.start]
 
 
 def _grid(n: int, step: float) -> np.ndarray:

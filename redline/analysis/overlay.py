@@ -4,8 +4,9 @@ Every function takes shapely geometry arrays in one metric working CRS and retur
 results aligned by position to its inputs, so a parcel keeps its identity through
 every step. The work is done in three vectorised stages:
 
-1. candidate pairs from one :class:`shapely.STRtree` query with the ``intersects``
-   predicate (the smaller array prepared and queried against a tree of the larger);
+1. candidate pairs from one :class:`shapely.STRtree` query of boxes (the smaller
+   array prepared and queried against a tree of the larger), kept where the prepared
+   side covers, is covered by (for pairs whose boxes nest) or intersects the other;
 2. pairs where one side covers the other need no intersection: the piece *is* the
    smaller geometry, and its area is that geometry's own area (computed once per
    geometry); only the remaining pairs go through ``shapely.intersection``, and only
@@ -15,10 +16,10 @@ every step. The work is done in three vectorised stages:
    shared out by planar area, with the Gauss-Kruger scale factor corrected between
    the parcel's and the piece's centroids (see :func:`pieces`, ``area_method``).
 
-With ``n_jobs > 1`` the intersections of stage 2, the areas of stage 3 and the
-differences and unions of the functions built on them run on chunks in a thread
-pool: GEOS releases the GIL, so threads share the cores without copying data.
-The tree query runs once, in the calling thread.
+With ``n_jobs > 1`` the predicate tests of stage 1, the intersections of stage 2,
+the areas of stage 3 and the differences and unions of the functions built on them
+run on chunks in a thread pool: GEOS releases the GIL, so threads share the cores
+without copying data. The tree query runs once, in the calling thread.
 
 Overlaps smaller than the sliver threshold (``settings.sliver_m2``) are dropped
 piece by piece, so a millimetre digitising offset along a shared edge is never
@@ -277,14 +278,17 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=Prepared._after_fork)
 
 
-def _lazy_areas(geoms: NDArray[np.object_], crs: Any) -> Callable[[NDArray[np.intp]], Any]:
+def _lazy_areas(geoms: NDArray[np.object_], crs: Any, n_jobs: int = 1
+                ) -> Callable[[NDArray[np.intp]], Any]:
     """Ellipsoidal area of geometries by position, each computed at most once."""
     cache = np.full(len(geoms), np.nan)
 
     def get(idx: NDArray[np.intp]) -> NDArray[np.float64]:
         need = np.unique(idx[np.isnan(cache[idx])])
         if len(need):
-            cache[need] = ellipsoidal_area(geoms[need], crs)
+            parts = _run(lambda part: ellipsoidal_area(geoms[need[part]], crs),
+                         _chunks(len(need), n_jobs), n_jobs)
+            cache[need] = np.concatenate(parts)
         return cache[idx]
 
     return get
@@ -326,36 +330,58 @@ def _tree(arr: NDArray[np.object_]) -> shapely.STRtree:
     return entry[1]
 
 
-def _pairs(lg: NDArray[np.object_], rg: NDArray[np.object_]
+def _pairs(lg: NDArray[np.object_], rg: NDArray[np.object_], n_jobs: int = 1
            ) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.bool_], NDArray[np.bool_]]:
     """Intersecting pairs, sorted, and whether the left is inside the right or vice versa.
 
-    The smaller array is prepared once and queried against a tree of the larger:
-    each prepared geometry then serves many candidates, here and in the covers tests.
-    A pair where one side covers the other needs no intersection; only pairs whose
-    boxes nest are tested, the prepared side first.
+    The smaller array is prepared once and its boxes queried against a tree of the
+    larger; each prepared geometry then serves all its candidates. A pair whose
+    boxes nest is tested for covering first (such a pair needs no intersection
+    later, and covering settles that it intersects); the others for intersecting.
+    The tests run on ``n_jobs`` threads, in chunks that never split one prepared
+    geometry's candidates (GEOS builds a prepared geometry's index on first use,
+    so two threads must not share one).
     """
     lbounds, rbounds = shapely.bounds(lg), shapely.bounds(rg)
     small_is_right = len(rg) <= len(lg)
     with Prepared(rg if small_is_right else lg) as (small,):
-        if small_is_right:
-            ri, li = _tree(lg).query(small, predicate="intersects")
-            order = np.lexsort((ri, li))
-            li, ri = li[order], ri[order]
-        else:
-            li, ri = _tree(rg).query(small, predicate="intersects")
-        li, ri = li.astype(np.intp), ri.astype(np.intp)
+        big = lg if small_is_right else rg
+        si, bi = _tree(big).query(small)
+        si, bi = si.astype(np.intp), bi.astype(np.intp)
+        li, ri = (bi, si) if small_is_right else (si, bi)
         left_in = _bbox_within(lbounds[li], rbounds[ri])
         right_in = ~left_in & _bbox_within(rbounds[ri], lbounds[li])
-        if small_is_right:
-            ps, other = small[ri], lg[li]
-            left_in[left_in] = shapely.covers(ps[left_in], other[left_in])
-            right_in[right_in] = shapely.covered_by(ps[right_in], other[right_in])
-        else:
-            ps, other = small[li], rg[ri]
-            left_in[left_in] = shapely.covered_by(ps[left_in], other[left_in])
-            right_in[right_in] = shapely.covers(ps[right_in], other[right_in])
-    return li, ri, left_in, right_in
+        # With the small side first: the left inside the right is "the small side
+        # covers" when the small side is the right, "is covered by" otherwise.
+        left_test = shapely.covers if small_is_right else shapely.covered_by
+        right_test = shapely.covered_by if small_is_right else shapely.covers
+
+        def test(part: slice) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]]:
+            s, b = small[si[part]], big[bi[part]]
+            lin, rin = left_in[part].copy(), right_in[part].copy()
+            lin[lin] = left_test(s[lin], b[lin])
+            rin[rin] = right_test(s[rin], b[rin])
+            hit = lin | rin
+            rest = ~hit
+            hit[rest] = shapely.intersects(s[rest], b[rest])
+            return hit, lin, rin
+
+        done = _run(test, _whole_groups(si, _chunks(len(si), n_jobs)), n_jobs)
+    hit = np.concatenate([d[0] for d in done]) if done else np.zeros(0, bool)
+    left_in = np.concatenate([d[1] for d in done]) if done else np.zeros(0, bool)
+    right_in = np.concatenate([d[2] for d in done]) if done else np.zeros(0, bool)
+    li, ri, left_in, right_in = li[hit], ri[hit], left_in[hit], right_in[hit]
+    order = np.lexsort((ri, li))
+    return li[order], ri[order], left_in[order], right_in[order]
+
+
+def _whole_groups(group: NDArray[np.intp], parts: list[slice]) -> list[slice]:
+    """Move the bounds of ``parts`` so no run of equal values of ``group`` is split."""
+    cuts = {0, len(group)}
+    for part in parts[1:]:
+        cuts.add(int(np.searchsorted(group, group[part.start], side="left")))
+    bounds = sorted(cuts)
+    return [slice(a, b) for a, b in itertools.pairwise(bounds) if b > a]
 
 
 def pieces(
@@ -399,8 +425,8 @@ def pieces(
         cut pieces are dropped chunk by chunk, which saves most of the memory when
         only areas are wanted.
     n_jobs
-        Threads for the GEOS work (intersections and areas of chunks of pairs);
-        the tree query itself runs once.
+        Threads for the GEOS work (the predicate tests, intersections and areas
+        of chunks of pairs); the tree query itself runs once.
 
     Returns
     -------
@@ -421,11 +447,11 @@ def pieces(
     if len(lg) == 0 or len(rg) == 0:
         return Pieces(np.empty(0, np.intp), np.empty(0, np.intp),
                       np.empty(0, object), np.empty(0, np.float64))
-    larea = (_lazy_areas(lg, crs) if left_area_m2 is None
+    larea = (_lazy_areas(lg, crs, n_jobs) if left_area_m2 is None
              else _known(np.asarray(left_area_m2, dtype=np.float64)))
-    rarea = (_lazy_areas(rg, crs) if right_area_m2 is None
+    rarea = (_lazy_areas(rg, crs, n_jobs) if right_area_m2 is None
              else _known(np.asarray(right_area_m2, dtype=np.float64)))
-    li, ri, left_in, right_in = _pairs(lg, rg)
+    li, ri, left_in, right_in = _pairs(lg, rg, n_jobs)
     a, b = lg[li], rg[ri]
     cut = np.flatnonzero(~(left_in | right_in))
     geom = np.where(left_in, a, b) if geometry else np.full(len(li), None, dtype=object)
