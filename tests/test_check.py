@@ -260,6 +260,9 @@ def test_tiles_give_the_same_results_as_one_pass(shape: tuple[int, int], tmp_pat
     assert list(a.index) == list(b.index)
     assert "accountability_ratio/admin/210302" in b.index  # county-wide, computed once
     np.testing.assert_allclose(b["area_m2"], a["area_m2"], rtol=1e-6)
+    ratio = [i for i in a.index if i.startswith("accountability_ratio/")]
+    np.testing.assert_allclose(b.loc[ratio, ["ratio", "approved_m2"]].to_numpy(float),
+                               a.loc[ratio, ["ratio", "approved_m2"]].to_numpy(float), rtol=1e-9)
     key = ["layer", "feature_id"]
     fa = one.features.sort_values(key, ignore_index=True)
     fb = tiled.features.sort_values(key, ignore_index=True)
@@ -340,3 +343,21 @@ def test_work_done_beside_the_rules_is_the_work_done_in_line(
                                   title=page.split("<title>")[1].split("</title>")[0])
     assert '"kind": "raster"' in page or '"kind":"raster"' in page
     assert page == inline
+
+
+def test_the_county_wide_pass_of_a_tiled_run_reads_only_the_year(tmp_path: Path) -> None:
+    ds = tools.read_dataset(SAMPLES / "tiedong")
+    layers = {role: layer.frame for role, layer in ds.layers.items()}
+    changes = layers["changes"].copy()
+    changes.loc[changes.index[:20], "detected_on"] = pd.Timestamp(2025, 5, 1)
+    layers["changes"] = changes
+    cut = tools._county_wide_layers(layers, as_of=AS_OF)
+    detected = pd.to_datetime(cut["changes"]["detected_on"])
+    assert set(cut["changes"]["change_id"]) == set(changes["change_id"][20:])
+    assert (detected >= pd.Timestamp(2026, 1, 1)).all()
+    assert (detected <= pd.Timestamp(AS_OF)).all()
+    assert len(cut["farmland"]) < len(layers["farmland"])
+    assert len(cut["admin"]) == len(layers["admin"])
+    approved = pd.to_datetime(layers["approvals"]["approved_on"])
+    this_year = set(layers["approvals"]["approval_id"][approved.dt.year == 2026])
+    assert this_year <= set(cut["approvals"]["approval_id"])

@@ -111,6 +111,18 @@ def _dates(frame: gpd.GeoDataFrame, column: str) -> pd.Series:
     return pd.to_datetime(pd.Series(frame[column].to_numpy(dtype=object)), errors="coerce")
 
 
+def in_year(frame: gpd.GeoDataFrame, column: str, as_of: datetime.date) -> NDArray[np.bool_]:
+    """Rows dated from 1 January of the year of ``as_of`` to ``as_of``, and judgeable.
+
+    The window of ``accountability_ratio``; all False when ``frame`` has no ``column``.
+    """
+    if column not in frame:
+        return np.zeros(len(frame), dtype=bool)
+    when = _dates(frame, column).to_numpy()
+    start, end = pd.Timestamp(as_of.year, 1, 1), pd.Timestamp(as_of)
+    return _ok(frame) & (when >= start.to_datetime64()) & (when <= end.to_datetime64())
+
+
 def _is_true(frame: gpd.GeoDataFrame, column: str) -> NDArray[np.bool_]:
     values = frame[column].to_numpy(dtype=object)
     return np.asarray([v is True or (isinstance(v, np.bool_) and bool(v)) for v in values],
@@ -709,17 +721,15 @@ def _accountability_ratio(  # noqa: PLR0912, PLR0915 - one rule, read top to bot
     start, end = pd.Timestamp(year, 1, 1), pd.Timestamp(run.as_of)
     up: Pieces = ch["pieces"]
     det = ch["detected"].to_numpy()[ch["judged"]][up.left] if len(up) else np.empty(0)
-    in_year = (det >= start.to_datetime64()) & (det <= end.to_datetime64()) if len(up) \
+    this_year = (det >= start.to_datetime64()) & (det <= end.to_datetime64()) if len(up) \
         else np.zeros(0, dtype=bool)
     farm_m2 = np.nan_to_num(ch["split"].on_basic_m2) + np.nan_to_num(ch["split"].on_farmland_m2)
     county = np.asarray([str(c)[:6] for c in ch["piece_code"]], dtype=object)
-    illegal = pd.Series(farm_m2[in_year]).groupby(county[in_year]).sum()
+    illegal = pd.Series(farm_m2[this_year]).groupby(county[this_year]).sum()
     # Farmland approved this year, per county: the union of the year's approvals cut by county.
     approved = pd.Series(dtype="float64")
     if run.has("approvals"):
-        frame = run.layers["approvals"]
-        when = _dates(frame, "approved_on").to_numpy()
-        m = _ok(frame) & (when >= start.to_datetime64()) & (when <= end.to_datetime64())
+        m = in_year(run.layers["approvals"], "approved_on", run.as_of)
         ag = run.geoms("approvals", m)
         if len(ag):
             cp = split_by_units(ag, run.units, crs=run.crs, sliver_m2=run.sliver,
