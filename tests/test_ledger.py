@@ -247,3 +247,36 @@ def test_dataset_ledger_reads_layers_and_targets(data) -> None:
     got = dataset_ledger(ds, rd.findings(), as_of=rd.AS_OF)
     want = county_ledger(data, rd.targets(), rd.findings(), as_of=rd.AS_OF)
     pd.testing.assert_frame_equal(got, want)
+
+
+def test_memo_is_kept_per_thread_and_per_scope() -> None:
+    import threading
+
+    from redline.analysis.memo import Scoped
+
+    memo = Scoped()
+    data = [1, 2, 3]
+    seen: dict[str, object] = {}
+    opened, checked = threading.Event(), threading.Event()
+
+    def other() -> None:
+        opened.wait()
+        # The main thread's scope is open and holds a result: this thread sees none.
+        seen["has"] = memo.has("sum", (data,))
+        seen["value"] = memo.get("sum", (data,), lambda: "computed here")
+        checked.set()
+
+    t = threading.Thread(target=other)
+    t.start()
+    with memo.scope():
+        assert memo.get("sum", (data,), lambda: sum(data)) == 6
+        assert memo.get("sum", (data,), lambda: -1) == 6
+        with memo.scope():
+            assert memo.get("sum", (data,), lambda: -1) == 6  # the outer scope's result
+            assert memo.get("max", (data,), lambda: max(data)) == 3
+        assert not memo.has("max", (data,))  # what the inner scope added is gone
+        opened.set()
+        checked.wait()
+    t.join()
+    assert seen == {"has": False, "value": "computed here"}
+    assert memo.get("sum", (data,), lambda: -1) == -1  # nothing kept outside a scope

@@ -29,6 +29,7 @@ import shapely
 
 from redline import settings
 from redline.analysis.areas import ellipsoidal_area
+from redline.analysis.memo import Scoped
 from redline.analysis.overlay import cover, pieces, reuse_trees
 from redline.analysis.summary import admin_units
 
@@ -146,18 +147,13 @@ def ledger_units(
     return pd.DataFrame(rows, columns=["admin_code", "admin_name", "level"])
 
 
-#: Memo of dissolved admin units and per-unit areas, live only inside one
-#: :func:`county_ledger` call (keys hold ``id()`` of frames that call keeps alive).
-_MEMO: dict[tuple[Any, ...], Any] | None = None
+#: Dissolved admin units, row areas and per-unit areas, kept only inside one
+#: :func:`county_ledger` call.
+_MEMO = Scoped()
 
 
 def _dissolved(admin: gpd.GeoDataFrame | None, level: Level) -> gpd.GeoDataFrame | None:
-    if _MEMO is not None:
-        key = ("dissolved", id(admin), level)
-        if key not in _MEMO:
-            _MEMO[key] = _dissolve(admin, level)
-        return _MEMO[key]
-    return _dissolve(admin, level)
+    return _MEMO.get("dissolved", (admin,), lambda: _dissolve(admin, level), level)
 
 
 def _dissolve(admin: gpd.GeoDataFrame | None, level: Level) -> gpd.GeoDataFrame | None:
@@ -224,9 +220,18 @@ def _row_units(
     split by the dissolved admin polygons with the overlap engine (a row inside one
     unit is not intersected), or go whole to ``default_code``.
     """
-    key = ("row units", id(frame), id(admin), level, default_code)
-    if _MEMO is not None and key in _MEMO:
-        return _MEMO[key][1]
+    return _MEMO.get("row units", (frame, admin), lambda: _split_rows(
+        frame, admin, level=level, default_code=default_code, areas=areas), level, default_code)
+
+
+def _split_rows(
+    frame: gpd.GeoDataFrame,
+    admin: gpd.GeoDataFrame | None,
+    *,
+    level: Level,
+    default_code: str,
+    areas: NDArray[np.float64] | None,
+) -> tuple[NDArray[np.intp], NDArray[np.object_], NDArray[np.float64]]:
     n = _PREFIX[level]
     area = ellipsoidal_area(frame.geometry.values, frame.crs) if areas is None else areas
     codes = (
@@ -254,35 +259,25 @@ def _row_units(
         rows.append(rest)
         units.append(np.full(len(rest), default_code[:n], dtype=object))
         where.append(area[rest])
-    out = (np.concatenate(rows).astype(np.intp),
-           np.concatenate(units).astype(object),
-           np.concatenate(where).astype(np.float64))
-    if _MEMO is not None:
-        _MEMO[key] = (frame, out)  # the frame is kept, so its id is not reused
-    return out
+    return (np.concatenate(rows).astype(np.intp),
+            np.concatenate(units).astype(object),
+            np.concatenate(where).astype(np.float64))
 
 
 def _row_areas(frame: gpd.GeoDataFrame) -> NDArray[np.float64]:
     """Ellipsoidal area of each row, measured once per frame within one ledger."""
-    if _MEMO is None:
-        return ellipsoidal_area(frame.geometry.values, frame.crs)
-    own = ("row areas", id(frame))
-    if own not in _MEMO:
-        # The frame is kept with its areas, so its id is not reused in this ledger.
-        _MEMO[own] = (frame, ellipsoidal_area(frame.geometry.values, frame.crs))
-    return _MEMO[own][1]
+    return _MEMO.get("row areas", (frame,),
+                     lambda: ellipsoidal_area(frame.geometry.values, frame.crs))
 
 
 def _unit_areas_memo(frame: gpd.GeoDataFrame | None, admin: gpd.GeoDataFrame | None, *,
                      level: Level, weight: str | None, default_code: str) -> pd.Series:
     """:func:`unit_areas`, computed once per frame and level within one ledger."""
-    if _MEMO is None or frame is None:
+    if frame is None:
         return unit_areas(frame, admin, level=level, weight=weight, default_code=default_code)
-    key = ("areas", id(frame), id(admin), level, weight, default_code)
-    if key not in _MEMO:
-        _MEMO[key] = unit_areas(frame, admin, level=level, weight=weight,
-                                default_code=default_code, areas=_row_areas(frame))
-    return _MEMO[key]
+    return _MEMO.get("areas", (frame, admin), lambda: unit_areas(
+        frame, admin, level=level, weight=weight, default_code=default_code,
+        areas=_row_areas(frame)), level, weight, default_code)
 
 
 # --- geometry helpers -----------------------------------------------------------
@@ -513,13 +508,8 @@ def county_ledger(
         plus ``idle_share``, plus the quantity deficit share ``max(0, -balance) /
         occupied``, each in [0, 1]; ``rank`` 1 is the best county.
     """
-    global _MEMO  # noqa: PLW0603 - a memo scoped to this call, cleared on exit
-    outer = _MEMO
-    _MEMO = {} if outer is None else outer
-    try:
+    with _MEMO.scope():
         return _county_ledger(layers, targets, findings, as_of=as_of, year=year)
-    finally:
-        _MEMO = outer
 
 
 def _county_ledger(
@@ -705,28 +695,31 @@ def _violation_part(area: Any, illegal: gpd.GeoDataFrame | None,
             "largest_case_mu": float("nan") if largest is None else float(largest["area_mu"])}
 
 
+def _years_table(approvals: gpd.GeoDataFrame, admin: gpd.GeoDataFrame | None, *,
+                 level: Level, default_code: str) -> pd.DataFrame:
+    """Approved hectares, admin units by years of ``approved_on``."""
+    # Each approval is split by unit once; the years only group the pieces.
+    rows, units, area = _row_units(approvals, admin, level=level,
+                                   default_code=default_code, areas=_row_areas(approvals))
+    when = pd.to_datetime(approvals["approved_on"], errors="coerce")
+    years = when.dt.year.to_numpy(dtype=np.float64)[rows]
+    dated = ~np.isnan(years)
+    table = (pd.DataFrame({"unit": units[dated], "year": years[dated].astype(int),
+                           "ha": area[dated] / settings.M2_PER_HA})
+             .pivot_table(index="unit", columns="year", values="ha", aggfunc="sum",
+                          fill_value=0.0))  # units x years
+    table.columns = [int(c) for c in table.columns]
+    return table
+
+
 def approvals_by_year(approvals: gpd.GeoDataFrame | None, admin: gpd.GeoDataFrame | None,
                       *, code: str, level: Level = "county", default_code: str = ""
                       ) -> pd.Series:
     """Approved area (ha) per calendar year of ``approved_on`` for one admin unit."""
     if approvals is None or "approved_on" not in approvals:
         return pd.Series(dtype="float64")
-    key = ("by_year", id(approvals), id(admin), level, default_code)
-    table = None if _MEMO is None else _MEMO.get(key)
-    if table is None:
-        # Each approval is split by unit once; the years only group the pieces.
-        rows, units, area = _row_units(approvals, admin, level=level,
-                                       default_code=default_code, areas=_row_areas(approvals))
-        when = pd.to_datetime(approvals["approved_on"], errors="coerce")
-        years = when.dt.year.to_numpy(dtype=np.float64)[rows]
-        dated = ~np.isnan(years)
-        table = (pd.DataFrame({"unit": units[dated], "year": years[dated].astype(int),
-                               "ha": area[dated] / settings.M2_PER_HA})
-                 .pivot_table(index="unit", columns="year", values="ha", aggfunc="sum",
-                              fill_value=0.0))  # units x years
-        table.columns = [int(c) for c in table.columns]
-        if _MEMO is not None:
-            _MEMO[key] = table
+    table = _MEMO.get("by_year", (approvals, admin), lambda: _years_table(
+        approvals, admin, level=level, default_code=default_code), level, default_code)
     if code not in table.index:
         return pd.Series(dict.fromkeys(table.columns, 0.0), dtype="float64")
     return pd.Series(table.loc[code].to_numpy(dtype="float64"), index=table.columns)

@@ -43,6 +43,7 @@ import shapely
 
 from redline import settings
 from redline.analysis.areas import ellipsoidal_area
+from redline.analysis.memo import Scoped
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
@@ -297,7 +298,7 @@ def _lazy_areas(geoms: NDArray[np.object_], crs: Any, n_jobs: int = 1
 # --------------------------------------------------------------------------- pairs
 
 
-_TREES = threading.local()
+_TREES = Scoped()
 
 
 @contextlib.contextmanager
@@ -306,28 +307,21 @@ def reuse_trees(*arrays: NDArray[np.object_] | None) -> Iterator[None]:
 
     The overlap functions build a tree over the larger side at every call; a
     layer overlaid many times (the farmland, by every rule) then pays for its
-    tree once. The arrays must not be changed inside the block. Per thread.
+    tree once. Only the arrays named here are kept (a tree over a passing array
+    of cut pieces is not). The arrays must not be changed inside the block. Per
+    thread (:class:`redline.analysis.memo.Scoped`).
     """
-    saved = getattr(_TREES, "memo", None)
-    memo = dict(saved or {})
-    for arr in arrays:
-        if arr is not None:
-            memo[id(arr)] = [arr, None]  # the array is held, so its id stays its own
-    _TREES.memo = memo
-    try:
+    with _TREES.scope():
+        for arr in arrays:
+            if arr is not None:
+                _TREES.put("reuse", (arr,), True)
         yield
-    finally:
-        _TREES.memo = saved
 
 
 def _tree(arr: NDArray[np.object_]) -> shapely.STRtree:
-    memo = getattr(_TREES, "memo", None)
-    entry = memo.get(id(arr)) if memo else None
-    if entry is None or entry[0] is not arr:
+    if not _TREES.has("reuse", (arr,)):
         return shapely.STRtree(arr)
-    if entry[1] is None:
-        entry[1] = shapely.STRtree(arr)
-    return entry[1]
+    return _TREES.get("tree", (arr,), lambda: shapely.STRtree(arr))
 
 
 def _pairs(lg: NDArray[np.object_], rg: NDArray[np.object_], n_jobs: int = 1
