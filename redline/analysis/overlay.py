@@ -213,37 +213,19 @@ def _bbox_within(inner: NDArray[np.float64], outer: NDArray[np.float64]) -> NDAr
     )
 
 
-class Prepared:
-    """Geometries prepared for fast predicates, safe when threads share them.
+class _ThreadGuard:
+    """Hand out geometry arrays that are safe for this thread; see :class:`Prepared`."""
 
-    ``with Prepared(a, b) as (pa, pb):`` gives arrays equal to ``a`` and ``b``
-    whose geometries are prepared for this thread alone; pass them as the first
-    argument of a predicate (or as the query geometries of a tree).
+    _lock = threading.RLock()  # one for both kinds: it says who may prepare in place
+    _prepare = True
 
-    A prepared geometry lives on the geometry object, and GEOS builds its index on
-    first use, so two threads must never use one prepared geometry at once, nor
-    one release it while another uses it. Threads do share geometry objects (tiles
-    cut from one set of layers on a thread pool or a dask worker's threads; the
-    supply rules beside the vector rules). So one thread at a time prepares the
-    geometries themselves, and releases on leaving what it prepared; a thread
-    arriving meanwhile prepares copies of its own. Geometries prepared by the
-    caller are left as they are (and copied when they have to be used).
-    """
-
-    _lock = threading.RLock()
-
-    def __init__(self, *arrays: NDArray[np.object_], prepare: bool = True) -> None:
+    def __init__(self, *arrays: NDArray[np.object_]) -> None:
         self._arrays = arrays
-        self._prepare = prepare
         self._mine: list[NDArray[np.object_]] = []
         self._owner = False
 
     def __enter__(self) -> tuple[NDArray[np.object_], ...]:
-        # With ``prepare=False`` the arrays are only made safe to pass first to a
-        # predicate unprepared: where each geometry is used once or twice, preparing
-        # costs more than it saves. The thread holding the lock uses them as they
-        # are (no other thread has anything prepared then); another uses copies.
-        self._owner = Prepared._lock.acquire(blocking=False)
+        self._owner = _ThreadGuard._lock.acquire(blocking=False)
         out = []
         for arr in self._arrays:
             ok = ~shapely.is_missing(arr)
@@ -267,16 +249,47 @@ class Prepared:
         self._mine = []
         if self._owner:
             self._owner = False
-            Prepared._lock.release()
+            _ThreadGuard._lock.release()
 
     @staticmethod
     def _after_fork() -> None:
         # A child forked while another thread held the lock starts with it free.
-        Prepared._lock = threading.RLock()
+        _ThreadGuard._lock = threading.RLock()
+
+
+class Prepared(_ThreadGuard):
+    """Geometries prepared for fast predicates, safe when threads share them.
+
+    ``with Prepared(a, b) as (pa, pb):`` gives arrays equal to ``a`` and ``b``
+    whose geometries are prepared for this thread alone; pass them as the first
+    argument of a predicate (or as the query geometries of a tree).
+
+    A prepared geometry lives on the geometry object, and GEOS builds its index on
+    first use, so two threads must never use one prepared geometry at once, nor
+    one release it while another uses it. Threads do share geometry objects (tiles
+    cut from one set of layers on a thread pool or a dask worker's threads; the
+    supply rules beside the vector rules). So one thread at a time prepares the
+    geometries themselves, and releases on leaving what it prepared; a thread
+    arriving meanwhile prepares copies of its own. Geometries prepared by the
+    caller are left as they are (and copied when they have to be used).
+    """
+
+
+class Unprepared(_ThreadGuard):
+    """Geometries safe to pass unprepared as the first argument of a predicate.
+
+    Where each geometry serves one or two tests, preparing costs more than it
+    saves. But shapely uses a geometry's prepared form whenever it has one, and
+    another thread may have prepared a shared geometry (:class:`Prepared`). The
+    thread that may prepare in place uses the arrays as they are (no other thread
+    has prepared them then); another thread uses copies of its own.
+    """
+
+    _prepare = False
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=Prepared._after_fork)
+    os.register_at_fork(after_in_child=_ThreadGuard._after_fork)
 
 
 def _lazy_areas(geoms: NDArray[np.object_], crs: Any, n_jobs: int = 1
@@ -812,7 +825,7 @@ def _minus_basic(
     same = fp.left[fi] == bp.left[bi]
     fi, bi = fi[same].astype(np.intp), bi[same].astype(np.intp)
     # Each piece meets one or two basic pieces: not worth preparing.
-    with Prepared(parts, prepare=False) as (own,):
+    with Unprepared(parts) as (own,):
         meet = shapely.intersects(own[fi], bp.geometry[bi])
         fi, bi = fi[meet], bi[meet]
         fb, bb = shapely.bounds(parts[fi]), shapely.bounds(bp.geometry[bi])
