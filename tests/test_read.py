@@ -50,6 +50,9 @@ def test_reads_every_format(county_any_format):
     assert farmland["land_code"].tolist() == ["0101", "0103K", "0102"]
     assert farmland["_row"].tolist() == [0, 1, 3]
     assert "filtered" in _kinds(ds, "info")
+    said = [p.problem for p in ds.all_problems() if p.kind == "filtered"]
+    assert said == [f"kept 3 features with land class 0101/0102/0103; "
+                    f"{len(county_layers()['DLTB']) - 3} others filtered out"]
     assert list(farmland.columns) == [
         "feature_id", "land_code", "admin_code", "_row", "_problem", "_note", "geometry"]
     # Geometry survives untouched: same areas as the boxes written.

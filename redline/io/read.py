@@ -25,17 +25,18 @@ import tempfile
 import threading
 import tomllib
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Final, Literal, cast
+from typing import TYPE_CHECKING, Any, Final, Literal, cast
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyogrio
+import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
@@ -63,6 +64,9 @@ from redline.schema import (
     TARGET_COLUMNS,
     Role,
 )
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 log = logging.getLogger(__name__)
 
@@ -394,24 +398,66 @@ def _dbf_bytes(src: Source) -> bytes | None:
         return fh.read(SNIFF_BYTES + 64 * 1024)
 
 
-def _read_frame(src: Source, encoding: str | None) -> gpd.GeoDataFrame:
+#: Decides from a layer's attributes which features to keep (None: all).
+Keep = Callable[[pd.DataFrame], "NDArray[np.bool_] | None"]
+
+
+def _read_frame(src: Source, encoding: str | None, keep: Keep | None = None
+                ) -> gpd.GeoDataFrame:
+    """Read a layer with ``_row``, each feature's position in the file.
+
+    With ``keep``, only the features it keeps are in the frame; read through Arrow,
+    the attributes are read first and only the kept features' geometries decoded (a
+    land-use layer of a million patches holds some 400,000 of farmland).
+    """
     if src.kind == "parquet":
-        frame = gpd.read_parquet(src.gdal)
+        frame = _kept(gpd.read_parquet(src.gdal), keep)
     else:
         enc = gdal_encoding(encoding) if encoding is not None else None
         try:
-            frame = pyogrio.read_dataframe(src.gdal, layer=src.layer, encoding=enc,
-                                           use_arrow=True)
+            frame = (_kept(pyogrio.read_dataframe(src.gdal, layer=src.layer, encoding=enc,
+                                                  use_arrow=True), None) if keep is None
+                     else _read_kept(src, enc, keep))
         except (pyogrio.errors.DataSourceError, UnicodeDecodeError) as ex:
             # Arrow needs UTF-8 text; a file it cannot take goes the slower way.
             log.debug("arrow read of %s failed (%s); reading without arrow", src.display, ex)
-            frame = pyogrio.read_dataframe(src.gdal, layer=src.layer, encoding=enc,
-                                           use_arrow=False)
+            frame = _kept(pyogrio.read_dataframe(src.gdal, layer=src.layer, encoding=enc,
+                                                 use_arrow=False), keep)
     # Text as Python str now, so that bytes a wrong encoding left undecodable fail
     # here, as an unreadable layer, rather than later in parsing.
     for col in frame.columns:
         if col != frame.geometry.name and frame[col].dtype.kind in "OT":
             frame[col] = frame[col].astype(object)
+    return frame
+
+
+def _kept(frame: gpd.GeoDataFrame, keep: Keep | None) -> gpd.GeoDataFrame:
+    mask = keep(frame) if keep is not None else None
+    rows = np.arange(len(frame), dtype=np.int64) if mask is None else np.flatnonzero(mask)
+    out = frame.iloc[rows].reset_index(drop=True) if mask is not None else frame.reset_index(
+        drop=True)
+    out["_row"] = rows.astype(np.int64)
+    return out
+
+
+def _read_kept(src: Source, enc: str | None, keep: Keep) -> gpd.GeoDataFrame:
+    """Read the attributes, then decode the geometries of the features ``keep`` keeps."""
+    attrs = pyogrio.read_dataframe(src.gdal, layer=src.layer, encoding=enc, use_arrow=True,
+                                   read_geometry=False)
+    mask = keep(attrs)
+    meta, table = pyogrio.read_arrow(src.gdal, layer=src.layer, encoding=enc, columns=[])
+    rows = np.arange(len(attrs), dtype=np.int64) if mask is None else np.flatnonzero(mask)
+    name = meta.get("geometry_name") or "wkb_geometry"
+    if name in table.column_names:
+        wkb = table.column(name)
+        if mask is not None:
+            wkb = wkb.filter(pa.array(np.asarray(mask, dtype=bool)))
+        geoms = shapely.from_wkb(wkb.to_numpy(zero_copy_only=False))
+    else:
+        geoms = np.full(len(rows), None, dtype=object)
+    frame = gpd.GeoDataFrame(attrs.iloc[rows].reset_index(drop=True), geometry=geoms,
+                             crs=meta.get("crs"))
+    frame["_row"] = rows
     return frame
 
 
@@ -580,9 +626,11 @@ def _filter_codes(src: Source, role: str, spec: LayerSpec) -> tuple[str, ...] | 
     return None
 
 
-def _read_raw(src: Source, enc: str | None, *, explicit: bool
+def _read_raw(src: Source, enc: str | None, *, explicit: bool, keep: Keep | None = None
               ) -> tuple[gpd.GeoDataFrame, dict[str, Any], str | None, bool]:
     """Read a source, detecting an undeclared shapefile encoding unless ``explicit``.
+
+    ``keep`` chooses the features to read (:func:`_read_frame`).
 
     Returns the frame, the pre-flight info, the encoding used and whether it
     was detected.
@@ -594,7 +642,7 @@ def _read_raw(src: Source, enc: str | None, *, explicit: bool
         if sniffed is not None:
             enc, detected = sniffed, True
     meta = _preflight(src, enc)
-    raw = _read_frame(src, enc)
+    raw = _read_frame(src, enc, keep)
     if not explicit and not detected and src.kind == "shp":
         # A declared but wrong code page: latin-1 text that is really GBK.
         text_cols = [c for c in raw.columns if raw[c].dtype.kind in "OT"]
@@ -602,18 +650,16 @@ def _read_raw(src: Source, enc: str | None, *, explicit: bool
         if looks_misdecoded(sample):
             enc, detected = "gbk", True
             meta = _preflight(src, enc)
-            raw = _read_frame(src, enc)
+            raw = _read_frame(src, enc, keep)
     return raw, meta, enc, detected
 
 
-def _filter_rows(raw: gpd.GeoDataFrame, codes: tuple[str, ...], column: str
-                 ) -> tuple[gpd.GeoDataFrame, int]:
-    """Keep rows whose land class starts with one of ``codes``; return them and the count out."""
-    lc, _ = parse_codes(raw[column], width=4)
+def _land_class_in(values: pd.Series, codes: tuple[str, ...]) -> NDArray[np.bool_]:
+    """Where the land class (parsed as ``land_code`` is) starts with one of ``codes``."""
+    lc, _ = parse_codes(values.reset_index(drop=True), width=4)
     # A few dozen distinct classes among a million patches: test each class once.
     at, classes = pd.factorize(lc.fillna("").astype(str))
-    keep = np.array([str(c).startswith(codes) for c in classes], dtype=bool)[at]
-    return raw.loc[keep].reset_index(drop=True), int((~keep).sum())
+    return np.array([str(c).startswith(codes) for c in classes], dtype=bool)[at]
 
 
 def _decide_crs(raw: gpd.GeoDataFrame, meta: Mapping[str, Any], spec: LayerSpec,
@@ -688,8 +734,21 @@ def read_layer(src: Source, spec: LayerSpec, *, crs: str | None = None,
     # The file is hashed in the background while it is parsed.
     digest = _digest(src.local) if src.local is not None else None
     enc = spec.encoding or encoding
+    codes = _filter_codes(src, role, spec)
+    read: dict[str, int] = {}
+
+    def keep(attrs: pd.DataFrame) -> NDArray[np.bool_] | None:
+        # The filter is applied while reading, so dropped features are never decoded.
+        read["features"] = len(attrs)
+        names = [c for c in attrs.columns if c != "geometry"]
+        found, _ = map_fields(names, role, spec.fields, truncated=src.kind == "shp")
+        if codes is None or "land_code" not in found:
+            return None
+        return _land_class_in(attrs[found["land_code"]], codes)
+
     try:
-        raw, meta, enc, detected = _read_raw(src, enc, explicit=enc is not None)
+        raw, meta, enc, detected = _read_raw(src, enc, explicit=enc is not None,
+                                             keep=keep if codes is not None else None)
     except (UnicodeError, pa.ArrowException) as ex:
         # The undecodable bytes are not echoed: they would print as garbage.
         log.debug("decoding %s failed: %s", src.display, ex)
@@ -707,8 +766,6 @@ def read_layer(src: Source, spec: LayerSpec, *, crs: str | None = None,
                 "and read as such", f'write encoding = "{enc}" under [layers.{role}] to '
                 "make it explicit", "info", "encoding_detected")
 
-    raw = raw.reset_index(drop=True)
-    raw["_row"] = np.arange(len(raw), dtype=np.int64)
     columns = [c for c in raw.columns if c not in ("geometry", "_row")]
     fields, missing = map_fields(columns, role, spec.fields, truncated=src.kind == "shp")
     for name in missing:
@@ -716,14 +773,12 @@ def read_layer(src: Source, spec: LayerSpec, *, crs: str | None = None,
                 f"(fields: {', '.join(columns)})", f"correct [layers.{role}.fields]",
                 "warning", "missing_field")
 
-    codes = _filter_codes(src, role, spec)
     if codes is not None and "land_code" not in fields:
         problem("cannot keep only farmland: no land-class field (DLBM)",
                 f"map land_code under [layers.{role}.fields]", "warning", "no_filter")
     elif codes is not None:
-        raw, dropped = _filter_rows(raw, codes, fields["land_code"])
         problem(f"kept {len(raw)} features with land class {'/'.join(codes)}; "
-                f"{dropped} others filtered out", "", "info", "filtered")
+                f"{read['features'] - len(raw)} others filtered out", "", "info", "filtered")
 
     source_crs, inferred, why = _decide_crs(raw, meta, spec, crs)
     if source_crs is None:
