@@ -432,10 +432,13 @@ def _read_frame(src: Source, encoding: str | None, keep: Keep | None = None
 
 
 def _kept(frame: gpd.GeoDataFrame, keep: Keep | None) -> gpd.GeoDataFrame:
+    """Keep the features of a frame read whole that ``keep`` keeps; add ``_row``."""
     mask = keep(frame) if keep is not None else None
-    rows = np.arange(len(frame), dtype=np.int64) if mask is None else np.flatnonzero(mask)
-    out = frame.iloc[rows].reset_index(drop=True) if mask is not None else frame.reset_index(
-        drop=True)
+    if mask is None:
+        out, rows = frame.reset_index(drop=True), np.arange(len(frame))
+    else:
+        rows = np.flatnonzero(mask)
+        out = frame.iloc[rows].reset_index(drop=True)
     out["_row"] = rows.astype(np.int64)
     return out
 
@@ -457,7 +460,7 @@ def _read_kept(src: Source, enc: str | None, keep: Keep) -> gpd.GeoDataFrame:
         geoms = np.full(len(rows), None, dtype=object)
     frame = gpd.GeoDataFrame(attrs.iloc[rows].reset_index(drop=True), geometry=geoms,
                              crs=meta.get("crs"))
-    frame["_row"] = rows
+    frame["_row"] = rows.astype(np.int64)
     return frame
 
 
