@@ -41,8 +41,6 @@ from redline.report.labels import SEVERITY as SEVERITY_LABEL
 from redline.schema import ID_FIELD
 
 if TYPE_CHECKING:
-    from numpy.typing import NDArray
-
     from redline.analysis.findings import RuleResult
 
 __all__ = ["CheckRun", "InfoReport", "LayerInfo", "check", "info", "read_dataset"]
@@ -380,17 +378,19 @@ def _tiled_overlap(layers: Mapping[str, gpd.GeoDataFrame], overlap: Any, *,
     """Run the overlap rules tile by tile, and the county-wide rules in one reduced pass.
 
     The county-wide rules (the accountability ratio) run once more over the whole
-    county on only what they read (:func:`_county_wide_layers`). The grid, the
+    county on only what they read (:func:`~redline.analysis.rules.accountability_inputs`).
+    The grid, the
     number of tiles and where they ran (``"in-process"``, ``"dask"``, or the
     executor's ``kind`` or class name) are recorded as the ``tiles`` parameter.
     """
     from dataclasses import replace
 
     from redline.analysis.findings import concat_findings
+    from redline.analysis.rules import accountability_inputs
     from redline.analysis.tiles import COUNTY_RULES, run_tiled
 
     tiled = run_tiled(layers, overlap, shape=shape, executor=executor)
-    county = overlap(_county_wide_layers(layers, as_of=as_of))
+    county = overlap(accountability_inputs(layers, as_of=as_of))
     wide = county.findings[county.findings["rule"].isin(COUNTY_RULES).to_numpy(dtype=bool)]
     crs = next((f.crs for f in layers.values() if f.crs is not None), None)
     kind = ("in-process" if executor is None else getattr(executor, "kind", None) or (
@@ -399,55 +399,6 @@ def _tiled_overlap(layers: Mapping[str, gpd.GeoDataFrame], overlap: Any, *,
     record = {**tiled.parameters["tiles"], "executor": str(kind)}
     return replace(tiled, findings=concat_findings([tiled.findings, wide], crs=crs),
                    parameters={**tiled.parameters, "tiles": record})
-
-
-def _county_wide_layers(layers: Mapping[str, gpd.GeoDataFrame], *, as_of: datetime.date
-                        ) -> dict[str, gpd.GeoDataFrame]:
-    """Cut the layers to the features the accountability ratio reads, keeping every field.
-
-    The ratio weighs the farmland built on by change patches detected in the year of
-    ``as_of``, less what approvals and supply cover, against the farmland occupied by
-    approvals of that year. So: the year's change patches; the approvals and supply
-    meeting them; the year's approvals; the farmland and basic farmland meeting any
-    of those; the admin units whole. A layer without its date field keeps no rows
-    (the rule says it cannot run, as in one pass).
-    """
-    from redline.analysis.rules import in_year
-
-    out = dict(layers)
-    changes = layers.get("changes")
-    if changes is not None:
-        out["changes"] = changes[in_year(changes, "detected_on", as_of)]
-    kept = [out["changes"]] if changes is not None else []
-    for role in ("approvals", "supply"):
-        if role not in layers:
-            continue
-        frame = layers[role]
-        rows = _meeting(frame, out["changes"]) if changes is not None else np.zeros(0, np.intp)
-        if role == "approvals":
-            rows = np.union1d(rows, np.flatnonzero(in_year(frame, "approved_on", as_of)))
-        out[role] = frame.iloc[rows]
-        kept.append(out[role])
-    for role in ("farmland", "basic_farmland"):
-        if role in layers:
-            rows = np.unique(np.concatenate([_meeting(layers[role], k) for k in kept]
-                                            or [np.zeros(0, np.intp)]))
-            out[role] = layers[role].iloc[rows]
-    return out
-
-
-def _meeting(frame: gpd.GeoDataFrame, near: gpd.GeoDataFrame) -> NDArray[np.intp]:
-    """Positions in ``frame`` of the features meeting a feature of ``near``, sorted."""
-    import shapely
-
-    from redline.analysis.overlay import Prepared
-
-    geoms = np.asarray(near.geometry.values, dtype=object)
-    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
-    if not len(geoms) or not len(frame):
-        return np.zeros(0, np.intp)
-    with Prepared(geoms) as (prepared,):
-        return np.unique(frame.sindex.query(prepared, predicate="intersects")[1]).astype(np.intp)
 
 
 def _supply_rules(ds: Dataset, layers: dict[str, gpd.GeoDataFrame], *, as_of: datetime.date,

@@ -16,6 +16,7 @@ import pytest
 from pyproj import Geod
 
 from redline import tools
+from redline.analysis.rules import accountability_inputs
 from redline.errors import OutputExistsError
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
@@ -345,13 +346,13 @@ def test_work_done_beside_the_rules_is_the_work_done_in_line(
     assert page == inline
 
 
-def test_the_county_wide_pass_of_a_tiled_run_reads_only_the_year(tmp_path: Path) -> None:
+def test_the_county_wide_pass_of_a_tiled_run_reads_only_the_year() -> None:
     ds = tools.read_dataset(SAMPLES / "tiedong")
     layers = {role: layer.frame for role, layer in ds.layers.items()}
     changes = layers["changes"].copy()
     changes.loc[changes.index[:20], "detected_on"] = pd.Timestamp(2025, 5, 1)
     layers["changes"] = changes
-    cut = tools._county_wide_layers(layers, as_of=AS_OF)
+    cut = accountability_inputs(layers, as_of=AS_OF)
     detected = pd.to_datetime(cut["changes"]["detected_on"])
     assert set(cut["changes"]["change_id"]) == set(changes["change_id"][20:])
     assert (detected >= pd.Timestamp(2026, 1, 1)).all()

@@ -23,6 +23,7 @@ from redline.analysis.areas import ellipsoidal_area
 from redline.analysis.findings import RuleResult, make_findings
 from redline.analysis.overlay import (
     Pieces,
+    Prepared,
     cover,
     farmland_split,
     nearest_within,
@@ -111,7 +112,7 @@ def _dates(frame: gpd.GeoDataFrame, column: str) -> pd.Series:
     return pd.to_datetime(pd.Series(frame[column].to_numpy(dtype=object)), errors="coerce")
 
 
-def in_year(frame: gpd.GeoDataFrame, column: str, as_of: datetime.date) -> NDArray[np.bool_]:
+def _in_year(frame: gpd.GeoDataFrame, column: str, as_of: datetime.date) -> NDArray[np.bool_]:
     """Rows dated from 1 January of the year of ``as_of`` to ``as_of``, and judgeable.
 
     The window of ``accountability_ratio``; all False when ``frame`` has no ``column``.
@@ -729,7 +730,7 @@ def _accountability_ratio(  # noqa: PLR0912, PLR0915 - one rule, read top to bot
     # Farmland approved this year, per county: the union of the year's approvals cut by county.
     approved = pd.Series(dtype="float64")
     if run.has("approvals"):
-        m = in_year(run.layers["approvals"], "approved_on", run.as_of)
+        m = _in_year(run.layers["approvals"], "approved_on", run.as_of)
         ag = run.geoms("approvals", m)
         if len(ag):
             cp = split_by_units(ag, run.units, crs=run.crs, sliver_m2=run.sliver,
@@ -799,3 +800,47 @@ def _by_admin(run: _Run, findings: gpd.GeoDataFrame) -> pd.DataFrame:
         out[f"{rule}_m2"] = sub["sum"].reindex(out.index).fillna(0.0)
         out[f"{rule}_mu"] = out[f"{rule}_m2"] / settings.M2_PER_MU
     return out.reset_index()
+
+
+def accountability_inputs(layers: Mapping[str, gpd.GeoDataFrame], *, as_of: datetime.date
+                          ) -> dict[str, gpd.GeoDataFrame]:
+    """Cut the layers to the features the accountability ratio reads, keeping every field.
+
+    The ratio weighs the farmland built on by change patches detected in the year of
+    ``as_of``, less what approvals and supply cover, against the farmland occupied by
+    approvals of that year. So: the year's change patches; the approvals and supply
+    meeting them; the year's approvals; the farmland and basic farmland meeting any
+    of those; the admin units whole. A layer without its date field keeps no rows
+    (the rule says it cannot run, as in one pass). A tiled run checks the whole county
+    for this rule on these.
+    """
+    out = dict(layers)
+    changes = layers.get("changes")
+    if changes is not None:
+        out["changes"] = changes[_in_year(changes, "detected_on", as_of)]
+    kept = [out["changes"]] if changes is not None else []
+    for role in ("approvals", "supply"):
+        if role not in layers:
+            continue
+        frame = layers[role]
+        rows = _meeting(frame, out["changes"]) if changes is not None else np.zeros(0, np.intp)
+        if role == "approvals":
+            rows = np.union1d(rows, np.flatnonzero(_in_year(frame, "approved_on", as_of)))
+        out[role] = frame.iloc[rows]
+        kept.append(out[role])
+    for role in ("farmland", "basic_farmland"):
+        if role in layers:
+            rows = np.unique(np.concatenate([_meeting(layers[role], k) for k in kept]
+                                            or [np.zeros(0, np.intp)]))
+            out[role] = layers[role].iloc[rows]
+    return out
+
+
+def _meeting(frame: gpd.GeoDataFrame, near: gpd.GeoDataFrame) -> NDArray[np.intp]:
+    """Positions in ``frame`` of the features meeting a feature of ``near``, sorted."""
+    geoms = np.asarray(near.geometry.values, dtype=object)
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    if not len(geoms) or not len(frame):
+        return np.zeros(0, np.intp)
+    with Prepared(geoms) as (prepared,):
+        return np.unique(frame.sindex.query(prepared, predicate="intersects")[1]).astype(np.intp)
