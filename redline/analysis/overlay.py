@@ -292,17 +292,29 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_ThreadGuard._after_fork)
 
 
+def _measure(geoms: NDArray[np.object_], crs: Any, n_jobs: int) -> NDArray[np.float64]:
+    """:func:`~redline.analysis.areas.ellipsoidal_area` in chunks on ``n_jobs`` threads."""
+    parts = _run(lambda part: ellipsoidal_area(geoms[part], crs), _chunks(len(geoms), n_jobs),
+                 n_jobs)
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def _present(idx: NDArray[np.intp], n: int) -> NDArray[np.bool_]:
+    """Which of ``n`` positions occur in ``idx`` (a unique without sorting)."""
+    seen = np.zeros(n, dtype=bool)
+    seen[idx] = True
+    return seen
+
+
 def _lazy_areas(geoms: NDArray[np.object_], crs: Any, n_jobs: int = 1
                 ) -> Callable[[NDArray[np.intp]], Any]:
     """Ellipsoidal area of geometries by position, each computed at most once."""
     cache = np.full(len(geoms), np.nan)
 
     def get(idx: NDArray[np.intp]) -> NDArray[np.float64]:
-        need = np.unique(idx[np.isnan(cache[idx])])
+        need = np.flatnonzero(_present(idx, len(geoms)) & np.isnan(cache))
         if len(need):
-            parts = _run(lambda part: ellipsoidal_area(geoms[need[part]], crs),
-                         _chunks(len(need), n_jobs), n_jobs)
-            cache[need] = np.concatenate(parts)
+            cache[need] = _measure(geoms[need], crs, n_jobs)
         return cache[idx]
 
     return get
@@ -339,7 +351,7 @@ def _tree(arr: NDArray[np.object_]) -> shapely.STRtree:
 
 def _pairs(lg: NDArray[np.object_], rg: NDArray[np.object_], n_jobs: int = 1
            ) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.bool_], NDArray[np.bool_]]:
-    """Intersecting pairs, sorted, and whether the left is inside the right or vice versa.
+    """Intersecting pairs, and whether the left is inside the right or vice versa.
 
     The smaller array is prepared once and its boxes queried against a tree of the
     larger; each prepared geometry then serves all its candidates. A pair whose
@@ -377,9 +389,7 @@ def _pairs(lg: NDArray[np.object_], rg: NDArray[np.object_], n_jobs: int = 1
     hit = np.concatenate([d[0] for d in done]) if done else np.zeros(0, bool)
     left_in = np.concatenate([d[1] for d in done]) if done else np.zeros(0, bool)
     right_in = np.concatenate([d[2] for d in done]) if done else np.zeros(0, bool)
-    li, ri, left_in, right_in = li[hit], ri[hit], left_in[hit], right_in[hit]
-    order = np.lexsort((ri, li))
-    return li[order], ri[order], left_in[order], right_in[order]
+    return li[hit], ri[hit], left_in[hit], right_in[hit]
 
 
 def _whole_groups(group: NDArray[np.intp], parts: list[slice]) -> list[slice]:
@@ -487,7 +497,7 @@ def pieces(
             # Anchor to the left geometry's ellipsoidal area: the factors above are
             # per unit of planar area at the centroid, so divide by the left's own.
             owner = li[cut]
-            lpart = np.unique(owner)
+            lpart = np.flatnonzero(_present(owner, len(lg)))
             anchor = np.zeros(len(lg))
             planar = shapely.area(lg[lpart]) * scale(shapely.centroid(lg[lpart]))
             anchor[lpart] = np.divide(larea(lpart), planar, out=np.ones(len(lpart)),
@@ -628,7 +638,7 @@ def overlap_area(
         Ellipsoidal m2, aligned to ``parcels``.
     """
     pg = _as_geoms(parcels)
-    parcel_area = (ellipsoidal_area(pg, crs) if parcel_area_m2 is None
+    parcel_area = (_measure(pg, crs, n_jobs) if parcel_area_m2 is None
                    else np.asarray(parcel_area_m2, dtype=np.float64))
     p = pieces(pg, layer, crs=crs, sliver_m2=sliver_m2, left_area_m2=parcel_area,
                geometry=not partition, n_jobs=n_jobs)
@@ -689,7 +699,7 @@ def cover(
     """
     pg = _as_geoms(parcels)
     n = len(pg)
-    area = (ellipsoidal_area(pg, crs) if parcel_area_m2 is None
+    area = (_measure(pg, crs, n_jobs) if parcel_area_m2 is None
             else np.asarray(parcel_area_m2, dtype=np.float64))
     matched = pieces(pg, covering, crs=crs, sliver_m2=sliver_m2,
                      left_area_m2=area, n_jobs=n_jobs)
@@ -760,7 +770,7 @@ def farmland_split(
     """
     pg = _as_geoms(parcels)
     n = len(pg)
-    area = (ellipsoidal_area(pg, crs) if parcel_area_m2 is None
+    area = (_measure(pg, crs, n_jobs) if parcel_area_m2 is None
             else np.asarray(parcel_area_m2, dtype=np.float64))
     sliver = _sliver(sliver_m2)
     on_basic = np.full(n, np.nan)
