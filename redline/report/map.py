@@ -410,17 +410,15 @@ def _text(series: pd.Series, lang: Lang = "zh") -> list[str]:
         yes, no = _YES_NO[lang]
         return [yes if v else no for v in series]
     if pd.api.types.is_float_dtype(series):
-        return ["" if pd.isna(v) else f"{v:.6g}" for v in series]
-    return ["" if _missing(v) else str(v) for v in series]
-
-
-def _missing(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        text = np.char.mod("%.6g", values).astype(object)
+        text[np.isnan(values)] = ""
+        return list(text)
+    values = series.to_numpy(dtype=object)
+    missing = pd.isna(values)
+    text = np.full(len(values), "", dtype=object)
+    text[~missing] = [str(v) for v in values[~missing]]
+    return list(text)
 
 
 def _lonlat_geojson(geoms: np.ndarray, crs: Any, *, simplify: float = 0.0) -> list[str]:
