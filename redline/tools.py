@@ -14,14 +14,10 @@ import datetime
 import glob
 import hashlib
 import logging
-import multiprocessing as mp
-import queue
-import signal
 import sys
-import threading
 import time
-from collections.abc import Callable, Mapping
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from collections.abc import Mapping
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
@@ -34,6 +30,7 @@ from tqdm import tqdm
 
 from redline import __version__, settings
 from redline.analysis.areas import ellipsoidal_area, m2_to_mu
+from redline.beside import Beside
 from redline.errors import InputError
 from redline.io.read import read_dataset
 from redline.model import Dataset, Problem
@@ -612,112 +609,8 @@ def _write_tables(tmp: Path, *, findings: gpd.GeoDataFrame, summary: pd.DataFram
     return names
 
 
-class _Beside:
-    """Run zero-argument jobs one after another beside the caller, in a forked process.
-
-    A forked child inherits the layers without copying or pickling them and has
-    its own interpreter lock, so its Python-heavy work does not slow the caller
-    down; one child for all the jobs, so the two cores are not asked for three
-    things at once. Each result is sent back as soon as its job ends. Where fork
-    is missing (Windows, macOS) or not allowed (a daemonic worker process, as
-    dask's) the jobs run in a thread; with ``now`` they run at once, in line.
-    A job that fails in the child is done again in the caller, so a result never
-    depends on where it was made. The child is stopped if the caller gives up.
-    """
-
-    def __init__(self, jobs: list[Callable[[], Any]], *, now: bool = False) -> None:
-        self.jobs, self.now = jobs, now
-        self.got: dict[int, tuple[bool, Any]] = {}
-        self.proc: Any = None
-        self.conn: Any = None
-        self.futures: list[Future[Any]] = []
-        if now:  # too little to be worth a process or a thread
-            self.got = {i: (True, _timed(job)) for i, job in enumerate(jobs)}
-            return
-        if "fork" in mp.get_all_start_methods() and not mp.current_process().daemon:
-            try:
-                ctx = mp.get_context("fork")
-                self.conn, child = ctx.Pipe(duplex=False)
-                self.proc = ctx.Process(target=_beside_child, args=(child, jobs),
-                                        daemon=True, name="redline-beside")
-                self.proc.start()
-                child.close()
-                return
-            except OSError as ex:
-                log.debug("cannot fork (%s): working in a thread", ex)
-                self.proc = None
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="redline-beside")
-        self.futures = [pool.submit(_timed, job) for job in jobs]
-        pool.shutdown(wait=False)
-
-    def result(self, k: int) -> tuple[Any, float]:
-        """Return job ``k``'s value and the seconds it took."""
-        if self.futures:
-            return self.futures[k].result()
-        while k not in self.got and self.conn is not None:
-            try:
-                i, ok, value = self.conn.recv()
-                self.got[i] = (ok, value)
-            except (EOFError, OSError) as ex:  # the child died (e.g. out of memory)
-                log.debug("work beside the rules stopped (%r)", ex)
-                self._close()
-        ok, value = self.got.get(k, (False, "no answer"))
-        if len(self.got) == len(self.jobs):
-            self._close()
-        if ok:
-            return value
-        log.debug("work beside the rules failed (%s): doing it here", value)
-        return _timed(self.jobs[k])
-
-    def timed_result(self, k: int, timings: dict[str, float], label: str) -> Any:
-        """Return job ``k``'s value; its seconds go to ``timings[label]`` if it ran beside."""
-        value, seconds = self.result(k)
-        if not self.now:
-            timings[label] = round(seconds, 3)
-        return value
-
-    def _close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
-            self.proc.join()
-
-    def __del__(self) -> None:
-        proc = getattr(self, "proc", None)
-        if proc is not None and proc.is_alive():
-            proc.terminate()
-
-
-def _beside_child(conn: Any, jobs: list[Callable[[], Any]]) -> None:
-    # Ctrl-C is the parent's to handle: it stops this process with the run.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # A result waits in the pipe until the parent asks for it; a thread sends
-    # them, so the next job starts at once instead of waiting for the parent.
-    outbox: queue.Queue[tuple[int, bool, Any] | None] = queue.Queue()
-
-    def send() -> None:
-        try:
-            while (message := outbox.get()) is not None:
-                conn.send(message)
-        except OSError:  # the parent has gone
-            pass
-
-    sender = threading.Thread(target=send, name="redline-beside-send")
-    sender.start()
-    try:
-        for i, job in enumerate(jobs):
-            try:
-                outbox.put((i, True, _timed(job)))
-            except Exception as ex:  # reported to the parent, which does the job itself
-                outbox.put((i, False, f"{type(ex).__name__}: {ex}"))
-    finally:
-        outbox.put(None)
-        sender.join()
-        conn.close()
-
-
 def _start_beside(ds: Dataset, layers: dict[str, gpd.GeoDataFrame], *, as_of: datetime.date,
-                  lang: Lang) -> _Beside:
+                  lang: Lang) -> Beside:
     """Start the work that needs only the input, beside the overlap rules, for a large county.
 
     The map's images of farmland and basic farmland, and the supply rules, need
@@ -725,14 +618,8 @@ def _start_beside(ds: Dataset, layers: dict[str, gpd.GeoDataFrame], *, as_of: da
     """
     from redline.report.map import has_images
 
-    return _Beside([partial(_supply_rules, ds, layers, as_of=as_of, lang=lang),
+    return Beside([partial(_supply_rules, ds, layers, as_of=as_of, lang=lang),
                     partial(_images, layers, lang)], now=not has_images(layers))
-
-
-def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
-    start = time.perf_counter()
-    value = fn()
-    return value, time.perf_counter() - start
 
 
 def _images(layers: dict[str, gpd.GeoDataFrame], lang: Lang) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from pyproj import Geod
 
 from redline import tools
 from redline.analysis.rules import accountability_inputs
+from redline.beside import Beside
 from redline.errors import OutputExistsError
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
@@ -307,11 +308,11 @@ def test_beside_runs_in_a_forked_process_and_redoes_what_fails_there() -> None:
     from functools import partial
 
     here = os.getpid()
-    beside = tools._Beside([_pid, partial(_fails_in_a_child, here), _pid])
+    beside = Beside([_pid, partial(_fails_in_a_child, here), _pid])
     assert beside.result(2)[0] != here  # answers may be taken in any order
     assert beside.result(0)[0] != here
     assert beside.result(1)[0] == "done here"
-    assert tools._Beside([_pid], now=True).result(0)[0] == here
+    assert Beside([_pid], now=True).result(0)[0] == here
 
 
 def test_beside_falls_back_to_a_thread_without_fork(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -319,7 +320,7 @@ def test_beside_falls_back_to_a_thread_without_fork(monkeypatch: pytest.MonkeyPa
     import os
 
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
-    assert tools._Beside([_pid]).result(0)[0] == os.getpid()
+    assert Beside([_pid]).result(0)[0] == os.getpid()
 
 
 def test_work_done_beside_the_rules_is_the_work_done_in_line(
