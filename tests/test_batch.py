@@ -397,6 +397,40 @@ def test_tiled_equals_untiled(big_county: dict[str, gpd.GeoDataFrame],
         assert area == pytest.approx(ref_area[fid], rel=1e-6)
 
 
+def test_a_tile_sees_an_approval_just_outside_its_box() -> None:
+    # Change A's tile ends at A's east edge; the approval 0.5 m east of it belongs to
+    # the other tile (its representative point is there). One pass names it as the
+    # nearest approval touching A, and so must the tiles.
+    from functools import partial
+
+    from redline.analysis import tiles
+    from redline.analysis.rules import vector_findings
+
+    a = shapely.box(X0, Y0, X0 + 100, Y0 + 100)
+    b = shapely.box(X0 + 5000, Y0, X0 + 5100, Y0 + 100)
+    strip = shapely.box(X0 + 100.5, Y0 + 20, X0 + 5050, Y0 + 80)
+    layers = {
+        "changes": gpd.GeoDataFrame(
+            {"change_id": ["A", "B"], "detected_on": pd.to_datetime(["2026-03-01"] * 2),
+             "land_code": ["0601", "0601"]}, geometry=[a, b], crs=CRS),
+        "approvals": gpd.GeoDataFrame(
+            {"approval_id": ["P1"], "approved_on": pd.to_datetime(["2025-01-01"])},
+            geometry=[strip], crs=CRS),
+        "farmland": gpd.GeoDataFrame(
+            {"feature_id": ["F1"], "land_code": ["0101"]},
+            geometry=[shapely.box(X0 - 10, Y0 - 10, X0 + 5200, Y0 + 200)], crs=CRS),
+    }
+    plan = tiles.plan_tiles(layers, shape=(2, 1))
+    assert [t.owned["changes"].tolist() for t in plan] == [[0], [1]]
+    assert plan[1].owned["approvals"].tolist() == [0]
+    analyse = partial(vector_findings, as_of=datetime.date(2026, 6, 30))
+    key = "unapproved_construction/changes/A"
+    one = analyse(layers).findings.set_index("finding_id")
+    tiled = tiles.run_tiled(layers, analyse, shape=(2, 1)).findings.set_index("finding_id")
+    assert "P1" in one.loc[key, "message"]
+    assert tiled.loc[key, "message"] == one.loc[key, "message"]
+
+
 def test_tiles_on_a_process_pool(big_county: dict[str, gpd.GeoDataFrame]) -> None:
     import concurrent.futures as cf
 

@@ -3,9 +3,10 @@
 The parcel layers (the features judged: approvals, supply, changes) are split on
 a regular grid: a parcel belongs to the tile holding its representative point
 (half-open cells, so exactly one tile). Each tile is analysed with its own
-parcels plus every feature of every layer that meets the extent of those
-parcels (other parcels included, as context), so each owned parcel sees all it
-would see in one pass. Only findings on owned parcels are kept, and the tiles
+parcels plus every feature of every layer that comes within ``settings.touch_m``
+of the extent of those parcels (other parcels included, as context: the rules
+look that far from a parcel to name the nearest approval), so each owned parcel
+sees all it would see in one pass. Only findings on owned parcels are kept, and the tiles
 are concatenated. County-wide rules (the accountability ratio) are dropped from
 the tiles: the caller computes them once on the merged result.
 
@@ -114,13 +115,16 @@ def _box(layers: Mapping[str, gpd.GeoDataFrame], owned: Mapping[str, NDArray[np.
     return (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
 
 
-def tile_layers(layers: Mapping[str, gpd.GeoDataFrame], tile: Tile
-                ) -> tuple[dict[str, gpd.GeoDataFrame], Tile]:
-    """Cut every layer to the features meeting the tile's box (owned parcels always in).
+def tile_layers(layers: Mapping[str, gpd.GeoDataFrame], tile: Tile, *,
+                margin: float | None = None) -> tuple[dict[str, gpd.GeoDataFrame], Tile]:
+    """Cut every layer to the features within ``margin`` of the tile's box (owned parcels in).
 
-    Returns the cut layers and the tile with its owned rows as positions in them.
+    ``margin`` is ``settings.touch_m`` by default, the farthest the rules look from a
+    parcel. Returns the cut layers and the tile with its owned rows as positions in them.
     """
-    area = shapely.box(*tile.bbox)
+    reach = settings.touch_m if margin is None else float(margin)
+    x0, y0, x1, y1 = tile.bbox
+    area = shapely.box(x0 - reach, y0 - reach, x1 + reach, y1 + reach)
     out: dict[str, gpd.GeoDataFrame] = {}
     owned: dict[str, NDArray[np.intp]] = {}
     for role, frame in layers.items():
