@@ -387,8 +387,7 @@ def _tiled_overlap(layers: Mapping[str, gpd.GeoDataFrame], overlap: Any, *,
     from redline.analysis.tiles import COUNTY_RULES, run_tiled
 
     tiled = run_tiled(layers, overlap, shape=shape, executor=executor)
-    county = overlap(accountability_inputs(layers, as_of=as_of))
-    wide = county.findings[county.findings["rule"].isin(COUNTY_RULES).to_numpy(dtype=bool)]
+    wide = overlap(accountability_inputs(layers, as_of=as_of), rules=COUNTY_RULES).findings
     crs = next((f.crs for f in layers.values() if f.crs is not None), None)
     kind = ("in-process" if executor is None else getattr(executor, "kind", None) or (
         "dask" if type(executor).__module__.startswith("distributed.")

@@ -278,3 +278,24 @@ def test_messages_in_chinese_name_areas_in_mu() -> None:
     assert "900.0 平方米（1.35 亩）" in msg
     assert "其他耕地" in msg
     assert res.parameters["sliver_m2"] == settings.sliver_m2
+
+
+def test_only_the_rules_asked_for_run() -> None:
+    from pathlib import Path
+
+    from redline.io.read import read_dataset
+
+    ds = read_dataset(Path(__file__).resolve().parents[1] / "data" / "samples" / "tiedong")
+    layers = {role: lay.frame for role, lay in ds.layers.items()}
+    every = vector_findings(layers, as_of=AS_OF).findings.set_index("finding_id")
+    ratio = vector_findings(layers, as_of=AS_OF, rules={"accountability_ratio"})
+    got = ratio.findings.set_index("finding_id")
+    assert set(got["rule"]) == {"accountability_ratio"}
+    assert list(got.index) == [i for i in every.index if i.startswith("accountability_ratio/")]
+    cols = ["area_m2", "ratio", "approved_m2"]
+    np.testing.assert_array_equal(got[cols].to_numpy(float), every.loc[got.index, cols]
+                                  .to_numpy(float))
+    # The parcels' own splits are not worked out for it.
+    assert "approvals" not in set(ratio.features["layer"])
+    with pytest.raises(ValueError, match="must be among"):
+        vector_findings(layers, as_of=AS_OF, rules={"no_such_rule"})

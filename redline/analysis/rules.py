@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
@@ -248,6 +248,7 @@ def vector_findings(
     sliver_m2: float | None = None,
     lang: Lang = "zh",
     n_jobs: int = 1,
+    rules: Collection[str] | None = None,
 ) -> RuleResult:
     """Run the overlap rules on a county's vector layers.
 
@@ -268,6 +269,10 @@ def vector_findings(
         Language of the messages.
     n_jobs
         Threads for the overlap engine.
+    rules
+        Run only these rules (of :data:`RULES`), and what they build on
+        (``criminal_threshold`` and ``accountability_ratio`` build on
+        ``unapproved_construction``); findings only of these. All when None.
 
     Returns
     -------
@@ -312,18 +317,27 @@ def vector_findings(
     if run.crs is None and run.layers:
         raise CRSError("the layers carry no CRS, so no area can be measured",
                        fix="read the dataset with a working CRS (redline.toml: crs = ...)")
+    wanted = frozenset(RULES if rules is None else rules)
+    if wanted - set(RULES):
+        raise ValueError(f"rules were {sorted(wanted - set(RULES))} but must be among {RULES}")
     # Every rule overlays the same farmland: its trees are built once.
     with reuse_trees(run.farmland(), run.basic()):
-        split_cache = _parcel_splits(run)
-        features.extend(c["features"] for c in split_cache.values())
-        _basic_farmland_encroachment(run, split_cache)
-        _supply_without_approval(run, split_cache, features)
-        changes = _unapproved_construction(run, features)
-        _criminal_threshold(run, changes)
-        _accountability_ratio(run, changes)
+        if wanted & {"basic_farmland_encroachment", "supply_without_approval"}:
+            split_cache = _parcel_splits(run)
+            features.extend(c["features"] for c in split_cache.values())
+            if "basic_farmland_encroachment" in wanted:
+                _basic_farmland_encroachment(run, split_cache)
+            if "supply_without_approval" in wanted:
+                _supply_without_approval(run, split_cache, features)
+        if wanted & {"unapproved_construction", "criminal_threshold", "accountability_ratio"}:
+            changes = _unapproved_construction(run, features)
+            if "criminal_threshold" in wanted:
+                _criminal_threshold(run, changes)
+            if "accountability_ratio" in wanted:
+                _accountability_ratio(run, changes)
 
     crs = run.crs
-    findings = make_findings(run.records, crs=crs)
+    findings = make_findings([r for r in run.records if r["rule"] in wanted], crs=crs)
     feats = (pd.concat(features, ignore_index=True) if features
              else pd.DataFrame(columns=_FEATURE_COLUMNS))
     # One row per feature: later steps fill what earlier ones left blank.
