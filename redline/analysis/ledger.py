@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import geopandas as gpd
@@ -220,18 +221,13 @@ def _row_units(
     split by the dissolved admin polygons with the overlap engine (a row inside one
     unit is not intersected), or go whole to ``default_code``.
     """
-    return _MEMO.get("row units", (frame, admin), lambda: _split_rows(
-        frame, admin, level=level, default_code=default_code, areas=areas), level, default_code)
+    split = partial(_split_rows, frame, admin, level, default_code, areas)
+    return _MEMO.get("row units", (frame, admin), split, level, default_code)
 
 
-def _split_rows(
-    frame: gpd.GeoDataFrame,
-    admin: gpd.GeoDataFrame | None,
-    *,
-    level: Level,
-    default_code: str,
-    areas: NDArray[np.float64] | None,
-) -> tuple[NDArray[np.intp], NDArray[np.object_], NDArray[np.float64]]:
+def _split_rows(frame: gpd.GeoDataFrame, admin: gpd.GeoDataFrame | None, level: Level,
+                default_code: str, areas: NDArray[np.float64] | None
+                ) -> tuple[NDArray[np.intp], NDArray[np.object_], NDArray[np.float64]]:
     n = _PREFIX[level]
     area = ellipsoidal_area(frame.geometry.values, frame.crs) if areas is None else areas
     codes = (
