@@ -76,7 +76,7 @@ _DISTINCT_MIN: Final = 10_000
 
 
 def _per_distinct(parse: Callable[..., Parsed]) -> Callable[..., Parsed]:
-    """Parse each distinct value of a text column once and spread the results.
+    """Parse each distinct value of a text or date column once and spread the results.
 
     A million farmland patches carry a few dozen land codes, admin codes and dates:
     parsing those and taking the results by position is what makes reading a large
