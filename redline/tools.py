@@ -375,10 +375,10 @@ def _tiled_overlap(layers: Mapping[str, gpd.GeoDataFrame], overlap: Any, *,
     """Run the overlap rules tile by tile, and the county-wide rules in one reduced pass.
 
     The county-wide rules (the accountability ratio) run once more over the whole
-    county on only what they read (:func:`~redline.analysis.rules.accountability_inputs`).
-    The grid, the
-    number of tiles and where they ran (``"in-process"``, ``"dask"``, or the
-    executor's ``kind`` or class name) are recorded as the ``tiles`` parameter.
+    county, alone and on only what they read
+    (:func:`~redline.analysis.rules.accountability_inputs`). The grid, the number of
+    tiles and where they ran (``"in-process"``, ``"dask"``, or the executor's ``kind``
+    or class name) are recorded as the ``tiles`` parameter.
     """
     from dataclasses import replace
 

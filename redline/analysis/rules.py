@@ -832,28 +832,31 @@ def accountability_inputs(layers: Mapping[str, gpd.GeoDataFrame], *, as_of: date
     changes = layers.get("changes")
     if changes is not None:
         out["changes"] = changes[_in_year(changes, "detected_on", as_of)]
-    kept = [out["changes"]] if changes is not None else []
+    year_changes = _geometries(out.get("changes"))
     for role in ("approvals", "supply"):
-        if role not in layers:
-            continue
-        frame = layers[role]
-        rows = _meeting(frame, out["changes"]) if changes is not None else np.zeros(0, np.intp)
-        if role == "approvals":
-            rows = np.union1d(rows, np.flatnonzero(_in_year(frame, "approved_on", as_of)))
-        out[role] = frame.iloc[rows]
-        kept.append(out[role])
+        if role in layers:
+            rows = _meeting(layers[role], year_changes)
+            if role == "approvals":
+                rows = np.union1d(rows, np.flatnonzero(
+                    _in_year(layers[role], "approved_on", as_of)))
+            out[role] = layers[role].iloc[rows]
+    parcels = np.concatenate([_geometries(out.get(r)) for r in ("changes", "approvals", "supply")])
     for role in ("farmland", "basic_farmland"):
         if role in layers:
-            rows = np.unique(np.concatenate([_meeting(layers[role], k) for k in kept]
-                                            or [np.zeros(0, np.intp)]))
-            out[role] = layers[role].iloc[rows]
+            out[role] = layers[role].iloc[_meeting(layers[role], parcels)]
     return out
 
 
-def _meeting(frame: gpd.GeoDataFrame, near: gpd.GeoDataFrame) -> NDArray[np.intp]:
-    """Positions in ``frame`` of the features meeting a feature of ``near``, sorted."""
-    geoms = np.asarray(near.geometry.values, dtype=object)
-    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+def _geometries(frame: gpd.GeoDataFrame | None) -> NDArray[np.object_]:
+    """Return the present, non-empty geometries of a frame (none for no frame)."""
+    if frame is None:
+        return np.zeros(0, dtype=object)
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    return geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+
+
+def _meeting(frame: gpd.GeoDataFrame, geoms: NDArray[np.object_]) -> NDArray[np.intp]:
+    """Positions in ``frame`` of the features meeting one of ``geoms``, sorted."""
     if not len(geoms) or not len(frame):
         return np.zeros(0, np.intp)
     with Prepared(geoms) as (prepared,):

@@ -659,10 +659,12 @@ def _read_raw(src: Source, enc: str | None, *, explicit: bool, keep: Keep | None
 
 def _land_class_in(values: pd.Series, codes: tuple[str, ...]) -> NDArray[np.bool_]:
     """Where the land class (parsed as ``land_code`` is) starts with one of ``codes``."""
-    lc, _ = parse_codes(values.reset_index(drop=True), width=4)
-    # A few dozen distinct classes among a million patches: test each class once.
-    at, classes = pd.factorize(lc.fillna("").astype(str))
-    return np.array([str(c).startswith(codes) for c in classes], dtype=bool)[at]
+    # A few dozen distinct classes among a million patches: each is parsed and tested
+    # once; a missing class (position -1) is the False appended last.
+    at, classes = pd.factorize(values.reset_index(drop=True))
+    parsed, _ = parse_codes(pd.Series(classes, dtype=object), width=4)
+    ok = [str(c).startswith(codes) for c in parsed.fillna("")]
+    return np.array([*ok, False], dtype=bool)[at]
 
 
 def _decide_crs(raw: gpd.GeoDataFrame, meta: Mapping[str, Any], spec: LayerSpec,
