@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import itertools
 from collections.abc import Collection, Mapping
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
@@ -186,30 +187,29 @@ class _Run:
         values = np.asarray(self.layers[role].geometry.values, dtype=object)
         return values if mask is None else values[mask]
 
+    @cached_property
     def farmland(self) -> NDArray[np.object_] | None:
         """Judgeable farmland patches: land class in ``settings.farmland_codes``.
 
         A farmland layer read from a full land-use layer (DLTB) carries every land
-        class; without a ``land_code`` field every patch counts as farmland.
+        class; without a ``land_code`` field every patch counts as farmland. One
+        array per run, so the tree built over it is reused.
         """
         if not self.has("farmland"):
             return None
-        if not hasattr(self, "_farmland"):  # one array per run, so its tree is reused
-            frame = self.layers["farmland"]
-            keep = _ok(frame)
-            if "land_code" in frame:
-                code = frame["land_code"].astype("string").fillna("").str.slice(0, 4)
-                keep &= code.isin(list(settings.farmland_codes)).to_numpy(dtype=bool)
-            self._farmland = self.geoms("farmland", keep)
-        return self._farmland
+        frame = self.layers["farmland"]
+        keep = _ok(frame)
+        if "land_code" in frame:
+            code = frame["land_code"].astype("string").fillna("").str.slice(0, 4)
+            keep &= code.isin(list(settings.farmland_codes)).to_numpy(dtype=bool)
+        return self.geoms("farmland", keep)
 
+    @cached_property
     def basic(self) -> NDArray[np.object_] | None:
         """Judgeable basic farmland patches (one array per run)."""
         if not self.has("basic_farmland"):
             return None
-        if not hasattr(self, "_basic"):
-            self._basic = self.geoms("basic_farmland", _ok(self.layers["basic_farmland"]))
-        return self._basic
+        return self.geoms("basic_farmland", _ok(self.layers["basic_farmland"]))
 
     def unit_of(self, p: Pieces, n: int) -> tuple[NDArray[Any], NDArray[Any]]:
         """Largest unit's code and name, and all units ";"-joined, per left geometry."""
@@ -321,7 +321,7 @@ def vector_findings(
     if wanted - set(RULES):
         raise ValueError(f"rules were {sorted(wanted - set(RULES))} but must be among {RULES}")
     # Every rule overlays the same farmland: its trees are built once.
-    with reuse_trees(run.farmland(), run.basic()):
+    with reuse_trees(run.farmland, run.basic):
         if wanted & {"basic_farmland_encroachment", "supply_without_approval"}:
             split_cache = _parcel_splits(run)
             features.extend(c["features"] for c in split_cache.values())
@@ -377,8 +377,8 @@ def _feature_frame(role: str, ids: NDArray[Any], **columns: Any) -> pd.DataFrame
 def _parcel_splits(run: _Run) -> dict[str, dict[str, Any]]:
     """Three-way farmland split and admin units of every approval and supply parcel."""
     out: dict[str, dict[str, Any]] = {}
-    farm = run.farmland()
-    basic = run.basic()
+    farm = run.farmland
+    basic = run.basic
     for role in ("approvals", "supply"):
         if not run.has(role):
             continue
@@ -430,7 +430,7 @@ def _basic_farmland_encroachment(run: _Run, cache: dict[str, dict[str, Any]]) ->
     cover_ids = cache["approvals"]["ids"][granted]
     bf = run.layers["basic_farmland"]
     bf_ok = _ok(bf)
-    bf_geoms, bf_ids = run.basic(), _ids(bf, "basic_farmland")[bf_ok]
+    bf_geoms, bf_ids = run.basic, _ids(bf, "basic_farmland")[bf_ok]
     assert bf_geoms is not None  # the layer is there (checked above)
     for role in ("approvals", "supply"):
         if role not in cache:
@@ -561,8 +561,8 @@ def _unapproved_construction(  # noqa: PLR0912, PLR0915 - one rule, read top to 
     ok = _ok(frame)
     ids = _ids(frame, "changes")
     g = run.geoms("changes", ok)
-    farm = run.farmland()
-    basic = run.basic()
+    farm = run.farmland
+    basic = run.basic
     whole = farmland_split(g, farm, basic, crs=run.crs, sliver_m2=run.sliver, n_jobs=run.n_jobs)
     cover_geoms: list[NDArray[Any]] = []
     cover_ids: list[NDArray[Any]] = []
@@ -753,8 +753,8 @@ def _accountability_ratio(  # noqa: PLR0912, PLR0915 - one rule, read top to bot
             c_of = np.asarray([str(c)[:6] for c in run.unit_codes[cp.right]], dtype=object)
             names, grp = np.unique(c_of, return_inverse=True)
             merged = union_by_group(cp.geometry, grp, len(names), n_jobs=run.n_jobs)
-            farm = run.farmland()
-            basic = run.basic()
+            farm = run.farmland
+            basic = run.basic
             # The polygons of a union do not overlap, so each is split on its own
             # and summed: a county-wide multipolygon would be tested against every
             # farmland patch under its extent.
