@@ -121,6 +121,23 @@ def test_wrong_explicit_encoding_is_an_error_problem(county_shp):
     assert "basic_farmland" in ds  # all-ASCII text reads in any encoding
 
 
+def test_a_filtered_layer_decodes_only_the_geometries_it_keeps(tmp_path, monkeypatch):
+    dltb = county_layers()["DLTB"]
+    dltb.to_file(tmp_path / "DLTB.gpkg", layer="DLTB", driver="GPKG")
+    decoded: list[int] = []
+    real = shapely.from_wkb
+
+    def counting(wkb, *args, **kwargs):
+        decoded.append(len(wkb))
+        return real(wkb, *args, **kwargs)
+
+    monkeypatch.setattr(shapely, "from_wkb", counting)
+    ds = read_dataset(tmp_path)
+    assert ds["farmland"]["feature_id"].tolist() == ["t1", "t2", "t4"]
+    assert len(dltb) > 3
+    assert sum(decoded) == 3  # the other land classes were never decoded
+
+
 def test_zip_named_by_role_holding_a_dltb_is_filtered(tmp_path):
     shp = write_gbk_shapefile(county_layers()["DLTB"], tmp_path / "DLTB.shp")
     zip_shapefile(shp, tmp_path / "farmland.zip")
