@@ -424,6 +424,17 @@ class _ClusterExecutor(cf.Executor):
         """Whether a tile was given to the cluster (or tried to be)."""
         return self._used
 
+    @property
+    def max_workers(self) -> int | None:
+        """The threads of the cluster's workers (how many tiles run at once), if known."""
+        try:
+            from distributed import get_client
+
+            client = self._client or get_client()
+            return sum(client.nthreads().values()) or None
+        except Exception:  # no cluster to ask: the caller falls back on the CPU count
+            return None
+
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future[Any]:
         """Run ``fn(*args, **kwargs)`` as a task of the cluster."""
         self._used = True

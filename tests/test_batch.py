@@ -443,6 +443,46 @@ def test_tiles_on_a_process_pool(big_county: dict[str, gpd.GeoDataFrame]) -> Non
     np.testing.assert_allclose(spread["area_m2"], one["area_m2"], rtol=1e-6, atol=0)
 
 
+def test_tiles_are_cut_only_as_a_worker_frees(big_county: dict[str, gpd.GeoDataFrame]
+                                              ) -> None:
+    # A tile's cut layers stay in the caller until its task ends: with every tile
+    # submitted at once the county would be held twice over. Two workers: at most
+    # three tiles are out at a time, and the findings are those of one pass.
+    import concurrent.futures as cf
+    import threading
+    import time
+
+    from redline.analysis import tiles
+
+    class Counting(cf.ThreadPoolExecutor):
+        def __init__(self) -> None:
+            super().__init__(max_workers=2)
+            self.out = 0
+            self.most = 0
+            self.lock = threading.Lock()
+
+        def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> cf.Future[Any]:
+            def slow() -> Any:
+                time.sleep(0.05)
+                try:
+                    return fn(*args, **kwargs)
+                finally:
+                    with self.lock:
+                        self.out -= 1
+            with self.lock:
+                self.out += 1
+                self.most = max(self.most, self.out)
+            return super().submit(slow)
+
+    assert tiles.max_in_flight(cf.ThreadPoolExecutor(2)) == 3
+    one = tiles.run_tiled(big_county, _encroachment, shape=(1, 1)).findings
+    with Counting() as pool:
+        spread = tiles.run_tiled(big_county, _encroachment, shape=(4, 3), executor=pool)
+    assert spread.parameters["tiles"]["count"] > 6
+    assert pool.most == 3
+    assert list(spread.findings["finding_id"]) == list(one["finding_id"])
+
+
 # --- the real check on the bundled samples ------------------------------------------------
 
 

@@ -17,8 +17,9 @@ filter (``pyogrio.read_dataframe(..., bbox=tile.bbox)``) is the caller's busines
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Executor
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -174,6 +175,7 @@ def run_tiled(
     shape: tuple[int, int] | None = None,
     parcel_roles: Iterable[str] = PARCEL_ROLES,
     executor: Executor | None = None,
+    in_flight: int | None = None,
 ) -> RuleResult:
     """Run ``analyse`` tile by tile and merge, giving what one pass over ``layers`` gives.
 
@@ -191,6 +193,9 @@ def run_tiled(
     executor
         Spread tiles over it (a process pool, a dask ``Client.get_executor()``);
         in this process when None.
+    in_flight
+        Tiles out on ``executor`` at once (:func:`max_in_flight` by default); a tile
+        is cut from ``layers`` only when a slot frees.
 
     Returns
     -------
@@ -206,8 +211,8 @@ def run_tiled(
     if executor is None:
         parts = [_run_tile(analyse, *tile_layers(layers, t)) for t in tiles]
     else:
-        futures = [executor.submit(_run_tile, analyse, *tile_layers(layers, t)) for t in tiles]
-        parts = [f.result() for f in futures]
+        parts = _submit_bounded(executor, analyse, layers, tiles,
+                                in_flight=in_flight or max_in_flight(executor))
     crs = next((f.crs for f in layers.values() if f.crs is not None), None)
     findings = concat_findings([p.findings for p in parts], crs=crs)
     frames = [p.features for p in parts if len(p.features)]
@@ -220,6 +225,42 @@ def run_tiled(
     return RuleResult(findings=findings, features=features,
                       skipped=parts[0].skipped if parts else [], parameters=first,
                       tables=_concat_tables(p.tables for p in parts))
+
+
+def max_in_flight(executor: Executor) -> int:
+    """Tiles handed to ``executor`` at once: one more than it runs side by side.
+
+    The workers of a process or thread pool (``_max_workers``), the threads of a
+    dask client's cluster, else the CPU count. A tile's cut layers (and, on a
+    cluster, their serialized copy) are held from the moment it is submitted until
+    its task ends, so this bounds how many tiles' worth of features are held beside
+    the county.
+    """
+    workers = getattr(executor, "max_workers", None) or getattr(executor, "_max_workers", None)
+    client = getattr(executor, "_client", None)
+    if not workers and client is not None and hasattr(client, "nthreads"):
+        try:
+            workers = sum(client.nthreads().values())
+        except Exception:  # a client that cannot say: fall back on this machine
+            workers = None
+    return int(workers or os.cpu_count() or 1) + 1
+
+
+def _submit_bounded(executor: Executor, analyse: Analyse,
+                    layers: Mapping[str, gpd.GeoDataFrame], tiles: list[Tile], *,
+                    in_flight: int) -> list[RuleResult]:
+    """Run the tiles on ``executor``, cutting and submitting a tile only as a slot frees."""
+    parts: list[RuleResult | None] = [None] * len(tiles)
+    running: dict[Future[RuleResult], int] = {}
+    for i, tile in enumerate(tiles):
+        while len(running) >= max(1, in_flight):
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                parts[running.pop(future)] = future.result()
+        running[executor.submit(_run_tile, analyse, *tile_layers(layers, tile))] = i
+    for future, i in running.items():
+        parts[i] = future.result()
+    return [p for p in parts if p is not None]
 
 
 def _concat_tables(tables: Iterable[Mapping[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
