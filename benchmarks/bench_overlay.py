@@ -14,7 +14,10 @@ on the same data in the same process:
   (tree, pairs, whole-geometry shortcut, intersections, ellipsoidal areas, sums);
 - GEOS floor: ``shapely.intersection`` of exactly the intersecting pairs, pairs
   precomputed and not timed, nothing else (no areas);
-- geopandas: ``geopandas.overlay(how="intersection")`` + ellipsoidal areas + groupby.
+- geopandas: ``geopandas.overlay(how="intersection")`` + ellipsoidal areas + groupby;
+- engine geometry: the engine's own pair finding (tree, box query, covers / intersects
+  tests) and the intersections of the pairs it cuts, without areas: the like-for-like
+  comparison with the floor, which computes no areas either.
 
 Peak memory is the process's maximum resident set (``ru_maxrss``) after each
 step; the engine runs before geopandas so its figure is its own.
@@ -43,7 +46,7 @@ import shapely
 import synth
 
 from redline.analysis.areas import ellipsoidal_area
-from redline.analysis.overlay import overlap_area
+from redline.analysis.overlay import _pairs, overlap_area
 
 #: size -> (parcels, farmland patches)
 SIZES = {"10k": (1_000, 10_000), "100k": (10_000, 100_000), "1m": (50_000, 1_000_000)}
@@ -113,6 +116,15 @@ def main() -> None:
         )
     engine_rss = rss_gb()
 
+    def geometry(n_jobs: int) -> np.ndarray:
+        pl, pr, left_in, right_in = _pairs(parcels, farm, n_jobs)
+        cut = ~(left_in | right_in)
+        return floor(parcels[pl[cut]], farm[pr[cut]], n_jobs)
+
+    for jobs in (1, 2):
+        results[f"geometry_{jobs}"], _ = timed(
+            f"engine geometry, no areas, {jobs} thr", lambda j=jobs: geometry(j), args.repeat)
+
     li, ri = shapely.STRtree(farm).query(parcels, predicate="intersects")
     a, b = parcels[li], farm[ri]
     print(f"pairs: {len(li):,} intersecting (not timed)")
@@ -139,6 +151,8 @@ def main() -> None:
     cpu_ratio = CPU["engine, 1 thread(s)"] / CPU["GEOS floor (intersection), 1 thr"]
     print(f"engine / GEOS floor, 1 thread:      {results['engine_1'] / results['floor_1']:.2f}x"
           f" wall, {cpu_ratio:.2f}x CPU")
+    print(f"engine geometry / GEOS floor, 1 thr: "
+          f"{results['geometry_1'] / results['floor_1']:.2f}x wall (no areas on either side)")
     print(f"engine 1 thread / 2 threads:        {results['engine_1'] / results['engine_2']:.2f}x")
     if "geopandas" in results:
         ratio = results["geopandas"] / results["engine_1"]
