@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
+    from redline.io.spill import Spilled
     from redline.schema import Role
 
 Level = Literal["error", "warning", "info"]
@@ -58,11 +59,13 @@ class Layer:
     sha256: str = ""
     problems: list[Problem] = field(default_factory=list)
     layer_name: str | None = None  # inside a GeoPackage
+    #: A layer too large to hold: its features on disk (``frame`` is then empty).
+    spill: Spilled | None = None
 
     @property
     def count(self) -> int:
         """Number of features read."""
-        return len(self.frame)
+        return self.spill.count if self.spill is not None else len(self.frame)
 
 
 @dataclass

@@ -25,7 +25,7 @@ import tempfile
 import threading
 import tomllib
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -51,6 +51,7 @@ from redline.io.encoding import (
     sniff_dbf,
 )
 from redline.io.geometry import repair_polygons
+from redline.io.spill import can_spill, spill_layer
 from redline.io.values import parse_codes, parse_field, parse_numbers
 from redline.io.write import sha256_file
 from redline.model import Dataset, Layer, Problem
@@ -402,27 +403,38 @@ def _dbf_bytes(src: Source) -> bytes | None:
 Keep = Callable[[pd.DataFrame], "NDArray[np.bool_] | None"]
 
 
-def _read_frame(src: Source, encoding: str | None, keep: Keep | None = None
-                ) -> gpd.GeoDataFrame:
+#: A window of features: (first position, how many).
+Window = tuple[int, int]
+
+
+def _window(rows: Window | None) -> dict[str, int]:
+    return {} if rows is None else {"skip_features": rows[0], "max_features": rows[1]}
+
+
+def _read_frame(src: Source, encoding: str | None, keep: Keep | None = None,
+                rows: Window | None = None) -> gpd.GeoDataFrame:
     """Read a layer with ``_row``, each feature's position in the file.
 
     With ``keep``, only the features it keeps are in the frame; read through Arrow,
     the attributes are read first and only the kept features' geometries decoded (a
-    land-use layer of a million patches holds some 400,000 of farmland).
+    land-use layer of a million patches holds some 400,000 of farmland). With
+    ``rows``, only that window of features is read (GDAL sources).
     """
+    start = 0 if rows is None else rows[0]
     if src.kind == "parquet":
         frame = _kept(gpd.read_parquet(src.gdal), keep)
     else:
         enc = gdal_encoding(encoding) if encoding is not None else None
+        window = _window(rows)
         try:
             frame = (_kept(pyogrio.read_dataframe(src.gdal, layer=src.layer, encoding=enc,
-                                                  use_arrow=True), None) if keep is None
-                     else _read_kept(src, enc, keep))
+                                                  use_arrow=True, **window), None, start)
+                     if keep is None else _read_kept(src, enc, keep, rows))
         except (pyogrio.errors.DataSourceError, UnicodeDecodeError) as ex:
             # Arrow needs UTF-8 text; a file it cannot take goes the slower way.
             log.debug("arrow read of %s failed (%s); reading without arrow", src.display, ex)
             frame = _kept(pyogrio.read_dataframe(src.gdal, layer=src.layer, encoding=enc,
-                                                 use_arrow=False), keep)
+                                                 use_arrow=False, **window), keep, start)
     # Text as Python str now, so that bytes a wrong encoding left undecodable fail
     # here, as an unreadable layer, rather than later in parsing.
     for col in frame.columns:
@@ -431,24 +443,29 @@ def _read_frame(src: Source, encoding: str | None, keep: Keep | None = None
     return frame
 
 
-def _kept(frame: gpd.GeoDataFrame, keep: Keep | None) -> gpd.GeoDataFrame:
-    """Keep the features of a frame read whole that ``keep`` keeps; add ``_row``."""
+def _kept(frame: gpd.GeoDataFrame, keep: Keep | None, start: int = 0) -> gpd.GeoDataFrame:
+    """Keep the features of a frame read whole that ``keep`` keeps; add ``_row``.
+
+    ``start`` is the file position of the frame's first feature.
+    """
     mask = keep(frame) if keep is not None else None
     if mask is None:
         out, rows = frame.reset_index(drop=True), np.arange(len(frame))
     else:
         rows = np.flatnonzero(mask)
         out = frame.iloc[rows].reset_index(drop=True)
-    out["_row"] = rows.astype(np.int64)
+    out["_row"] = rows.astype(np.int64) + start
     return out
 
 
-def _read_kept(src: Source, enc: str | None, keep: Keep) -> gpd.GeoDataFrame:
+def _read_kept(src: Source, enc: str | None, keep: Keep, window: Window | None = None
+               ) -> gpd.GeoDataFrame:
     """Read the attributes, then decode the geometries of the features ``keep`` keeps."""
     attrs = pyogrio.read_dataframe(src.gdal, layer=src.layer, encoding=enc, use_arrow=True,
-                                   read_geometry=False)
+                                   read_geometry=False, **_window(window))
     mask = keep(attrs)
-    meta, table = pyogrio.read_arrow(src.gdal, layer=src.layer, encoding=enc, columns=[])
+    meta, table = pyogrio.read_arrow(src.gdal, layer=src.layer, encoding=enc, columns=[],
+                                     **_window(window))
     rows = np.arange(len(attrs), dtype=np.int64) if mask is None else np.flatnonzero(mask)
     name = meta.get("geometry_name") or "wkb_geometry"
     if name in table.column_names:
@@ -460,7 +477,7 @@ def _read_kept(src: Source, enc: str | None, keep: Keep) -> gpd.GeoDataFrame:
         geoms = np.full(len(rows), None, dtype=object)
     frame = gpd.GeoDataFrame(attrs.iloc[rows].reset_index(drop=True), geometry=geoms,
                              crs=meta.get("crs"))
-    frame["_row"] = rows.astype(np.int64)
+    frame["_row"] = rows.astype(np.int64) + (0 if window is None else window[0])
     return frame
 
 
@@ -550,8 +567,12 @@ class _Labels:
 
 
 def _build_frame(raw: gpd.GeoDataFrame, role: Role, fields: dict[str, str], *,
-                 display: str, problems: list[Problem]) -> gpd.GeoDataFrame:
-    """Parse fields, make ids, repair geometries: the canonical frame (source CRS)."""
+                 display: str, problems: list[Problem], seen: set[str] | None = None
+                 ) -> gpd.GeoDataFrame:
+    """Parse fields, make ids, repair geometries: the canonical frame (source CRS).
+
+    ``seen``: ids met in earlier windows of the same layer (updated with these).
+    """
     index = pd.RangeIndex(len(raw))
     rows = pd.Series(np.asarray(raw["_row"]), index=index)
     data: dict[str, Any] = {}
@@ -585,6 +606,10 @@ def _build_frame(raw: gpd.GeoDataFrame, role: Role, fields: dict[str, str], *,
     ids = data[id_field]
     problem = pd.Series("", index=index, dtype=object)
     dup = ids.duplicated(keep="first").to_numpy()
+    if seen is not None:
+        text = [str(v) for v in ids.tolist()]
+        dup = dup | np.fromiter((t in seen for t in text), dtype=bool, count=len(text))
+        seen.update(text)
     problem[dup] = "duplicate id"
 
     repaired = repair_polygons(raw.geometry.to_numpy())
@@ -629,7 +654,8 @@ def _filter_codes(src: Source, role: str, spec: LayerSpec) -> tuple[str, ...] | 
     return None
 
 
-def _read_raw(src: Source, enc: str | None, *, explicit: bool, keep: Keep | None = None
+def _read_raw(src: Source, enc: str | None, *, explicit: bool, keep: Keep | None = None,
+              rows: Window | None = None
               ) -> tuple[gpd.GeoDataFrame, dict[str, Any], str | None, bool]:
     """Read a source, detecting an undeclared shapefile encoding unless ``explicit``.
 
@@ -645,7 +671,7 @@ def _read_raw(src: Source, enc: str | None, *, explicit: bool, keep: Keep | None
         if sniffed is not None:
             enc, detected = sniffed, True
     meta = _preflight(src, enc)
-    raw = _read_frame(src, enc, keep)
+    raw = _read_frame(src, enc, keep, rows)
     if not explicit and not detected and src.kind == "shp":
         # A declared but wrong code page: latin-1 text that is really GBK.
         text_cols = [c for c in raw.columns if raw[c].dtype.kind in "OT"]
@@ -653,7 +679,7 @@ def _read_raw(src: Source, enc: str | None, *, explicit: bool, keep: Keep | None
         if looks_misdecoded(sample):
             enc, detected = "gbk", True
             meta = _preflight(src, enc)
-            raw = _read_frame(src, enc, keep)
+            raw = _read_frame(src, enc, keep, rows)
     return raw, meta, enc, detected
 
 
@@ -715,13 +741,19 @@ def _digest(path: Path) -> Future[str] | None:
 
 
 def read_layer(src: Source, spec: LayerSpec, *, crs: str | None = None,
-               encoding: str | None = None) -> tuple[Layer | None, list[Problem]]:
+               encoding: str | None = None, rows: Window | None = None,
+               seen_ids: set[str] | None = None) -> tuple[Layer | None, list[Problem]]:
     """Read one role's source into a :class:`Layer` in its *source* CRS.
 
     ``crs`` and ``encoding`` are the dataset-wide defaults (argument, then
     ``redline.toml`` top level); ``spec`` (``[layers.<role>]``) wins over them.
     A layer-level ``crs`` replaces the file's own; a dataset-wide one only fills
     a missing CRS. An explicit encoding always wins over detection.
+
+    ``rows`` reads only a window of the file's features, ``(first, count)``, as
+    they would be in the whole read (``_row`` is their position in the file);
+    ``seen_ids`` holds the ids of the windows read before (a repeat is a
+    duplicate) and takes this window's.
 
     Returns
     -------
@@ -753,7 +785,8 @@ def read_layer(src: Source, spec: LayerSpec, *, crs: str | None = None,
 
     try:
         raw, meta, enc, detected = _read_raw(src, enc, explicit=enc is not None,
-                                             keep=keep if codes is not None else None)
+                                             keep=keep if codes is not None else None,
+                                             rows=rows)
     except (UnicodeError, pa.ArrowException) as ex:
         # The undecodable bytes are not echoed: they would print as garbage.
         log.debug("decoding %s failed: %s", src.display, ex)
@@ -793,7 +826,8 @@ def read_layer(src: Source, spec: LayerSpec, *, crs: str | None = None,
         problem(f"the layer has no CRS (no .prj): inferred {source_crs}, as {why}",
                 f'write crs = "{source_crs}" in redline.toml if this is wrong', "info",
                 "crs_inferred")
-    frame = _build_frame(raw, role, fields, display=src.display, problems=problems)
+    frame = _build_frame(raw, role, fields, display=src.display, problems=problems,
+                         seen=seen_ids)
     if source_crs is not None:
         frame = frame.set_crs(source_crs, allow_override=True)
     layer = Layer(
@@ -872,6 +906,9 @@ def read_dataset(
     crs: str | None = None,
     encoding: str | None = None,
     layers: Mapping[str, str | Mapping[str, Any]] | None = None,
+    spill: Collection[str] = (),
+    spill_dir: str | Path | None = None,
+    spill_over: int = 0,
 ) -> Dataset:
     """Read a county dataset into one working CRS, with every problem found.
 
@@ -888,6 +925,12 @@ def read_dataset(
     layers
         Per-role settings shaped like ``[layers]`` in ``redline.toml`` (a text
         value is a path); merged over the file's, role by role.
+    spill, spill_dir, spill_over
+        Roles not to hold in memory (large farmland layers) when the dataset's files
+        hold more than ``spill_over`` features in all: each is read in windows into
+        GeoParquet files under ``spill_dir`` (:mod:`redline.io.spill`); its layer's
+        ``frame`` is empty and its ``spill`` gives the features back. A GeoParquet
+        source is read whole.
 
     Returns
     -------
@@ -913,13 +956,17 @@ def read_dataset(
     if encoding is not None:
         encoding = _check_encoding(encoding, where="encoding", path=str(path))
     with _opened(path) as (root, shown, zipped):
-        return _read(path, root, shown, zipped, crs=crs, encoding=encoding, layers=layers)
+        return _read(path, root, shown, zipped, crs=crs, encoding=encoding, layers=layers,
+                     spill=frozenset(spill) if spill_dir is not None else frozenset(),
+                     spill_dir=None if spill_dir is None else Path(spill_dir),
+                     spill_over=spill_over)
 
 
 def _read(path: Path, root: Path, shown: str, zipped: tuple[Path, Path] | None, *,
           crs: str | None,
-          encoding: str | None, layers: Mapping[str, str | Mapping[str, Any]] | None
-          ) -> Dataset:
+          encoding: str | None, layers: Mapping[str, str | Mapping[str, Any]] | None,
+          spill: frozenset[str] = frozenset(), spill_dir: Path | None = None,
+          spill_over: int = 0) -> Dataset:
     found = _Found()
     if root.is_file():
         if root.suffix.lower() != ".gpkg":
@@ -935,13 +982,7 @@ def _read(path: Path, root: Path, shown: str, zipped: tuple[Path, Path] | None, 
                 _scan_file(p, f"{shown}/{p.name}", found)
         folder = root
     if layers:
-        extra = parse_config({"layers": dict(layers)}, path="layers argument")
-        merged = dict(config.layers)
-        for role, spec in extra.layers.items():
-            base = merged.get(role, LayerSpec())
-            changes = {k: v for k, v in vars(spec).items() if v not in (None, {})}
-            merged[role] = replace(base, **changes)
-        config = replace(config, layers=merged)
+        config = _merged(config, layers)
 
     resolved: list[Problem] = []
     sources = _resolve_sources(config, found, folder, shown, resolved)
@@ -957,8 +998,14 @@ def _read(path: Path, root: Path, shown: str, zipped: tuple[Path, Path] | None, 
 
     default_crs = crs or config.crs
     default_enc = encoding or config.encoding
+    large = bool(spill) and (not spill_over
+                             or _header_count(sources.values(), default_enc) > spill_over)
+    later = {role: src for role, src in sources.items()
+             if large and role in spill and spill_dir is not None and can_spill(src)}
     read: dict[str, Layer] = {}
     for role, src in sources.items():
+        if role in later:
+            continue
         layer, layer_problems = read_layer(src, config.layers.get(role, LayerSpec()),
                                            crs=default_crs, encoding=default_enc)
         if layer is not None:
@@ -966,8 +1013,15 @@ def _read(path: Path, root: Path, shown: str, zipped: tuple[Path, Path] | None, 
         else:
             problems.extend(layer_problems)
 
-    working = _choose_working_crs(read, problems, shown)
-    _reproject(read, working, problems)
+    extents = [_file_extent(src, config.layers.get(role, LayerSpec()), default_crs,
+                            default_enc) for role, src in later.items()]
+    working = _choose_working_crs(read, problems, shown,
+                                  extra=[e for e in extents if e is not None])
+    boxes = _reproject(read, working, problems)
+    _spill(later, config, read, boxes, problems, folder=spill_dir or Path(),
+           working=working, crs=default_crs, encoding=default_enc)
+    _check_overlap(read, boxes, problems)
+    read = {role: read[role] for role in sources if role in read}
 
     dataset = Dataset(path=str(path), working_crs=working, layers=read, problems=problems)
     _read_extras(dataset, config, found, folder, shown=shown, zipped=zipped)
@@ -1000,12 +1054,64 @@ def _resolve_sources(config: Config, found: _Found, folder: Path, shown: str,
     return sources
 
 
-def _choose_working_crs(layers: Mapping[str, Layer], problems: list[Problem], shown: str
-                        ) -> str:
+def _merged(config: Config, layers: Mapping[str, str | Mapping[str, Any]]) -> Config:
+    """``config`` with the per-role settings of ``layers`` merged over it, role by role."""
+    extra = parse_config({"layers": dict(layers)}, path="layers argument")
+    merged = dict(config.layers)
+    for role, spec in extra.layers.items():
+        base = merged.get(role, LayerSpec())
+        changes = {k: v for k, v in vars(spec).items() if v not in (None, {})}
+        merged[role] = replace(base, **changes)
+    return replace(config, layers=merged)
+
+
+def _header_count(sources: Iterable[Source], encoding: str | None) -> int:
+    """Features in all the sources, by their files' headers (before any filter)."""
+    total = 0
+    for src in sources:
+        with contextlib.suppress(Exception):  # unreadable: its read reports it
+            total += int(_preflight(src, encoding).get("features") or 0)
+    return total
+
+
+def _spill(later: Mapping[str, Source], config: Config, read: dict[str, Layer],
+           boxes: dict[str, crsmod.Bounds], problems: list[Problem], *, folder: Path,
+           working: str, crs: str | None, encoding: str | None) -> None:
+    """Read the ``later`` layers window by window onto disk, in the working CRS."""
+    for role, src in later.items():
+        layer, layer_problems = spill_layer(src, config.layers.get(role, LayerSpec()),
+                                            folder=folder / role, working=working,
+                                            crs=crs, encoding=encoding)
+        if layer is None:
+            problems.extend(layer_problems)
+            continue
+        read[role] = layer
+        if layer.spill is not None and layer.spill.bounds is not None:
+            boxes[role] = layer.spill.bounds
+
+
+def _file_extent(src: Source, spec: LayerSpec, crs: str | None, encoding: str | None
+                 ) -> tuple[crsmod.Bounds, str] | None:
+    """Return a layer's extent and CRS from its file's header, when both are known."""
+    try:
+        meta = _preflight(src, spec.encoding or encoding)
+    except Exception:  # unreadable: its read reports it
+        return None
+    source = spec.crs or meta.get("crs") or crs
+    bounds = meta.get("total_bounds")
+    if source is None or bounds is None or not np.all(np.isfinite(bounds)):
+        return None
+    return (float(bounds[0]), float(bounds[1]), float(bounds[2]), float(bounds[3])), str(source)
+
+
+def _choose_working_crs(layers: Mapping[str, Layer], problems: list[Problem], shown: str,
+                        extra: list[tuple[crsmod.Bounds, str]] | None = None) -> str:
+    """Choose the working CRS for the layers read (and ``extra`` extents and CRSs)."""
+    extra = extra or []
     with_crs = [ly for ly in layers.values() if ly.source_crs is not None]
-    if not with_crs:
+    if not with_crs and not extra:
         return ""  # no layer to place: the reasons are already reported
-    pairs: list[tuple[crsmod.Bounds, str]] = []
+    pairs: list[tuple[crsmod.Bounds, str]] = list(extra)
     for ly in with_crs:
         ok = ~(ly.frame.geometry.isna() | ly.frame.geometry.is_empty)
         if ok.any():
@@ -1013,8 +1119,8 @@ def _choose_working_crs(layers: Mapping[str, Layer], problems: list[Problem], sh
             pairs.append(((float(b[0]), float(b[1]), float(b[2]), float(b[3])),
                           cast("str", ly.source_crs)))
     try:
-        return crsmod.working_crs([cast("str", ly.source_crs) for ly in with_crs],
-                                  crsmod.centre_lon(pairs))
+        return crsmod.working_crs([cast("str", ly.source_crs) for ly in with_crs]
+                                  + [c for _, c in extra], crsmod.centre_lon(pairs))
     except Exception as ex:  # reported; the run stops on errors anyway
         problems.append(Problem(shown, f"cannot choose a working CRS ({ex})",
                                 'give crs = "EPSG:4529" (or the county\'s zone) in '
@@ -1022,10 +1128,12 @@ def _choose_working_crs(layers: Mapping[str, Layer], problems: list[Problem], sh
         return crsmod.GEOGRAPHIC
 
 
-def _reproject(layers: dict[str, Layer], working: str, problems: list[Problem]) -> None:
-    if not working:
-        return
+def _reproject(layers: dict[str, Layer], working: str, problems: list[Problem]
+               ) -> dict[str, crsmod.Bounds]:
+    """Bring every layer to the working CRS; return each layer's extent there."""
     boxes: dict[str, crsmod.Bounds] = {}
+    if not working:
+        return boxes
     target = CRS.from_user_input(working)
     for role, ly in layers.items():
         if ly.source_crs is None:
@@ -1056,7 +1164,7 @@ def _reproject(layers: dict[str, Layer], working: str, problems: list[Problem]) 
         if ok.any():
             b = frame.geometry[ok].total_bounds
             boxes[role] = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
-    _check_overlap(layers, boxes, problems)
+    return boxes
 
 
 def _check_overlap(layers: Mapping[str, Layer], boxes: Mapping[str, crsmod.Bounds],
