@@ -15,6 +15,7 @@ import glob
 import hashlib
 import logging
 import sys
+import tempfile
 import time
 from collections.abc import Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -39,6 +40,7 @@ from redline.schema import ID_FIELD
 
 if TYPE_CHECKING:
     from redline.analysis.findings import RuleResult
+    from redline.io.spill import Spilled
 
 __all__ = ["CheckRun", "InfoReport", "LayerInfo", "check", "info", "read_dataset"]
 
@@ -267,23 +269,29 @@ def check(
     step = _Steps(total=6, show=sys.stderr.isatty() if progress is None else progress)
     timings = step.timings
 
-    with write.staged_dir(out, overwrite=overwrite) as tmp:
+    with write.staged_dir(out, overwrite=overwrite) as tmp, \
+            tempfile.TemporaryDirectory(prefix="redline-spill-") as spill_dir:
         ds = dataset if isinstance(dataset, Dataset) else read_dataset(
-            dataset, crs=crs, encoding=encoding)
+            dataset, crs=crs, encoding=encoding, **_spill_options(tiles, spill_dir))
         _raise_on_errors(ds)
         step("read")
 
         layers = {role: layer.frame for role, layer in ds.layers.items()}
-        beside = _start_beside(ds, layers, as_of=as_of, lang=lang)  # supply rules, images
+        spilled = {role: ly.spill for role, ly in ds.layers.items() if ly.spill is not None}
+        beside = _start_beside(ds, layers, as_of=as_of, lang=lang,  # supply rules, images
+                               spilled=spilled)
         overlap = partial(vector_findings, as_of=as_of, sliver_m2=sliver, lang=lang,
                           n_jobs=n_jobs)
-        shape = _tile_shape(tiles, layers)
+        counts = {role: layer.count for role, layer in ds.layers.items()}
+        # A layer kept on disk is only ever seen tile by tile.
+        shape = _tile_shape(tiles, counts) or ((1, 1) if spilled else None)
         if shape is None:
             results = [overlap(layers)]
         else:
             results = [_tiled_overlap(layers, overlap, shape=shape, executor=executor,
-                                       as_of=as_of)]
-            log.info("overlap rules run in %d x %d tiles", *shape)
+                                       as_of=as_of, spilled=spilled)]
+            log.info("overlap rules run in %d x %d tiles%s", *shape,
+                     f" ({', '.join(spilled)} read tile by tile from disk)" if spilled else "")
         step("overlap rules")
         results.append(beside.timed_result(0, timings, "supply rules (beside the overlap rules)"))
         step("supply rules")
@@ -311,7 +319,8 @@ def check(
         run["timings"] = dict(timings)
         run["status"] = "finished"
         drawn = beside.timed_result(1, timings, "map images (beside the rules)")
-        _write_pages(Path(tmp), out=Path(out), ds=ds, layers=layers, findings=findings,
+        _write_pages(Path(tmp), out=Path(out), ds=ds,
+                     layers=_map_layers(layers, spilled, drawn or {}), findings=findings,
                      summary=summary, ledger=ledger, run=run, lang=lang, images=drawn)
         run["outputs"] += ["map.html", "report.html", "run.json"]
         step("map and report")
@@ -353,15 +362,34 @@ def _raise_on_errors(ds: Dataset) -> None:
                      fix=first.fix or "see `redline info`")
 
 
+#: Layers a tiled check keeps on disk rather than in memory (:mod:`redline.io.spill`).
+SPILL_ROLES: tuple[str, ...] = ("farmland", "basic_farmland")
+
+
+def _spill_options(tiles: Literal["auto"] | tuple[int, int] | None, folder: str
+                   ) -> dict[str, Any]:
+    """How :func:`read_dataset` reads the farmland layers for a check tiled as ``tiles``.
+
+    A tiled check reads them window by window onto disk (a grid asked for, or a county
+    whose files hold more than ``settings.tile_max_features`` features); one pass
+    holds them.
+    """
+    from redline.analysis import tiles as tiling
+
+    if tiles is None or tiles == (1, 1):
+        return {}
+    return {"spill": SPILL_ROLES, "spill_dir": folder,
+            "spill_over": tiling.max_features() if tiles == "auto" else 0}
+
+
 def _tile_shape(tiles: Literal["auto"] | tuple[int, int] | None,
-                layers: Mapping[str, gpd.GeoDataFrame]) -> tuple[int, int] | None:
+                counts: Mapping[str, int]) -> tuple[int, int] | None:
     """Return the tile grid to use, or None for one pass."""
     from redline.analysis import tiles as tiling
 
     if tiles is None:
         return None
     if tiles == "auto":
-        counts = {role: len(frame) for role, frame in layers.items()}
         if not tiling.needs_tiles(counts):
             return None
         return tiling.auto_shape(counts)
@@ -371,7 +399,8 @@ def _tile_shape(tiles: Literal["auto"] | tuple[int, int] | None,
 
 def _tiled_overlap(layers: Mapping[str, gpd.GeoDataFrame], overlap: Any, *,
                    shape: tuple[int, int], executor: Executor | None,
-                   as_of: datetime.date) -> RuleResult:
+                   as_of: datetime.date, spilled: Mapping[str, Spilled] | None = None
+                   ) -> RuleResult:
     """Run the overlap rules tile by tile, and the county-wide rules in one reduced pass.
 
     The county-wide rules (the accountability ratio) run once more over the whole
@@ -386,8 +415,9 @@ def _tiled_overlap(layers: Mapping[str, gpd.GeoDataFrame], overlap: Any, *,
     from redline.analysis.rules import accountability_inputs
     from redline.analysis.tiles import COUNTY_RULES, run_tiled
 
-    tiled = run_tiled(layers, overlap, shape=shape, executor=executor)
-    wide = overlap(accountability_inputs(layers, as_of=as_of), rules=COUNTY_RULES).findings
+    tiled = run_tiled(layers, overlap, shape=shape, executor=executor, spilled=spilled)
+    wide = overlap(accountability_inputs(layers, as_of=as_of, spilled=spilled),
+                   rules=COUNTY_RULES).findings
     crs = next((f.crs for f in layers.values() if f.crs is not None), None)
     kind = ("in-process" if executor is None else getattr(executor, "kind", None) or (
         "dask" if type(executor).__module__.startswith("distributed.")
@@ -609,7 +639,7 @@ def _write_tables(tmp: Path, *, findings: gpd.GeoDataFrame, summary: pd.DataFram
 
 
 def _start_beside(ds: Dataset, layers: dict[str, gpd.GeoDataFrame], *, as_of: datetime.date,
-                  lang: Lang) -> Beside:
+                  lang: Lang, spilled: Mapping[str, Spilled] | None = None) -> Beside:
     """Start the work that needs only the input, beside the overlap rules, for a large county.
 
     The map's images of farmland and basic farmland, and the supply rules, need
@@ -618,13 +648,25 @@ def _start_beside(ds: Dataset, layers: dict[str, gpd.GeoDataFrame], *, as_of: da
     from redline.report.map import has_images
 
     return Beside([partial(_supply_rules, ds, layers, as_of=as_of, lang=lang),
-                    partial(_images, layers, lang)], now=not has_images(layers))
+                    partial(_images, layers, lang, spilled)],
+                  now=not has_images(layers, spilled=spilled))
 
 
-def _images(layers: dict[str, gpd.GeoDataFrame], lang: Lang) -> dict[str, Any]:
+def _images(layers: dict[str, gpd.GeoDataFrame], lang: Lang,
+            spilled: Mapping[str, Spilled] | None = None) -> dict[str, Any]:
     from redline.report.map import image_layers
 
-    return image_layers(layers, lang=lang)
+    return image_layers(layers, lang=lang, spilled=spilled)
+
+
+def _map_layers(layers: Mapping[str, gpd.GeoDataFrame], spilled: Mapping[str, Spilled],
+                images: Mapping[str, Any]) -> dict[str, gpd.GeoDataFrame]:
+    """Return the map's layers: a layer on disk drawn as vectors is read back (it is small)."""
+    out = dict(layers)
+    for role, disk in spilled.items():
+        if role not in images:
+            out[role] = disk.whole()
+    return out
 
 
 def _write_pages(tmp: Path, *, out: Path, ds: Dataset, layers: dict[str, gpd.GeoDataFrame],

@@ -37,6 +37,7 @@ from redline.analysis.summary import admin_units
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
+    from redline.io.spill import Spilled
     from redline.model import Dataset
 
 Lang = Literal["zh", "en"]
@@ -228,6 +229,16 @@ def _row_units(
 def _split_rows(frame: gpd.GeoDataFrame, admin: gpd.GeoDataFrame | None, level: Level,
                 default_code: str, areas: NDArray[np.float64] | None
                 ) -> tuple[NDArray[np.intp], NDArray[np.object_], NDArray[np.float64]]:
+    rows, units, where = _unit_parts(frame, admin, level, default_code, areas)
+    return (np.concatenate(rows).astype(np.intp),
+            np.concatenate(units).astype(object),
+            np.concatenate(where).astype(np.float64))
+
+
+def _unit_parts(frame: gpd.GeoDataFrame, admin: gpd.GeoDataFrame | None, level: Level,
+                default_code: str, areas: NDArray[np.float64] | None
+                ) -> tuple[list[NDArray[Any]], list[NDArray[Any]], list[NDArray[Any]]]:
+    """:func:`_split_rows` before joining: the rows placed by code, then the others."""
     n = _PREFIX[level]
     area = ellipsoidal_area(frame.geometry.values, frame.crs) if areas is None else areas
     codes = (
@@ -255,9 +266,49 @@ def _split_rows(frame: gpd.GeoDataFrame, admin: gpd.GeoDataFrame | None, level: 
         rows.append(rest)
         units.append(np.full(len(rest), default_code[:n], dtype=object))
         where.append(area[rest])
-    return (np.concatenate(rows).astype(np.intp),
-            np.concatenate(units).astype(object),
-            np.concatenate(where).astype(np.float64))
+    return rows, units, where
+
+
+def spilled_unit_areas(disk: Spilled, admin: gpd.GeoDataFrame | None, *,
+                       default_code: str = "", farmland_only: bool = False,
+                       levels: tuple[Level, ...] = ("county", "township")
+                       ) -> dict[Level, pd.Series] | None:
+    """:func:`unit_areas` at each of ``levels`` of a layer kept on disk, in one read.
+
+    The same sums, added in the same order, as for the layer held whole, over the
+    rows that can be judged (and, with ``farmland_only``, of the farmland classes);
+    None when there are none.
+    """
+    parts: dict[Level, tuple[list[Any], list[Any]]] = {lv: ([], []) for lv in levels}
+    found = False
+    for window in disk.windows():
+        frame = _farmland(_valid(window)) if farmland_only else _valid(window)
+        if frame is None:
+            continue
+        found = True
+        area = ellipsoidal_area(frame.geometry.values, frame.crs)
+        for lv in levels:
+            _, units, where = _unit_parts(frame, admin, lv, default_code, area)
+            for i, block in enumerate(zip(units, where, strict=True)):
+                parts[lv][min(i, 1)].append(block)
+    if not found:
+        return None
+    out: dict[Level, pd.Series] = {}
+    for lv, (placed, rest) in parts.items():
+        blocks = placed + rest  # as _split_rows joins them: by code first, then cut
+        sums = pd.Series(np.concatenate([a for _, a in blocks]).astype(np.float64),
+                         index=np.concatenate([u for u, _ in blocks]).astype(object))
+        out[lv] = sums.groupby(level=0).sum() if len(sums) else pd.Series(dtype="float64")
+    return out
+
+
+def _farmland(frame: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+    """Keep the rows of farmland classes (a land-use layer holds others too)."""
+    if frame is None or "land_code" not in frame:
+        return frame
+    codes = frame["land_code"].astype("string").fillna("")
+    farm = codes.str.slice(0, 4).isin(settings.farmland_codes).to_numpy(dtype=bool)
+    return frame[farm] if farm.any() else None
 
 
 def _row_areas(frame: gpd.GeoDataFrame) -> NDArray[np.float64]:
@@ -277,6 +328,14 @@ def _unit_areas_memo(frame: gpd.GeoDataFrame | None, admin: gpd.GeoDataFrame | N
 
 
 # --- geometry helpers -----------------------------------------------------------
+
+
+def _spilled_memo(disk: Spilled, admin: gpd.GeoDataFrame | None, *, default_code: str,
+                  farmland_only: bool) -> dict[Level, pd.Series] | None:
+    """:func:`spilled_unit_areas`, computed once per layer within one ledger."""
+    return _MEMO.get("spilled", (disk, admin), lambda: spilled_unit_areas(
+        disk, admin, default_code=default_code, farmland_only=farmland_only),
+        default_code, farmland_only)
 
 
 def _valid(frame: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
@@ -469,6 +528,7 @@ def county_ledger(
     *,
     as_of: date,
     year: int | None = None,
+    spilled: Mapping[str, Spilled] | None = None,
 ) -> pd.DataFrame:
     """One row per admin unit: targets, quota, farmland balance, violations, rank, forecast.
 
@@ -481,6 +541,10 @@ def county_ledger(
         targets.csv rows (``schema.TARGET_COLUMNS``, optional ``released_on``).
     findings
         The findings table (``schema.FINDING_COLUMNS``).
+    spilled
+        Farmland layers kept on disk (:mod:`redline.io.spill`) in place of the frames
+        of ``layers``: their areas per unit are summed window by window, and only
+        the farmland under the year's approvals and change patches is read whole.
     as_of
         The date of the check; quota released is counted up to it.
     year
@@ -505,7 +569,8 @@ def county_ledger(
         occupied``, each in [0, 1]; ``rank`` 1 is the best county.
     """
     with _MEMO.scope():
-        return _county_ledger(layers, targets, findings, as_of=as_of, year=year)
+        return _county_ledger(layers, targets, findings, as_of=as_of, year=year,
+                              spilled=spilled)
 
 
 def _county_ledger(
@@ -515,20 +580,25 @@ def _county_ledger(
     *,
     as_of: date,
     year: int | None,
+    spilled: Mapping[str, Spilled] | None = None,
 ) -> pd.DataFrame:
     year = as_of.year if year is None else year
     admin = _valid(layers.get("admin"))
-    farmland = _valid(layers.get("farmland"))
-    if farmland is not None and "land_code" in farmland:
-        codes = farmland["land_code"].astype("string").fillna("")
-        farm = codes.str.slice(0, 4).isin(settings.farmland_codes).to_numpy(dtype=bool)
-        farmland = farmland[farm] if farm.any() else None
-    basic = _valid(layers.get("basic_farmland"))
+    spilled = dict(spilled or {})
     approvals_all = _valid(layers.get("approvals"))
     approvals = _in_year(approvals_all, "approved_on", year)
     supply = _valid(layers.get("supply"))
     supplement = _in_year(_valid(layers.get("supplement")), "completed_on", year)
     changes = _in_year(_valid(layers.get("changes")), "detected_on", year)
+    if "farmland" in spilled:
+        # Only the farmland under the year's approvals and change patches is cut below.
+        under = [np.asarray(f.geometry.values, dtype=object)
+                 for f in (approvals, changes) if f is not None]
+        farmland = _farmland(_valid(spilled["farmland"].meeting(
+            np.concatenate(under) if under else np.zeros(0, dtype=object))))
+    else:
+        farmland = _farmland(_valid(layers.get("farmland")))
+    basic = _valid(layers.get("basic_farmland"))
 
     default = _default_code(targets, findings)
     extra = [] if targets is None or "admin_code" not in targets else [
@@ -563,8 +633,11 @@ def _county_ledger(
 
             row: dict[str, Any] = {"admin_code": code, "admin_name": unit.admin_name,
                                    "level": level}
-            row.update(_targets_part(area, farmland, basic, targets, code=code, year=year,
-                                     level=level))
+            now = {role: _now(area, held, spilled.get(role), admin, level=level, code=code,
+                              default=default, farmland_only=role == "farmland")
+                   for role, held in (("farmland", farmland), ("basic_farmland", basic))}
+            row.update(_targets_part(now["farmland"], now["basic_farmland"], targets,
+                                     code=code, year=year, level=level))
             row.update(_quota_part(area, approvals, targets, code=code, year=year, level=level,
                                    as_of=as_of, admin=admin, default=default))
             row.update(_balance_part(area, occupied, paddy, supplement))
@@ -584,6 +657,16 @@ def _county_ledger(
         return _rank(out)
 
 
+def _now(area: Any, held: gpd.GeoDataFrame | None, disk: Spilled | None,
+         admin: gpd.GeoDataFrame | None, *, level: Level, code: str, default: str,
+         farmland_only: bool) -> float:
+    """Return a farmland layer's area (m2) in a unit now: held whole, or summed from disk."""
+    if disk is None:
+        return area(held) if held is not None else float("nan")
+    sums = _spilled_memo(disk, admin, default_code=default, farmland_only=farmland_only)
+    return float(sums[level].get(code, 0.0)) if sums is not None else float("nan")
+
+
 def _prefixed(frame: pd.DataFrame, code: str) -> np.ndarray:
     if "admin_code" not in frame:
         return np.zeros(len(frame), dtype=bool)
@@ -591,11 +674,10 @@ def _prefixed(frame: pd.DataFrame, code: str) -> np.ndarray:
         dtype=bool)
 
 
-def _targets_part(area: Any, farmland: gpd.GeoDataFrame | None,
-                  basic: gpd.GeoDataFrame | None, targets: pd.DataFrame | None, *, code: str,
-                  year: int, level: Level) -> dict[str, Any]:
-    farm_ha = area(farmland) / settings.M2_PER_HA if farmland is not None else float("nan")
-    basic_ha = area(basic) / settings.M2_PER_HA if basic is not None else float("nan")
+def _targets_part(farm_m2: float, basic_m2: float, targets: pd.DataFrame | None, *,
+                  code: str, year: int, level: Level) -> dict[str, Any]:
+    farm_ha = farm_m2 / settings.M2_PER_HA
+    basic_ha = basic_m2 / settings.M2_PER_HA
     target = _target(targets, code, year, "farmland_target_ha") if level == "county" else np.nan
     btarget = (_target(targets, code, year, "basic_farmland_target_ha")
                if level == "county" else np.nan)
@@ -764,4 +846,7 @@ def dataset_ledger(
 ) -> pd.DataFrame:
     """:func:`county_ledger` of a read :class:`~redline.model.Dataset` (its layers and targets)."""
     layers = {role: layer.frame for role, layer in dataset.layers.items()}
-    return county_ledger(layers, dataset.targets, findings, as_of=as_of, year=year)
+    spilled = {role: layer.spill for role, layer in dataset.layers.items()
+               if layer.spill is not None}
+    return county_ledger(layers, dataset.targets, findings, as_of=as_of, year=year,
+                         spilled=spilled)

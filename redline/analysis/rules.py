@@ -39,6 +39,8 @@ from redline.schema import ID_FIELD
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
+    from redline.io.spill import Spilled
+
 __all__ = ["RULES", "vector_findings"]
 
 Lang = Literal["zh", "en"]
@@ -816,7 +818,8 @@ def _by_admin(run: _Run, findings: gpd.GeoDataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def accountability_inputs(layers: Mapping[str, gpd.GeoDataFrame], *, as_of: datetime.date
+def accountability_inputs(layers: Mapping[str, gpd.GeoDataFrame], *, as_of: datetime.date,
+                          spilled: Mapping[str, Spilled] | None = None
                           ) -> dict[str, gpd.GeoDataFrame]:
     """Cut the layers to the features the accountability ratio reads, keeping every field.
 
@@ -826,7 +829,8 @@ def accountability_inputs(layers: Mapping[str, gpd.GeoDataFrame], *, as_of: date
     meeting them; the year's approvals; the farmland and basic farmland meeting any
     of those; the admin units whole. A layer without its date field keeps no rows
     (the rule says it cannot run, as in one pass). A tiled run checks the whole county
-    for this rule on these.
+    for this rule on these. Farmland layers in ``spilled`` (on disk) are read for the
+    features meeting those parcels only.
     """
     out = dict(layers)
     changes = layers.get("changes")
@@ -842,7 +846,9 @@ def accountability_inputs(layers: Mapping[str, gpd.GeoDataFrame], *, as_of: date
             out[role] = layers[role].iloc[rows]
     parcels = np.concatenate([_geometries(out.get(r)) for r in ("changes", "approvals", "supply")])
     for role in ("farmland", "basic_farmland"):
-        if role in layers:
+        if spilled and role in spilled:
+            out[role] = spilled[role].meeting(parcels)
+        elif role in layers:
             out[role] = layers[role].iloc[_meeting(layers[role], parcels)]
     return out
 

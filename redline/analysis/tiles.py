@@ -21,7 +21,8 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass
-from typing import Any, Final
+from functools import partial
+from typing import TYPE_CHECKING, Any, Final
 
 import geopandas as gpd
 import numpy as np
@@ -32,6 +33,9 @@ from numpy.typing import NDArray
 from redline import settings
 from redline.analysis.findings import RuleResult, concat_findings
 from redline.schema import ID_FIELD
+
+if TYPE_CHECKING:
+    from redline.io.spill import Spilled
 
 #: Layers split between tiles; the others are context read per tile.
 PARCEL_ROLES: Final[tuple[str, ...]] = ("approvals", "supply", "changes")
@@ -117,18 +121,25 @@ def _box(layers: Mapping[str, gpd.GeoDataFrame], owned: Mapping[str, NDArray[np.
 
 
 def tile_layers(layers: Mapping[str, gpd.GeoDataFrame], tile: Tile, *,
-                margin: float | None = None) -> tuple[dict[str, gpd.GeoDataFrame], Tile]:
+                margin: float | None = None, spilled: Mapping[str, Spilled] | None = None
+                ) -> tuple[dict[str, gpd.GeoDataFrame], Tile]:
     """Cut every layer to the features within ``margin`` of the tile's box (owned parcels in).
 
     ``margin`` is ``settings.touch_m`` by default, the farthest the rules look from a
-    parcel. Returns the cut layers and the tile with its owned rows as positions in them.
+    parcel. A layer in ``spilled`` (kept on disk, :mod:`redline.io.spill`) is read for
+    the tile alone. Returns the cut layers and the tile with its owned rows as
+    positions in them.
     """
     reach = settings.touch_m if margin is None else float(margin)
     x0, y0, x1, y1 = tile.bbox
     area = shapely.box(x0 - reach, y0 - reach, x1 + reach, y1 + reach)
     out: dict[str, gpd.GeoDataFrame] = {}
     owned: dict[str, NDArray[np.intp]] = {}
+    for role, disk in (spilled or {}).items():
+        out[role] = disk.within(area)
     for role, frame in layers.items():
+        if role in out:
+            continue
         rows = (frame.sindex.query(area, predicate="intersects") if len(frame)
                 else np.array([], dtype=np.intp))
         if role in tile.owned:
@@ -176,6 +187,7 @@ def run_tiled(
     parcel_roles: Iterable[str] = PARCEL_ROLES,
     executor: Executor | None = None,
     in_flight: int | None = None,
+    spilled: Mapping[str, Spilled] | None = None,
 ) -> RuleResult:
     """Run ``analyse`` tile by tile and merge, giving what one pass over ``layers`` gives.
 
@@ -196,6 +208,9 @@ def run_tiled(
     in_flight
         Tiles out on ``executor`` at once (:func:`max_in_flight` by default); a tile
         is cut from ``layers`` only when a slot frees.
+    spilled
+        Layers kept on disk (large farmland layers), read tile by tile; they are
+        not parcel layers.
 
     Returns
     -------
@@ -205,13 +220,15 @@ def run_tiled(
         the grid and the number of tiles as the ``tiles`` parameter.
     """
     if shape is None:
-        shape = auto_shape({role: len(f) for role, f in layers.items()})
+        shape = auto_shape({role: len(f) for role, f in layers.items()}
+                           | {role: d.count for role, d in (spilled or {}).items()})
     tiles = plan_tiles(layers, shape=shape, parcel_roles=parcel_roles)
+    cut = partial(tile_layers, layers, spilled=spilled)
     # Each task gets only its tile's features, never the whole county.
     if executor is None:
-        parts = [_run_tile(analyse, *tile_layers(layers, t)) for t in tiles]
+        parts = [_run_tile(analyse, *cut(t)) for t in tiles]
     else:
-        parts = _submit_bounded(executor, analyse, layers, tiles,
+        parts = _submit_bounded(executor, analyse, cut, tiles,
                                 in_flight=in_flight or max_in_flight(executor))
     crs = next((f.crs for f in layers.values() if f.crs is not None), None)
     findings = concat_findings([p.findings for p in parts], crs=crs)
@@ -247,8 +264,8 @@ def max_in_flight(executor: Executor) -> int:
 
 
 def _submit_bounded(executor: Executor, analyse: Analyse,
-                    layers: Mapping[str, gpd.GeoDataFrame], tiles: list[Tile], *,
-                    in_flight: int) -> list[RuleResult]:
+                    cut: Callable[[Tile], tuple[dict[str, gpd.GeoDataFrame], Tile]],
+                    tiles: list[Tile], *, in_flight: int) -> list[RuleResult]:
     """Run the tiles on ``executor``, cutting and submitting a tile only as a slot frees."""
     parts: list[RuleResult | None] = [None] * len(tiles)
     running: dict[Future[RuleResult], int] = {}
@@ -257,7 +274,7 @@ def _submit_bounded(executor: Executor, analyse: Analyse,
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 parts[running.pop(future)] = future.result()
-        running[executor.submit(_run_tile, analyse, *tile_layers(layers, tile))] = i
+        running[executor.submit(_run_tile, analyse, *cut(tile))] = i
     for future, i in running.items():
         parts[i] = future.result()
     return [p for p in parts if p is not None]

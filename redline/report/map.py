@@ -23,8 +23,8 @@ import logging
 import math
 import os
 import warnings
-from collections.abc import Mapping
-from typing import Any, Final, Literal
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Final, Literal
 from urllib.parse import quote
 
 import geopandas as gpd
@@ -37,6 +37,11 @@ from redline.errors import CRSError, RedlineError
 from redline.report import assets
 from redline.report.labels import HEADERS, LAYER_NAMES, SEVERITY, Lang, rule_name
 from redline.schema import FIELDS, ID_FIELD
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from redline.io.spill import Spilled
 
 log = logging.getLogger(__name__)
 
@@ -280,25 +285,36 @@ def image_layers(
     lang: Lang = "zh",
     max_vector_features: int | None = None,
     raster_max_px: int | None = None,
+    spilled: Mapping[str, Spilled] | None = None,
 ) -> dict[str, tuple[dict[str, Any], np.ndarray]]:
     """Draw the layers :func:`build_map` would show as images, ahead of the page.
 
     The images depend on the input layers only, not on any finding, so a check
     draws them beside its rules and passes them to :func:`build_map` as
     ``images``. Returns each layer's definition and bounds by key; layers drawn
-    as vectors are not in it.
+    as vectors are not in it. A layer in ``spilled`` (kept on disk) is drawn
+    window by window; it must then be drawn here, as :func:`build_map` sees only
+    its empty frame.
     """
     vector_max = MAX_VECTOR_FEATURES if max_vector_features is None else max_vector_features
     max_px = RASTER_MAX_PX if raster_max_px is None else raster_max_px
-    return {key: _raster_def(key, _drawable_geoms(layers[key], key), lang=lang, max_px=max_px)
-            for key in _ordered(layers) if _as_image(key, layers[key], vector_max)}
+    spilled = spilled or {}
+    out = {key: _raster_def(key, spilled[key], lang=lang, max_px=max_px)
+           for key in _ordered(spilled) if _as_image(key, spilled[key], vector_max)}
+    out.update({key: _raster_def(key, _drawable_geoms(layers[key], key), lang=lang,
+                                 max_px=max_px)
+                for key in _ordered(layers)
+                if key not in spilled and _as_image(key, layers[key], vector_max)})
+    return {key: out[key] for key in _ordered({**layers, **spilled}) if key in out}
 
 
 def has_images(layers: Mapping[str, gpd.GeoDataFrame], *,
-               max_vector_features: int | None = None) -> bool:
-    """Whether :func:`build_map` would draw any of ``layers`` as an image."""
+               max_vector_features: int | None = None,
+               spilled: Mapping[str, Spilled] | None = None) -> bool:
+    """Whether :func:`build_map` would draw any of ``layers`` (or ``spilled``) as an image."""
     vector_max = MAX_VECTOR_FEATURES if max_vector_features is None else max_vector_features
-    return any(_as_image(key, frame, vector_max) for key, frame in layers.items())
+    return any(_as_image(key, frame, vector_max)
+               for key, frame in {**layers, **(spilled or {})}.items())
 
 
 # --- checks -------------------------------------------------------------------
@@ -351,7 +367,7 @@ def _basemap_layers(basemap: Basemap, lang: Lang) -> list[dict[str, str]]:
 # --- workers --------------------------------------------------------------------
 
 
-def _ordered(layers: Mapping[str, gpd.GeoDataFrame]) -> list[str]:
+def _ordered(layers: Mapping[str, Any]) -> list[str]:
     known = [k for k in _ORDER if k in layers]
     return known + [k for k in layers if k not in _ORDER]
 
@@ -363,8 +379,10 @@ def _rules_in(frame: gpd.GeoDataFrame) -> list[str]:
     return sorted(present, key=lambda r: (r not in AREA_WIDE_RULES, ranks.get(r, len(ranks)), r))
 
 
-def _as_image(key: str, frame: gpd.GeoDataFrame, vector_max: int) -> bool:
+def _as_image(key: str, frame: gpd.GeoDataFrame | Spilled, vector_max: int) -> bool:
     """Whether a context layer has too many geometries to draw as vectors."""
+    if not isinstance(frame, gpd.GeoDataFrame):
+        return key not in _ALWAYS_VECTOR and frame.drawable > vector_max
     if key in _ALWAYS_VECTOR or len(frame) <= vector_max:
         return False
     geoms = frame.geometry.values
@@ -547,19 +565,26 @@ def format_area(value: float) -> str:
 
 
 def _raster_def(
-    key: str, geoms: gpd.GeoSeries, *, lang: Lang, max_px: int
+    key: str, geoms: gpd.GeoSeries | Spilled, *, lang: Lang, max_px: int
 ) -> tuple[dict[str, Any], Any]:
-    png, (west, south, east, north) = rasterize_png(
-        geoms.values, geoms.crs,
-        color=_STYLES.get(key, _DEFAULT_STYLE)["fillColor"], max_px=max_px,
-    )
-    log.info("layer %s: %d features drawn as a %d-byte image", key, len(geoms), len(png))
+    color = _STYLES.get(key, _DEFAULT_STYLE)["fillColor"]
+    if isinstance(geoms, gpd.GeoSeries):
+        count = len(geoms)
+        png, (west, south, east, north) = rasterize_png(geoms.values, geoms.crs, color=color,
+                                                        max_px=max_px)
+    else:  # a layer on disk, drawn window by window
+        disk = geoms
+        count = disk.drawable
+        png, (west, south, east, north) = _rasterize(
+            lambda: (_merc(np.asarray(w.geometry.values, dtype=object), disk.crs)
+                     for w in disk.windows()), color=color, max_px=max_px)
+    log.info("layer %s: %d features drawn as a %d-byte image", key, count, len(png))
     style = _STYLES.get(key, _DEFAULT_STYLE)
     layer_def = {
         "key": key,
         "name": _name(key, lang),
         "kind": "raster",
-        "count": len(geoms),
+        "count": count,
         "show": True,
         "interactive": False,
         "style": {"fillOpacity": min(1.0, style.get("fillOpacity", 0.5) + 0.2)},
@@ -590,24 +615,45 @@ def rasterize_png(
     tuple
         The PNG bytes and its bounds ``(west, south, east, north)`` in degrees.
     """
+    merc = _merc(geoms, crs)
+    return _rasterize(lambda: iter([merc]), color=color, max_px=max_px)
+
+
+def _merc(geoms: Any, crs: Any) -> NDArray[np.object_]:
+    """Geometries in Web Mercator."""
+    return np.asarray(gpd.GeoSeries(geoms, crs=crs).to_crs("EPSG:3857").values)
+
+
+def _rasterize(windows: Callable[[], Iterator[NDArray[np.object_]]], *, color: str,
+               max_px: int) -> tuple[bytes, tuple[float, float, float, float]]:
+    """:func:`rasterize_png` of Web Mercator geometries given window by window.
+
+    ``windows()`` is called twice: once for the extent, once to draw.
+    """
     from affine import Affine
     from rasterio.errors import NotGeoreferencedWarning
     from rasterio.features import rasterize
     from rasterio.io import MemoryFile
 
-    merc = np.asarray(gpd.GeoSeries(geoms, crs=crs).to_crs("EPSG:3857").values)
-    x0, y0, x1, y1 = shapely.total_bounds(merc)
+    boxes = np.array([shapely.total_bounds(w) for w in windows()])
+    boxes = boxes[np.isfinite(boxes).all(axis=1)] if len(boxes) else boxes
+    if len(boxes):
+        x0, y0 = float(boxes[:, 0].min()), float(boxes[:, 1].min())
+        x1, y1 = float(boxes[:, 2].max()), float(boxes[:, 3].max())
+    else:
+        x0 = y0 = x1 = y1 = float("nan")
     pixel = max((x1 - x0) / max_px, (y1 - y0) / max_px, RASTER_MIN_PIXEL_M)
     width = max(1, math.ceil((x1 - x0) / pixel))
     height = max(1, math.ceil((y1 - y0) / pixel))
     x1, y0 = x0 + width * pixel, y1 - height * pixel
     image = np.zeros((height, width), dtype=np.uint8)
     # In chunks: the GeoJSON-like mappings of a million patches would take gigabytes.
-    for start in range(0, len(merc), _RASTER_CHUNK):
-        shapes = polygon_shapes(merc[start:start + _RASTER_CHUNK])
-        if shapes:
-            rasterize(shapes, out=image, transform=Affine(pixel, 0, x0, 0, -pixel, y1),
-                      default_value=1, all_touched=True)
+    for merc in windows():
+        for start in range(0, len(merc), _RASTER_CHUNK):
+            shapes = polygon_shapes(merc[start:start + _RASTER_CHUNK])
+            if shapes:
+                rasterize(shapes, out=image, transform=Affine(pixel, 0, x0, 0, -pixel, y1),
+                          default_value=1, all_touched=True)
     rgb = tuple(int(color[i:i + 2], 16) for i in (1, 3, 5))
     with MemoryFile() as memfile, warnings.catch_warnings():
         warnings.simplefilter("ignore", NotGeoreferencedWarning)
