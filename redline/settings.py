@@ -126,6 +126,7 @@ idle_excused_negations: tuple[str, ...] = (
 
 #: Features in all layers above which ``redline check`` runs the overlap rules in
 #: spatial tiles of about this many features (same results; the tiles can spread over
-#: the workers of a cluster). The county is still read whole, so tiling bounds the
-#: overlap work, not the process. One pass over a 1M-patch county stays under 2 GB.
+#: the workers of a cluster). A tiled check keeps farmland and basic farmland on disk
+#: (:mod:`redline.io.spill`), so its memory follows the parcels, not the farmland. One
+#: pass over a 1M-patch county stays under 2 GB.
 tile_max_features: int = 2_000_000

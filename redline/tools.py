@@ -248,7 +248,10 @@ def check(
         Run the overlap rules in spatial tiles: a grid ``(nx, ny)``; ``"auto"`` tiles a
         county whose layers hold more than ``settings.tile_max_features`` features
         (see :mod:`redline.analysis.tiles`); ``None`` never tiles. Results are the
-        same as one pass.
+        same as one pass. A tiled check of a dataset given by its path keeps farmland
+        and basic farmland on disk (:mod:`redline.io.spill`): its memory follows the
+        parcels, not the farmland, and the returned dataset's frames of those two
+        layers are empty (their counts are kept).
     executor
         Spread the tiles over it (a process pool, a dask ``Client.get_executor()``).
 

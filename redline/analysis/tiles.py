@@ -10,8 +10,9 @@ sees all it would see in one pass. Only findings on owned parcels are kept, and 
 are concatenated. County-wide rules (the accountability ratio) are dropped from
 the tiles: the caller computes them once on the merged result.
 
-Pure: frames in, frames out. Reading a tile's context from files with a bbox
-filter (``pyogrio.read_dataframe(..., bbox=tile.bbox)``) is the caller's business.
+Frames in, frames out; a farmland layer too large to hold may instead be given as
+kept on disk (:class:`redline.io.spill.Spilled`), and each tile then reads only what
+meets its box.
 """
 
 from __future__ import annotations
