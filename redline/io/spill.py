@@ -158,13 +158,15 @@ def spill_layer(src: Source, spec: LayerSpec, *, folder: Path, working: str,
                                      seen_ids=seen)
         if layer is None:
             return None, problems
+        frame = layer.frame
         if first is None:
-            first = layer
+            head = [p for p in problems if p.kind not in _FEATURE_KINDS]
+            first = replace(layer, frame=frame.iloc[:0])  # the header, not the features
             if src.kind == "shp":  # decided once: every window is decoded alike
                 enc = layer.encoding or enc
         elif layer.source_crs != first.source_crs:
             raise RuntimeError(f"{src.display}: the CRS changed between windows")
-        frame = layer.frame
+        del layer
         if first.source_crs is not None:
             frame = frame.to_crs(working) if not _same(first.source_crs, working) else (
                 frame.set_crs(working, allow_override=True))
@@ -178,8 +180,7 @@ def spill_layer(src: Source, spec: LayerSpec, *, folder: Path, working: str,
         count += len(frame)
         drawable += int(present.sum())
         feature_problems += [p for p in problems if p.kind in _FEATURE_KINDS]
-        if first is layer:
-            head = [p for p in problems if p.kind not in _FEATURE_KINDS]
+        del frame, geoms
         start += window
     assert first is not None
     head = [_filtered(p, kept=count, total=total) if p.kind == "filtered" else p
