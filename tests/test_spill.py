@@ -181,3 +181,30 @@ def test_one_pass_never_spills(tmp_path: Path) -> None:
     run = tools.check(SAMPLES / "tiexi", tmp_path / "one", as_of=AS_OF, tiles=None,
                       progress=False)
     assert all(layer.spill is None for layer in run.dataset.layers.values())
+
+
+def test_a_geopackage_with_fid_gaps_reads_the_same_in_windows(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    monkeypatch.setattr(spill, "WINDOW", 3)
+    farm = gpd.GeoDataFrame({"feature_id": [f"f{i}" for i in range(12)],
+                             "land_code": ["0101"] * 12},
+                            geometry=[_box(150 * i, 0) for i in range(12)], crs="EPSG:4529")
+    folder = tmp_path / "county"
+    folder.mkdir()
+    farm.to_file(folder / "farmland.gpkg", layer="farmland")
+    with sqlite3.connect(folder / "farmland.gpkg") as db:  # features deleted in an editor
+        db.execute("DELETE FROM farmland WHERE fid IN (2, 3, 7)")
+    picked: list[str | None] = []
+    fid_range = spill._fid_range
+    monkeypatch.setattr(spill, "_fid_range",
+                        lambda *a: picked.append(fid_range(*a)) or picked[-1])
+    whole = read_dataset(folder)
+    part = read_dataset(folder, spill=AREA, spill_dir=tmp_path / "disk")
+    disk = part.layers["farmland"].spill
+    assert len(disk.files) == 3
+    assert picked == ['"fid" >= 1 AND "fid" <= 5', '"fid" >= 6 AND "fid" <= 9',
+                      '"fid" >= 10 AND "fid" <= 12']
+    assert whole["farmland"]["_row"].tolist() == list(range(9))
+    _same_frames(whole["farmland"], disk.whole())

@@ -403,12 +403,26 @@ def _dbf_bytes(src: Source) -> bytes | None:
 Keep = Callable[[pd.DataFrame], "NDArray[np.bool_] | None"]
 
 
-#: A window of features: (first position, how many).
-Window = tuple[int, int]
+@dataclass(frozen=True)
+class Window:
+    """``count`` features of a layer from file position ``start``.
+
+    ``where`` picks the same features by their FIDs, when the driver can (a
+    GeoPackage's FID is its primary key): GDAL then goes straight to them rather
+    than stepping over the ``start`` before.
+    """
+
+    start: int
+    count: int
+    where: str | None = None
 
 
-def _window(rows: Window | None) -> dict[str, int]:
-    return {} if rows is None else {"skip_features": rows[0], "max_features": rows[1]}
+def _window(rows: Window | None) -> dict[str, Any]:
+    if rows is None:
+        return {}
+    if rows.where is not None:
+        return {"where": rows.where}
+    return {"skip_features": rows.start, "max_features": rows.count}
 
 
 def _read_frame(src: Source, encoding: str | None, keep: Keep | None = None,
@@ -420,7 +434,7 @@ def _read_frame(src: Source, encoding: str | None, keep: Keep | None = None,
     land-use layer of a million patches holds some 400,000 of farmland). With
     ``rows``, only that window of features is read (GDAL sources).
     """
-    start = 0 if rows is None else rows[0]
+    start = 0 if rows is None else rows.start
     if src.kind == "parquet":
         frame = _kept(gpd.read_parquet(src.gdal), keep)
     else:
@@ -477,7 +491,7 @@ def _read_kept(src: Source, enc: str | None, keep: Keep, window: Window | None =
         geoms = np.full(len(rows), None, dtype=object)
     frame = gpd.GeoDataFrame(attrs.iloc[rows].reset_index(drop=True), geometry=geoms,
                              crs=meta.get("crs"))
-    frame["_row"] = rows.astype(np.int64) + (0 if window is None else window[0])
+    frame["_row"] = rows.astype(np.int64) + (0 if window is None else window.start)
     return frame
 
 
@@ -750,8 +764,8 @@ def read_layer(src: Source, spec: LayerSpec, *, crs: str | None = None,
     A layer-level ``crs`` replaces the file's own; a dataset-wide one only fills
     a missing CRS. An explicit encoding always wins over detection.
 
-    ``rows`` reads only a window of the file's features, ``(first, count)``, as
-    they would be in the whole read (``_row`` is their position in the file);
+    ``rows`` reads only a :class:`Window` of the file's features, as they would be
+    in the whole read (``_row`` is their position in the file);
     ``seen_ids`` holds the ids of the windows read before (a repeat is a
     duplicate) and takes this window's.
 

@@ -140,11 +140,12 @@ def spill_layer(src: Source, spec: LayerSpec, *, folder: Path, working: str,
     but the layer's ``frame`` is empty and its ``spill`` holds the features; its
     problems are those of the whole read, in the same order.
     """
-    from redline.io.read import read_layer
+    from redline.io.read import Window, read_layer
 
     folder.mkdir(parents=True, exist_ok=True)
     window = WINDOW if window is None else int(window)
     total = _feature_count(src, encoding or spec.encoding)
+    fids = _fids(src, total)
     first: Layer | None = None
     seen: set[str] = set()
     files: list[str] = []
@@ -154,7 +155,8 @@ def spill_layer(src: Source, spec: LayerSpec, *, folder: Path, working: str,
     enc = spec.encoding or encoding
     start = 0
     while start < max(total, 1):
-        layer, problems = read_layer(src, spec, crs=crs, encoding=enc, rows=(start, window),
+        layer, problems = read_layer(src, spec, crs=crs, encoding=enc,
+                                     rows=Window(start, window, _fid_range(fids, start, window)),
                                      seen_ids=seen)
         if layer is None:
             return None, problems
@@ -199,6 +201,34 @@ def _filtered(p: Problem, *, kept: int, total: int) -> Problem:
     text = re.sub(r"^kept \d+ ", f"kept {kept} ", p.problem)
     text = re.sub(r"; \d+ others filtered out$", f"; {total - kept} others filtered out", text)
     return replace(p, problem=text)
+
+
+def _fids(src: Source, total: int) -> tuple[str, NDArray[np.int64]] | None:
+    """Return a GeoPackage layer's FID column and its FIDs in file order, or None."""
+    import pyogrio
+
+    if src.kind != "gpkg":
+        return None
+    try:
+        meta, table = pyogrio.read_arrow(src.gdal, layer=src.layer, columns=[],
+                                         read_geometry=False, return_fids=True)
+        column = str(meta.get("fid_column") or "")
+        fids = table.column(0).to_numpy().astype(np.int64)
+    except Exception:  # any trouble: step over the features before instead
+        return None
+    if not column.isidentifier() or len(fids) != total or np.any(np.diff(fids) <= 0):
+        return None
+    return column, fids
+
+
+def _fid_range(fids: tuple[str, NDArray[np.int64]] | None, start: int, count: int
+               ) -> str | None:
+    """Return a ``where`` picking the features at positions ``start`` to ``start + count``."""
+    if fids is None or start >= len(fids[1]):
+        return None
+    column, values = fids
+    last = values[min(start + count, len(values)) - 1]
+    return f'"{column}" >= {int(values[start])} AND "{column}" <= {int(last)}'
 
 
 def _feature_count(src: Source, encoding: str | None) -> int:
