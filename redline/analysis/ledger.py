@@ -327,15 +327,15 @@ def _unit_areas_memo(frame: gpd.GeoDataFrame | None, admin: gpd.GeoDataFrame | N
         areas=_row_areas(frame)), level, weight, default_code)
 
 
-# --- geometry helpers -----------------------------------------------------------
-
-
 def _spilled_memo(disk: Spilled, admin: gpd.GeoDataFrame | None, *, default_code: str,
                   farmland_only: bool) -> dict[Level, pd.Series] | None:
     """:func:`spilled_unit_areas`, computed once per layer within one ledger."""
     return _MEMO.get("spilled", (disk, admin), lambda: spilled_unit_areas(
         disk, admin, default_code=default_code, farmland_only=farmland_only),
         default_code, farmland_only)
+
+
+# --- geometry helpers -----------------------------------------------------------
 
 
 def _valid(frame: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
