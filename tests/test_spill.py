@@ -208,3 +208,25 @@ def test_a_geopackage_with_fid_gaps_reads_the_same_in_windows(
                       '"fid" >= 10 AND "fid" <= 12']
     assert whole["farmland"]["_row"].tolist() == list(range(9))
     _same_frames(whole["farmland"], disk.whole())
+
+
+def test_a_wrong_crs_stops_a_layer_on_disk_as_one_read_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(spill, "WINDOW", 2)
+    folder = tmp_path / "county"
+    folder.mkdir()
+    gk = [_box(150 * i, 0) for i in range(5)]
+    gpd.GeoDataFrame({"feature_id": [f"f{i}" for i in range(5)], "land_code": ["0101"] * 5},
+                     geometry=gk, crs="EPSG:4490").to_file(folder / "farmland.gpkg")
+    gpd.GeoDataFrame({"change_id": ["c"]}, geometry=[gk[0]],
+                     crs="EPSG:4529").to_file(folder / "changes.gpkg")
+    whole = read_dataset(folder)
+    part = read_dataset(folder, spill=AREA, spill_dir=tmp_path / "disk")
+    wrong = [p for p in whole.errors if p.kind == "wrong_crs"]
+    assert len(wrong) == 1
+    assert "in degrees but the coordinates are not" in wrong[0].problem
+    # The same errors; the coordinates named are those of the first window read.
+    assert [(p.kind, p.path) for p in part.errors] == [(p.kind, p.path) for p in whole.errors]
+    assert "in degrees but the coordinates are not (X 41500000.." in part.errors[1].problem
+    with pytest.raises(Exception, match="and 1 more"):  # the check stops on both
+        tools.check(folder, tmp_path / "out", as_of=AS_OF, tiles=(2, 2), progress=False)

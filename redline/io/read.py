@@ -1148,37 +1148,48 @@ def _reproject(layers: dict[str, Layer], working: str, problems: list[Problem]
     boxes: dict[str, crsmod.Bounds] = {}
     if not working:
         return boxes
-    target = CRS.from_user_input(working)
     for role, ly in layers.items():
         if ly.source_crs is None:
             continue
-        frame = ly.frame
-        ok = ~(frame.geometry.isna() | frame.geometry.is_empty).to_numpy()
-        src_crs = CRS.from_user_input(ly.source_crs)
-        if src_crs.is_geographic and ok.any():
-            x0, y0, x1, y1 = frame.geometry[ok].total_bounds
-            if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
-                ly.problems.append(Problem(
-                    ly.path, f"CRS {ly.source_crs} is in degrees but the coordinates are not "
-                    f"(X {x0:.0f}..{x1:.0f})", 'give the right crs = "EPSG:...." under '
-                    f"[layers.{role}] in {CONFIG_NAME}", "error", role=role, kind="wrong_crs"))
-                continue
-        try:
-            if not src_crs.equals(target):
-                frame = frame.to_crs(target)
-            else:
-                frame = frame.set_crs(target, allow_override=True)
-        except (ProjCRSError, ValueError) as ex:
-            ly.problems.append(Problem(ly.path, f"cannot reproject to {working} ({ex})",
-                                       f"check the layer's CRS {ly.source_crs}", "error",
-                                       role=role, kind="wrong_crs"))
+        frame, problem = to_working(ly.frame, ly.source_crs, working, path=ly.path, role=role)
+        if problem is not None:
+            ly.problems.append(problem)
             continue
+        assert frame is not None
         ly.frame = frame
+        ok = ~(frame.geometry.isna() | frame.geometry.is_empty).to_numpy()
         ok = ok & np.isfinite(frame.geometry.bounds.to_numpy()).all(axis=1)
         if ok.any():
             b = frame.geometry[ok].total_bounds
             boxes[role] = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
     return boxes
+
+
+def to_working(frame: gpd.GeoDataFrame, source_crs: str, working: str, *, path: str,
+               role: str) -> tuple[gpd.GeoDataFrame | None, Problem | None]:
+    """Bring a layer's features from ``source_crs`` to the working CRS.
+
+    Returns the frame, or the problem (an error) that stops it: coordinates that are
+    not degrees in a geographic CRS, or a CRS that cannot be transformed.
+    """
+    ok = ~(frame.geometry.isna() | frame.geometry.is_empty).to_numpy()
+    src_crs = CRS.from_user_input(source_crs)
+    if src_crs.is_geographic and ok.any():
+        x0, y0, x1, y1 = frame.geometry[ok].total_bounds
+        if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+            return None, Problem(
+                path, f"CRS {source_crs} is in degrees but the coordinates are not "
+                f"(X {x0:.0f}..{x1:.0f})", 'give the right crs = "EPSG:...." under '
+                f"[layers.{role}] in {CONFIG_NAME}", "error", role=role, kind="wrong_crs")
+    target = CRS.from_user_input(working)
+    try:
+        if not src_crs.equals(target):
+            return frame.to_crs(target), None
+        return frame.set_crs(target, allow_override=True), None
+    except (ProjCRSError, ValueError) as ex:
+        return None, Problem(path, f"cannot reproject to {working} ({ex})",
+                             f"check the layer's CRS {source_crs}", "error", role=role,
+                             kind="wrong_crs")
 
 
 def _check_overlap(layers: Mapping[str, Layer], boxes: Mapping[str, crsmod.Bounds],

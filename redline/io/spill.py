@@ -140,7 +140,7 @@ def spill_layer(src: Source, spec: LayerSpec, *, folder: Path, working: str,
     but the layer's ``frame`` is empty and its ``spill`` holds the features; its
     problems are those of the whole read, in the same order.
     """
-    from redline.io.read import Window, read_layer
+    from redline.io.read import Window, read_layer, to_working
 
     folder.mkdir(parents=True, exist_ok=True)
     window = WINDOW if window is None else int(window)
@@ -169,9 +169,12 @@ def spill_layer(src: Source, spec: LayerSpec, *, folder: Path, working: str,
         elif layer.source_crs != first.source_crs:
             raise RuntimeError(f"{src.display}: the CRS changed between windows")
         del layer
-        if first.source_crs is not None:
-            frame = frame.to_crs(working) if not _same(first.source_crs, working) else (
-                frame.set_crs(working, allow_override=True))
+        if first.source_crs is not None and working:
+            frame, wrong = to_working(frame, first.source_crs, working, path=src.display,
+                                      role=src.role)
+            if wrong is not None:  # the check stops on it, as for a layer read whole
+                return replace(first, problems=[*head, wrong]), [*head, wrong]
+            assert frame is not None
         path = folder / f"{src.role}-{len(files):05d}.parquet"
         frame.to_parquet(path, write_covering_bbox=True)
         files.append(str(path))
@@ -238,12 +241,6 @@ def _feature_count(src: Source, encoding: str | None) -> int:
 
     enc = gdal_encoding(encoding) if encoding else None
     return int(pyogrio.read_info(src.gdal, layer=src.layer, encoding=enc)["features"])
-
-
-def _same(a: str, b: str) -> bool:
-    from pyproj import CRS
-
-    return bool(CRS.from_user_input(a).equals(CRS.from_user_input(b)))
 
 
 def can_spill(src: Source) -> bool:
