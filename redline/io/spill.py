@@ -57,6 +57,8 @@ class Spilled:
         Features in the layer (after the land-class filter).
     drawable
         Features with a geometry.
+    crs
+        The working CRS the features are in.
     """
 
     files: tuple[str, ...]
