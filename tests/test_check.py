@@ -363,3 +363,23 @@ def test_the_county_wide_pass_of_a_tiled_run_reads_only_the_year() -> None:
     approved = pd.to_datetime(layers["approvals"]["approved_on"])
     this_year = set(layers["approvals"]["approval_id"][approved.dt.year == 2026])
     assert this_year <= set(cut["approvals"]["approval_id"])
+
+
+def test_a_zipped_county_with_a_raster_and_targets_is_checked(tmp_path: Path) -> None:
+    # Its raster and targets are named in the zip (the extract is gone by the time
+    # run.json is written), and hashed there: the sha256 of the files zipped.
+    import hashlib
+    import zipfile
+
+    folder = SAMPLES / "haicheng"
+    archive = tmp_path / "海城市.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for p in sorted(folder.iterdir()):
+            zf.write(p, f"haicheng/{p.name}")
+    run = tools.check(archive, tmp_path / "out", as_of=AS_OF, progress=False)
+    inputs = {item["role"]: item for item in run.run["inputs"]}
+    for role, name in (("evidence", "evidence.tif"), ("targets", "targets.csv")):
+        assert inputs[role]["path"] == f"/vsizip/{archive}/haicheng/{name}"
+        assert inputs[role]["sha256"] == hashlib.sha256((folder / name).read_bytes()).hexdigest()
+    assert "evidence_mismatch" in set(run.findings["rule"])  # the raster was read in the zip
+    assert run.summary["farmland_target_ha"].notna().any()

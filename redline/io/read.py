@@ -1220,8 +1220,9 @@ def _check_overlap(layers: Mapping[str, Layer], boxes: Mapping[str, crsmod.Bound
 
 def _read_extras(dataset: Dataset, config: Config, found: _Found, folder: Path, *,
                  shown: str, zipped: tuple[Path, Path] | None) -> None:
-    def raster_path(p: Path) -> str:
-        # A raster inside a zipped dataset is read in place, not from the extract.
+    def in_place(p: Path) -> str:
+        # A file inside a zipped dataset is named in the zip, not in the extract,
+        # which is gone once the dataset is read (GDAL reads /vsizip/ paths).
         if zipped is None:
             return str(p)
         return f"/vsizip/{zipped[0]}/{p.relative_to(zipped[1]).as_posix()}"
@@ -1231,7 +1232,7 @@ def _read_extras(dataset: Dataset, config: Config, found: _Found, folder: Path, 
         if spec is not None and spec.path is not None:
             p = folder / spec.path
             if p.is_file():
-                dataset.rasters[role] = raster_path(p)
+                dataset.rasters[role] = in_place(p)
             else:
                 dataset.problems.append(Problem(f"{shown}/{spec.path}",
                                                 f"the raster mapped to {role} does not exist",
@@ -1244,7 +1245,7 @@ def _read_extras(dataset: Dataset, config: Config, found: _Found, folder: Path, 
                                             "keep one", "error", role=role,
                                             kind="role_conflict"))
         if claims:
-            dataset.rasters[role] = raster_path(claims[0])
+            dataset.rasters[role] = in_place(claims[0])
 
     spec = config.layers.get("targets", LayerSpec())
     targets = folder / spec.path if spec.path is not None else (
@@ -1260,5 +1261,5 @@ def _read_extras(dataset: Dataset, config: Config, found: _Found, folder: Path, 
         return
     table, problems = read_targets(targets, display, encoding=spec.encoding)
     dataset.targets = table
-    dataset.targets_path = display
+    dataset.targets_path = display if zipped is None else in_place(targets)
     dataset.problems.extend(problems)
