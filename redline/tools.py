@@ -19,7 +19,7 @@ import tempfile
 import time
 from collections.abc import Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -251,7 +251,8 @@ def check(
         same as one pass. A tiled check of a dataset given by its path keeps farmland
         and basic farmland on disk (:mod:`redline.io.spill`): its memory follows the
         parcels, not the farmland, and the returned dataset's frames of those two
-        layers are empty (their counts are kept).
+        layers are empty (their counts are kept; run.json names them under
+        ``parameters.tiles.on_disk``).
     executor
         Spread the tiles over it (a process pool, a dask ``Client.get_executor()``).
 
@@ -330,8 +331,16 @@ def check(
         run["timings"] = timings
         write.write_json(Path(tmp) / "run.json", run)
     step.close()
+    _let_go_of_disk(ds)
     return CheckRun(out=Path(out), dataset=ds, findings=findings, features=features,
                     summary=summary, run=run, tables=tables)
+
+
+def _let_go_of_disk(ds: Dataset) -> None:
+    """Keep the counts of layers that were on disk: their files went with the check."""
+    for layer in ds.layers.values():
+        if layer.spill is not None:
+            layer.spill = replace(layer.spill, files=(), extents=())
 
 
 class _Steps:
@@ -412,8 +421,6 @@ def _tiled_overlap(layers: Mapping[str, gpd.GeoDataFrame], overlap: Any, *,
     tiles and where they ran (``"in-process"``, ``"dask"``, or the executor's ``kind``
     or class name) are recorded as the ``tiles`` parameter.
     """
-    from dataclasses import replace
-
     from redline.analysis.findings import concat_findings
     from redline.analysis.rules import accountability_inputs
     from redline.analysis.tiles import COUNTY_RULES, run_tiled
@@ -425,7 +432,8 @@ def _tiled_overlap(layers: Mapping[str, gpd.GeoDataFrame], overlap: Any, *,
     kind = ("in-process" if executor is None else getattr(executor, "kind", None) or (
         "dask" if type(executor).__module__.startswith("distributed.")
         else type(executor).__name__))
-    record = {**tiled.parameters["tiles"], "executor": str(kind)}
+    record = {**tiled.parameters["tiles"], "executor": str(kind),
+              "on_disk": sorted(spilled or ())}
     return replace(tiled, findings=concat_findings([tiled.findings, wide], crs=crs),
                    parameters={**tiled.parameters, "tiles": record})
 

@@ -166,15 +166,26 @@ def test_a_tiled_check_from_disk_writes_what_one_held_in_memory_writes(
                        progress=False)
     assert all(held.dataset.layers[r].spill is None for r in AREA)
     assert all(disk.dataset.layers[r].spill is not None for r in AREA)
+    # The report lists the run's parameters, and so which layers were on disk.
+    on_disk = (b"&quot;on_disk&quot;: [&quot;basic_farmland&quot;, &quot;farmland&quot;]",
+               b"&quot;on_disk&quot;: []")
     for name in ("findings.csv", "summary.csv", "map.html", "report.html", "features.csv"):
         if (tmp_path / "held" / name).exists():
-            assert (tmp_path / "disk" / name).read_bytes() == (
-                tmp_path / "held" / name).read_bytes(), name
+            got = (tmp_path / "disk" / name).read_bytes()
+            if name == "report.html":
+                assert on_disk[0] in got
+                got = got.replace(*on_disk)
+            assert got == (tmp_path / "held" / name).read_bytes(), name
     a, b = (json.loads((tmp_path / d / "run.json").read_text(encoding="utf-8"))
             for d in ("held", "disk"))
+    assert a["parameters"]["tiles"].pop("on_disk") == []
+    assert b["parameters"]["tiles"].pop("on_disk") == sorted(AREA)
     for key in a:
         if key != "timings":
             assert b[key] == a[key], key
+    # The features were in the temporary folder, gone with it; the counts stay.
+    assert disk.dataset.layers["farmland"].spill.whole().empty
+    assert disk.dataset.layers["farmland"].count == held.dataset.layers["farmland"].count
 
 
 def test_one_pass_never_spills(tmp_path: Path) -> None:
