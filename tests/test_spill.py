@@ -241,3 +241,36 @@ def test_a_wrong_crs_stops_a_layer_on_disk_as_one_read_whole(
     assert "in degrees but the coordinates are not (X 41500000.." in part.errors[1].problem
     with pytest.raises(Exception, match="and 1 more"):  # the check stops on both
         tools.check(folder, tmp_path / "out", as_of=AS_OF, tiles=(2, 2), progress=False)
+
+
+def test_a_full_disk_is_one_line_naming_the_fix(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import subprocess
+    import sys
+
+    from redline.errors import RedlineError
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_parquet", full)
+    with pytest.raises(RedlineError, match="No space left on device") as info:
+        tools.check(SAMPLES / "tiexi", tmp_path / "out", as_of=AS_OF, tiles=(2, 2),
+                    progress=False)
+    assert "TMPDIR" in info.value.line()
+    assert not (tmp_path / "out").exists()  # nothing half-written
+    # On the command line: one line, exit code 1, no traceback.
+    script = ("import errno, sys, geopandas as gpd\n"
+              "def full(*a, **k): raise OSError(errno.ENOSPC, 'No space left on device')\n"
+              "gpd.GeoDataFrame.to_parquet = full\n"
+              "from redline.cli.main import cli\n"
+              f"sys.argv = ['redline', 'check', {str(SAMPLES / 'tiexi')!r}, '--out', "
+              f"{str(tmp_path / 'cli')!r}, '--tiles', '2x2', '--as-of', '2026-06-30']\n"
+              "cli()\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=False, timeout=300)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().startswith("redline: error:")
+    assert "TMPDIR" in done.stderr

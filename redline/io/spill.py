@@ -178,7 +178,7 @@ def spill_layer(src: Source, spec: LayerSpec, *, folder: Path, working: str,
                 return replace(first, problems=[*head, wrong]), [*head, wrong]
             assert frame is not None
         path = folder / f"{src.role}-{len(files):05d}.parquet"
-        frame.to_parquet(path, write_covering_bbox=True)
+        _write(frame, path)
         files.append(str(path))
         geoms = np.asarray(frame.geometry.values, dtype=object)
         present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
@@ -199,6 +199,20 @@ def spill_layer(src: Source, spec: LayerSpec, *, folder: Path, working: str,
                       drawable=drawable, crs=working)
     layer = replace(first, frame=spilled.empty(), problems=problems, spill=spilled)
     return layer, problems
+
+
+def _write(frame: gpd.GeoDataFrame, path: Path) -> None:
+    """Write one window; a full or unwritable disk is the user's to fix, in one line."""
+    from redline.errors import RedlineError
+
+    try:
+        frame.to_parquet(path, write_covering_bbox=True)
+    except OSError as ex:
+        raise RedlineError(
+            f"cannot keep the layer on disk for a tiled check ({ex.strerror or ex})",
+            path=str(path.parent),
+            fix="set TMPDIR to a folder with room (some 70 MB per million patches), "
+                "or check in one pass with --tiles none") from ex
 
 
 def _filtered(p: Problem, *, kept: int, total: int) -> Problem:
