@@ -495,7 +495,8 @@ def _read_kept(src: Source, enc: str | None, keep: Keep, window: Window | None =
     return frame
 
 
-def _preflight(src: Source, encoding: str | None) -> dict[str, Any]:
+def preflight(src: Source, encoding: str | None) -> dict[str, Any]:
+    """Return the layer's header: feature count, CRS, extent, encoding (``read_info``)."""
     if src.kind == "parquet":
         import pyarrow.parquet as pq
 
@@ -660,7 +661,14 @@ def _build_frame(raw: gpd.GeoDataFrame, role: Role, fields: dict[str, str], *,
                             crs=raw.crs)
 
 
-def _filter_codes(src: Source, role: str, spec: LayerSpec) -> tuple[str, ...] | None:
+def filtered_note(codes: tuple[str, ...], *, kept: int, total: int) -> str:
+    """Say how many of ``total`` features the land-class filter kept."""
+    return (f"kept {kept} features with land class {'/'.join(codes)}; "
+            f"{total - kept} others filtered out")
+
+
+def filter_codes(src: Source, role: str, spec: LayerSpec) -> tuple[str, ...] | None:
+    """Return the land classes a layer is cut to (a DLTB to farmland), or None for all."""
     if spec.filter is not None:
         return spec.filter
     if src.standard and role == "farmland":
@@ -684,7 +692,7 @@ def _read_raw(src: Source, enc: str | None, *, explicit: bool, keep: Keep | None
         sniffed = sniff_dbf(head) if head is not None else None
         if sniffed is not None:
             enc, detected = sniffed, True
-    meta = _preflight(src, enc)
+    meta = preflight(src, enc)
     raw = _read_frame(src, enc, keep, rows)
     if not explicit and not detected and src.kind == "shp":
         # A declared but wrong code page: latin-1 text that is really GBK.
@@ -692,7 +700,7 @@ def _read_raw(src: Source, enc: str | None, *, explicit: bool, keep: Keep | None
         sample = list(raw.columns) + [v for c in text_cols for v in raw[c].head(200).tolist()]
         if looks_misdecoded(sample):
             enc, detected = "gbk", True
-            meta = _preflight(src, enc)
+            meta = preflight(src, enc)
             raw = _read_frame(src, enc, keep, rows)
     return raw, meta, enc, detected
 
@@ -785,7 +793,7 @@ def read_layer(src: Source, spec: LayerSpec, *, crs: str | None = None,
     # The file is hashed in the background while it is parsed.
     digest = _digest(src.local) if src.local is not None else None
     enc = spec.encoding or encoding
-    codes = _filter_codes(src, role, spec)
+    codes = filter_codes(src, role, spec)
     read: dict[str, int] = {}
 
     def keep(attrs: pd.DataFrame) -> NDArray[np.bool_] | None:
@@ -829,8 +837,8 @@ def read_layer(src: Source, spec: LayerSpec, *, crs: str | None = None,
         problem("cannot keep only farmland: no land-class field (DLBM)",
                 f"map land_code under [layers.{role}.fields]", "warning", "no_filter")
     elif codes is not None:
-        problem(f"kept {len(raw)} features with land class {'/'.join(codes)}; "
-                f"{read['features'] - len(raw)} others filtered out", "", "info", "filtered")
+        problem(filtered_note(codes, kept=len(raw), total=read["features"]), "", "info",
+                "filtered")
 
     source_crs, inferred, why = _decide_crs(raw, meta, spec, crs)
     if source_crs is None:
@@ -1084,7 +1092,7 @@ def _header_count(sources: Iterable[Source], encoding: str | None) -> int:
     total = 0
     for src in sources:
         with contextlib.suppress(Exception):  # unreadable: its read reports it
-            total += int(_preflight(src, encoding).get("features") or 0)
+            total += int(preflight(src, encoding).get("features") or 0)
     return total
 
 
@@ -1108,7 +1116,7 @@ def _file_extent(src: Source, spec: LayerSpec, crs: str | None, encoding: str | 
                  ) -> tuple[crsmod.Bounds, str] | None:
     """Return a layer's extent and CRS from its file's header, when both are known."""
     try:
-        meta = _preflight(src, spec.encoding or encoding)
+        meta = preflight(src, spec.encoding or encoding)
     except Exception:  # unreadable: its read reports it
         return None
     source = spec.crs or meta.get("crs") or crs

@@ -19,7 +19,6 @@ fields, ids, problems and geometry.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -142,11 +141,18 @@ def spill_layer(src: Source, spec: LayerSpec, *, folder: Path, working: str,
     but the layer's ``frame`` is empty and its ``spill`` holds the features; its
     problems are those of the whole read, in the same order.
     """
-    from redline.io.read import Window, read_layer, to_working
+    from redline.io.read import (
+        Window,
+        filter_codes,
+        filtered_note,
+        preflight,
+        read_layer,
+        to_working,
+    )
 
     folder.mkdir(parents=True, exist_ok=True)
     window = WINDOW if window is None else int(window)
-    total = _feature_count(src, encoding or spec.encoding)
+    total = int(preflight(src, spec.encoding or encoding)["features"])
     fids = _fids(src, total)
     first: Layer | None = None
     seen: set[str] = set()
@@ -190,8 +196,9 @@ def spill_layer(src: Source, spec: LayerSpec, *, folder: Path, working: str,
         del frame, geoms
         start += window
     assert first is not None
-    head = [_filtered(p, kept=count, total=total) if p.kind == "filtered" else p
-            for p in head]
+    codes = filter_codes(src, src.role, spec)
+    head = [replace(p, problem=filtered_note(codes, kept=count, total=total))
+            if p.kind == "filtered" and codes is not None else p for p in head]
     rank = {kind: i for i, kind in enumerate(_FEATURE_KINDS)}
     feature_problems.sort(key=lambda p: rank[p.kind])  # stable: file order within a kind
     problems = head + feature_problems
@@ -213,13 +220,6 @@ def _write(frame: gpd.GeoDataFrame, path: Path) -> None:
             path=str(path.parent),
             fix="set TMPDIR to a folder with room (some 70 MB per million patches), "
                 "or check in one pass with --tiles none") from ex
-
-
-def _filtered(p: Problem, *, kept: int, total: int) -> Problem:
-    """Return the land-class filter's note with the whole layer's counts."""
-    text = re.sub(r"^kept \d+ ", f"kept {kept} ", p.problem)
-    text = re.sub(r"; \d+ others filtered out$", f"; {total - kept} others filtered out", text)
-    return replace(p, problem=text)
 
 
 def _fids(src: Source, total: int) -> tuple[str, NDArray[np.int64]] | None:
@@ -248,15 +248,6 @@ def _fid_range(fids: tuple[str, NDArray[np.int64]] | None, start: int, count: in
     column, values = fids
     last = values[min(start + count, len(values)) - 1]
     return f'"{column}" >= {int(values[start])} AND "{column}" <= {int(last)}'
-
-
-def _feature_count(src: Source, encoding: str | None) -> int:
-    import pyogrio
-
-    from redline.io.encoding import gdal_encoding
-
-    enc = gdal_encoding(encoding) if encoding else None
-    return int(pyogrio.read_info(src.gdal, layer=src.layer, encoding=enc)["features"])
 
 
 def can_spill(src: Source) -> bool:
