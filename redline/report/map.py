@@ -298,14 +298,11 @@ def image_layers(
     """
     vector_max = MAX_VECTOR_FEATURES if max_vector_features is None else max_vector_features
     max_px = RASTER_MAX_PX if raster_max_px is None else raster_max_px
-    spilled = spilled or {}
-    out = {key: _raster_def(key, spilled[key], lang=lang, max_px=max_px)
-           for key in _ordered(spilled) if _as_image(key, spilled[key], vector_max)}
-    out.update({key: _raster_def(key, _drawable_geoms(layers[key], key), lang=lang,
-                                 max_px=max_px)
-                for key in _ordered(layers)
-                if key not in spilled and _as_image(key, layers[key], vector_max)})
-    return {key: out[key] for key in _ordered({**layers, **spilled}) if key in out}
+    sources: dict[str, gpd.GeoDataFrame | Spilled] = {**layers, **(spilled or {})}
+    return {key: _raster_def(key, source if not isinstance(source, gpd.GeoDataFrame)
+                             else _drawable_geoms(source, key), lang=lang, max_px=max_px)
+            for key, source in ((k, sources[k]) for k in _ordered(sources))
+            if _as_image(key, source, vector_max)}
 
 
 def has_images(layers: Mapping[str, gpd.GeoDataFrame], *,
