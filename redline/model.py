@@ -87,6 +87,11 @@ class Dataset:
     def __getitem__(self, role: str) -> gpd.GeoDataFrame:
         return self.layers[role].frame
 
+    @property
+    def spilled(self) -> dict[str, Spilled]:
+        """The layers kept on disk (:mod:`redline.io.spill`), by role."""
+        return {role: ly.spill for role, ly in self.layers.items() if ly.spill is not None}
+
     def all_problems(self) -> list[Problem]:
         """Dataset-level problems first, then each layer's, in role order."""
         out = list(self.problems)

@@ -281,7 +281,7 @@ def check(
         step("read")
 
         layers = {role: layer.frame for role, layer in ds.layers.items()}
-        spilled = {role: ly.spill for role, ly in ds.layers.items() if ly.spill is not None}
+        spilled = ds.spilled
         beside = _start_beside(ds, layers, as_of=as_of, lang=lang,  # supply rules, images
                                spilled=spilled)
         overlap = partial(vector_findings, as_of=as_of, sliver_m2=sliver, lang=lang,

@@ -846,7 +846,5 @@ def dataset_ledger(
 ) -> pd.DataFrame:
     """:func:`county_ledger` of a read :class:`~redline.model.Dataset` (its layers and targets)."""
     layers = {role: layer.frame for role, layer in dataset.layers.items()}
-    spilled = {role: layer.spill for role, layer in dataset.layers.items()
-               if layer.spill is not None}
     return county_ledger(layers, dataset.targets, findings, as_of=as_of, year=year,
-                         spilled=spilled)
+                         spilled=dataset.spilled)
