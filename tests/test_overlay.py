@@ -329,6 +329,22 @@ def test_scaled_areas_agree_with_exact(x0: float) -> None:
     np.testing.assert_allclose(scaled.area_m2, alone, rtol=1e-7)
 
 
+def test_a_geometry_inside_its_parcel_takes_its_given_area_or_is_measured() -> None:
+    parcel = [shapely.box(XE, Y0, XE + 1000, Y0 + 1000)]
+    inside = shapely.box(XE + 100, Y0 + 100, XE + 200, Y0 + 300)
+    across = shapely.box(XE + 900, Y0 + 900, XE + 1100, Y0 + 1100)
+    given = pieces(parcel, [inside, across], crs=CRS, sliver_m2=0.0,
+                   right_area_m2=[1234.5, 99_999.0])
+    assert given.area_m2[0] == 1234.5  # wholly inside: the area it came with
+    corner = ellipsoidal_area([shapely.box(XE + 900, Y0 + 900, XE + 1000, Y0 + 1000)], CRS)[0]
+    assert given.area_m2[1] == pytest.approx(corner, rel=1e-8)  # cut: measured
+    measured = pieces(parcel, [inside, across], crs=CRS, sliver_m2=0.0)
+    own = ellipsoidal_area([inside], CRS)[0]
+    assert own == pytest.approx(20_000 * (1 - 1.57e-4), rel=2e-5)  # 80 km off the meridian
+    assert measured.area_m2[0] == pytest.approx(own, rel=1e-8)
+    assert measured.area_m2[1] == pytest.approx(corner, rel=1e-8)
+
+
 _THREADS_SCRIPT = """
 import sys, threading
 import numpy as np, shapely
@@ -397,8 +413,8 @@ def test_reused_trees_are_built_once_and_give_the_same_pieces(monkeypatch) -> No
         assert p.right.tolist() == alone.right.tolist()
         np.testing.assert_array_equal(p.area_m2, alone.area_m2)
     built.clear()
-    pieces(parcels, farm, crs="EPSG:4529")  # outside the block: built again
-    assert built == [len(farm)]
+    pieces(parcels, farm, crs="EPSG:4529")  # outside the block: over the smaller side
+    assert built == [len(parcels)]
 
 
 def test_farmland_split_can_leave_out_the_whole_farmland_part() -> None:

@@ -4,22 +4,23 @@ Every function takes shapely geometry arrays in one metric working CRS and retur
 results aligned by position to its inputs, so a parcel keeps its identity through
 every step. The work is done in three vectorised stages:
 
-1. candidate pairs from one :class:`shapely.STRtree` query of boxes (the smaller
-   array prepared and queried against a tree of the larger), kept where the prepared
-   side covers, is covered by (for pairs whose boxes nest) or intersects the other;
+1. candidate pairs from a :class:`shapely.STRtree` of boxes (over the smaller
+   array, or a tree kept for the larger one), tested with the smaller side
+   prepared: a pair whose boxes nest is tested for covering, the others for
+   intersecting;
 2. pairs where one side covers the other need no intersection: the piece *is* the
-   smaller geometry, and its area is that geometry's own area (computed once per
-   geometry); only the remaining pairs go through ``shapely.intersection``, and only
-   the polygonal parts of the result are kept;
-3. ellipsoidal areas of the pieces that were actually cut: by default each is the
-   ellipsoidal area of its parcel (:func:`redline.analysis.areas.ellipsoidal_area`)
-   shared out by planar area, with the Gauss-Kruger scale factor corrected between
-   the parcel's and the piece's centroids (see :func:`pieces`, ``area_method``).
+   smaller geometry; only the remaining pairs go through ``shapely.intersection``,
+   and only the polygonal parts of the result are kept;
+3. ellipsoidal areas: a parcel's own (:func:`redline.analysis.areas.ellipsoidal_area`,
+   computed once per parcel), and for each piece smaller than its parcel, by
+   default, the parcel's ellipsoidal area shared out by planar area, with the
+   Gauss-Kruger scale factor corrected between the parcel's and the piece's
+   centroids (see :func:`pieces`, ``area_method``).
 
-With ``n_jobs > 1`` the predicate tests of stage 1, the intersections of stage 2,
-the areas of stage 3 and the differences and unions of the functions built on them
-run on chunks in a thread pool: GEOS releases the GIL, so threads share the cores
-without copying data. The tree query runs once, in the calling thread.
+With ``n_jobs > 1`` the box query, the predicate tests of stage 1, the
+intersections of stage 2, the areas of stage 3 and the differences and unions of
+the functions built on them run on chunks in a thread pool: GEOS releases the
+GIL, so threads share the cores without copying data.
 
 Overlaps smaller than the sliver threshold (``settings.sliver_m2``) are dropped
 piece by piece, so a millimetre digitising offset along a shared edge is never
@@ -349,47 +350,75 @@ def _tree(arr: NDArray[np.object_]) -> shapely.STRtree:
     return _TREES.get("tree", (arr,), lambda: shapely.STRtree(arr))
 
 
+def _box_pairs(small: NDArray[np.object_], big: NDArray[np.object_], n_jobs: int
+               ) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Pairs whose boxes meet, grouped by position in ``small``.
+
+    A tree kept for ``big`` (:func:`reuse_trees`) is queried with ``small``.
+    Otherwise the tree is built over ``small``, the cheaper one to build, and
+    queried with ``big`` in chunks on ``n_jobs`` threads; the pairs are then put
+    in order of ``small`` and, within each, of ``big``.
+    """
+    if _TREES.has("reuse", (big,)):
+        si, bi = _tree(big).query(small)
+        return si.astype(np.intp), bi.astype(np.intp)
+    tree = shapely.STRtree(small)
+    tree.query(big[:1])  # the tree is built on its first query: once, before threads share it
+
+    def query(part: slice) -> NDArray[np.intp]:
+        found = tree.query(big[part]).astype(np.intp)
+        found[0] += part.start
+        return found
+
+    found = _run(query, _chunks(len(big), n_jobs), n_jobs)
+    bi = np.concatenate([f[0] for f in found])
+    si = np.concatenate([f[1] for f in found])
+    order = np.argsort(si, kind="stable")
+    return si[order], bi[order]
+
+
 def _pairs(lg: NDArray[np.object_], rg: NDArray[np.object_], n_jobs: int = 1
            ) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.bool_], NDArray[np.bool_]]:
-    """Intersecting pairs, and whether the left is inside the right or vice versa.
+    """Pairs that may overlap, and whether the left is inside the right or vice versa.
 
-    The smaller array is prepared once and its boxes queried against a tree of the
-    larger; each prepared geometry then serves all its candidates. A pair whose
-    boxes nest is tested for covering first (such a pair needs no intersection
-    later, and covering settles that it intersects); the others for intersecting.
-    The tests run on ``n_jobs`` threads, in chunks that never split one prepared
-    geometry's candidates (GEOS builds a prepared geometry's index on first use,
-    so two threads must not share one).
+    The smaller array is prepared once and paired by boxes with the larger
+    (:func:`_box_pairs`); each prepared geometry then serves all its candidates.
+    A pair whose boxes nest is tested for covering (such a pair needs no
+    intersection later); one that is not covered is kept to be cut, without an
+    ``intersects`` test: nearly all of these overlap, and the few that do not
+    are cut to nothing. The other pairs are kept where they intersect. The tests
+    run on ``n_jobs`` threads, in chunks that never split one prepared geometry's
+    candidates (GEOS builds a prepared geometry's index on first use, so two
+    threads must not share one).
     """
-    lbounds, rbounds = shapely.bounds(lg), shapely.bounds(rg)
     small_is_right = len(rg) <= len(lg)
     with Prepared(rg if small_is_right else lg) as (small,):
         big = lg if small_is_right else rg
-        si, bi = _tree(big).query(small)
-        si, bi = si.astype(np.intp), bi.astype(np.intp)
-        li, ri = (bi, si) if small_is_right else (si, bi)
-        left_in = _bbox_within(lbounds[li], rbounds[ri])
-        right_in = ~left_in & _bbox_within(rbounds[ri], lbounds[li])
-        # With the small side first: the left inside the right is "the small side
-        # covers" when the small side is the right, "is covered by" otherwise.
-        left_test = shapely.covers if small_is_right else shapely.covered_by
-        right_test = shapely.covered_by if small_is_right else shapely.covers
+        sbounds, bbounds = shapely.bounds(small), shapely.bounds(big)
+        si, bi = _box_pairs(small, big, n_jobs)
+        # With the small side first: "the small side inside the big one" is tested
+        # as covered_by, "the big side inside the small one" as covers.
 
         def test(part: slice) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]]:
             s, b = small[si[part]], big[bi[part]]
-            lin, rin = left_in[part].copy(), right_in[part].copy()
-            lin[lin] = left_test(s[lin], b[lin])
-            rin[rin] = right_test(s[rin], b[rin])
-            hit = lin | rin
-            rest = ~hit
-            hit[rest] = shapely.intersects(s[rest], b[rest])
-            return hit, lin, rin
+            sb, bb = np.take(sbounds, si[part], axis=0), np.take(bbounds, bi[part], axis=0)
+            s_in = _bbox_within(sb, bb)
+            b_in = ~s_in & _bbox_within(bb, sb)
+            nested = s_in | b_in
+            s_in[s_in] = shapely.covered_by(s[s_in], b[s_in])
+            b_in[b_in] = shapely.covers(s[b_in], b[b_in])
+            keep = nested.copy()
+            keep[~nested] = shapely.intersects(s[~nested], b[~nested])
+            return keep, s_in, b_in
 
         done = _run(test, _whole_groups(si, _chunks(len(si), n_jobs)), n_jobs)
-    hit = np.concatenate([d[0] for d in done]) if done else np.zeros(0, bool)
-    left_in = np.concatenate([d[1] for d in done]) if done else np.zeros(0, bool)
-    right_in = np.concatenate([d[2] for d in done]) if done else np.zeros(0, bool)
-    return li[hit], ri[hit], left_in[hit], right_in[hit]
+    keep = np.concatenate([d[0] for d in done]) if done else np.zeros(0, bool)
+    s_in = np.concatenate([d[1] for d in done]) if done else np.zeros(0, bool)
+    b_in = np.concatenate([d[2] for d in done]) if done else np.zeros(0, bool)
+    si, bi, s_in, b_in = si[keep], bi[keep], s_in[keep], b_in[keep]
+    if small_is_right:
+        return bi, si, b_in, s_in
+    return si, bi, s_in, b_in
 
 
 def _whole_groups(group: NDArray[np.intp], parts: list[slice]) -> list[slice]:
@@ -429,21 +458,22 @@ def pieces(
         Ellipsoidal areas of the inputs if already known (saves computing them
         for pairs where one side covers the other).
     area_method
-        How the area of a *cut* piece is found. ``"exact"``: its own
-        :func:`~redline.analysis.areas.ellipsoidal_area`. ``"scaled"``: the
-        ellipsoidal area of its left geometry (from ``ellipsoidal_area``) times
-        the piece's share of the left geometry's planar area, corrected for the
-        change of the Gauss-Kruger scale factor between the two centroids; it
-        agrees with ``"exact"`` to about 1e-8 relative and spares projecting
-        every vertex of every piece. Used only for Transverse Mercator CRSs;
-        others fall back to ``"exact"``.
+        How the area of a piece smaller than its left geometry (a cut piece, or
+        a right geometry inside its left one whose area is not given) is found.
+        ``"exact"``: its own :func:`~redline.analysis.areas.ellipsoidal_area`.
+        ``"scaled"``: the ellipsoidal area of its left geometry (from
+        ``ellipsoidal_area``) times the piece's share of the left geometry's
+        planar area, corrected for the change of the Gauss-Kruger scale factor
+        between the two centroids; it agrees with ``"exact"`` to about 1e-8
+        relative and spares projecting every vertex of every piece. Used only
+        for Transverse Mercator CRSs; others fall back to ``"exact"``.
     geometry
         ``False`` keeps only the areas (``Pieces.geometry`` is all ``None``): the
         cut pieces are dropped chunk by chunk, which saves most of the memory when
         only areas are wanted.
     n_jobs
-        Threads for the GEOS work (the predicate tests, intersections and areas
-        of chunks of pairs); the tree query itself runs once.
+        Threads for the GEOS work (the box query, and the predicate tests,
+        intersections and areas of chunks of pairs).
 
     Returns
     -------
@@ -470,42 +500,58 @@ def pieces(
              else _known(np.asarray(right_area_m2, dtype=np.float64)))
     li, ri, left_in, right_in = _pairs(lg, rg, n_jobs)
     a, b = lg[li], rg[ri]
-    cut = np.flatnonzero(~(left_in | right_in))
+    cut = ~(left_in | right_in)
     geom = np.where(left_in, a, b) if geometry else np.full(len(li), None, dtype=object)
     area = np.empty(len(li), dtype=np.float64)
-    # Whole-geometry pieces take the area of the geometry, computed once each.
+    scale = _tm_scale(crs) if area_method == "scaled" else None
+    # A left geometry inside its right one is a piece of its own area, computed
+    # once per geometry (it anchors the scaled areas below). A right geometry
+    # inside its left one takes its given area; without one it is measured like
+    # a cut piece, which spares projecting it.
+    whole_scaled = right_in if scale is not None and right_area_m2 is None else None
     if left_in.any():
         area[left_in] = larea(li[left_in])
-    if right_in.any():
+    if whole_scaled is None and right_in.any():
         area[right_in] = rarea(ri[right_in])
-    scale = _tm_scale(crs) if area_method == "scaled" else None
+    todo = np.flatnonzero(cut if whole_scaled is None else cut | whole_scaled)
 
     def work(part: slice) -> tuple[NDArray[np.object_], NDArray[np.float64]]:
-        idx = cut[part]
-        g = _polygonal(shapely.intersection(a[idx], b[idx]))
+        idx = todo[part]
+        g = b[idx]
+        c = cut[idx]
+        g[c] = _polygonal(shapely.intersection(a[idx[c]], g[c]))
         if scale is None:
             area = ellipsoidal_area(g, crs)
         else:
             area = shapely.area(g) * scale(shapely.centroid(g))
         return (g if geometry else np.full(len(g), None, dtype=object)), area
 
-    if len(cut):
-        results = _run(work, _chunks(len(cut), n_jobs), n_jobs)
-        geom[cut] = np.concatenate([r[0] for r in results])
-        area[cut] = np.concatenate([r[1] for r in results])
+    if len(todo):
+        results = _run(work, _chunks(len(todo), n_jobs), n_jobs)
+        geom[todo] = np.concatenate([r[0] for r in results])
+        area[todo] = np.concatenate([r[1] for r in results])
         if scale is not None:
             # Anchor to the left geometry's ellipsoidal area: the factors above are
             # per unit of planar area at the centroid, so divide by the left's own.
-            owner = li[cut]
+            owner = li[todo]
             lpart = np.flatnonzero(_present(owner, len(lg)))
             anchor = np.zeros(len(lg))
             planar = shapely.area(lg[lpart]) * scale(shapely.centroid(lg[lpart]))
             anchor[lpart] = np.divide(larea(lpart), planar, out=np.ones(len(lpart)),
                                       where=planar > 0)
-            area[cut] *= anchor[owner]
+            area[todo] *= anchor[owner]
     keep = (area >= sliver) & (area > 0)
-    order = np.lexsort((ri[keep], li[keep]))
-    return Pieces(li[keep][order], ri[keep][order], geom[keep][order], area[keep][order])
+    li, ri, geom, area = li[keep], ri[keep], geom[keep], area[keep]
+    if not _ordered(li, ri):
+        order = np.lexsort((ri, li))
+        li, ri, geom, area = li[order], ri[order], geom[order], area[order]
+    return Pieces(li, ri, geom, area)
+
+
+def _ordered(first: NDArray[np.intp], second: NDArray[np.intp]) -> bool:
+    """Whether pairs are sorted by ``first``, then by ``second``."""
+    step = np.diff(first)
+    return bool(((step > 0) | ((step == 0) & (np.diff(second) > 0))).all())
 
 
 def _tm_scale(crs: CRS | str) -> Callable[[NDArray[np.object_]], NDArray[np.float64]] | None:
