@@ -363,7 +363,7 @@ def _box_pairs(small: NDArray[np.object_], big: NDArray[np.object_], n_jobs: int
         si, bi = _tree(big).query(small)
         return si.astype(np.intp), bi.astype(np.intp)
     tree = shapely.STRtree(small)
-    tree.query(big[:1])  # the tree is built on its first query: once, before threads share it
+    tree.query(shapely.Point(0, 0))  # GEOS builds a tree on its first query: once, here
 
     def query(part: slice) -> NDArray[np.intp]:
         found = tree.query(big[part]).astype(np.intp)
