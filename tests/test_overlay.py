@@ -267,6 +267,28 @@ def test_threads_test_pairs_without_sharing_a_prepared_geometry() -> None:
                                ellipsoidal_area(parcels, CRS), rtol=1e-6)
 
 
+def test_pairs_found_on_threads_skip_missing_geometries_and_come_in_order() -> None:
+    # The box tree is over the 300 parcels and the 10,000 cells query it in chunks
+    # on the threads; the first cell and one in the middle are missing.
+    rng = np.random.default_rng(4)
+    xy = rng.uniform(200, 4000, size=(300, 2))
+    parcels = shapely.buffer(shapely.points(X0 + xy[:, 0], Y0 + xy[:, 1]), 90.0)
+    farm = np.asarray(_grid(100, 50.0), dtype=object)
+    farm[[0, 5050]] = None
+    one = pieces(parcels, farm, crs=CRS, sliver_m2=0.0, n_jobs=1)
+    two = pieces(parcels, farm, crs=CRS, sliver_m2=0.0, n_jobs=2)
+    np.testing.assert_array_equal(one.left, two.left)
+    np.testing.assert_array_equal(one.right, two.right)
+    np.testing.assert_array_equal(one.area_m2, two.area_m2)
+    assert not np.isin(one.right, [0, 5050]).any()
+    assert (np.lexsort((one.right, one.left)) == np.arange(len(one.left))).all()
+    ref = gpd.overlay(gpd.GeoDataFrame({"p": np.arange(300)}, geometry=parcels, crs=CRS),
+                      gpd.GeoDataFrame({"f": np.arange(len(farm))}, geometry=farm, crs=CRS),
+                      how="intersection", keep_geom_type=True)
+    assert sorted(zip(one.left.tolist(), one.right.tolist(), strict=True)) == sorted(
+        zip(ref["p"].tolist(), ref["f"].tolist(), strict=True))
+
+
 def test_chunks_of_pairs_keep_each_geometry_whole() -> None:
     group = np.repeat(np.arange(50), np.random.default_rng(3).integers(1, 400, 50))
     parts = overlay._whole_groups(group, overlay._chunks(len(group), 4))
