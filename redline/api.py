@@ -409,7 +409,7 @@ def run_batch(
     Parameters
     ----------
     root
-        A folder of county datasets (subfolders and ``.gpkg`` files), or holding a
+        A folder of county datasets (subfolders, ``.gpkg`` and ``.zip`` files), or holding a
         ``batch.toml`` that lists them.
     out
         Output folder: one subfolder per county (named by admin code), plus

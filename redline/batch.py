@@ -2,11 +2,11 @@
 
 A tool like :func:`redline.tools.check` (path in, path out), run once per county:
 
-* Counties are the subfolders and ``.gpkg`` files of ``root``, or the datasets
+* Counties are the subfolders, ``.gpkg`` and ``.zip`` files of ``root``, or the datasets
   listed in ``root/batch.toml``::
 
       [[county]]
-      path = "铁东区"            # folder or .gpkg, relative to batch.toml (or absolute)
+      path = "铁东区"            # folder, .gpkg or .zip, relative to batch.toml (or absolute)
       name = "铁东区"            # optional: display name (default: the path's name)
       code = "210302"            # optional: admin code, names the output folder
 
@@ -66,6 +66,8 @@ STAGING: Final[str] = ".staging"
 BATCH_FILES: Final[frozenset[str]] = frozenset(
     {"summary.csv", "findings.gpkg", "findings.csv", "overview.html", "batch.json", STAGING}
 )
+#: Files of a batch root taken as a county each (beside its subfolders).
+COUNTY_FILES: Final[frozenset[str]] = frozenset({".gpkg", ".zip"})
 #: Dataset files whose names and sizes are compared on resume (a layer added or removed).
 DATA_SUFFIXES: Final[frozenset[str]] = frozenset(
     {".shp", ".dbf", ".shx", ".prj", ".cpg", ".gpkg", ".parquet", ".geojson", ".json",
@@ -135,7 +137,9 @@ class BatchRun:
 
 
 def read_counties(root: str | os.PathLike[str]) -> list[County]:
-    """List the counties of a batch: ``batch.toml`` entries, else subfolders and ``.gpkg`` files.
+    """List the counties of a batch: ``batch.toml`` entries, else subfolders and county files.
+
+    A county file is a ``.gpkg`` or a ``.zip`` of a county's folder.
 
     Raises
     ------
@@ -151,8 +155,8 @@ def read_counties(root: str | os.PathLike[str]) -> list[County]:
     toml = base / "batch.toml"
     counties = _from_toml(toml) if toml.exists() else _from_folder(base)
     if not counties:
-        raise InputError("no county dataset found (no subfolder, .gpkg or batch.toml)",
-                         path=str(base), fix="put one folder or .gpkg per county in it")
+        raise InputError("no county dataset found (no subfolder, .gpkg, .zip or batch.toml)",
+                         path=str(base), fix="put one folder, .gpkg or .zip per county in it")
     return counties
 
 
@@ -161,7 +165,7 @@ def _from_folder(base: Path) -> list[County]:
     for entry in sorted(base.iterdir(), key=lambda p: p.name):
         if entry.name.startswith("."):
             continue
-        if entry.is_dir() or (entry.is_file() and entry.suffix.lower() == ".gpkg"):
+        if entry.is_dir() or (entry.is_file() and entry.suffix.lower() in COUNTY_FILES):
             name = entry.name if entry.is_dir() else entry.stem
             found.append(County(name=name, dataset=str(entry.resolve())))
     return found
@@ -182,7 +186,7 @@ def _from_toml(toml: Path) -> list[County]:
         path = entry.get("path")
         if not isinstance(path, str) or not path.strip():
             raise ConfigError(f"county #{i} has no `path`", path=str(toml),
-                              fix='give each [[county]] a path = "folder or .gpkg"')
+                              fix='give each [[county]] a path = "folder, .gpkg or .zip"')
         dataset = Path(path) if Path(path).is_absolute() else toml.parent / path
         dataset = dataset.resolve()
         name = entry.get("name") or (dataset.stem if dataset.suffix else dataset.name)
@@ -238,7 +242,8 @@ def is_complete(  # noqa: PLR0911
 
     Complete: ``run.json`` says ``finished``, the batch's ``county.json`` names
     the same dataset with the same data files, and the sha256 of every input
-    recorded in ``run.json`` matches the file now.
+    recorded in ``run.json`` matches the file now (of a zipped county, the zip's
+    sha256 recorded in ``county.json``).
 
     Returns
     -------
@@ -257,9 +262,18 @@ def is_complete(  # noqa: PLR0911
         return False, "output of another dataset"
     if meta.get("files") != dataset_files(county.dataset):
         return False, "files added, removed or resized"
+    archive = _archive(county.dataset)
+    if archive is not None:
+        # A zipped county's layers are named in the zip: the zip's own sha256 stands
+        # for them all.
+        try:
+            if meta.get("sha256") != _plain_sha(archive):
+                return False, f"{archive} changed"
+        except OSError:
+            return False, f"{archive} is gone"
     for item in run.get("inputs", []):
         path, recorded = item.get("path"), item.get("sha256")
-        if not path or not recorded:
+        if not path or not recorded or (archive is not None and _in_archive(path, archive)):
             continue
         try:
             now = source_sha256(path)
@@ -275,6 +289,17 @@ def _plain_sha(path: str) -> str:
     from redline.io.write import sha256_file
 
     return sha256_file(path)
+
+
+def _archive(dataset: str) -> str | None:
+    """Return the dataset's path if it is a zip file, else ``None``."""
+    p = Path(dataset)
+    return str(p) if p.suffix.lower() == ".zip" and p.is_file() else None
+
+
+def _in_archive(path: str, archive: str) -> bool:
+    """Whether an input path names a file inside ``archive`` (``/vsizip/`` or not)."""
+    return path.startswith((f"{archive}/", f"/vsizip/{archive}/"))
 
 
 def _existing_outputs(out: Path) -> dict[str, str]:
@@ -357,6 +382,9 @@ def run_county(task: _Task) -> CountyResult:
             "outline": _outline(getattr(result, "dataset", None)),
             "batch_version": __version__,
         }
+        archive = _archive(county.dataset)
+        if archive is not None:
+            meta["sha256"] = _plain_sha(archive)
         from redline.io.write import write_json
 
         write_json(staged / COUNTY_JSON, meta)
@@ -528,7 +556,7 @@ def run_batch(
     Parameters
     ----------
     root
-        Folder of county datasets (subfolders / ``.gpkg``), or holding a ``batch.toml``.
+        Folder of county datasets (subfolders / ``.gpkg`` / ``.zip``), or holding a ``batch.toml``.
     out
         Output folder: one subfolder per county plus the roll-up.
     workers

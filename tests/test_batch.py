@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from redline import batch
+from redline import batch, tools
 from redline.analysis.areas import ellipsoidal_area
 from redline.analysis.findings import make_findings
 from redline.errors import ConfigError, InputError, OutputExistsError
@@ -511,6 +511,42 @@ def test_batch_of_the_samples_with_a_broken_county(tmp_path: Path) -> None:
                             executor=_Inline())
     status = {c.name: c.status for c in again.counties}
     assert status == {"broken": "failed", "tiexi": "skipped", "haicheng": "skipped"}
+
+
+def test_batch_takes_zipped_counties(tmp_path: Path) -> None:
+    # A county sent as a zip sits in the root beside the folders; resuming skips it.
+    import shutil
+    import zipfile
+
+    samples = Path(__file__).resolve().parents[1] / "data" / "samples"
+    root = tmp_path / "city"
+    shutil.copytree(samples / "tiexi", root / "tiexi")
+    with zipfile.ZipFile(root / "海城市.zip", "w") as zf:
+        for p in sorted((samples / "haicheng").iterdir()):
+            zf.write(p, p.name)
+    (root / "notes.txt").write_text("not a county", encoding="utf-8")
+    assert [c.name for c in batch.read_counties(root)] == ["tiexi", "海城市"]
+    out = tmp_path / "out"
+    first = batch.run_batch(root, out, as_of=AS_OF, workers=1, progress=False,
+                            executor=_Inline())
+    by = {c.name: c for c in first.counties}
+    assert by["海城市"].status == "finished", by["海城市"].reason
+    direct = tools.check(samples / "haicheng", tmp_path / "direct", as_of=AS_OF,
+                         progress=False)
+    assert by["海城市"].findings == len(direct.findings) > 0
+    again = batch.run_batch(root, out, as_of=AS_OF, workers=1, resume=True, progress=False,
+                            executor=_Inline())
+    assert {c.name: c.status for c in again.counties} == {"tiexi": "skipped",
+                                                          "海城市": "skipped"}
+    # The same size, one byte different: the county is no longer complete.
+    archive = root / "海城市.zip"
+    data = bytearray(archive.read_bytes())
+    data[200] ^= 1
+    archive.write_bytes(bytes(data))
+    county = next(c for c in batch.read_counties(root) if c.name == "海城市")
+    done, why = batch.is_complete(out / by["海城市"].folder, county)
+    assert not done
+    assert why == f"{archive.resolve()} changed"
 
 
 def test_tiles_of_a_county_spread_over_the_cluster(tmp_path: Path, dask_cluster: Any) -> None:

@@ -27,7 +27,7 @@ from redline.cli.options import as_of_option, lang_option
 @lang_option
 def batch(*, root: str, out: str, workers: int | None, scheduler: str | None, resume: bool,
           overwrite: bool, as_of: datetime.date | None, lang: str) -> None:
-    """Check each county dataset under ROOT (subfolders, .gpkg files, or batch.toml).
+    """Check each county dataset under ROOT (subfolders, .gpkg or .zip files, or batch.toml).
 
     A county that fails is reported and the others finish; the exit code is 1
     when any county failed.
