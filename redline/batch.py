@@ -276,11 +276,11 @@ def is_complete(  # noqa: PLR0911
         if not path or not recorded or (archive is not None and _in_archive(path, archive)):
             continue
         try:
-            now = source_sha256(path)
+            same = source_sha256(path) == recorded or (
+                Path(path).suffix.lower() == ".shp" and _plain_sha(path) == recorded)
         except OSError:
             return False, f"input {path} is gone"
-        if now != recorded and not (Path(path).suffix.lower() == ".shp"
-                                    and _plain_sha(path) == recorded):
+        if not same:
             return False, f"input {path} changed"
     return True, ""
 
