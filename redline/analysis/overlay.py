@@ -331,8 +331,10 @@ _TREES = Scoped()
 def reuse_trees(*arrays: NDArray[np.object_] | None) -> Iterator[None]:
     """Within this block, the tree over each of ``arrays`` is built once and reused.
 
-    The overlap functions build a tree over the larger side at every call; a
-    layer overlaid many times (the farmland, by every rule) then pays for its
+    Without it, each overlap call builds a tree over its smaller side and
+    queries it with every geometry of the larger. A layer named here is instead
+    given a tree of its own, built on first use and queried with the other side,
+    so a layer overlaid many times (the farmland, by every rule) pays for its
     tree once. Only the arrays named here are kept (a tree over a passing array
     of cut pieces is not). The arrays must not be changed inside the block. Per
     thread (:class:`redline.analysis.memo.Scoped`).
@@ -344,9 +346,10 @@ def reuse_trees(*arrays: NDArray[np.object_] | None) -> Iterator[None]:
         yield
 
 
-def _tree(arr: NDArray[np.object_]) -> shapely.STRtree:
+def _kept_tree(arr: NDArray[np.object_]) -> shapely.STRtree | None:
+    """Return the tree :func:`reuse_trees` keeps for ``arr`` (built on first use), else ``None``."""
     if not _TREES.has("reuse", (arr,)):
-        return shapely.STRtree(arr)
+        return None
     return _TREES.get("tree", (arr,), lambda: shapely.STRtree(arr))
 
 
@@ -359,8 +362,9 @@ def _box_pairs(small: NDArray[np.object_], big: NDArray[np.object_], n_jobs: int
     queried with ``big`` in chunks on ``n_jobs`` threads; the pairs are then put
     in order of ``small`` and, within each, of ``big``.
     """
-    if _TREES.has("reuse", (big,)):
-        si, bi = _tree(big).query(small)
+    kept = _kept_tree(big)
+    if kept is not None:
+        si, bi = kept.query(small)
         return si.astype(np.intp), bi.astype(np.intp)
     tree = shapely.STRtree(small)
     tree.query(shapely.Point(0, 0))  # GEOS builds a tree on its first query: once, here
@@ -508,12 +512,12 @@ def pieces(
     # once per geometry (it anchors the scaled areas below). A right geometry
     # inside its left one takes its given area; without one it is measured like
     # a cut piece, which spares projecting it.
-    whole_scaled = right_in if scale is not None and right_area_m2 is None else None
+    scale_whole = scale is not None and right_area_m2 is None
     if left_in.any():
         area[left_in] = larea(li[left_in])
-    if whole_scaled is None and right_in.any():
+    if not scale_whole and right_in.any():
         area[right_in] = rarea(ri[right_in])
-    todo = np.flatnonzero(cut if whole_scaled is None else cut | whole_scaled)
+    todo = np.flatnonzero(cut | right_in if scale_whole else cut)
 
     def work(part: slice) -> tuple[NDArray[np.object_], NDArray[np.float64]]:
         idx = todo[part]
