@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -21,7 +22,7 @@ from redline.analysis.findings import make_findings
 from redline.cli.main import cli
 from redline.errors import CRSError, RedlineError
 from redline.io.write import write_gpkg, write_json
-from redline.report import assets, overview
+from redline.report import assets, fonts, overview
 from redline.report import map as rmap
 from redline.report.map import build_map, format_area, rasterize_png
 from redline.report.overview import overview_png
@@ -264,10 +265,14 @@ def test_overview_rasterises_large_layers(monkeypatch):
 
 
 def test_overview_falls_back_to_english_without_a_cjk_font(monkeypatch, caplog):
-    monkeypatch.setattr(overview, "cjk_font", lambda: None)
-    png = overview_png(county(payload=False), findings(payload=False), lang="zh")
+    monkeypatch.setattr(fonts, "cjk_font", lambda: None)
+    monkeypatch.setattr(fonts, "_warned", [])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no glyph warning: nothing Chinese is drawn
+        png = overview_png(county(payload=False), findings(payload=False), lang="zh",
+                           title="问题分布")
     assert png[:4] == b"\x89PNG"
-    assert "no CJK font" in caplog.text
+    assert caplog.text.count("no CJK font") == 1
 
 
 # --- command line ---------------------------------------------------------------

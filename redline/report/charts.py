@@ -1,9 +1,8 @@
 """Static charts for the inspection report: matplotlib figures (no pyplot), as PNG bytes.
 
 Each chart function takes a table and returns the image bytes; nothing touches a
-file. Chinese labels need a CJK font: the first of :data:`CJK_FONTS` installed
-is used (Debian: ``fonts-noto-cjk``); without one, glyphs fall back to boxes but
-the chart is still drawn.
+file. Chinese labels need a CJK font (:mod:`redline.report.fonts`); callers draw in
+:func:`~redline.report.fonts.picture_lang`, so a machine without one gets English.
 """
 
 from __future__ import annotations
@@ -12,41 +11,28 @@ import contextlib
 import io
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
-from functools import lru_cache
 from typing import Any, Final, Literal
 
 import geopandas as gpd
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
-from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
+from redline.report import fonts
 from redline.report.labels import rule_name
 
 Lang = Literal["zh", "en"]
-
-#: CJK fonts tried in order for Chinese labels.
-CJK_FONTS: Final[tuple[str, ...]] = (
-    "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
-    "Microsoft YaHei", "SimHei", "PingFang SC",
-)
 
 _COLOURS: Final[tuple[str, ...]] = ("#c0392b", "#2980b9", "#27ae60", "#8e44ad", "#d35400",
                                      "#16a085", "#7f8c8d", "#f1c40f")
 
 
-@lru_cache(maxsize=1)
-def _cjk_font() -> str | None:
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    return next((n for n in CJK_FONTS if n in names), None)
-
-
 @contextlib.contextmanager
 def _style() -> Iterator[None]:
-    font = _cjk_font()
+    font = fonts.cjk_font()
     rc: dict[str, Any] = {"font.size": 9, "axes.spines.top": False, "axes.spines.right": False,
           "axes.unicode_minus": False}
     if font:
@@ -128,6 +114,7 @@ def bar_chart(
 
 def findings_by_rule_png(findings: pd.DataFrame, *, lang: Lang = "zh") -> bytes:
     """Draw the number of findings per rule, with the area in mu in each label."""
+    lang = fonts.picture_lang(lang)
     if findings.empty:
         counts = pd.Series(dtype="int64")
         areas = pd.Series(dtype="float64")
@@ -149,6 +136,7 @@ def findings_map_png(
     lang: Lang = "zh",
 ) -> bytes:
     """Draw where the findings lie, coloured by rule, with the ``highlight`` ids outlined."""
+    lang = fonts.picture_lang(lang)
     with _style():
         fig = Figure(figsize=(6.5, 5.0))
         ax = fig.subplots()

@@ -23,6 +23,7 @@ import pandas as pd
 from redline.analysis.ledger import LEDGER_COLUMNS, ledger_columns
 from redline.report import charts
 from redline.report.diff import diff_by_admin, diff_findings
+from redline.report.fonts import drawable, picture_lang
 from redline.report.labels import SEVERITY, header, rule_name
 from redline.schema import RULES
 
@@ -192,9 +193,10 @@ def _headers(columns: Sequence[str], lang: Lang) -> dict[str, str]:
 
 
 def _unit_label(frame: pd.DataFrame) -> list[str]:
+    """Each unit's name for a chart, or its code when the name cannot be drawn here."""
     names = frame.get("admin_name", pd.Series("", index=frame.index)).astype("string")
     codes = frame["admin_code"].astype("string").fillna("")
-    return [str(n) if isinstance(n, str) and n else str(c)
+    return [str(n) if isinstance(n, str) and n and drawable(n) else str(c)
             for n, c in zip(names.fillna(""), codes, strict=True)]
 
 
@@ -270,15 +272,16 @@ def render_report(
         f"<h1>{_e(_t('title', lang))}</h1>",
         _meta(run, lang),
     ]
-    parts += _overview_section(findings, lang)
+    pic = picture_lang(lang)  # English pictures on a machine with no CJK font
+    parts += _overview_section(findings, lang, pic)
     parts += _units_section(summary, lang)
     if led is None or led.empty:
         parts.append(f"<p class=\"note\">{_t('no_ledger', lang)}</p>")
     else:
-        parts += _ledger_sections(led, lang)
-    parts += _cases_section(findings, lang, top=top, admin=admin, overview=overview)
+        parts += _ledger_sections(led, lang, pic)
+    parts += _cases_section(findings, lang, pic, top=top, admin=admin, overview=overview)
     if previous is not None:
-        parts += _changes_section(findings, previous, lang)
+        parts += _changes_section(findings, previous, lang, pic)
     parts += _params_section(run, lang)
     parts.append("</body></html>")
     return "\n".join(parts)
@@ -292,7 +295,7 @@ def _meta(run: Mapping[str, Any], lang: Lang) -> str:
     return f'<table class="meta">{cells}</table>'
 
 
-def _overview_section(findings: pd.DataFrame, lang: Lang) -> list[str]:
+def _overview_section(findings: pd.DataFrame, lang: Lang, pic: Lang) -> list[str]:
     total_mu = float(pd.to_numeric(findings["area_mu"], errors="coerce").sum()
                      ) if len(findings) and "area_mu" in findings else 0.0
     out = [f"<h2>{_t('overview', lang)}</h2>",
@@ -306,7 +309,7 @@ def _overview_section(findings: pd.DataFrame, lang: Lang) -> list[str]:
         out.append(_table(by, {"rule_name": header("rule_name", lang), "rule": header(
             "rule", lang), "count": "数量" if lang == "zh" else "Count",
             "area_mu": header("area_mu", lang)}, lang))
-    out.append(_img(charts.findings_by_rule_png(findings, lang=lang), _t("by_rule", lang)))
+    out.append(_img(charts.findings_by_rule_png(findings, lang=pic), _t("by_rule", lang)))
     return out
 
 
@@ -321,11 +324,13 @@ def _units_section(summary: pd.DataFrame, lang: Lang) -> list[str]:
     return [f"<h2>{_t('by_unit', lang)}</h2>", _table(summary, _headers(cols, lang), lang)]
 
 
-def _ledger_sections(led: pd.DataFrame, lang: Lang) -> list[str]:
+def _ledger_sections(led: pd.DataFrame, lang: Lang, pic: Lang) -> list[str]:
+    """Tables in ``lang``, charts in ``pic`` (the language pictures are drawn in)."""
     heads = _headers(["admin_code", "admin_name", "level", *LEDGER_COLUMNS], lang)
+    ph = _headers(list(LEDGER_COLUMNS), pic)
     base = ["admin_code", "admin_name", "level"]
     county = led[(led["level"] == "county").to_numpy(dtype=bool)] if "level" in led else led
-    ha = _t("ha", lang)
+    ha = _t("ha", pic)
     names = _unit_label(county)
 
     def cols(*extra: str) -> dict[str, str]:
@@ -341,32 +346,31 @@ def _ledger_sections(led: pd.DataFrame, lang: Lang) -> list[str]:
                             "basic_farmland_margin_ha"), lang),
            _img(charts.bar_chart(
                names,
-               {f"{_t('farmland', lang)} {_t('now', lang)}": col(county, "farmland_ha"),
-                f"{_t('farmland', lang)} {_t('target', lang)}": col(county,
-                                                                     "farmland_target_ha"),
-                f"{_t('basic', lang)} {_t('now', lang)}": col(county, "basic_farmland_ha"),
-                f"{_t('basic', lang)} {_t('target', lang)}": col(
+               {f"{_t('farmland', pic)} {_t('now', pic)}": col(county, "farmland_ha"),
+                f"{_t('farmland', pic)} {_t('target', pic)}": col(county,
+                                                                   "farmland_target_ha"),
+                f"{_t('basic', pic)} {_t('now', pic)}": col(county, "basic_farmland_ha"),
+                f"{_t('basic', pic)} {_t('target', pic)}": col(
                     county, "basic_farmland_target_ha")},
-               title=_title("targets", lang), ylabel=ha, lang=lang), _t("targets", lang)),
+               title=_title("targets", pic), ylabel=ha, lang=pic), _t("targets", lang)),
            f"<h2>{_t('quota', lang)}</h2>",
            _table(county, cols("quota_ha", "quota_released_ha", "approved_ha",
                                "quota_used_share", "quota_remaining_ha", "quota_over_release",
                                "quota_over_release_on"), lang),
            _img(charts.bar_chart(
-               names, {heads["quota_ha"]: col(county, "quota_ha"),
-                       heads["quota_released_ha"]: col(county, "quota_released_ha"),
-                       heads["approved_ha"]: col(county, "approved_ha")},
-               title=_title("quota", lang), ylabel=ha, lang=lang), _t("quota", lang)),
+               names, {ph["quota_ha"]: col(county, "quota_ha"),
+                       ph["quota_released_ha"]: col(county, "quota_released_ha"),
+                       ph["approved_ha"]: col(county, "approved_ha")},
+               title=_title("quota", pic), ylabel=ha, lang=pic), _t("quota", lang)),
            f"<h2>{_t('balance', lang)}</h2>",
            _table(led, cols("occupied_farmland_ha", "occupied_paddy_ha", "occupied_grade",
                             "added_farmland_ha", "added_paddy_ha", "added_grade",
                             "balance_ha", "paddy_balance_ha", "grade_balance"), lang),
            _img(charts.bar_chart(
-               _unit_label(led), {heads["occupied_farmland_ha"]: col(led,
-                                                                     "occupied_farmland_ha"),
-                                  heads["added_farmland_ha"]: col(led, "added_farmland_ha"),
-                                  heads["balance_ha"]: col(led, "balance_ha")},
-               title=_title("balance", lang), ylabel=ha, lang=lang), _t("balance", lang)),
+               _unit_label(led), {ph["occupied_farmland_ha"]: col(led, "occupied_farmland_ha"),
+                                  ph["added_farmland_ha"]: col(led, "added_farmland_ha"),
+                                  ph["balance_ha"]: col(led, "balance_ha")},
+               title=_title("balance", pic), ylabel=ha, lang=pic), _t("balance", lang)),
            f"<h2>{_t('violations', lang)}</h2>",
            _table(led, cols("illegal_farmland_ha", "new_occupied_farmland_ha", "illegal_share",
                             "accountability_breach", "findings_high_count", "criminal_cases",
@@ -386,14 +390,14 @@ def _ledger_sections(led: pd.DataFrame, lang: Lang) -> list[str]:
                 _table(led, cols("approved_ha", "demand_next_ha", "demand_low_ha",
                                  "demand_high_ha", "demand_method"), lang),
                 _img(charts.bar_chart(
-                    names, {heads["demand_next_ha"]: col(county, "demand_next_ha")},
-                    errors={heads["demand_next_ha"]: (col(county, "demand_low_ha"),
-                                                      col(county, "demand_high_ha"))},
-                    title=_title("forecast", lang), ylabel=ha, lang=lang), _t("forecast", lang))]
+                    names, {ph["demand_next_ha"]: col(county, "demand_next_ha")},
+                    errors={ph["demand_next_ha"]: (col(county, "demand_low_ha"),
+                                                   col(county, "demand_high_ha"))},
+                    title=_title("forecast", pic), ylabel=ha, lang=pic), _t("forecast", lang))]
     return out
 
 
-def _cases_section(findings: gpd.GeoDataFrame, lang: Lang, *, top: int,
+def _cases_section(findings: gpd.GeoDataFrame, lang: Lang, pic: Lang, *, top: int,
                    admin: gpd.GeoDataFrame | None, overview: bytes | None) -> list[str]:
     cases = findings[~findings["rule"].isin(["accountability_ratio"]).to_numpy(dtype=bool)] \
         if len(findings) else findings
@@ -406,12 +410,13 @@ def _cases_section(findings: gpd.GeoDataFrame, lang: Lang, *, top: int,
     cols = ["rank_n", "finding_id", "rule_name", "admin_code", "admin_name", "area_m2",
             "area_mu", "severity", "message"]
     heads = {c: (_t("rank_n", lang) if c == "rank_n" else header(c, lang)) for c in cols}
-    png = overview if overview is not None else _overview_png(findings, lang, admin)
+    png = overview if overview is not None else _overview_png(findings, pic, admin)
     return [f"<h2>{_t('cases', lang)}</h2>", _table(largest, heads, lang),
             _img(png, _t("cases", lang))]
 
 
-def _changes_section(findings: pd.DataFrame, previous: RunOutput, lang: Lang) -> list[str]:
+def _changes_section(findings: pd.DataFrame, previous: RunOutput, lang: Lang,
+                     pic: Lang) -> list[str]:
     diff = diff_findings(findings, previous.findings)
     by = diff_by_admin(diff)
     heads = {"admin_code": header("admin_code", lang)} | {
@@ -432,10 +437,10 @@ def _changes_section(findings: pd.DataFrame, previous: RunOutput, lang: Lang) ->
             f"({_e(previous.path)})</p>", f"<p>{line}</p>", _table(by, heads, lang),
             _img(charts.bar_chart(
                 [str(c) or "—" for c in by["admin_code"]],
-                {_t(s, lang): by[s].to_numpy(dtype=float) for s in
+                {_t(s, pic): by[s].to_numpy(dtype=float) for s in
                  ("new", "persisting", "resolved")},
-                title=_title("changes", lang), ylabel="数量" if lang == "zh" else "count",
-                lang=lang), _t("changes", lang)),
+                title=_title("changes", pic), ylabel="数量" if pic == "zh" else "count",
+                lang=pic), _t("changes", lang)),
             _table(shown, fcols, lang)]
 
 

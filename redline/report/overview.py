@@ -15,12 +15,12 @@ from typing import Any, Final
 import geopandas as gpd
 import numpy as np
 import shapely
-from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from redline.report import fonts
 from redline.report.labels import LAYER_NAMES, Lang, rule_name
 from redline.report.map import (
     _DEFAULT_STYLE,
@@ -38,21 +38,10 @@ from redline.report.map import (
 
 log = logging.getLogger(__name__)
 
-#: CJK fonts tried in order for Chinese labels (Debian: fonts-noto-cjk).
-CJK_FONTS: Final[tuple[str, ...]] = (
-    "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
-    "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC",
-)
 #: Longest side, in pixels, of a rasterised context layer in the overview.
 OVERVIEW_RASTER_PX: Final[int] = 2000
 
 _TITLES: Final[dict[Lang, str]] = {"zh": "问题分布概览", "en": "Overview of findings"}
-
-
-def cjk_font() -> str | None:
-    """Name of the first installed CJK font of :data:`CJK_FONTS`, or None."""
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    return next((n for n in CJK_FONTS if n in names), None)
 
 
 def overview_png(
@@ -84,11 +73,10 @@ def overview_png(
     bytes
         A PNG image.
     """
-    font = cjk_font()
-    if lang == "zh" and font is None:
-        log.warning("no CJK font installed (e.g. Debian fonts-noto-cjk): overview labels "
-                    "in English")
-        lang = "en"
+    drawn = fonts.picture_lang(lang)
+    if drawn != lang:  # no CJK font: English as a whole, a Chinese title included
+        lang, title = drawn, None
+    font = fonts.cjk_font()
     frames = {k: _drawable(v, k) for k, v in layers.items()}
     frames = {k: v for k, v in frames.items() if len(v)}
     found = _drawable(findings, "findings") if findings is not None and len(findings) else None
