@@ -176,7 +176,7 @@ def check(
 ) -> CheckRun:
     """Run every check on a county and write its outputs (findings, tables, map, report).
 
-    The same as ``redline check DATASET --out OUT``: the outputs of CONTRACT.md are
+    The same as ``redline check DATASET --out OUT``: the outputs of docs/contract.md are
     written into ``out`` (built beside it and renamed into place at the end), and the
     results come back in memory as GeoDataFrames.
 

@@ -1211,7 +1211,8 @@ def _write_shp(frame: gpd.GeoDataFrame, path: Path, *, encoding: str, prj: bool,
 
 def _toml(role_paths: dict[str, str], fields: dict[str, dict[str, str]],
           *, filter_farmland: bool = False) -> str:
-    lines = ["# Maps this county's files and field names onto redline's roles (CONTRACT.md).", ""]
+    lines = ["# Maps this county's files and field names onto redline's roles "
+             "(docs/contract.md).", ""]
     for role in _TRUNCATED_ROLES:
         farm_filter = filter_farmland and role == "farmland"
         if role not in role_paths and role not in fields and not farm_filter:
@@ -1357,7 +1358,7 @@ def make_county(outdir: str | Path, *, name: str, admin_code: str, seed: int,
     fmt, style
         ``"gpkg"``: one GeoPackage with role-named layers; ``"shp"``: shapefiles.
         ``style`` sets field names and values: ``"standard"`` (三调 names, Chinese
-        values, GBK without .cpg), ``"canonical"`` (CONTRACT.md names, English
+        values, GBK without .cpg), ``"canonical"`` (docs/contract.md names, English
         values), ``"short"`` (canonical names cut to 10 characters, Chinese UTF-8).
     evidence
         ``"class"`` (uint8, 1 = built), ``"probability"`` (float 0-1) or ``"none"``.

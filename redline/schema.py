@@ -1,4 +1,4 @@
-"""Canonical roles, fields and output columns: the names of CONTRACT.md in code.
+"""Canonical roles, fields and output columns: the names of docs/contract.md in code.
 
 Everything that reads or writes data names its columns from here, so that a
 role's id field or a finding column is spelled in one place only.
@@ -20,7 +20,7 @@ ROLES: Final[tuple[Role, ...]] = (
 #: Kinds of value a canonical field holds; the reader parses into these.
 FieldKind = Literal["str", "date", "float", "bool", "supply_method", "land_use", "code"]
 
-#: Canonical fields per role and the kind of value each holds (CONTRACT.md).
+#: Canonical fields per role and the kind of value each holds (docs/contract.md).
 FIELDS: Final[dict[Role, dict[str, FieldKind]]] = {
     "admin": {"admin_code": "code", "admin_name": "str"},
     "farmland": {"feature_id": "str", "land_code": "code", "admin_code": "code"},
@@ -129,7 +129,7 @@ STANDARD_FIELDS: Final[dict[Role, dict[str, str]]] = {
     },
 }
 
-#: Columns of targets.csv (CONTRACT.md); figures in hectares.
+#: Columns of targets.csv (docs/contract.md); figures in hectares.
 TARGET_COLUMNS: Final[tuple[str, ...]] = (
     "admin_code", "year", "farmland_target_ha", "basic_farmland_target_ha",
     "quota_ha", "quota_released_ha",
@@ -159,7 +159,7 @@ FINDING_COLUMNS: Final[tuple[str, ...]] = (
 
 Severity = Literal["high", "medium", "low"]
 
-#: Every rule code (CONTRACT.md) with its default severity.
+#: Every rule code (docs/contract.md) with its default severity.
 RULES: Final[dict[str, Severity]] = {
     "basic_farmland_encroachment": "high",
     "supply_without_approval": "high",

@@ -217,7 +217,7 @@ def check(
     tiles: Literal["auto"] | tuple[int, int] | None = "auto",
     executor: Executor | None = None,
 ) -> CheckRun:
-    """Check a county dataset and write the outputs of CONTRACT.md into ``out``.
+    """Check a county dataset and write the outputs of docs/contract.md into ``out``.
 
     Read -> validate -> analyse -> write. The output folder is built beside
     ``out`` and renamed into place at the end, so an interrupted run leaves

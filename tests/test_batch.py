@@ -50,7 +50,7 @@ def make_county(folder: Path, *, code: str, n: int = 3, shift: float = 0.0) -> P
 
 def fake_check(dataset: str, out: Path, *, as_of: datetime.date | None = None,
                lang: str = "zh", **_: Any) -> SimpleNamespace:
-    """The outputs of CONTRACT.md for basic-farmland overlaps, computed by geopandas.overlay."""
+    """The outputs of docs/contract.md for basic-farmland overlaps, by geopandas.overlay."""
     folder = Path(dataset)
     if (folder / "CRASH").exists():
         raise RuntimeError("simulated crash")

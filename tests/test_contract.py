@@ -144,6 +144,14 @@ def test_every_toml_key_the_reader_accepts_is_documented_and_no_other(
                                 f"not accepted {sorted(always - accepted)}")
 
 
+def test_a_malformed_redline_toml_points_at_the_contract(tmp_path: Path) -> None:
+    error = _config_error(tmp_path / "county", "[layers.approvals\npath = 1\n")
+    assert error.fix is not None
+    named = re.findall(r"[\w/]+\.md", error.fix)
+    assert named == ["docs/contract.md"], error.line()
+    assert (ROOT / named[0]).is_file()
+
+
 def test_the_roles_are_those_the_reader_knows(tmp_path: Path) -> None:
     known = _allowed(tmp_path / "county", "[layers.not_a_role]\npath = 'x.shp'\n",
                      "use one of: ")

@@ -1,4 +1,4 @@
-"""Building the findings table: one row per finding, the columns of CONTRACT.md.
+"""Building the findings table: one row per finding, the columns of docs/contract.md.
 
 Every rule module returns its findings through :func:`make_findings`, so that
 ids, areas, units and column order are the same whatever the rule.

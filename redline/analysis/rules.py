@@ -1,6 +1,6 @@
 """Enforcement rules on the vector layers: the overlap checks of ``redline check``.
 
-Rules (CONTRACT.md): ``basic_farmland_encroachment``, ``supply_without_approval``,
+Rules (docs/contract.md): ``basic_farmland_encroachment``, ``supply_without_approval``,
 ``unapproved_construction``, ``criminal_threshold`` and ``accountability_ratio``.
 All geometry work goes through :mod:`redline.analysis.overlay`; every area is
 ellipsoidal (GRS80), in m2 and mu.

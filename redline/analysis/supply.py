@@ -1,6 +1,6 @@
 """Supply-side checks: idle land, approvals not supplied, supply policy, industrial standards.
 
-Rules (CONTRACT.md codes):
+Rules (docs/contract.md codes):
 
 ``idle_1y`` / ``idle_2y``
     闲置土地处置办法 (国土资源部令第53号, 2012), Art. 2 and 14. The clock runs from

@@ -1,6 +1,6 @@
 """Reading a county dataset: find the layers, decode, repair, parse, reproject.
 
-A dataset is a folder, one GeoPackage, or a ``.zip`` of a folder (CONTRACT.md,
+A dataset is a folder, one GeoPackage, or a ``.zip`` of a folder (docs/contract.md,
 "A dataset"). :func:`read_dataset` raises only when the dataset as a whole
 cannot be read (the path is missing, ``redline.toml`` is malformed);
 everything else, down to one bad date in one feature, becomes a
@@ -227,7 +227,7 @@ def load_config(path: Path) -> Config:
         raw = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as ex:
         raise ConfigError(f"{CONFIG_NAME} is not valid TOML ({ex})", path=str(path),
-                          fix="correct the syntax (see CONTRACT.md for an example)") from ex
+                          fix="correct the syntax (docs/contract.md has an example)") from ex
     return parse_config(raw, path=str(path))
 
 

@@ -31,7 +31,7 @@ from redline.schema import FieldKind
 
 Parsed = tuple[pd.Series, pd.Series]
 
-#: Canonical supply methods (CONTRACT.md) and the spellings that mean each.
+#: Canonical supply methods (docs/contract.md) and the spellings that mean each.
 SUPPLY_METHODS: Final[dict[str, tuple[str, ...]]] = {
     "allocation": ("划拨", "行政划拨", "划拨供地", "allocation", "allocated", "allot"),
     "negotiation": ("协议出让", "协议", "协议方式", "negotiation", "negotiated", "agreement"),
