@@ -201,19 +201,48 @@ def test_links_and_images_exist() -> None:
             assert path.stat().st_size < 300_000, f"{target} is over 300 KB"
 
 
-def test_the_command_synopsis_matches_the_cli() -> None:
-    from redline.cli.main import cli
-
+def _synopsis() -> dict[str, str]:
+    """The synopsis under "Commands": command name ("" for ``redline`` itself) -> its usage,
+    an indented line continuing the one above."""
     text = README.read_text(encoding="utf-8")
     section = text[text.index("## Commands"):text.index("## Python")]
-    synopsis = next(body for kind, body in FENCE.findall(section) if kind == "")
-    listed = set()
-    for line in synopsis.splitlines():
+    block = next(body for kind, body in FENCE.findall(section) if kind == "")
+    usage: dict[str, str] = {}
+    name = ""
+    for line in block.splitlines():
+        if line.startswith(" "):
+            usage[name] += " " + line.strip()
+            continue
         words = line.split()
         assert words[0] == "redline", line
-        command = cli.commands[words[1]]
-        listed.add(words[1])
-        options = {opt for param in command.params for opt in (*param.opts, *param.secondary_opts)}
-        for option in re.findall(r"--[a-z][a-z-]*", line):
-            assert option in options, f"redline {words[1]} has no {option}"
-    assert listed == set(cli.commands)
+        name = "" if words[1].startswith(("[", "-")) else words[1]
+        assert name not in usage, f"redline {name} listed twice"
+        usage[name] = " ".join(words[1:] if not name else words[2:])
+    return usage
+
+
+#: An option in a usage line: ``-v``, ``--as-of``, ``--online`` in ``[--offline|--online]``.
+OPTION = re.compile(r"(?<![\w-])--?[a-zA-Z][a-z-]*")
+
+
+def test_the_command_synopsis_matches_the_cli() -> None:
+    import click
+
+    from redline.cli.main import cli
+
+    usage = _synopsis()
+    assert set(usage) == {"", *cli.commands}
+    for name, line in usage.items():
+        command = cli.commands[name] if name else cli
+        flags = [param for param in command.params if isinstance(param, click.Option)]
+        options = {opt for param in flags for opt in (*param.opts, *param.secondary_opts)}
+        if not name:
+            options |= {"-h", "--help"}
+        shown = set(OPTION.findall(line))
+        assert shown == options, (f"redline {name}: not in the synopsis {sorted(options - shown)}, "
+                                  f"not an option {sorted(shown - options)}")
+        for param in flags:
+            if isinstance(param.type, click.Choice):
+                value = re.search(rf"{re.escape(param.opts[-1])} ([^\]\s]+)", line)
+                assert value is not None, f"redline {name} {param.opts[-1]}: no value shown"
+                assert value.group(1).split("|") == list(param.type.choices), line
