@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from redline.errors import ConfigError, OutputExistsError
+from redline.errors import ConfigError
 from redline.samples import make_county, make_sample
 
 if TYPE_CHECKING:
@@ -186,14 +186,16 @@ def check(
         A dataset folder, GeoPackage or zip, or a :class:`~redline.model.Dataset`
         from :func:`read_dataset`.
     out
-        The output folder; an existing non-empty one is an error unless ``overwrite``.
+        The output folder. It may not be, hold or lie inside an input; an existing
+        non-empty one is an error unless ``overwrite``; it holds a ``.redline`` file
+        saying redline wrote it.
     as_of
         The date the checks are made at (idle-land clocks, approval ages): a date or
         ISO text; today when None. The samples are built around ``"2026-06-30"``.
     lang
         Language of messages, spreadsheet headers, the map and the report.
     overwrite
-        Replace an existing output folder.
+        Replace an existing output folder that redline wrote (one holding ``.redline``).
     sliver_m2
         Overlaps under this ellipsoidal area (m2) are not findings;
         ``redline.settings.sliver_m2`` when None.
@@ -214,8 +216,9 @@ def check(
     Raises
     ------
     RedlineError
-        The dataset cannot be checked (the file and the fix are named), or ``out``
-        exists (:class:`OutputExistsError`).
+        The dataset cannot be checked (the file and the fix are named); ``out`` is
+        refused (:class:`OutputPathError`), exists (:class:`OutputExistsError`) or is
+        being written by another run (:class:`OutputBusyError`).
 
     Examples
     --------
@@ -225,7 +228,7 @@ def check(
     >>> run = redline.check("data/samples/tiexi", f"{out}/tiexi", as_of="2026-06-30",
     ...                     lang="en")
     >>> sorted(p.name for p in run.out.iterdir())[:4]
-    ['early_warning.csv', 'excused.csv', 'findings.csv', 'findings.gpkg']
+    ['.redline', 'early_warning.csv', 'excused.csv', 'findings.csv']
     >>> crimes = run.findings[run.findings["rule"] == "criminal_threshold"]
     >>> crimes["area_mu"].round(1).sort_values().tolist()
     [6.0, 10.5]
@@ -302,7 +305,7 @@ def make_map(
     title
         Page title; the dataset's name by default.
     overwrite
-        Replace ``out`` if it exists.
+        Replace ``out`` if it exists and is a page redline wrote (its generator mark).
 
     Returns
     -------
@@ -349,7 +352,7 @@ def write_report(
     lang
         Language of the page.
     overwrite
-        Replace ``out`` if it exists.
+        Replace ``out`` if it exists and is a page redline wrote (its generator mark).
 
     Returns
     -------
@@ -358,8 +361,10 @@ def write_report(
 
     Raises
     ------
+    OutputPathError
+        ``out`` is a file the report is made from.
     OutputExistsError
-        ``out`` exists and ``overwrite`` is false.
+        ``out`` exists, and ``overwrite`` is false or redline did not write it.
     InputError
         ``run_dir`` or ``previous`` is not a check output folder.
 
@@ -373,18 +378,19 @@ def write_report(
     >>> "<html" in page.read_text(encoding="utf-8")[:200].lower()
     True
     """
+    from redline.io.outputs import check_out_file
     from redline.io.run_dir import read_run_dir
     from redline.io.write import write_text
     from redline.report.html import render_report
 
-    target = Path(out)
-    if target.exists() and not overwrite:
-        raise OutputExistsError("the report file exists", path=str(target),
-                                fix="choose another --out or pass --overwrite")
+    inputs = [run_dir, previous]
+    target = check_out_file(out, overwrite=overwrite, inputs=inputs)
     current = read_run_dir(Path(run_dir))
     earlier = read_run_dir(Path(previous)) if previous is not None else None
-    write_text(target, render_report(current, lang=_check_lang(lang), previous=earlier))
-    return target
+    page = render_report(current, lang=_check_lang(lang), previous=earlier)
+    check_out_file(out, overwrite=overwrite, inputs=inputs)  # still free to write
+    write_text(target, page)
+    return Path(out)
 
 
 def run_batch(
@@ -425,7 +431,7 @@ def run_batch(
     resume
         Skip counties whose output is complete and whose inputs are unchanged.
     overwrite
-        Run every county again into a non-empty ``out``.
+        Run every county again into a non-empty ``out`` written by an earlier batch.
     as_of, lang
         As for :func:`check`.
     check_options

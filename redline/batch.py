@@ -16,8 +16,12 @@ A tool like :func:`redline.tools.check` (path in, path out), run once per county
   county (``tools.check(tiles=...)``) are tasks of their own on the same cluster.
 * A county that fails (bad data, a crash, a dead worker process) fails alone;
   its reason is in the summary and the others finish.
+* ``out`` may not be, hold or lie inside ``root`` or a county; it is locked for
+  the run and marked as a batch's (:func:`redline.io.outputs.claimed_dir`), and a
+  folder so marked under ``root`` is never taken for a county.
 * Each county is written into ``out/.staging`` and renamed into place when
-  complete, so an interrupted batch never leaves half a county. ``resume``
+  complete, so an interrupted batch never leaves half a county; the staging goes
+  however the batch ends (an interrupted one stops its workers first). ``resume``
   skips counties whose output is complete and whose inputs have the sha256
   recorded in their run.json.
 * The roll-up reads each county's outputs in turn (never all at once):
@@ -48,7 +52,9 @@ import numpy as np
 import pandas as pd
 
 from redline import __version__
-from redline.errors import ConfigError, InputError, OutputExistsError, RedlineError
+from redline.errors import ConfigError, InputError, RedlineError
+from redline.io import outputs
+from redline.io.outputs import generator_meta
 from redline.io.safepath import admin_code_name, safe_child, safe_name, unique_name
 from redline.schema import FINDING_COLUMNS, RULES
 
@@ -164,6 +170,9 @@ def _from_folder(base: Path) -> list[County]:
     found = []
     for entry in sorted(base.iterdir(), key=lambda p: p.name):
         if entry.name.startswith("."):
+            continue
+        if entry.is_dir() and outputs.is_result_folder(entry):
+            log.info("%s: an output folder of redline, not a county: skipped", entry)
             continue
         if entry.is_dir() or (entry.is_file() and entry.suffix.lower() in COUNTY_FILES):
             name = entry.name if entry.is_dir() else entry.stem
@@ -574,8 +583,8 @@ def run_batch(
     resume
         Skip counties whose output is complete and whose inputs are unchanged.
     overwrite
-        Allow a non-empty ``out`` that is not resumed: every county is run again
-        and replaces its folder.
+        Allow a non-empty ``out`` (written by an earlier batch) that is not resumed:
+        every county is run again and replaces its folder.
     as_of, lang
         Passed to every county's check.
     check
@@ -594,18 +603,58 @@ def run_batch(
     ------
     InputError
         ``root`` holds no county.
+    OutputPathError
+        ``out`` is, holds or lies inside ``root`` or a county's dataset.
     OutputExistsError
-        ``out`` is not empty and neither ``resume`` nor ``overwrite`` is given.
+        ``out`` is not empty and neither ``resume`` nor ``overwrite`` is given, or
+        it is not a folder ``redline batch`` wrote (its ``.redline`` file).
+    OutputBusyError
+        Another run is writing ``out``.
     """
     clock = time.perf_counter()
     counties = read_counties(root)
-    out_dir = Path(out).resolve()
-    _check_out(out_dir, resume=resume, overwrite=overwrite)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging_root = out_dir / STAGING
-    shutil.rmtree(staging_root, ignore_errors=True)  # left by an interrupted batch
-    staging_root.mkdir()
+    inputs = [root, *(c.dataset for c in counties)]
+    with outputs.claimed_dir(out, tool="redline batch", overwrite=overwrite or resume,
+                             inputs=inputs, flag="--resume or --overwrite") as out_dir:
+        staging_root = out_dir / STAGING
+        shutil.rmtree(staging_root, ignore_errors=True)  # left by an interrupted batch
+        staging_root.mkdir()
+        try:
+            results = _run_counties(counties, out_dir, staging_root, workers=workers,
+                                    scheduler=scheduler, executor=executor, resume=resume,
+                                    as_of=as_of, lang=lang, check=check,
+                                    check_options=check_options, progress=progress)
+        finally:
+            shutil.rmtree(staging_root, ignore_errors=True)
+        timings = {"counties": round(time.perf_counter() - clock, 3)}
 
+        ordered = [results[i] for i in range(len(counties))]
+        step = time.perf_counter()
+        summary = rollup(out_dir, ordered, lang=lang)
+        timings["rollup"] = round(time.perf_counter() - step, 3)
+        from redline.io.write import write_json
+
+        write_json(out_dir / "batch.json", {
+            "tool": "redline batch",
+            "version": __version__,
+            "root": str(Path(root).resolve()),
+            "as_of": as_of.isoformat() if as_of else None,
+            "lang": lang,
+            "resume": resume,
+            "counties": [{k: v for k, v in asdict(r).items() if k != "staged"}
+                         for r in ordered],
+            "failed": sum(r.status == "failed" for r in ordered),
+            "timings": timings,
+        })
+    return BatchRun(out=out_dir, counties=ordered, summary=summary, timings=timings)
+
+
+def _run_counties(counties: list[County], out_dir: Path, staging_root: Path, *,
+                  workers: int | None, scheduler: str | None, executor: cf.Executor | None,
+                  resume: bool, as_of: datetime.date | None, lang: Lang,
+                  check: CheckFunction | None, check_options: Mapping[str, Any] | None,
+                  progress: bool | None) -> dict[int, CountyResult]:
+    """Run (or skip, on resume) every county into ``out_dir``; return each one's result."""
     existing = _existing_outputs(out_dir)
     results: dict[int, CountyResult] = {}
     todo: list[tuple[int, County]] = []
@@ -639,37 +688,7 @@ def run_batch(
     if tasks:
         _execute(tasks, place, workers=workers, scheduler=scheduler, executor=executor,
                  show=show, total=len(counties), already=len(results))
-    shutil.rmtree(staging_root, ignore_errors=True)
-    timings = {"counties": round(time.perf_counter() - clock, 3)}
-
-    ordered = [results[i] for i in range(len(counties))]
-    step = time.perf_counter()
-    summary = rollup(out_dir, ordered, lang=lang)
-    timings["rollup"] = round(time.perf_counter() - step, 3)
-    from redline.io.write import write_json
-
-    write_json(out_dir / "batch.json", {
-        "tool": "redline batch",
-        "version": __version__,
-        "root": str(Path(root).resolve()),
-        "as_of": as_of.isoformat() if as_of else None,
-        "lang": lang,
-        "resume": resume,
-        "counties": [{k: v for k, v in asdict(r).items() if k != "staged"} for r in ordered],
-        "failed": sum(r.status == "failed" for r in ordered),
-        "timings": timings,
-    })
-    return BatchRun(out=out_dir, counties=ordered, summary=summary, timings=timings)
-
-
-def _check_out(out: Path, *, resume: bool, overwrite: bool) -> None:
-    if out.exists() and not out.is_dir():
-        raise OutputExistsError("the output path exists and is a file", path=str(out),
-                                fix="give a folder path for --out")
-    if out.is_dir() and not (resume or overwrite) and any(
-            p.name != STAGING for p in out.iterdir()):
-        raise OutputExistsError("the output folder exists and is not empty", path=str(out),
-                                fix="pass --resume to finish it, or choose another --out")
+    return results
 
 
 def _place(out: Path, result: CountyResult, county: County, existing: dict[str, str],
@@ -734,7 +753,24 @@ def _execute(tasks: dict[int, _Task], place: Callable[[int, CountyResult], None]
 def _run_local(tasks: dict[int, _Task], place: Callable[[int, CountyResult], None], bar: Any,
                n: int) -> list[int]:
     with cf.ProcessPoolExecutor(max_workers=n) as pool:
-        return _drain(pool, tasks, place, bar)
+        try:
+            return _drain(pool, tasks, place, bar)
+        except BaseException:
+            _stop_workers(pool)
+            raise
+
+
+def _stop_workers(pool: cf.ProcessPoolExecutor) -> None:
+    """Stop the pool's processes at once.
+
+    An interrupted batch (Ctrl-C, SIGTERM, an error) does not wait for the counties
+    running, and removes their staging once they are gone.
+    """
+    # The pool offers no public way to end its processes before Python 3.14
+    # (terminate_workers); its process table is read as it stands.
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(Exception):
+            proc.terminate()
 
 
 def _drain(executor: cf.Executor, tasks: dict[int, _Task],
@@ -1063,6 +1099,7 @@ def _overview_page(data: dict[str, Any], *, lang: Lang) -> str:
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{"zh-CN" if lang == "zh" else "en"}">\n<head>\n<meta charset="utf-8">\n'
+        f"{generator_meta()}\n"
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n{_leaflet_head()}\n"
         "<style>html,body,#map{height:100%;margin:0}"

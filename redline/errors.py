@@ -48,7 +48,23 @@ class ConfigError(RedlineError, ValueError):
 
 
 class OutputExistsError(RedlineError, FileExistsError):
-    """An output folder or file exists and ``overwrite`` was not given."""
+    """An output folder or file exists and may not be replaced.
+
+    Either ``overwrite`` was not given, or the folder or page was not written by
+    redline (no ``.redline`` marker, no redline generator mark), so ``overwrite``
+    does not apply to it.
+    """
+
+
+class OutputPathError(RedlineError, ValueError):
+    """An output path is unusable: empty, not a plain path, the current folder, or an input.
+
+    An output may never be, hold, or lie inside a file or folder the run reads.
+    """
+
+
+class OutputBusyError(RedlineError, BlockingIOError):
+    """Another redline run is writing the same output folder."""
 
 
 class RedlineWarning(UserWarning):

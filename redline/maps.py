@@ -17,7 +17,7 @@ from typing import Any
 
 import geopandas as gpd
 
-from redline.errors import InputError, OutputExistsError
+from redline.errors import InputError
 from redline.report.labels import Lang
 from redline.report.map import Basemap, build_map, save_map
 
@@ -62,41 +62,54 @@ def make_map(
     basemap, lang, title
         As for :func:`redline.report.map.build_map`.
     overwrite
-        Replace ``out`` if it exists.
+        Replace ``out`` if it exists and is a page redline wrote (its generator mark).
 
     Returns
     -------
     Path
         ``out``.
+
+    Raises
+    ------
+    OutputPathError
+        ``out`` is a file the map is made from.
+    OutputExistsError
+        ``out`` exists, and ``overwrite`` is false or redline did not write it.
     """
-    out = Path(out)
-    if out.exists() and not overwrite:
-        raise OutputExistsError("the map file exists", path=str(out),
-                                fix="choose another --out file or pass --overwrite")
+    from redline.io.outputs import check_out_file, refuse_inputs
+
+    target = check_out_file(out, overwrite=overwrite, inputs=[source])
     if offline is None:
         offline = basemap == "none"
+    read: list[str] = []
     if is_result_dir(source):
-        layers, findings, name = _from_result_dir(Path(source))
+        layers, findings, name = _from_result_dir(Path(source), read)
     else:
-        layers, findings, name = _from_dataset(Path(source)), None, Path(source).name
+        layers, findings, name = _from_dataset(Path(source), read), None, Path(source).name
+    refuse_inputs(target, read, kind="file")
     if title is None:
         title = f"{name} · {'耕地红线检查图' if lang == 'zh' else 'Farmland red line map'}"
     page = build_map(layers, findings, offline=offline, basemap=basemap, lang=lang, title=title)
-    save_map(page, out)
+    check_out_file(out, overwrite=overwrite, inputs=[source])  # still free to write
+    save_map(page, target)
     log.info("map written to %s (%.1f MB)", out, len(page.encode("utf-8")) / 1e6)
-    return out
+    return Path(out)
 
 
-def _from_dataset(path: Path) -> dict[str, gpd.GeoDataFrame]:
+def _from_dataset(path: Path, read: list[str]) -> dict[str, gpd.GeoDataFrame]:
+    """Return the dataset's layers; add the files it was read from to ``read``."""
+    from redline.io.outputs import input_paths
     from redline.tools import read_dataset
 
     dataset = read_dataset(path)
+    read.extend(input_paths(dataset))
     for problem in dataset.errors:
         log.warning("%s", problem.line())
     return {role: layer.frame for role, layer in dataset.layers.items()}
 
 
-def _from_result_dir(folder: Path) -> tuple[dict[str, gpd.GeoDataFrame], gpd.GeoDataFrame, str]:
+def _from_result_dir(folder: Path, read: list[str]
+                     ) -> tuple[dict[str, gpd.GeoDataFrame], gpd.GeoDataFrame, str]:
     from redline.io.run_dir import read_run_dir
 
     run = read_run_dir(folder)
@@ -107,7 +120,7 @@ def _from_result_dir(folder: Path) -> tuple[dict[str, gpd.GeoDataFrame], gpd.Geo
         beside = folder.parent / dataset
         dataset = beside if beside.exists() else dataset
     if dataset is not None and dataset.exists():
-        layers = _from_dataset(dataset)
+        layers = _from_dataset(dataset, read)
         name = dataset.stem
     else:
         log.warning("%s: the dataset named in run.json (%s) is not there; the map shows the "

@@ -26,7 +26,6 @@ import datetime as dt
 import json
 import logging
 import math
-import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +40,7 @@ import shapely
 from numpy.typing import NDArray
 
 from redline.analysis.areas import ellipsoidal_area
-from redline.errors import ConfigError, OutputExistsError
+from redline.errors import ConfigError
 from redline.schema import STANDARD_FIELDS
 
 log = logging.getLogger(__name__)
@@ -1344,8 +1343,10 @@ def make_county(outdir: str | Path, *, name: str, admin_code: str, seed: int,
     Parameters
     ----------
     outdir
-        Parent folder; the dataset is written to ``outdir/name`` (replaced only
-        with ``overwrite``), through a temporary folder renamed at the end.
+        Parent folder; the dataset is written to ``outdir/name`` through a
+        temporary folder renamed at the end (:func:`redline.io.outputs.staged_dir`).
+        An existing ``outdir/name`` is replaced only with ``overwrite`` and only
+        when redline wrote it (its ``.redline`` file).
     name, admin_code
         Folder name and 6-digit county code (townships get code + 3 digits).
     seed
@@ -1379,28 +1380,23 @@ def make_county(outdir: str | Path, *, name: str, admin_code: str, seed: int,
     -------
     CountyInfo
     """
+    from redline.io import outputs
+
     if fmt not in ("shp", "gpkg"):
         raise ConfigError(f"fmt was {fmt!r} but is expected to be 'shp' or 'gpkg'")
-    outdir = Path(outdir)
-    target = outdir / name
-    if target.exists() and any(target.iterdir()) and not overwrite:
-        raise OutputExistsError(f"{target} exists and is not empty", path=str(target),
-                                fix="pass overwrite=True (--overwrite) or choose another folder")
-    county = build_county(name=name, admin_code=admin_code, seed=seed, n_farmland=n_farmland,
-                          n_parcels=n_parcels, origin=origin, county_name=county_name,
-                          townships=townships, patch_m=patch_m, urban=urban,
-                          change_share=change_share, recent_share=recent_share,
-                          recent_on_farmland=recent_on_farmland, messy=messy, plant=plant,
-                          farmland_target_factor=farmland_target_factor,
-                          accountability_over=accountability_over)
-    tmp = outdir / f".{name}.tmp"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    files = write_county(county, tmp, fmt=fmt, style=style, evidence=evidence,
-                         pixel_m=pixel_m, messy=messy)
-    if target.exists():
-        shutil.rmtree(target)
-    tmp.rename(target)
+    target = Path(outputs.path_text(outdir, option="OUTDIR")) / name
+    with outputs.staged_dir(target, overwrite=overwrite, tool="redline samples",
+                            option="OUTDIR") as tmp:
+        county = build_county(name=name, admin_code=admin_code, seed=seed,
+                              n_farmland=n_farmland, n_parcels=n_parcels, origin=origin,
+                              county_name=county_name, townships=townships, patch_m=patch_m,
+                              urban=urban, change_share=change_share,
+                              recent_share=recent_share,
+                              recent_on_farmland=recent_on_farmland, messy=messy, plant=plant,
+                              farmland_target_factor=farmland_target_factor,
+                              accountability_over=accountability_over)
+        files = write_county(county, tmp, fmt=fmt, style=style, evidence=evidence,
+                             pixel_m=pixel_m, messy=messy)
     files = [target / f.name for f in files]
     counts = {role: len(frame) for role, frame in county.layers.items()}
     log.info("wrote %s: %s", target, counts)

@@ -15,7 +15,6 @@ import glob
 import hashlib
 import logging
 import sys
-import tempfile
 import time
 from collections.abc import Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -221,8 +220,10 @@ def check(
 
     Read -> validate -> analyse -> write. The output folder is built beside
     ``out`` and renamed into place at the end, so an interrupted run leaves
-    nothing half-written; an existing non-empty ``out`` is an error unless
-    ``overwrite``.
+    nothing half-written (:func:`redline.io.outputs.staged_dir`). ``out`` may not
+    be, hold or lie inside any input; it is locked for the run, so a second run to
+    it fails at once; an existing non-empty ``out`` is an error unless
+    ``overwrite``, and even then unless redline wrote it (its ``.redline`` file).
 
     Parameters
     ----------
@@ -235,7 +236,7 @@ def check(
     lang
         Language of messages, headers and labels.
     overwrite
-        Replace an existing output folder.
+        Replace an existing output folder that redline wrote.
     sliver_m2
         Overlaps under this ellipsoidal area are ignored; ``settings.sliver_m2`` when None.
     n_jobs
@@ -259,25 +260,30 @@ def check(
     Raises
     ------
     RedlineError
-        The dataset cannot be checked (each problem's file and fix are named), or
-        ``out`` exists.
+        The dataset cannot be checked (each problem's file and fix are named);
+        ``out`` is refused (:class:`~redline.errors.OutputPathError`), exists
+        (:class:`~redline.errors.OutputExistsError`) or is being written by another
+        run (:class:`~redline.errors.OutputBusyError`).
     """
     from redline.analysis.findings import concat_findings
     from redline.analysis.ledger import dataset_ledger
     from redline.analysis.rules import vector_findings
     from redline.analysis.summary import assign_admin
-    from redline.io import write
+    from redline.io import outputs, write
 
     as_of = as_of or datetime.date.today()
     sliver = settings.sliver_m2 if sliver_m2 is None else float(sliver_m2)
     step = _Steps(total=6, show=sys.stderr.isatty() if progress is None else progress)
     timings = step.timings
 
-    with write.staged_dir(out, overwrite=overwrite) as tmp, \
-            tempfile.TemporaryDirectory(prefix="redline-spill-") as spill_dir:
+    # The output is checked against the input given before any work, and against
+    # every file read (redline.toml may name some outside the dataset) after reading.
+    with outputs.staged_dir(out, overwrite=overwrite, tool="redline check", inputs=(
+            outputs.input_paths(dataset) if isinstance(dataset, Dataset) else [dataset])
+                            ) as tmp, outputs.temp_dir("redline-spill-") as spill_dir:
         ds = dataset if isinstance(dataset, Dataset) else read_dataset(
-            dataset, crs=crs, encoding=encoding, **_spill_options(tiles, spill_dir))
-        _raise_on_errors(ds)
+            dataset, crs=crs, encoding=encoding, **_spill_options(tiles, str(spill_dir)))
+        _raise_on_errors(ds, out)
         step("read")
 
         layers = {role: layer.frame for role, layer in ds.layers.items()}
@@ -363,7 +369,11 @@ class _Steps:
         self.bar.close()
 
 
-def _raise_on_errors(ds: Dataset) -> None:
+def _raise_on_errors(ds: Dataset, out: str | Path) -> None:
+    """Stop on the dataset's errors, or on ``out`` being, holding or lying in a file read."""
+    from redline.io import outputs
+
+    outputs.refuse_inputs(outputs.output_path(out), outputs.input_paths(ds))
     errors = ds.errors
     if not errors:
         return

@@ -19,7 +19,7 @@ from redline import batch, tools
 from redline.analysis.areas import ellipsoidal_area
 from redline.analysis.findings import make_findings
 from redline.errors import ConfigError, InputError, OutputExistsError
-from redline.io import write
+from redline.io import outputs, write
 from redline.io.safepath import safe_child, safe_name
 from redline.schema import FINDING_COLUMNS
 
@@ -71,7 +71,7 @@ def fake_check(dataset: str, out: Path, *, as_of: datetime.date | None = None,
         "basic_farmland_encroachment_m2": float(findings["area_m2"].sum()),
         "illegal_share": 0.2 if len(findings) > 2 else 0.01,
     }])
-    with write.staged_dir(out) as tmp:
+    with outputs.staged_dir(out, tool="redline check") as tmp:
         write.write_gpkg(tmp / "findings.gpkg", {"findings": findings})
         write.write_csv(tmp / "findings.csv", pd.DataFrame(findings.drop(columns="geometry")))
         write.write_csv(tmp / "summary.csv", summary)

@@ -21,6 +21,7 @@ from pyproj import Geod, Transformer
 from redline.analysis.findings import make_findings
 from redline.cli.main import cli
 from redline.errors import CRSError, RedlineError
+from redline.io.outputs import generator_meta
 from redline.io.write import write_gpkg, write_json
 from redline.report import assets, fonts, overview
 from redline.report import map as rmap
@@ -319,18 +320,19 @@ def test_cli_map_of_a_result_dir_without_its_dataset(tmp_path):
 def test_cli_map_refuses_to_overwrite_and_needs_the_tianditu_key(tmp_path, monkeypatch):
     result = _result_dir(tmp_path, str(tmp_path / "gone.gpkg"))
     out = tmp_path / "map.html"
-    out.write_text("old", encoding="utf-8")
+    old = f"<html><head>{generator_meta()}</head></html>"  # a page redline wrote
+    out.write_text(old, encoding="utf-8")
     run = CliRunner().invoke(cli, ["map", str(result), "--out", str(out)])
     assert run.exit_code == 1
     assert "--overwrite" in run.output
-    assert out.read_text(encoding="utf-8") == "old"
+    assert out.read_text(encoding="utf-8") == old
     monkeypatch.delenv("TIANDITU_KEY", raising=False)
     run = CliRunner().invoke(cli, ["map", str(result), "--out", str(out), "--overwrite",
                                    "--basemap", "tianditu"])
     assert run.exit_code == 1
     assert "TIANDITU_KEY" in run.output
     assert "Traceback" not in run.output
-    assert out.read_text(encoding="utf-8") == "old"
+    assert out.read_text(encoding="utf-8") == old
 
 
 def test_cli_map_of_a_dataset(tmp_path):

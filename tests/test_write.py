@@ -11,14 +11,14 @@ import pytest
 import shapely
 
 from redline.errors import OutputExistsError
-from redline.io import write
+from redline.io import outputs, write
 
 
 def test_staged_dir_refuses_non_empty_without_overwrite(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     (out / "old.txt").write_text("x")
-    with pytest.raises(OutputExistsError, match="--overwrite"), write.staged_dir(out):
+    with pytest.raises(OutputExistsError, match="--overwrite"), outputs.staged_dir(out):
         pass
     assert (out / "old.txt").read_text() == "x"
 
@@ -27,9 +27,10 @@ def test_staged_dir_replaces_with_overwrite(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     (out / "old.txt").write_text("x")
-    with write.staged_dir(out, overwrite=True) as tmp:
+    outputs.write_marker(out, "redline check")  # replaced only as redline's own folder
+    with outputs.staged_dir(out, overwrite=True) as tmp:
         (tmp / "new.txt").write_text("y")
-    assert sorted(p.name for p in out.iterdir()) == ["new.txt"]
+    assert sorted(p.name for p in out.iterdir()) == [outputs.MARKER, "new.txt"]
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
 
@@ -37,7 +38,7 @@ def test_interrupted_run_leaves_nothing(tmp_path: Path) -> None:
     out = tmp_path / "out"
 
     def interrupted() -> None:
-        with write.staged_dir(out) as tmp:
+        with outputs.staged_dir(out) as tmp:
             (tmp / "half.csv").write_text("a,b")
             raise KeyboardInterrupt
 

@@ -1,4 +1,7 @@
-"""Writing outputs: atomically, so an interrupted run never leaves half a file or folder."""
+"""Writing outputs: atomically, so an interrupted run never leaves half a file.
+
+Output folders are claimed, staged and replaced by :mod:`redline.io.outputs`.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +11,12 @@ import hashlib
 import json
 import math
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-
-from redline.errors import InputError, OutputExistsError
 
 
 def sha256_file(path: str | os.PathLike[str], *, chunk: int = 1 << 20) -> str:
@@ -50,48 +49,6 @@ def _open_bytes(path: str) -> Iterator[Any]:
         raise FileNotFoundError(f"{member} is not in {archive}") from ex
 
 
-@contextlib.contextmanager
-def staged_dir(out: str | os.PathLike[str], *, overwrite: bool = False) -> Iterator[Path]:
-    """Yield a temporary folder beside ``out`` that replaces ``out`` only on success.
-
-    Raises
-    ------
-    OutputExistsError
-        ``out`` exists, is not empty, and ``overwrite`` is false.
-    """
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise OutputExistsError(
-            "the output path exists and is a file",
-            path=str(out),
-            fix="give a folder path for --out",
-        )
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        raise OutputExistsError(
-            "the output folder exists and is not empty",
-            path=str(out),
-            fix="choose another --out folder or pass --overwrite",
-        )
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    except OSError as ex:
-        raise InputError(f"cannot create the output folder ({ex.strerror})", path=str(out),
-                         fix="check the path and its permissions") from ex
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = None
-    if out.exists():
-        old = out.parent / f".{out.name}.old-{os.getpid()}"
-        out.rename(old)
-    tmp.rename(out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def _atomic(path: Path) -> Path:
     return path.with_name(f".{path.name}.tmp-{os.getpid()}")
 
@@ -100,8 +57,12 @@ def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write bytes through a temporary file and rename."""
     path = Path(path)
     tmp = _atomic(path)
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path
 
 

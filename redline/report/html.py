@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from redline.analysis.ledger import LEDGER_COLUMNS, ledger_columns
+from redline.io.outputs import generator_meta
 from redline.report import charts
 from redline.report.diff import diff_by_admin, diff_findings
 from redline.report.fonts import drawable, picture_lang
@@ -264,6 +265,7 @@ def render_report(
     parts = [
         "<!DOCTYPE html>",
         f'<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">',
+        generator_meta(),
         f"<title>{_e(_t('title', lang))} — {_e(run.get('dataset', ''))}</title>",
         # No network: block every fetch but inline images and styles.
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "

@@ -34,6 +34,7 @@ import shapely
 from pyproj import Transformer
 
 from redline.errors import CRSError, RedlineError
+from redline.io.outputs import generator_meta
 from redline.report import assets
 from redline.report.labels import HEADERS, LAYER_NAMES, SEVERITY, Lang, rule_name
 from redline.schema import FIELDS, ID_FIELD
@@ -757,7 +758,7 @@ def _page(data: dict[str, Any], *, title: str, lang: Lang, offline: bool) -> str
     html_lang = "zh-CN" if lang == "zh" else "en"
     return (
         "<!DOCTYPE html>\n"
-        f'<html lang="{html_lang}">\n<head>\n<meta charset="utf-8">\n'
+        f'<html lang="{html_lang}">\n<head>\n<meta charset="utf-8">\n{generator_meta()}\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n"
         f"{assets.head_tags(offline=offline)}\n"
