@@ -22,7 +22,7 @@ from redline.cli.options import as_of_option, lang_option
 @click.option("--resume", is_flag=True,
               help="Skip counties whose output is complete and whose inputs are unchanged.")
 @click.option("--overwrite", is_flag=True,
-              help="Run every county again into a non-empty --out.")
+              help="Run every county again into a non-empty --out an earlier batch wrote.")
 @as_of_option
 @lang_option
 def batch(*, root: str, out: str, workers: int | None, scheduler: str | None, resume: bool,

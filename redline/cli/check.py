@@ -12,10 +12,11 @@ from redline.cli.options import as_of_option, lang_option
 @click.command("check")
 @click.argument("dataset", type=click.Path(path_type=str))
 @click.option("--out", "out", required=True, type=click.Path(path_type=str),
-              help="Output folder (must not exist unless --overwrite).")
+              help="Output folder: new, empty, or redline's own with --overwrite; never an input.")
 @as_of_option
 @lang_option
-@click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
+@click.option("--overwrite", is_flag=True,
+              help="Replace an output folder redline wrote (one holding .redline).")
 @click.option("--sliver", "sliver_m2", type=float, default=None, show_default=False,
               help="Ignore overlaps under this many m2 (default: redline.settings.sliver_m2).")
 @click.option("--jobs", "n_jobs", type=click.IntRange(1), default=1, show_default=True,

@@ -19,7 +19,8 @@ from redline.cli.options import lang_option
               help="Background tiles; tianditu reads its key from TIANDITU_KEY.")
 @lang_option
 @click.option("--title", default=None, help="Page title (default: the dataset's name).")
-@click.option("--overwrite", is_flag=True, help="Replace the --out file if it exists.")
+@click.option("--overwrite", is_flag=True,
+              help="Replace the --out file if it is a page redline wrote.")
 def map_command(*, source: str, out: str, offline: bool | None, basemap: str, lang: str,
                 title: str | None, overwrite: bool) -> None:
     """Write an interactive map of DATASET, or of the output DIR of `redline check`."""

@@ -17,7 +17,8 @@ from redline.cli.options import lang_option
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The report.html to write.")
 @lang_option
-@click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
+@click.option("--overwrite", is_flag=True,
+              help="Replace --out if it is a page redline wrote.")
 def report(run_dir: Path, previous_dir: Path | None, out: Path, lang: str,
            overwrite: bool) -> None:
     """Write the inspection report of the check output folder RUN_DIR."""

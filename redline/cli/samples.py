@@ -15,7 +15,8 @@ import click
               help="Parcel sites (one approval each, with supply); default the sample's.")
 @click.option("--seed", type=int, default=None, metavar="S",
               help="Seed of the generator; default the sample's own (the committed data).")
-@click.option("--overwrite", is_flag=True, help="Replace county folders that exist.")
+@click.option("--overwrite", is_flag=True,
+              help="Replace county folders redline wrote (holding .redline).")
 def samples(outdir: str, county: str, farmland: int | None, parcels: int | None,
             seed: int | None, overwrite: bool) -> None:
     """Write synthetic, deterministic sample counties to OUTDIR/<county>.
