@@ -419,6 +419,10 @@ TABLES: Final[dict[System, dict[str, LandClass]]] = {
 
 Key = tuple[System, str]
 
+#: 三调 work classes that are exactly the union of the GB/T 21010-2017 classes below them
+#: (0508 is not: it also takes logistics land from elsewhere).
+_MERGED: Final[frozenset[str]] = frozenset({"05H1", "08H1", "08H2"})
+
 
 def _fold_name(text: str) -> str:
     return re.sub(r"\s+", "", text).replace("其它", "其他")
@@ -794,18 +798,19 @@ def _descendants(system: System, code: str) -> set[str]:
     return {c for c in table if c == code or code in _ancestors_in(table, c)}
 
 
-def _covered(key: Key) -> set[Key]:
-    """Every (system, code) whose class lies wholly within ``key``'s class."""
-    system, code = key
-    out: set[Key] = {(system, c) for c in _descendants(system, code)}
-    if system == "三调":
-        inside = {c for _, c in out}
-        out |= {("二调", c2) for c2, parts in _ERDIAO_PARTS.items() if set(parts) <= inside}
-    else:
-        for c2 in _descendants("二调", code):
-            for part in _ERDIAO_PARTS.get(c2, ()):
-                out |= {("三调", c) for c in _descendants("三调", part)}
-    return out
+def _coverage(keys: Iterable[Key]) -> set[Key]:
+    """Every (system, code) whose class lies wholly within the union of ``keys``' classes."""
+    out: set[Key] = set()
+    for system, code in keys:
+        out |= {(system, c) for c in _descendants(system, code)}
+        if system == "二调":
+            for c2 in _descendants("二调", code):
+                for part in _ERDIAO_PARTS.get(c2, ()):
+                    out |= {("三调", c) for c in _descendants("三调", part)}
+    out = _with_unions(out)
+    inside = {c for s, c in out if s == "三调"}
+    out |= {("二调", c2) for c2, parts in _ERDIAO_PARTS.items() if set(parts) <= inside}
+    return _with_unions(out)
 
 
 def _filter_error(item: object, why: str, *, path: str, where: str) -> ConfigError:
@@ -891,10 +896,24 @@ def class_filter(items: Sequence[str | int] | str, *, path: str = "",
                               f"{_labels(read.keys)}", path=path or None,
                               fix="write the code as text with its leading zero, or the name")
         keys.extend(k for k in read.keys if k not in keys)
-    covered: set[Key] = set()
-    for key in keys:
-        covered |= _covered(key)
-    return ClassFilter(tuple(str(i) for i in items), tuple(keys), frozenset(covered))
+    return ClassFilter(tuple(str(i) for i in items), tuple(keys), frozenset(_coverage(keys)))
+
+
+def _with_unions(covered: set[Key]) -> set[Key]:
+    """Add the groups all of whose members are covered (01 when 0101-0103 are)."""
+    out = set(covered)
+    changed = True
+    while changed:
+        changed = False
+        for system, table in TABLES.items():
+            for code, cls in table.items():
+                if (system, code) in out or not (cls.level == 1 or code in _MERGED):
+                    continue
+                members = {c for c, m in table.items() if code in m.parents}
+                if members and all((system, c) in out for c in members):
+                    out.add((system, code))
+                    changed = True
+    return out
 
 
 def class_name(code: str, *, system: System | None = None,

@@ -214,6 +214,7 @@ def test_not_construction(code: str) -> None:
     ("1205", "other_agricultural_or_natural"), ("0404", "other_agricultural_or_natural"),
     ("1201", "construction"), ("1109", "construction"), ("0702", "construction"),
     ("10", "unknown"), ("11", "unknown"), ("", "unknown"), ("nonsense", "unknown"),
+    ("01", "farmland"), ("耕地", "farmland"),
 ])
 def test_loss_kind(code: str, kind: str) -> None:
     assert loss_kind(code) == kind
@@ -258,6 +259,7 @@ def kept(items: list[str | int]) -> set[str]:
     (["031"], {"0301", "0301K", "031", "0303"}),
     (["03"], {"0301", "0301K", "031", "0303"}),
     (["1104"], {"1104", "1104A", "114"}),
+    (["0501", "0502", "0503", "0504", "0505", "0506", "0507"], {"05H1", "0501", "051"}),
     (["坑塘水面"], {"1104", "1104A", "114"}),
     ([1104], {"1104", "1104A", "114"}),
 ])
