@@ -13,7 +13,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Transformer
 
 from redline.errors import ConfigError, CRSError, InputError, OutputExistsError
 from redline.io.coordtxt import (
@@ -437,3 +437,31 @@ def test_write_in_a_plain_zone(tmp_path: Path) -> None:
     assert meta.crs == "EPSG:4550"
     assert shapely.hausdorff_distance(back.to_crs("EPSG:4529").geometry.iloc[0],
                                       frame.geometry.iloc[0]) <= 0.001
+
+
+@pytest.mark.parametrize(("declared", "flagged"), [("0.5", False), ("0.5000", True),
+                                                   ("0.48", False), ("0.4810", False)])
+def test_area_difference_allows_for_the_written_decimals(tmp_path: Path, declared: str,
+                                                         flagged: bool) -> None:
+    # 4800 m2: "0.5" (written to 0.1 ha) may be it; "0.5000" (to 1 m2) is 200 m2 (4 %) off;
+    # "0.4810" is 10 m2 off, 0.2 %, within the 1 % allowed.
+    _, problems, _ = read_coordtxt(txt(tmp_path, "d.txt", HOLED.replace("0.4800", declared),
+                                       encoding="gb18030"))
+    assert ("txt_area" in kinds(problems)) is flagged
+
+
+def test_degree_coordinates_with_a_hole(tmp_path: Path) -> None:
+    to_ll = Transformer.from_crs("EPSG:4529", "EPSG:4490", always_xy=True)
+    lines = []
+    for ln in HOLED.splitlines():
+        parts = ln.split(",")
+        if ln.startswith("J"):
+            lon, lat = to_ll.transform(float(parts[3]), float(parts[2]))
+            parts[2:] = [f"{lat:.10f}", f"{lon:.10f}"]
+        lines.append(",".join(parts))
+    frame, problems, meta = read_coordtxt(txt(tmp_path, "g.txt", "\n".join(lines) + "\n",
+                                              encoding="gb18030"))
+    assert meta.crs == "EPSG:4490"
+    assert frame["面积单位"].iloc[0] == "公顷"
+    assert "txt_area" not in kinds(problems)
+    assert frame.to_crs("EPSG:4529").area.iloc[0] == pytest.approx(4800.0, abs=0.01)

@@ -570,28 +570,35 @@ def _build(parcel: _Parcel, rings: list[np.ndarray]) -> tuple[shapely.Geometry |
 
 # --- area unit ---------------------------------------------------------------------------
 
-def _declared_area(text: str) -> tuple[float | None, str | None]:
-    """地块面积 as a number and the unit written beside it, if any (``0.7655公顷``)."""
+def _declared_area(text: str) -> tuple[float | None, str | None, int]:
+    """Read 地块面积: the number, the unit written beside it (``0.7655公顷``), its decimals."""
     folded = unicodedata.normalize("NFKC", text).strip().upper().replace(" ", "")
     m = re.fullmatch(r"([-+]?\d+(?:\.\d*)?|[-+]?\.\d+)(.*)", folded)
     if not m:
-        return None, None
+        return None, None, 0
     unit = _UNIT_WORDS.get(m.group(2)) if m.group(2) else None
     if m.group(2) and unit is None:
-        return None, None
-    return float(m.group(1)), unit
+        return None, None, 0
+    return float(m.group(1)), unit, len(m.group(1).partition(".")[2])
+
+
+def _geod_m2(geom: shapely.Geometry) -> float:
+    """Ellipsoidal (GRS80) area of a lon/lat geometry, holes deducted."""
+    geod = Geod(ellps="GRS80")
+    # Geod sums signed ring areas: shells anticlockwise, holes clockwise.
+    return float(sum(geod.geometry_area_perimeter(orient(part, sign=1.0))[0]
+                     for part in shapely.get_parts(geom)))
 
 
 def _geometry_area(geom: shapely.Geometry, crs: str | None) -> float | None:
     if geom is None or shapely.get_type_id(geom) not in (3, 6) or shapely.is_empty(geom):
         return None
     if crs is not None and CRS.from_user_input(crs).is_geographic:
-        area, _ = Geod(ellps="GRS80").geometry_area_perimeter(geom)
-        return abs(float(area))
+        return _geod_m2(geom)
     return float(shapely.area(geom))
 
 
-def _area_unit(value: float, written: str | None, geom_m2: float | None
+def _area_unit(value: float, written: str | None, geom_m2: float | None, decimals: int
                ) -> tuple[str | None, str]:
     """Find the unit of a declared area, and a problem text ("" when it fits)."""
     if geom_m2 is None or geom_m2 <= 0 or value <= 0:
@@ -603,7 +610,6 @@ def _area_unit(value: float, written: str | None, geom_m2: float | None
         return None, (f"地块面积 {value:g} fits neither 公顷, 平方米 nor 亩 of the parcel's "
                       f"{geom_m2:,.1f} m2")
     # Rounding of the written value (0.0001 ha is 1 m2) is not a difference.
-    decimals = len(f"{value!r}".partition(".")[2].rstrip("0")) if "." in f"{value!r}" else 0
     slack = 0.5 * 10.0 ** -decimals * _UNITS[unit]
     if abs(value * _UNITS[unit] - geom_m2) > max(_AREA_TOLERANCE * geom_m2, slack):
         return unit, (f"地块面积 {value:g} {unit} ({value * _UNITS[unit]:,.1f} m2) differs from "
@@ -676,11 +682,12 @@ def _parcel_row(parcel: _Parcel, swap: bool, crs: str | None, *, display: str, n
     if count is not None and int(count) not in (n, n - len(rings), n + opened):
         problem(f"界址点数 {int(count)} but {n} point lines follow", "", "info",
                 "txt_point_count")
-    value, unit = _declared_area(parcel.fields[1]) if parcel.fields[1] else (None, None)
+    value, unit, decimals = (_declared_area(parcel.fields[1]) if parcel.fields[1]
+                             else (None, None, 0))
     if parcel.fields[1] and value is None:
         problem(f"地块面积 {parcel.fields[1]!r} is not a number", "", "warning", "txt_area")
     elif value is not None:
-        unit, why = _area_unit(value, unit, _geometry_area(geom, crs))
+        unit, why = _area_unit(value, unit, _geometry_area(geom, crs), decimals)
         if why:
             problem(why, "check 地块面积 and the coordinates", "warning", "txt_area")
     values: dict[str, object] = {f: (parcel.fields[i] or None)
@@ -923,16 +930,8 @@ def _header(crs: str, *, producer: str, made_on: date, decimals: int) -> list[st
 def _areas_ha(geoms: Sequence[shapely.Geometry], crs: str) -> list[float]:
     """Ellipsoidal (GRS80) areas in hectares."""
     to_lonlat = Transformer.from_crs(crs, "EPSG:4490", always_xy=True)
-    geod = Geod(ellps="GRS80")
-    out = []
-    for g in geoms:
-        ll = shapely.transform(g, lambda xy: np.column_stack(to_lonlat.transform(xy[:, 0],
-                                                                                 xy[:, 1])))
-        # Geod sums signed ring areas: shells anticlockwise, holes clockwise.
-        area = sum(geod.geometry_area_perimeter(orient(part, sign=1.0))[0]
-                   for part in shapely.get_parts(ll))
-        out.append(float(area) / 10_000.0)
-    return out
+    return [_geod_m2(shapely.transform(g, lambda xy: np.column_stack(
+        to_lonlat.transform(xy[:, 0], xy[:, 1])))) / 10_000.0 for g in geoms]
 
 
 def _check_write_args(frame: gpd.GeoDataFrame, fields: Mapping[str, str | None],
