@@ -273,7 +273,8 @@ def test_folder_of_files(tmp_path: Path) -> None:
     assert meta.crs == "EPSG:4529"
     assert frame["源文件"].tolist() == ["a.txt", "b.txt"]
     assert frame.geometry.iloc[1].bounds == pytest.approx((41513000, 4551950, 41513040, 4552000))
-    assert any(p.kind == "txt_empty" and p.path.endswith("readme.txt") for p in problems)
+    readme = [p for p in problems if p.path.endswith("readme.txt")]
+    assert [p.kind for p in readme] == ["txt_empty"]
     assert any("projected into EPSG:4529" in p.problem for p in problems)
 
 

@@ -709,14 +709,15 @@ def _read_file(path: Path, problems: list[Problem], crs_override: str | None) ->
                          fix="check the path and its permissions") from ex
     text, encoding = decode_bytes(data)
     parsed = _parse(text, display)
-    problems.extend(parsed.problems)
     if not parsed.parcels:
+        # Not a coordinate file at all (a readme beside them): one problem, not one a line.
         problems.append(Problem(display, "no parcel found: not a coordinate TXT "
                                 "([地块坐标] with 界址点数,地块面积,...,@ lines)",
                                 "remove the file from the folder or correct it", "warning",
                                 kind="txt_empty"))
         return _FileResult(TxtFile(display, encoding, parsed.attributes, None, "no parcels",
                                    None, 0), [], [])
+    problems.extend(parsed.problems)
     swapped, degrees = _orders(parsed.parcels, display, name, problems)
     eastings = np.array([p.a if s else p.b for parcel, s in zip(parsed.parcels, swapped,
                                                                 strict=True)
