@@ -33,7 +33,6 @@ from redline.errors import (
     OutputExistsError,
     OutputPathError,
     RedlineError,
-    RedlineWarning,
 )
 
 if TYPE_CHECKING:
@@ -89,7 +88,6 @@ __all__ = [
     "OutputPathError",
     "Problem",
     "RedlineError",
-    "RedlineWarning",
     "RunOutput",
     "__version__",
     "check",

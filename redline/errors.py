@@ -1,4 +1,4 @@
-"""Errors and warnings raised by redline.
+"""Errors raised by redline.
 
 Every error a user can cause derives from :class:`RedlineError`; the command
 line turns it into one line naming the file, the problem and the fix, and an
@@ -66,14 +66,3 @@ class OutputPathError(RedlineError, ValueError):
 class OutputBusyError(RedlineError, BlockingIOError):
     """Another redline run is writing the same output folder."""
 
-
-class RedlineWarning(UserWarning):
-    """Base of the warnings redline emits."""
-
-
-class EncodingWarning_(RedlineWarning):
-    """A layer's text encoding was detected rather than declared."""
-
-
-class CRSWarning(RedlineWarning):
-    """A layer's CRS was inferred rather than declared."""
