@@ -13,7 +13,6 @@ import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final, Literal
 
-import geopandas as gpd
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
@@ -127,38 +126,3 @@ def findings_by_rule_png(findings: pd.DataFrame, *, lang: Lang = "zh") -> bytes:
                      title="各类问题数量" if lang == "zh" else "Findings by rule",
                      ylabel="数量" if lang == "zh" else "count", lang=lang, horizontal=True)
 
-
-def findings_map_png(
-    findings: gpd.GeoDataFrame,
-    *,
-    admin: gpd.GeoDataFrame | None = None,
-    highlight: Sequence[str] = (),
-    lang: Lang = "zh",
-) -> bytes:
-    """Draw where the findings lie, coloured by rule, with the ``highlight`` ids outlined."""
-    lang = fonts.picture_lang(lang)
-    with _style():
-        fig = Figure(figsize=(6.5, 5.0))
-        ax = fig.subplots()
-        if admin is not None and len(admin):
-            admin.boundary.plot(ax=ax, color="#999999", linewidth=0.6)
-        shown = findings[~(findings.geometry.isna() | findings.geometry.is_empty).to_numpy(
-            dtype=bool)] if len(findings) else findings
-        if len(shown):
-            for i, (rule, part) in enumerate(shown.groupby("rule", sort=True)):
-                part.plot(ax=ax, color=_COLOURS[i % len(_COLOURS)], alpha=0.75,
-                          label=rule_name(str(rule), lang))
-            big = shown[shown["finding_id"].isin(list(highlight)).to_numpy(dtype=bool)]
-            if len(big):
-                big.boundary.plot(ax=ax, color="black", linewidth=1.2)
-                pts = big.geometry.representative_point()
-                for n, pt in enumerate(pts, start=1):
-                    ax.annotate(str(n), (pt.x, pt.y), fontsize=9, fontweight="bold")
-            ax.legend(frameon=False, fontsize=7, loc="best")
-        else:
-            _empty(ax, lang)
-        ax.set_aspect("equal")
-        ax.ticklabel_format(useOffset=False, style="plain")
-        ax.tick_params(labelsize=7)
-        ax.set_title("问题图斑分布" if lang == "zh" else "Where the findings are")
-        return _png(fig)
