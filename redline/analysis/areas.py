@@ -25,7 +25,6 @@ from redline import settings
 from redline.errors import CRSError
 
 if TYPE_CHECKING:
-    import geopandas as gpd
     from numpy.typing import ArrayLike, NDArray
 
 GEOGRAPHIC_CGCS2000 = "EPSG:4490"
@@ -175,9 +174,3 @@ def m2_to_ha(m2: ArrayLike) -> NDArray[np.float64]:
     """Square metres to hectares (公顷)."""
     return np.asarray(m2, dtype=np.float64) / settings.M2_PER_HA
 
-
-def frame_area(frame: gpd.GeoDataFrame) -> NDArray[np.float64]:
-    """Ellipsoidal area of each row of a GeoDataFrame, in m2."""
-    if frame.crs is None:
-        raise CRSError("an area was asked of a layer with no CRS", fix="set the layer's CRS first")
-    return ellipsoidal_area(frame.geometry.values, frame.crs)
