@@ -135,11 +135,6 @@ TARGET_COLUMNS: Final[tuple[str, ...]] = (
     "quota_ha", "quota_released_ha",
 )
 
-#: Columns every layer frame carries after reading, besides its canonical fields.
-#: ``_row``: 0-based row in the source; ``_problem``: why a feature could not be
-#: judged ("" when it can be); ``_note``: repairs and value problems that did not stop it.
-FEATURE_META: Final[tuple[str, ...]] = ("_row", "_problem", "_note")
-
 #: Columns of the findings table (findings.csv, the ``findings`` layer), in order.
 FINDING_COLUMNS: Final[tuple[str, ...]] = (
     "finding_id",   # stable: "<rule>/<layer>/<feature_id>[/<admin_code>]"
