@@ -97,9 +97,6 @@ SUPPLY_COLS: Final = ("supply_id", "project", "supply_method", "land_use", "cont
 CHANGE_COLS: Final = ("change_id", "detected_on", "land_code")
 _DATE_COLS: Final = frozenset({"approved_on", "contract_on", "start_agreed_on", "started_on",
                                "detected_on", "completed_on"})
-_FLOAT_COLS: Final = frozenset({"price", "invest_total", "invest_done", "built_area_ratio",
-                                "plot_ratio", "building_coefficient", "green_ratio",
-                                "office_share"})
 
 
 @dataclass(frozen=True)
