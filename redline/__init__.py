@@ -23,8 +23,6 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
-
 from redline.errors import (
     ConfigError,
     CRSError,
@@ -34,6 +32,7 @@ from redline.errors import (
     OutputPathError,
     RedlineError,
 )
+from redline.version import __version__
 
 if TYPE_CHECKING:
     from redline.api import (

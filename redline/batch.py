@@ -51,12 +51,12 @@ from typing import Any, Final, Literal
 import numpy as np
 import pandas as pd
 
-from redline import __version__
 from redline.errors import ConfigError, InputError, RedlineError
 from redline.io import outputs
 from redline.io.outputs import generator_meta
 from redline.io.safepath import admin_code_name, safe_child, safe_name, unique_name
 from redline.schema import FINDING_COLUMNS, RULES
+from redline.version import __version__
 
 log = logging.getLogger(__name__)
 

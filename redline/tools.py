@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from redline import __version__, settings
+from redline import settings
 from redline.analysis.areas import ellipsoidal_area, m2_to_mu
 from redline.beside import Beside
 from redline.errors import InputError
@@ -36,6 +36,7 @@ from redline.io.read import read_dataset
 from redline.model import Dataset, Problem
 from redline.report.labels import SEVERITY as SEVERITY_LABEL
 from redline.schema import ID_FIELD
+from redline.version import __version__
 
 if TYPE_CHECKING:
     from redline.analysis.findings import RuleResult

@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from redline import __version__
 from redline.errors import RedlineError
+from redline.version import __version__
 
 
 class RedlineGroup(click.Group):
