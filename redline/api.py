@@ -21,10 +21,11 @@ import datetime
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from redline.errors import ConfigError
 from redline.samples import make_county, make_sample
+from redline.text import Lang
 
 if TYPE_CHECKING:
     import concurrent.futures as cf
@@ -47,7 +48,6 @@ __all__ = [
     "write_report",
 ]
 
-Lang = Literal["zh", "en"]
 #: A date as :class:`datetime.date` or ISO text (``"2026-06-30"``).
 DateLike = datetime.date | str
 

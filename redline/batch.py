@@ -56,11 +56,11 @@ from redline.io import outputs
 from redline.io.outputs import generator_meta
 from redline.io.safepath import admin_code_name, safe_child, safe_name, unique_name
 from redline.schema import FINDING_COLUMNS, RULES
+from redline.text import Lang
 from redline.version import __version__
 
 log = logging.getLogger(__name__)
 
-Lang = Literal["zh", "en"]
 Status = Literal["finished", "failed", "skipped"]
 CheckFunction = Callable[..., Any]
 

@@ -36,6 +36,7 @@ from redline.io.read import read_dataset
 from redline.model import Dataset, Problem
 from redline.report.labels import SEVERITY as SEVERITY_LABEL
 from redline.schema import ID_FIELD
+from redline.text import Lang
 from redline.version import __version__
 
 if TYPE_CHECKING:
@@ -46,7 +47,6 @@ __all__ = ["CheckRun", "InfoReport", "LayerInfo", "check", "info", "read_dataset
 
 log = logging.getLogger(__name__)
 
-Lang = Literal["zh", "en"]
 
 
 @dataclass(frozen=True)

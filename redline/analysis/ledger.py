@@ -33,6 +33,7 @@ from redline.analysis.areas import ellipsoidal_area
 from redline.analysis.memo import Scoped
 from redline.analysis.overlay import cover, pieces, reuse_trees
 from redline.analysis.summary import admin_units
+from redline.text import Lang
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
     from redline.io.spill import Spilled
     from redline.model import Dataset
 
-Lang = Literal["zh", "en"]
 Level = Literal["county", "township"]
 
 _PREFIX: Final[dict[str, int]] = {"county": 6, "township": 9}

@@ -12,7 +12,7 @@ import datetime
 import itertools
 from collections.abc import Collection, Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -35,6 +35,7 @@ from redline.analysis.overlay import (
 )
 from redline.errors import CRSError
 from redline.schema import ID_FIELD
+from redline.text import Lang
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
 
 __all__ = ["RULES", "vector_findings"]
 
-Lang = Literal["zh", "en"]
 
 #: The rules of this module, in report order.
 RULES: tuple[str, ...] = (

@@ -51,7 +51,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -65,13 +65,13 @@ from redline.analysis.findings import RuleResult, concat_findings, make_findings
 from redline.analysis.overlay import cover, split_by_units
 from redline.errors import ConfigError, CRSError
 from redline.schema import ID_FIELD, Role
+from redline.text import Lang
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 __all__ = ["THRESHOLDS", "supply_findings"]
 
-Lang = Literal["zh", "en"]
 
 #: Settings this module reads; each may be passed to :func:`supply_findings` by name.
 THRESHOLDS: tuple[str, ...] = (

@@ -11,7 +11,7 @@ import contextlib
 import io
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import matplotlib as mpl
 import numpy as np
@@ -22,8 +22,7 @@ from numpy.typing import ArrayLike
 
 from redline.report import fonts
 from redline.report.labels import rule_name
-
-Lang = Literal["zh", "en"]
+from redline.text import Lang
 
 _COLOURS: Final[tuple[str, ...]] = ("#c0392b", "#2980b9", "#27ae60", "#8e44ad", "#d35400",
                                      "#16a085", "#7f8c8d", "#f1c40f")

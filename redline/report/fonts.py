@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
-from typing import Final, Literal
+from typing import Final
 
 from matplotlib import font_manager
 
+from redline.text import Lang
+
 log = logging.getLogger(__name__)
 
-Lang = Literal["zh", "en"]
 
 #: CJK fonts tried in order (Debian: fonts-noto-cjk, fonts-wqy-zenhei; Windows: YaHei, SimHei).
 CJK_FONTS: Final[tuple[str, ...]] = (

@@ -15,7 +15,7 @@ import logging
 import math
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import pandas as pd
@@ -27,13 +27,13 @@ from redline.report.diff import diff_by_admin, diff_findings
 from redline.report.fonts import drawable, picture_lang
 from redline.report.labels import SEVERITY, header, rule_name
 from redline.schema import RULES
+from redline.text import Lang
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
     from redline.io.run_dir import RunOutput
 
-Lang = Literal["zh", "en"]
 
 log = logging.getLogger(__name__)
 

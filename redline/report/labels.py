@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
-Lang = Literal["zh", "en"]
+from redline.text import Lang
 
 RULE_NAMES: dict[str, dict[Lang, str]] = {
     "basic_farmland_encroachment": {"zh": "占用永久基本农田", "en": "Basic farmland encroachment"},
