@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from redline.errors import ConfigError
 from redline.samples import make_county, make_sample
-from redline.text import Lang
+from redline.text import Lang, check_lang
 
 if TYPE_CHECKING:
     import concurrent.futures as cf
@@ -66,12 +66,6 @@ def _as_date(value: DateLike | None) -> datetime.date | None:
     except ValueError as ex:
         raise ConfigError(f"as_of was {value!r} but is expected to be a date like 2026-06-30",
                           fix="pass a datetime.date or ISO text YYYY-MM-DD") from ex
-
-
-def _check_lang(lang: str) -> Lang:
-    if lang not in ("zh", "en"):
-        raise ConfigError(f"lang was {lang!r} but is expected to be 'zh' or 'en'")
-    return "en" if lang == "en" else "zh"
 
 
 def read_dataset(
@@ -238,7 +232,7 @@ def check(
     from redline.tools import check as _check
 
     return _check(dataset if not isinstance(dataset, (str, os.PathLike)) else Path(dataset),
-                  Path(out), as_of=_as_date(as_of), lang=_check_lang(lang), overwrite=overwrite,
+                  Path(out), as_of=_as_date(as_of), lang=check_lang(lang), overwrite=overwrite,
                   sliver_m2=sliver_m2, n_jobs=n_jobs, crs=crs, encoding=encoding,
                   progress=progress)
 
@@ -323,7 +317,7 @@ def make_map(
     """
     from redline.maps import make_map as _make_map
 
-    return _make_map(source, out, offline=offline, basemap=basemap, lang=_check_lang(lang),
+    return _make_map(source, out, offline=offline, basemap=basemap, lang=check_lang(lang),
                      title=title, overwrite=overwrite)
 
 
@@ -387,7 +381,7 @@ def write_report(
     target = check_out_file(out, overwrite=overwrite, inputs=inputs)
     current = read_run_dir(Path(run_dir))
     earlier = read_run_dir(Path(previous)) if previous is not None else None
-    page = render_report(current, lang=_check_lang(lang), previous=earlier)
+    page = render_report(current, lang=check_lang(lang), previous=earlier)
     check_out_file(out, overwrite=overwrite, inputs=inputs)  # still free to write
     write_text(target, page)
     return Path(out)
@@ -458,4 +452,4 @@ def run_batch(
 
     return _run_batch(root, out, workers=workers, scheduler=scheduler, executor=executor,
                       resume=resume, overwrite=overwrite, as_of=_as_date(as_of),
-                      lang=_check_lang(lang), check_options=check_options, progress=progress)
+                      lang=check_lang(lang), check_options=check_options, progress=progress)

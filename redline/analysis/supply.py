@@ -65,7 +65,7 @@ from redline.analysis.findings import RuleResult, concat_findings, make_findings
 from redline.analysis.overlay import cover, split_by_units
 from redline.errors import ConfigError, CRSError
 from redline.schema import ID_FIELD, Role
-from redline.text import Lang
+from redline.text import Lang, check_lang
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -202,9 +202,7 @@ def supply_findings(
         The layers are in different CRSs.
     """
     params = _parameters(thresholds, warning_days, as_of)
-    if lang not in ("zh", "en"):
-        raise ConfigError(f"lang was {lang!r} but is expected to be 'zh' or 'en'",
-                          fix="pass lang='zh' or lang='en'")
+    lang = check_lang(lang)
     as_of = dt.date(as_of.year, as_of.month, as_of.day)
     supply = layers.get("supply")
     approvals = layers.get("approvals")

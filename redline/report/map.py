@@ -38,6 +38,7 @@ from redline.io.outputs import generator_meta
 from redline.report import assets
 from redline.report.labels import HEADERS, LAYER_NAMES, SEVERITY, Lang, rule_name
 from redline.schema import FIELDS, ID_FIELD
+from redline.text import check_lang
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -325,9 +326,7 @@ def _check_options(*, basemap: str, lang: str) -> None:
             fix="choose one of them (GCJ-02 tiles such as Gaode are not offered: they sit "
                 "about 500 m off CGCS2000 data)",
         )
-    if lang not in ("zh", "en"):
-        raise RedlineError(f"lang was {lang!r} but is expected to be 'zh' or 'en'",
-                           fix="pass lang='zh' or lang='en'")
+    check_lang(lang)
 
 
 def _basemap_layers(basemap: Basemap, lang: Lang) -> list[dict[str, str]]:
