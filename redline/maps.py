@@ -18,8 +18,8 @@ from typing import Any
 import geopandas as gpd
 
 from redline.errors import InputError
-from redline.report.labels import Lang
 from redline.report.map import Basemap, build_map, save_map
+from redline.text import Lang
 
 log = logging.getLogger(__name__)
 

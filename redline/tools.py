@@ -34,7 +34,6 @@ from redline.beside import Beside
 from redline.errors import InputError
 from redline.io.read import read_dataset
 from redline.model import Dataset, Problem
-from redline.report.labels import SEVERITY as SEVERITY_LABEL
 from redline.schema import ID_FIELD
 from redline.text import Lang
 from redline.version import __version__
@@ -626,7 +625,7 @@ def _write_tables(tmp: Path, *, findings: gpd.GeoDataFrame, summary: pd.DataFram
                   tables: dict[str, pd.DataFrame], lang: Lang) -> list[str]:
     from redline.analysis.ledger import ledger_columns
     from redline.io import write
-    from redline.report.labels import header, rule_name
+    from redline.text import header, rule_name, severity_name
 
     table = pd.DataFrame(findings.drop(columns="geometry"))
     write.write_csv(tmp / "findings.csv", table)
@@ -642,7 +641,7 @@ def _write_tables(tmp: Path, *, findings: gpd.GeoDataFrame, summary: pd.DataFram
 
     people = table.copy()
     people.insert(2, "rule_name", [rule_name(r, lang) for r in people["rule"]])
-    people["severity"] = [SEVERITY_LABEL.get(v, {}).get(lang, v) for v in people["severity"]]
+    people["severity"] = [severity_name(v, lang) for v in people["severity"]]
     zh = lang == "zh"
     sheets = {
         ("问题清单" if zh else "Findings"): people.rename(columns=head),

@@ -21,8 +21,7 @@ from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
 from redline.report import fonts
-from redline.report.labels import rule_name
-from redline.text import Lang
+from redline.text import Lang, rule_name
 
 _COLOURS: Final[tuple[str, ...]] = ("#c0392b", "#2980b9", "#27ae60", "#8e44ad", "#d35400",
                                      "#16a085", "#7f8c8d", "#f1c40f")

@@ -25,9 +25,8 @@ from redline.io.outputs import generator_meta
 from redline.report import charts
 from redline.report.diff import diff_by_admin, diff_findings
 from redline.report.fonts import drawable, picture_lang
-from redline.report.labels import SEVERITY, header, rule_name
 from redline.schema import RULES
-from redline.text import Lang
+from redline.text import Lang, header, rule_name, words
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -160,7 +159,7 @@ def _localise(frame: pd.DataFrame, lang: Lang) -> pd.DataFrame:
         out = out.assign(level=[_LEVELS.get(str(v), (v, v))[0 if lang == "zh" else 1]
                                 for v in frame["level"]])
     if "severity" in frame:
-        out = out.assign(severity=[SEVERITY.get(str(v), {}).get(lang, v)
+        out = out.assign(severity=[words(lang).SEVERITY_NAMES.get(str(v), v)
                                    for v in frame["severity"]])
     return out
 

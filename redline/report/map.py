@@ -36,9 +36,8 @@ from pyproj import Transformer
 from redline.errors import CRSError, RedlineError
 from redline.io.outputs import generator_meta
 from redline.report import assets
-from redline.report.labels import HEADERS, LAYER_NAMES, SEVERITY, Lang, rule_name
 from redline.schema import FIELDS, ID_FIELD
-from redline.text import check_lang
+from redline.text import Lang, check_lang, header, layer_name, rule_name, severity_name, words
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -137,35 +136,6 @@ _UI: Final[dict[str, dict[Lang, str]]] = {
     "id": {"zh": "编号", "en": "Id"},
     "problem": {"zh": "未能判定原因", "en": "Why not judged"},
     "note": {"zh": "备注", "en": "Note"},
-}
-
-_FIELD_LABELS: Final[dict[str, dict[Lang, str]]] = {
-    "admin_code": HEADERS["admin_code"],
-    "admin_name": HEADERS["admin_name"],
-    "feature_id": HEADERS["feature_id"],
-    "land_code": {"zh": "地类编码", "en": "Land-use code"},
-    "approval_id": {"zh": "批准文号/监管号", "en": "Approval id"},
-    "approved_on": {"zh": "批准日期", "en": "Approved on"},
-    "authority": {"zh": "批准机关", "en": "Authority"},
-    "basic_farmland_approved": {"zh": "含基本农田审批", "en": "Basic farmland approved"},
-    "supply_id": {"zh": "供地监管号", "en": "Supply id"},
-    "supply_method": {"zh": "供地方式", "en": "Supply method"},
-    "land_use": {"zh": "土地用途", "en": "Land use"},
-    "contract_on": {"zh": "合同日期", "en": "Contract date"},
-    "start_agreed_on": {"zh": "约定开工日期", "en": "Agreed start"},
-    "started_on": {"zh": "实际开工日期", "en": "Started on"},
-    "price": {"zh": "出让价款", "en": "Price"},
-    "invest_total": {"zh": "总投资", "en": "Total investment"},
-    "invest_done": {"zh": "已投资", "en": "Investment done"},
-    "built_area_ratio": {"zh": "已开发面积比例", "en": "Built area ratio"},
-    "delay_cause": {"zh": "延期原因", "en": "Delay cause"},
-    "change_id": {"zh": "图斑编号", "en": "Change id"},
-    "detected_on": {"zh": "监测日期", "en": "Detected on"},
-    "project_id": {"zh": "项目编号", "en": "Project id"},
-    "farmland_added": {"zh": "新增耕地", "en": "Farmland added"},
-    "paddy_added": {"zh": "新增水田", "en": "Paddy added"},
-    "grade": {"zh": "耕地等别", "en": "Grade"},
-    "completed_on": {"zh": "验收日期", "en": "Completed on"},
 }
 
 
@@ -452,7 +422,7 @@ def _bounds4326(geoms: np.ndarray, crs: Any) -> np.ndarray:
 
 
 def _name(key: str, lang: Lang) -> str:
-    return LAYER_NAMES[key][lang] if key in LAYER_NAMES else key
+    return layer_name(key, lang)
 
 
 def _ids(frame: gpd.GeoDataFrame, key: str) -> list[str]:
@@ -474,7 +444,7 @@ def _vector_def(key: str, frame: gpd.GeoDataFrame, *, lang: Lang) -> tuple[dict[
                 and not str(c).startswith("_")]
     columns += [c for c in ("_problem", "_note") if c in frame]
     labels = {"_problem": _UI["problem"][lang], "_note": _UI["note"][lang]}
-    fields = [labels.get(c) or _FIELD_LABELS.get(c, {}).get(lang) or str(c) for c in columns]
+    fields = [labels.get(c) or words(lang).FIELD_NAMES.get(c) or str(c) for c in columns]
     texts = [_text(frame[c], lang) for c in columns]
     simplify = CONTEXT_SIMPLIFY_M if key not in ("approvals", "supply") else 0.0
     geoms = frame.geometry.values
@@ -507,18 +477,18 @@ def _findings_def(rule: str, frame: gpd.GeoDataFrame, *, lang: Lang) -> tuple[di
     mu = frame["area_mu"].to_numpy(dtype=np.float64)
     severities = _text(frame["severity"])
     columns: list[tuple[str, list[str]]] = [
-        (HEADERS["finding_id"][lang], _text(frame["finding_id"])),
-        (HEADERS["rule_name"][lang], [name] * len(frame)),
-        (HEADERS["layer"][lang], layer_names),
-        (HEADERS["feature_id"][lang], _text(frame["feature_id"])),
-        (HEADERS["admin_name"][lang], admin),
-        (HEADERS["area_m2"][lang], [format_area(v) for v in m2]),
-        (HEADERS["area_mu"][lang], [format_area(v) for v in mu]),
-        (HEADERS["severity"][lang], [SEVERITY.get(s, {}).get(lang, s) for s in severities]),
-        (HEADERS["message"][lang], _text(frame["message"])),
-        (HEADERS["regulation"][lang], _text(frame["regulation"])),
-        (HEADERS["threshold"][lang], _text(frame["threshold"])),
-        (HEADERS["matched"][lang], _text(frame["matched"])),
+        (header("finding_id", lang), _text(frame["finding_id"])),
+        (header("rule_name", lang), [name] * len(frame)),
+        (header("layer", lang), layer_names),
+        (header("feature_id", lang), _text(frame["feature_id"])),
+        (header("admin_name", lang), admin),
+        (header("area_m2", lang), [format_area(v) for v in m2]),
+        (header("area_mu", lang), [format_area(v) for v in mu]),
+        (header("severity", lang), [severity_name(s, lang) for s in severities]),
+        (header("message", lang), _text(frame["message"])),
+        (header("regulation", lang), _text(frame["regulation"])),
+        (header("threshold", lang), _text(frame["threshold"])),
+        (header("matched", lang), _text(frame["matched"])),
     ]
     color = RULE_COLORS.get(rule, _OTHER_RULE_COLOR)
     geoms = np.asarray(frame.geometry.values)
@@ -727,7 +697,7 @@ def _legend(defs: list[dict[str, Any]], findings: gpd.GeoDataFrame | None, *,
     if rules:
         sections.append({"title": _UI["findings"][lang], "rows": rules})
         sections.append({"title": _UI["severity"][lang], "rows": [
-            {"label": SEVERITY[s][lang], "fill": "", "stroke": style["color"]}
+            {"label": severity_name(s, lang), "fill": "", "stroke": style["color"]}
             for s, style in SEVERITY_STYLES.items()
         ]})
     if context:

@@ -21,7 +21,6 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from redline.report import fonts
-from redline.report.labels import LAYER_NAMES, Lang, rule_name
 from redline.report.map import (
     _DEFAULT_STYLE,
     _ORDER,
@@ -35,6 +34,7 @@ from redline.report.map import (
     _rules_in,
     polygon_shapes,
 )
+from redline.text import Lang, layer_name, rule_name
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def overview_png(
     for key in order:
         frame = frames[key].to_crs(crs) if crs is not None else frames[key]
         style = _STYLES.get(key, _DEFAULT_STYLE)
-        name = LAYER_NAMES[key][lang] if key in LAYER_NAMES else key
+        name = layer_name(key, lang)
         if key != "admin" and len(frame) > MAX_VECTOR_FEATURES:
             _draw_raster(ax, frame.geometry.values, color=style["fillColor"],
                          alpha=style.get("fillOpacity", 0.5))

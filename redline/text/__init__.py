@@ -9,6 +9,10 @@ is changed, or a language added, in one place.
 Examples
 --------
 >>> from redline import text
+>>> text.rule_name("idle_1y", "zh"), text.rule_name("idle_1y", "en")
+('闲置满一年', 'Idle one year')
+>>> text.header("area_mu", "zh"), text.header("idle_1y_count", "en")
+('面积(亩)', 'Idle one year: count')
 >>> text.check_lang("en")
 'en'
 >>> text.check_lang("fr")
@@ -19,9 +23,11 @@ redline.errors.ConfigError: lang was 'fr' but is expected to be 'zh' or 'en'; fi
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Final, Literal
 
 from redline.errors import ConfigError
+from redline.text import en, zh
 
 #: A language of messages, headers, maps and reports.
 Lang = Literal["zh", "en"]
@@ -38,3 +44,41 @@ def check_lang(lang: object) -> Lang:
         return "en"
     raise ConfigError(f"lang was {lang!r} but is expected to be 'zh' or 'en'",
                       fix="pass lang='zh' or lang='en'")
+
+
+def words(lang: Lang) -> ModuleType:
+    """Return the module of ``lang``'s words (:mod:`redline.text.zh` or :mod:`redline.text.en`)."""
+    return en if lang == "en" else zh
+
+
+def rule_name(rule: str, lang: Lang) -> str:
+    """Name of a rule code in ``lang`` (the code itself when unknown)."""
+    names: dict[str, str] = words(lang).RULE_NAMES
+    return names.get(rule, rule)
+
+
+def severity_name(severity: str, lang: Lang) -> str:
+    """Name of a severity code in ``lang`` (the code itself when unknown)."""
+    names: dict[str, str] = words(lang).SEVERITY_NAMES
+    return names.get(severity, severity)
+
+
+def layer_name(role: str, lang: Lang) -> str:
+    """Name of a layer role in ``lang`` (the role itself when unknown)."""
+    names: dict[str, str] = words(lang).LAYER_NAMES
+    return names.get(role, role)
+
+
+def header(column: str, lang: Lang) -> str:
+    """Header of ``column`` in ``lang``; per-rule summary columns are composed.
+
+    A column with no header of its own is its own header.
+    """
+    w = words(lang)
+    if column in w.HEADERS:
+        return str(w.HEADERS[column])
+    for suffix, what in w.RULE_COLUMN_SUFFIXES.items():
+        rule = column.removesuffix(suffix)
+        if column.endswith(suffix) and rule in w.RULE_NAMES:
+            return str(w.RULE_COLUMN.format(rule=w.RULE_NAMES[rule], what=what))
+    return column

@@ -1,0 +1,101 @@
+"""Chinese (简体中文): the words of every table, map, report and message.
+
+The same names as :mod:`redline.text.en`, with the same keys and the same ``{fields}``
+in each template (``tests/test_text.py`` holds them to it).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# --- names of things ----------------------------------------------------------------
+
+#: Rule code -> its name.
+RULE_NAMES: Final[dict[str, str]] = {
+    "basic_farmland_encroachment": "占用永久基本农田",
+    "supply_without_approval": "未批先供",
+    "unapproved_construction": "未批先建(卫片图斑)",
+    "idle_1y": "闲置满一年",
+    "idle_2y": "闲置满两年",
+    "approved_not_supplied": "批而未供",
+    "allocation_misuse": "违规划拨(经营性用地)",
+    "industrial_negotiated": "工业用地协议出让",
+    "industrial_standard": "工业用地控制指标不达标",
+    "evidence_mismatch": "记录与影像不符",
+    "criminal_threshold": "达到刑事立案标准",
+    "accountability_ratio": "问责比例超15%",
+}
+
+#: Severity code -> its name.
+SEVERITY_NAMES: Final[dict[str, str]] = {"high": "高", "medium": "中", "low": "低"}
+
+#: Layer role -> its name.
+LAYER_NAMES: Final[dict[str, str]] = {
+    "admin": "行政区",
+    "farmland": "耕地",
+    "basic_farmland": "永久基本农田",
+    "approvals": "批准用地",
+    "supply": "供地",
+    "changes": "变化图斑",
+    "supplement": "补充耕地",
+}
+
+#: Column -> its header (findings, features, summary).
+HEADERS: Final[dict[str, str]] = {
+    "finding_id": "问题编号",
+    "rule": "规则",
+    "rule_name": "问题类型",
+    "layer": "图层",
+    "feature_id": "图斑/地块编号",
+    "admin_code": "行政区代码",
+    "admin_name": "行政区名称",
+    "level": "级别",
+    "area_m2": "面积(平方米)",
+    "area_mu": "面积(亩)",
+    "area_ha": "面积(公顷)",
+    "severity": "严重程度",
+    "message": "说明",
+    "regulation": "依据",
+    "threshold": "阈值",
+    "matched": "关联要素",
+    "status": "状态",
+    "rules": "命中规则",
+    "reason": "未能判定原因",
+    "findings_count": "问题总数",
+}
+
+#: Canonical field -> its label (map popups).
+FIELD_NAMES: Final[dict[str, str]] = {
+    "admin_code": "行政区代码",
+    "admin_name": "行政区名称",
+    "feature_id": "图斑/地块编号",
+    "land_code": "地类编码",
+    "approval_id": "批准文号/监管号",
+    "approved_on": "批准日期",
+    "authority": "批准机关",
+    "basic_farmland_approved": "含基本农田审批",
+    "supply_id": "供地监管号",
+    "supply_method": "供地方式",
+    "land_use": "土地用途",
+    "contract_on": "合同日期",
+    "start_agreed_on": "约定开工日期",
+    "started_on": "实际开工日期",
+    "price": "出让价款",
+    "invest_total": "总投资",
+    "invest_done": "已投资",
+    "built_area_ratio": "已开发面积比例",
+    "delay_cause": "延期原因",
+    "change_id": "图斑编号",
+    "detected_on": "监测日期",
+    "project_id": "项目编号",
+    "farmland_added": "新增耕地",
+    "paddy_added": "新增水田",
+    "grade": "耕地等别",
+    "completed_on": "验收日期",
+}
+
+#: Header of a per-rule summary column, by the column's suffix (``idle_1y_count``).
+RULE_COLUMN: Final[str] = "{rule}:{what}"
+RULE_COLUMN_SUFFIXES: Final[dict[str, str]] = {
+    "_count": "数量", "_m2": "平方米", "_mu": "亩", "_ha": "公顷",
+}
