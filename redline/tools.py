@@ -623,7 +623,6 @@ def _write_outputs(tmp: Path, *, findings: gpd.GeoDataFrame, features: gpd.GeoDa
 
 def _write_tables(tmp: Path, *, findings: gpd.GeoDataFrame, summary: pd.DataFrame,
                   tables: dict[str, pd.DataFrame], lang: Lang) -> list[str]:
-    from redline.analysis.ledger import ledger_columns
     from redline.io import write
     from redline.text import header, rule_name, severity_name
 
@@ -634,10 +633,8 @@ def _write_tables(tmp: Path, *, findings: gpd.GeoDataFrame, summary: pd.DataFram
     for name, frame in tables.items():
         write.write_csv(tmp / f"{name}.csv", frame)
         names.append(f"{name}.csv")
-    ledger_headers = ledger_columns(lang)
-
     def head(column: str) -> str:
-        return ledger_headers.get(column) or header(column, lang)
+        return header(column, lang)
 
     people = table.copy()
     people.insert(2, "rule_name", [rule_name(r, lang) for r in people["rule"]])

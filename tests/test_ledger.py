@@ -14,9 +14,9 @@ from redline.analysis.ledger import (
     LEDGER_COLUMNS,
     county_ledger,
     forecast_demand,
-    ledger_columns,
     released_by,
 )
+from redline.text import en, header, zh
 
 import report_data as rd
 
@@ -51,8 +51,8 @@ def test_units_and_columns(ledger: pd.DataFrame) -> None:
     assert ledger.loc["210302001", "level"] == "township"
     assert ledger.loc["210302", "admin_name"] == "铁东区"
     assert list(ledger.columns[2:]) == list(LEDGER_COLUMNS)
-    assert set(ledger_columns("zh")) == set(ledger_columns("en")) == set(LEDGER_COLUMNS)
-    assert ledger_columns("zh")["farmland_ha"] != ledger_columns("en")["farmland_ha"]
+    assert set(zh.LEDGER_HEADERS) == set(en.LEDGER_HEADERS) == set(LEDGER_COLUMNS)
+    assert header("farmland_ha", "zh") != header("farmland_ha", "en")
 
 
 @pytest.mark.parametrize("code", ["210302", "210303", "210302001", "210302002"])

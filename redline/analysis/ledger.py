@@ -33,7 +33,6 @@ from redline.analysis.areas import ellipsoidal_area
 from redline.analysis.memo import Scoped
 from redline.analysis.overlay import cover, pieces, reuse_trees
 from redline.analysis.summary import admin_units
-from redline.text import Lang
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -56,62 +55,18 @@ FORECAST_YEARS: Final[int] = 5
 #: Rules whose areas count as idle land in the ranking.
 IDLE_RULES: Final[tuple[str, ...]] = ("idle_1y", "idle_2y")
 
-#: Ledger columns, in order, with their zh / en headers.
-LEDGER_COLUMNS: Final[dict[str, tuple[str, str]]] = {
-    "farmland_ha": ("现状耕地(公顷)", "Farmland now (ha)"),
-    "farmland_target_ha": ("耕地保有量目标(公顷)", "Farmland target (ha)"),
-    "farmland_margin_ha": ("耕地保有量余量(公顷,负为缺口)", "Farmland margin (ha, <0 shortfall)"),
-    "basic_farmland_ha": ("现状永久基本农田(公顷)", "Basic farmland now (ha)"),
-    "basic_farmland_target_ha": ("基本农田保护目标(公顷)", "Basic farmland target (ha)"),
-    "basic_farmland_margin_ha": (
-        "基本农田余量(公顷,负为缺口)", "Basic farmland margin (ha, <0 shortfall)"
-    ),
-    "quota_ha": ("年度计划指标(公顷)", "Annual quota (ha)"),
-    "quota_released_ha": ("已下达指标(公顷)", "Quota released (ha)"),
-    "approved_ha": ("本年批准新增建设用地(公顷)", "Approved this year (ha)"),
-    "quota_used_share": ("指标使用率", "Quota used share"),
-    "quota_remaining_ha": ("剩余指标(公顷)", "Quota remaining (ha)"),
-    "quota_over_release": ("超下达指标批地", "Approved beyond release"),
-    "quota_over_release_on": ("首次超下达日期", "First approval beyond release"),
-    "occupied_farmland_ha": ("批准占用耕地(公顷)", "Farmland occupied by approvals (ha)"),
-    "occupied_paddy_ha": ("其中水田(公顷)", "of which paddy (ha)"),
-    "occupied_grade": ("占用耕地平均等别", "Mean grade occupied"),
-    "added_farmland_ha": ("补充耕地(公顷)", "Farmland added (ha)"),
-    "added_paddy_ha": ("补充水田(公顷)", "Paddy added (ha)"),
-    "added_grade": ("补充耕地平均等别", "Mean grade added"),
-    "balance_ha": ("占补数量平衡(公顷)", "Quantity balance (ha)"),
-    "paddy_balance_ha": ("水田平衡(公顷)", "Paddy balance (ha)"),
-    "grade_balance": ("质量平衡(等别差,负为补劣)", "Grade balance (<0 added is worse)"),
-    "illegal_farmland_ha": ("违法占用耕地(公顷)", "Farmland occupied illegally (ha)"),
-    "new_occupied_farmland_ha": ("新增建设占用耕地(公顷)", "Farmland newly built on (ha)"),
-    "illegal_share": ("违法占用耕地比例", "Illegal share"),
-    "accountability_breach": ("达到问责比例(15%)", "Accountability ratio reached (15%)"),
-    "findings_high_count": ("高严重程度问题数", "High-severity findings"),
-    "criminal_cases": ("达到刑事立案标准案件数", "Cases at criminal threshold"),
-    "largest_case": ("最大案件", "Largest case"),
-    "largest_case_mu": ("最大案件面积(亩)", "Largest case (mu)"),
-    "supplied_ha": ("供地面积(公顷)", "Supplied (ha)"),
-    "idle_ha": ("闲置土地(公顷)", "Idle land (ha)"),
-    "idle_share": ("闲置率", "Idle share"),
-    "score": ("综合得分(越低越好)", "Score (lower is better)"),
-    "rank": ("排名", "Rank"),
-    "demand_next_ha": ("下年用地需求预测(公顷)", "Next year's demand (ha)"),
-    "demand_low_ha": ("需求预测下限(公顷)", "Demand, low (ha)"),
-    "demand_high_ha": ("需求预测上限(公顷)", "Demand, high (ha)"),
-    "demand_method": ("预测方法", "Forecast method"),
-}
-
-
-def ledger_columns(lang: Lang = "zh") -> dict[str, str]:
-    """Ledger column -> header in ``lang`` (for summary.csv headers and xlsx sheets).
-
-    Examples
-    --------
-    >>> ledger_columns("en")["balance_ha"]
-    'Quantity balance (ha)'
-    """
-    i = 0 if lang == "zh" else 1
-    return {column: words[i] for column, words in LEDGER_COLUMNS.items()}
+#: Ledger columns, in order (their headers: ``redline.text``).
+LEDGER_COLUMNS: Final[tuple[str, ...]] = (
+    "farmland_ha", "farmland_target_ha", "farmland_margin_ha", "basic_farmland_ha",
+    "basic_farmland_target_ha", "basic_farmland_margin_ha", "quota_ha", "quota_released_ha",
+    "approved_ha", "quota_used_share", "quota_remaining_ha", "quota_over_release",
+    "quota_over_release_on", "occupied_farmland_ha", "occupied_paddy_ha", "occupied_grade",
+    "added_farmland_ha", "added_paddy_ha", "added_grade", "balance_ha", "paddy_balance_ha",
+    "grade_balance", "illegal_farmland_ha", "new_occupied_farmland_ha", "illegal_share",
+    "accountability_breach", "findings_high_count", "criminal_cases", "largest_case",
+    "largest_case_mu", "supplied_ha", "idle_ha", "idle_share", "score", "rank", "demand_next_ha",
+    "demand_low_ha", "demand_high_ha", "demand_method",
+)
 
 
 # --- admin units -----------------------------------------------------------------

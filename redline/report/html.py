@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import pandas as pd
 
-from redline.analysis.ledger import LEDGER_COLUMNS, ledger_columns
+from redline.analysis.ledger import LEDGER_COLUMNS
 from redline.io.outputs import generator_meta
 from redline.report import charts
 from redline.report.diff import diff_by_admin, diff_findings
@@ -188,8 +188,7 @@ def _table(frame: pd.DataFrame, columns: Mapping[str, str], lang: Lang,
 
 
 def _headers(columns: Sequence[str], lang: Lang) -> dict[str, str]:
-    led = ledger_columns(lang)
-    return {c: led.get(c) or header(c, lang) for c in columns}
+    return {c: header(c, lang) for c in columns}
 
 
 def _unit_label(frame: pd.DataFrame) -> list[str]:

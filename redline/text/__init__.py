@@ -72,9 +72,12 @@ def layer_name(role: str, lang: Lang) -> str:
 def header(column: str, lang: Lang) -> str:
     """Header of ``column`` in ``lang``; per-rule summary columns are composed.
 
-    A column with no header of its own is its own header.
+    Findings, features, summary and ledger columns have headers of their own; a column
+    with none is its own header.
     """
     w = words(lang)
+    if column in w.LEDGER_HEADERS:
+        return str(w.LEDGER_HEADERS[column])
     if column in w.HEADERS:
         return str(w.HEADERS[column])
     for suffix, what in w.RULE_COLUMN_SUFFIXES.items():
