@@ -35,7 +35,7 @@ from redline.analysis.overlay import (
 )
 from redline.errors import CRSError
 from redline.schema import ID_FIELD
-from redline.text import Lang
+from redline.text import Lang, regulation, words
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -53,36 +53,6 @@ RULES: tuple[str, ...] = (
     "criminal_threshold",
     "accountability_ratio",
 )
-
-REGULATION: dict[str, dict[Lang, str]] = {
-    "basic_farmland_encroachment": {
-        "zh": "《土地管理法》第三十五条、第四十四条、第四十六条："
-              "永久基本农田转用、征收须经国务院批准",
-        "en": "Land Administration Law Art. 35, 44, 46: converting or expropriating "
-              "permanent basic farmland needs State Council approval",
-    },
-    "supply_without_approval": {
-        "zh": "《土地管理法》第四十四条：建设占用农用地须先办理农用地转用审批（未批先供）",
-        "en": "Land Administration Law Art. 44: farmland must be approved for conversion "
-              "before it is supplied for construction",
-    },
-    "unapproved_construction": {
-        "zh": "《土地管理法》第四十四条、第七十七条：未经批准非法占用土地（卫片执法）",
-        "en": "Land Administration Law Art. 44, 77: land occupied without approval "
-              "(satellite enforcement)",
-    },
-    "criminal_threshold": {
-        "zh": "法释〔2000〕14号第三条：非法占用基本农田5亩以上或基本农田以外的耕地10亩以上为"
-              "“数量较大”（待核）",
-        "en": "Judicial interpretation 法释〔2000〕14号 Art. 3: illegal occupation of basic "
-              "farmland >= 5 mu or other farmland >= 10 mu is a large quantity (unverified)",
-    },
-    "accountability_ratio": {
-        "zh": "《违反土地管理规定行为处分办法》（监察部 人社部 国土资源部令第15号）第三条",
-        "en": "Measures on sanctions for violations of land regulations "
-              "(MOS/MOHRSS/MLR Order No. 15) Art. 3",
-    },
-}
 
 _TOL_MU = 1e-6  # "at the threshold" survives the last digit of an area
 
@@ -151,8 +121,11 @@ def _finest_units(admin: gpd.GeoDataFrame) -> tuple[NDArray[Any], NDArray[Any], 
 
 
 def _fmt(m2: float, lang: Lang) -> str:
-    mu = m2 / settings.M2_PER_MU
-    return f"{m2:,.1f} 平方米（{mu:,.2f} 亩）" if lang == "zh" else f"{m2:,.1f} m2 ({mu:,.2f} mu)"
+    return str(words(lang).AREA.format(m2=m2, mu=m2 / settings.M2_PER_MU))
+
+
+def _sliver_note(run: _Run) -> str:
+    return str(words(run.lang).SLIVER_NOTE.format(sliver=run.sliver))
 
 
 def _join(ids: list[str] | NDArray[Any]) -> str:
@@ -426,6 +399,7 @@ def _basic_farmland_encroachment(run: _Run, cache: dict[str, dict[str, Any]]) ->
         run.skipped.append((rule, "approvals has no basic_farmland_approved field: cannot tell "
                                   "which approvals cover basic farmland"))
         return
+    w = words(run.lang)
     a_ok = cache["approvals"]["ok"]
     granted = a_ok & _is_true(approvals, "basic_farmland_approved")
     cover_geoms = run.geoms("approvals", granted)
@@ -458,24 +432,16 @@ def _basic_farmland_encroachment(run: _Run, cache: dict[str, dict[str, Any]]) ->
             i = sel[h]
             bf_hit, partial = str(bf_joined[k]), str(partial_joined[h])
             fid = str(ids_ok[i])
-            if run.lang == "zh":
-                msg = (f"{'报批' if role == 'approvals' else '供地'}地块 {fid} 占用永久基本农田"
-                       f" {_fmt(area[k], 'zh')}（基本农田图斑 {bf_hit or '-'}），"
-                       f"该部分无经国务院批准占用基本农田的批文覆盖"
-                       + (f"（批文 {partial} 仅覆盖部分）" if partial else "")
-                       + f"；阈值：碎片面积 ≥ {run.sliver:g} 平方米。")
-            else:
-                msg = (f"{'Approved' if role == 'approvals' else 'Supplied'} parcel {fid} "
-                       f"overlaps permanent basic farmland by {_fmt(area[k], 'en')} "
-                       f"(patches {bf_hit or '-'}) not covered by any approval granting basic "
-                       f"farmland" + (f" (approvals {partial} cover only part)" if partial
-                                      else "")
-                       + f"; threshold: sliver >= {run.sliver:g} m2.")
+            msg = w.BASIC_FARMLAND_ENCROACHMENT.format(
+                kind=w.PARCEL_KINDS[role], id=fid, area=_fmt(area[k], run.lang),
+                patches=bf_hit or "-",
+                partly=w.BASIC_FARMLAND_PARTLY.format(ids=partial) if partial else "",
+                note=_sliver_note(run))
             code = str(units_ok[i])
             run.records.append({
                 "rule": rule, "layer": role, "feature_id": fid, "admin_code": code,
                 "admin_name": run.name_of(code), "area_m2": area[k], "message": msg,
-                "regulation": REGULATION[rule][run.lang],
+                "regulation": regulation(rule, run.lang),
                 "threshold": f">= {run.sliver:g} m2", "matched": _join([bf_hit, partial]),
                 "geometry": offending[k],
             })
@@ -520,26 +486,20 @@ def _supply_without_approval(run: _Run, cache: dict[str, dict[str, Any]],
     units_ok = c["main_unit"][c["ok"]]
     bad = np.flatnonzero(off.uncovered_m2 >= max(run.sliver, 1e-12))
     bad_area = ellipsoidal_area(off.uncovered[bad], run.crs)
+    w = words(run.lang)
     for k, area in zip(bad, bad_area.tolist(), strict=True):
         i = sel[k]
         fid = str(ids_ok[i])
         partial = covered_by[i]
-        if run.lang == "zh":
-            msg = (f"供地地块 {fid} 有 {_fmt(area, 'zh')} 耕地未经农用地转用批准即供应（未批先供）"
-                   + (f"；批文 {partial} 仅覆盖部分" if partial else "；无任何批文覆盖")
-                   + f"；地块面积 {_fmt(s.area_m2[i], 'zh')}"
-                   f"；阈值：碎片面积 ≥ {run.sliver:g} 平方米。")
-        else:
-            msg = (f"Supplied parcel {fid} includes {_fmt(area, 'en')} of farmland that no "
-                   f"approval covers (supplied before approval)"
-                   + (f"; approvals {partial} cover only part" if partial else "")
-                   + f"; parcel area {_fmt(s.area_m2[i], 'en')}; threshold: sliver >= "
-                   f"{run.sliver:g} m2.")
+        msg = w.SUPPLY_WITHOUT_APPROVAL.format(
+            id=fid, area=_fmt(area, run.lang),
+            cover=w.SUPPLY_PARTLY.format(ids=partial) if partial else w.SUPPLY_UNCOVERED,
+            parcel_area=_fmt(s.area_m2[i], run.lang), note=_sliver_note(run))
         code = str(units_ok[i])
         run.records.append({
             "rule": rule, "layer": "supply", "feature_id": fid, "admin_code": code,
             "admin_name": run.name_of(code), "area_m2": area, "message": msg,
-            "regulation": REGULATION[rule][run.lang], "threshold": f">= {run.sliver:g} m2",
+            "regulation": regulation(rule, run.lang), "threshold": f">= {run.sliver:g} m2",
             "matched": partial, "geometry": off.uncovered[k],
         })
 
@@ -552,7 +512,7 @@ def _covered_by(p: Pieces, ids: NDArray[Any], n: int) -> NDArray[np.object_]:
     return out
 
 
-def _unapproved_construction(  # noqa: PLR0912, PLR0915 - one rule, read top to bottom
+def _unapproved_construction(  # noqa: PLR0915 - one rule, read top to bottom
     run: _Run, features: list[pd.DataFrame]
 ) -> dict[str, Any] | None:
     rule = "unapproved_construction"
@@ -613,6 +573,7 @@ def _unapproved_construction(  # noqa: PLR0912, PLR0915 - one rule, read top to 
     n_pieces = np.bincount(up.left, minlength=len(judged))
     det = _dates(frame, "detected_on")[ok].reset_index(drop=True) if "detected_on" in frame \
         else pd.Series(pd.NaT, index=range(len(g)))
+    w = words(run.lang)
     for k in range(len(up)):
         j = int(up.left[k])
         i = int(judged[j])
@@ -622,26 +583,16 @@ def _unapproved_construction(  # noqa: PLR0912, PLR0915 - one rule, read top to 
         nb = str(a_ids[near[j]]) if near[j] >= 0 else ""
         part_cov = covered_by[i]
         crossing = n_pieces[j] > 1
-        if run.lang == "zh":
-            msg = (f"变化图斑 {fid}" + (f" 在 {code} 境内部分" if crossing else "")
-                   + f" 有 {_fmt(up.area_m2[k], 'zh')} 无批地或供地覆盖，其中永久基本农田 "
-                   f"{_fmt(np.nan_to_num(b), 'zh')}，其他耕地 {_fmt(np.nan_to_num(f), 'zh')}，"
-                   f"其他土地 {_fmt(o, 'zh')}"
-                   + (f"；部分由 {part_cov} 覆盖" if part_cov else "")
-                   + (f"；相邻最近的批地：{nb}" if nb else "")
-                   + f"；阈值：碎片面积 ≥ {run.sliver:g} 平方米。")
-        else:
-            msg = (f"Change patch {fid}" + (f" (its part in {code})" if crossing else "")
-                   + f" has {_fmt(up.area_m2[k], 'en')} that no approval or supply covers: "
-                   f"basic farmland {_fmt(np.nan_to_num(b), 'en')}, other farmland "
-                   f"{_fmt(np.nan_to_num(f), 'en')}, other land {_fmt(o, 'en')}"
-                   + (f"; partly covered by {part_cov}" if part_cov else "")
-                   + (f"; nearest approval touching it: {nb}" if nb else "")
-                   + f"; threshold: sliver >= {run.sliver:g} m2.")
+        msg = w.UNAPPROVED_CONSTRUCTION.format(
+            id=fid, part=w.UNAPPROVED_PART.format(code=code) if crossing else "",
+            area=_fmt(up.area_m2[k], run.lang), basic=_fmt(np.nan_to_num(b), run.lang),
+            farmland=_fmt(np.nan_to_num(f), run.lang), other=_fmt(o, run.lang),
+            covered=w.UNAPPROVED_COVERED.format(ids=part_cov) if part_cov else "",
+            nearest=w.UNAPPROVED_NEAREST.format(id=nb) if nb else "", note=_sliver_note(run))
         run.records.append({
             "rule": rule, "layer": "changes", "feature_id": fid, "part": code if crossing else None,
             "admin_code": code, "admin_name": run.name_of(code), "area_m2": up.area_m2[k],
-            "message": msg, "regulation": REGULATION[rule][run.lang],
+            "message": msg, "regulation": regulation(rule, run.lang),
             "threshold": f">= {run.sliver:g} m2", "matched": _join([part_cov, nb]),
             "geometry": up.geometry[k],
         })
@@ -693,30 +644,24 @@ def _criminal_threshold(run: _Run, ch: dict[str, Any] | None) -> None:
         order = np.lexsort((-up.area_m2, up.left))
         first = order[np.r_[True, up.left[order][1:] != up.left[order][:-1]]]
         main[up.left[first]] = ch["piece_code"][first]
-    thr_zh = (f"基本农田 ≥ {settings.criminal_basic_mu:g} 亩，"
-              f"其他耕地 ≥ {settings.criminal_farmland_mu:g} 亩")
-    thr_en = (f"basic farmland >= {settings.criminal_basic_mu:g} mu, other farmland >= "
-              f"{settings.criminal_farmland_mu:g} mu")
+    w = words(run.lang)
+    limits = w.CRIMINAL_LIMITS.format(basic_mu=settings.criminal_basic_mu,
+                                      farmland_mu=settings.criminal_farmland_mu)
     for j in np.flatnonzero(hit):
         fid = str(ch["ids"][ch["judged"][j]])
-        if run.lang == "zh":
-            msg = (f"变化图斑 {fid} 非法占用永久基本农田 {basic_mu[j]:,.2f} 亩、其他耕地 "
-                   f"{other_mu[j]:,.2f} 亩，达到“数量较大”追诉标准（{thr_zh}），应移送司法机关。")
-        else:
-            msg = (f"Change patch {fid} illegally occupies {basic_mu[j]:,.2f} mu of basic "
-                   f"farmland and {other_mu[j]:,.2f} mu of other farmland, reaching the "
-                   f"prosecution threshold ({thr_en}).")
+        msg = w.CRIMINAL_THRESHOLD.format(id=fid, basic_mu=basic_mu[j], farmland_mu=other_mu[j],
+                                          threshold=limits)
         code = str(main[j])
         run.records.append({
             "rule": rule, "layer": "changes", "feature_id": fid, "admin_code": code,
             "admin_name": run.name_of(code), "area_m2": basic[j] + other[j], "message": msg,
-            "regulation": REGULATION[rule][run.lang],
-            "threshold": thr_zh if run.lang == "zh" else thr_en, "matched": "",
+            "regulation": regulation(rule, run.lang),
+            "threshold": limits, "matched": "",
             "geometry": ch["uncovered"][j],
         })
 
 
-def _accountability_ratio(  # noqa: PLR0912, PLR0915 - one rule, read top to bottom
+def _accountability_ratio(  # noqa: PLR0915 - one rule, read top to bottom
     run: _Run, ch: dict[str, Any] | None
 ) -> None:
     rule = "accountability_ratio"
@@ -780,19 +725,13 @@ def _accountability_ratio(  # noqa: PLR0912, PLR0915 - one rule, read top to bot
         mask = np.asarray([str(u).startswith(c) for u in run.unit_codes])
         outline = shapely.union_all(run.units[mask])
         name = run.name_of(c)
-        if run.lang == "zh":
-            msg = (f"{name or c} {year} 年非法占用耕地 {_fmt(ill, 'zh')}，占当年新增建设占用耕地 "
-                   f"{_fmt(total, 'zh')}（批准占用 {_fmt(app, 'zh')} + 非法占用）的 {ratio:.1%}，"
-                   f"达到 {pct} 问责比例，应追究政府主要负责人责任。")
-        else:
-            msg = (f"County {name or c}: {_fmt(ill, 'en')} of farmland illegally occupied in "
-                   f"{year} is {ratio:.1%} of the {_fmt(total, 'en')} newly occupied for "
-                   f"construction (approved {_fmt(app, 'en')} + illegal), reaching the {pct} "
-                   f"accountability ratio.")
+        msg = words(run.lang).ACCOUNTABILITY_RATIO.format(
+            county=name or c, year=year, illegal=_fmt(ill, run.lang),
+            total=_fmt(total, run.lang), approved=_fmt(app, run.lang), ratio=ratio, limit=pct)
         run.records.append({
             "rule": rule, "layer": "admin", "feature_id": c, "admin_code": c,
             "admin_name": name, "area_m2": ill, "message": msg,
-            "regulation": REGULATION[rule][run.lang], "threshold": f">= {pct}",
+            "regulation": regulation(rule, run.lang), "threshold": f">= {pct}",
             "matched": "", "geometry": outline, "ratio": ratio, "approved_m2": app,
         })
 

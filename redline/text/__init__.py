@@ -85,3 +85,8 @@ def header(column: str, lang: Lang) -> str:
         if column.endswith(suffix) and rule in w.RULE_NAMES:
             return str(w.RULE_COLUMN.format(rule=w.RULE_NAMES[rule], what=what))
     return column
+
+
+def regulation(rule: str, lang: Lang) -> str:
+    """Return the regulation ``rule`` enforces, in ``lang``, as its findings quote it."""
+    return str(words(lang).REGULATIONS[rule])

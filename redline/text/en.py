@@ -142,3 +142,72 @@ RULE_COLUMN: Final[str] = "{rule}: {what}"
 RULE_COLUMN_SUFFIXES: Final[dict[str, str]] = {
     "_count": "count", "_m2": "m2", "_mu": "mu", "_ha": "ha",
 }
+
+# --- regulations ----------------------------------------------------------------------
+
+#: Rule code -> the regulation it enforces, as a finding quotes it.
+REGULATIONS: Final[dict[str, str]] = {
+    "basic_farmland_encroachment": (
+        "Land Administration Law Art. 35, 44, 46: converting or expropriating permanent basic "
+        "farmland needs State Council approval"
+    ),
+    "supply_without_approval": (
+        "Land Administration Law Art. 44: farmland must be approved for conversion before it is "
+        "supplied for construction"
+    ),
+    "unapproved_construction": (
+        "Land Administration Law Art. 44, 77: land occupied without approval (satellite "
+        "enforcement)"
+    ),
+    "criminal_threshold": (
+        "Judicial interpretation 法释〔2000〕14号 Art. 3: illegal occupation of basic farmland "
+        ">= 5 mu or other farmland >= 10 mu is a large quantity (unverified)"
+    ),
+    "accountability_ratio": (
+        "Measures on sanctions for violations of land regulations (MOS/MOHRSS/MLR Order No. 15) "
+        "Art. 3"
+    ),
+}
+
+# --- messages of the overlap rules (redline.analysis.rules) ---------------------------
+
+#: An area: ``m2`` in square metres, ``mu`` in mu.
+AREA: Final[str] = "{m2:,.1f} m2 ({mu:,.2f} mu)"
+#: The sliver threshold, closing an overlap rule's message.
+SLIVER_NOTE: Final[str] = "; threshold: sliver >= {sliver:g} m2."
+#: Layer of a parcel -> the word naming its kind.
+PARCEL_KINDS: Final[dict[str, str]] = {"approvals": "Approved", "supply": "Supplied"}
+BASIC_FARMLAND_ENCROACHMENT: Final[str] = (
+    "{kind} parcel {id} overlaps permanent basic farmland by {area} (patches {patches}) not "
+    "covered by any approval granting basic farmland{partly}{note}"
+)
+#: Approvals that cover part of the basic farmland taken.
+BASIC_FARMLAND_PARTLY: Final[str] = " (approvals {ids} cover only part)"
+SUPPLY_WITHOUT_APPROVAL: Final[str] = (
+    "Supplied parcel {id} includes {area} of farmland that no approval covers (supplied before "
+    "approval){cover}; parcel area {parcel_area}{note}"
+)
+#: Approvals that cover part of a supplied parcel; none.
+SUPPLY_PARTLY: Final[str] = "; approvals {ids} cover only part"
+SUPPLY_UNCOVERED: Final[str] = ""
+UNAPPROVED_CONSTRUCTION: Final[str] = (
+    "Change patch {id}{part} has {area} that no approval or supply covers: basic farmland "
+    "{basic}, other farmland {farmland}, other land {other}{covered}{nearest}{note}"
+)
+#: The part of a change patch in one admin unit, when it crosses a line.
+UNAPPROVED_PART: Final[str] = " (its part in {code})"
+UNAPPROVED_COVERED: Final[str] = "; partly covered by {ids}"
+UNAPPROVED_NEAREST: Final[str] = "; nearest approval touching it: {id}"
+CRIMINAL_THRESHOLD: Final[str] = (
+    "Change patch {id} illegally occupies {basic_mu:,.2f} mu of basic farmland and "
+    "{farmland_mu:,.2f} mu of other farmland, reaching the prosecution threshold ({threshold})."
+)
+#: The thresholds, in mu, of ``criminal_threshold``.
+CRIMINAL_LIMITS: Final[str] = (
+    "basic farmland >= {basic_mu:g} mu, other farmland >= {farmland_mu:g} mu"
+)
+ACCOUNTABILITY_RATIO: Final[str] = (
+    "County {county}: {illegal} of farmland illegally occupied in {year} is {ratio:.1%} of the "
+    "{total} newly occupied for construction (approved {approved} + illegal), reaching the "
+    "{limit} accountability ratio."
+)

@@ -142,3 +142,66 @@ RULE_COLUMN: Final[str] = "{rule}:{what}"
 RULE_COLUMN_SUFFIXES: Final[dict[str, str]] = {
     "_count": "数量", "_m2": "平方米", "_mu": "亩", "_ha": "公顷",
 }
+
+# --- regulations ----------------------------------------------------------------------
+
+#: Rule code -> the regulation it enforces, as a finding quotes it.
+REGULATIONS: Final[dict[str, str]] = {
+    "basic_farmland_encroachment": (
+        "《土地管理法》第三十五条、第四十四条、第四十六条：永久基本农田转用、征收须经国务院批准"
+    ),
+    "supply_without_approval": (
+        "《土地管理法》第四十四条：建设占用农用地须先办理农用地转用审批（未批先供）"
+    ),
+    "unapproved_construction": (
+        "《土地管理法》第四十四条、第七十七条：未经批准非法占用土地（卫片执法）"
+    ),
+    "criminal_threshold": (
+        "法释〔2000〕14号第三条：非法占用基本农田5亩以上或基本农田以外的耕地10亩以上为"
+        "“数量较大”（待核）"
+    ),
+    "accountability_ratio": (
+        "《违反土地管理规定行为处分办法》（监察部 人社部 国土资源部令第15号）第三条"
+    ),
+}
+
+# --- messages of the overlap rules (redline.analysis.rules) ---------------------------
+
+#: An area: ``m2`` in square metres, ``mu`` in mu.
+AREA: Final[str] = "{m2:,.1f} 平方米（{mu:,.2f} 亩）"
+#: The sliver threshold, closing an overlap rule's message.
+SLIVER_NOTE: Final[str] = "；阈值：碎片面积 ≥ {sliver:g} 平方米。"
+#: Layer of a parcel -> the word naming its kind.
+PARCEL_KINDS: Final[dict[str, str]] = {"approvals": "报批", "supply": "供地"}
+BASIC_FARMLAND_ENCROACHMENT: Final[str] = (
+    "{kind}地块 {id} 占用永久基本农田 {area}（基本农田图斑 {patches}），"
+    "该部分无经国务院批准占用基本农田的批文覆盖{partly}{note}"
+)
+#: Approvals that cover part of the basic farmland taken.
+BASIC_FARMLAND_PARTLY: Final[str] = "（批文 {ids} 仅覆盖部分）"
+SUPPLY_WITHOUT_APPROVAL: Final[str] = (
+    "供地地块 {id} 有 {area} 耕地未经农用地转用批准即供应（未批先供）{cover}；"
+    "地块面积 {parcel_area}{note}"
+)
+#: Approvals that cover part of a supplied parcel; none.
+SUPPLY_PARTLY: Final[str] = "；批文 {ids} 仅覆盖部分"
+SUPPLY_UNCOVERED: Final[str] = "；无任何批文覆盖"
+UNAPPROVED_CONSTRUCTION: Final[str] = (
+    "变化图斑 {id}{part} 有 {area} 无批地或供地覆盖，其中永久基本农田 {basic}，"
+    "其他耕地 {farmland}，其他土地 {other}{covered}{nearest}{note}"
+)
+#: The part of a change patch in one admin unit, when it crosses a line.
+UNAPPROVED_PART: Final[str] = " 在 {code} 境内部分"
+UNAPPROVED_COVERED: Final[str] = "；部分由 {ids} 覆盖"
+UNAPPROVED_NEAREST: Final[str] = "；相邻最近的批地：{id}"
+CRIMINAL_THRESHOLD: Final[str] = (
+    "变化图斑 {id} 非法占用永久基本农田 {basic_mu:,.2f} 亩、其他耕地 {farmland_mu:,.2f} 亩，"
+    "达到“数量较大”追诉标准（{threshold}），应移送司法机关。"
+)
+#: The thresholds, in mu, of ``criminal_threshold``.
+CRIMINAL_LIMITS: Final[str] = "基本农田 ≥ {basic_mu:g} 亩，其他耕地 ≥ {farmland_mu:g} 亩"
+ACCOUNTABILITY_RATIO: Final[str] = (
+    "{county} {year} 年非法占用耕地 {illegal}，占当年新增建设占用耕地 {total}"
+    "（批准占用 {approved} + 非法占用）的 {ratio:.1%}，达到 {limit} 问责比例，"
+    "应追究政府主要负责人责任。"
+)
