@@ -61,6 +61,12 @@ def test_every_rule_has_a_name_and_the_languages_differ() -> None:
     assert all(text.rule_name(r, "zh") != text.rule_name(r, "en") for r in RULES)
 
 
+def test_every_rule_quotes_its_regulation() -> None:
+    for lang in text.LANGS:
+        assert set(text.words(lang).REGULATIONS) == set(RULES)
+        assert all(text.regulation(rule, lang) for rule in RULES)
+
+
 def test_every_field_in_a_popup_has_a_label() -> None:
     every = {f for fields in FIELDS.values() for f in fields}
     # Fields of the industrial indicators are shown by their own names.

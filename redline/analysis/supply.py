@@ -65,7 +65,7 @@ from redline.analysis.findings import RuleResult, concat_findings, make_findings
 from redline.analysis.overlay import cover, split_by_units
 from redline.errors import ConfigError, CRSError
 from redline.schema import ID_FIELD, Role
-from redline.text import Lang, check_lang
+from redline.text import Lang, check_lang, regulation, words
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -96,29 +96,6 @@ THRESHOLDS: tuple[str, ...] = (
     "industrial_max_green_ratio",
     "industrial_max_office_share",
 )
-
-REG_IDLE = {
-    "zh": "《闲置土地处置办法》(国土资源部令第53号,2012)第二、八、十四条",
-    "en": "闲置土地处置办法 (MLR Order 53, 2012) Art. 2, 8, 14",
-}
-REG_IDLE_1999 = {"zh": "《闲置土地处置办法》(1999)第二条", "en": "闲置土地处置办法 (1999) Art. 2"}
-REG_ALLOCATION = {
-    "zh": "《划拨用地目录》(国土资源部令第9号,2001);《物权法》第一百三十七条",
-    "en": "划拨用地目录 (MLR Order 9, 2001); Property Law Art. 137",
-}
-REG_NEGOTIATED = {
-    "zh": "国发〔2006〕31号;《招标拍卖挂牌出让国有建设用地使用权规定》(2007)",
-    "en": "国发〔2006〕31号; 招标拍卖挂牌出让国有建设用地使用权规定 (2007)",
-}
-REG_STANDARD = {
-    "zh": "《工业项目建设用地控制指标》(国土资发〔2008〕24号)",
-    "en": "工业项目建设用地控制指标 (国土资发〔2008〕24号)",
-}
-REG_NOT_SUPPLIED = {
-    "zh": "批而未供土地清理(批准满年限见阈值)",
-    "en": "approved land not supplied (批而未供), age threshold from settings",
-}
-REG_EVIDENCE = {"zh": "数据质量核查(影像与记录比对)", "en": "data quality (imagery vs record)"}
 
 _SHARE_FIELDS = ("built_area_ratio", "building_coefficient", "green_ratio", "office_share")
 _EXCUSED_COLUMNS = ("feature_id", "rule", "years", "clock_from", "delay_cause")
@@ -495,18 +472,18 @@ def _idle_records(sup: _Supply, c: _Clock, *, built: NDArray[np.float64],
     geoms = np.asarray(sup.frame.geometry.values, dtype=object)
     admin = sup.text("admin_code")
     records: list[dict[str, Any]] = []
-    unit = "full years" if lang == "en" else "周年"
+    w = words(lang)
     for i in np.flatnonzero(c.is_finding):
         years_needed = params["idle_years_reclaim" if c.rule[i] == "idle_2y"
                               else "idle_years_fee"]
-        regulation = REG_IDLE[lang] + (f"; {REG_IDLE_1999[lang]}"
-                                       if c.by_contract[i] and not c.stalled[i] else "")
+        quoted = regulation(str(c.rule[i]), lang) + (
+            f"; {w.REGULATION_IDLE_1999}" if c.by_contract[i] and not c.stalled[i] else "")
         records.append({
             "rule": str(c.rule[i]), "layer": "supply", "feature_id": sup.ids[i],
             "admin_code": admin[i] or "",
             "message": _idle_message(lang, c, int(i), built=float(built[i]),
                                      ev_problem=str(ev_problem[i]), params=params),
-            "regulation": regulation, "threshold": f"{years_needed} {unit}",
+            "regulation": quoted, "threshold": w.IDLE_YEARS.format(years=years_needed),
             "geometry": geoms[i], "area_m2": sup.area_m2[i],
             "clock_from": str(c.clock_from[i]), "idle_days": c.days[i], "idle_fee": c.fee[i],
             "built_fraction": built[i],
@@ -520,7 +497,7 @@ def _idle_records(sup: _Supply, c: _Clock, *, built: NDArray[np.float64],
             "admin_code": admin[i] or "",
             "message": _mismatch_message(lang, started=started, built=float(built[i]),
                                          started_on=c.started[i], high=high, low=low),
-            "regulation": REG_EVIDENCE[lang],
+            "regulation": regulation("evidence_mismatch", lang),
             "threshold": f"<= {low:.0%}" if started else f">= {high:.0%}",
             "geometry": geoms[i], "area_m2": sup.area_m2[i], "built_fraction": built[i],
         })
@@ -585,72 +562,52 @@ def _fmt_date(value: np.datetime64) -> str:
 def _idle_message(lang: Lang, c: _Clock, i: int, *, built: float, ev_problem: str,
                   params: Mapping[str, Any]) -> str:
     """Write the message of one idle finding, naming the regulation and the thresholds."""
+    w = words(lang)
     share = float(params["idle_fee_share"])
     built_share = float(params["idle_built_share"])
     invest_share = float(params["idle_invest_share"])
-    zh = lang == "zh"
     clock, today, years = _fmt_date(c.clock_from[i]), c.today, int(c.years[i])
     parts: list[str] = []
     if c.stalled[i]:
-        below = []
+        under = []
         if c.ratio[i] < built_share:
-            below.append(f"已开发面积比例{c.ratio[i]:.0%}不足1/3" if zh else
-                         f"developed share {c.ratio[i]:.0%} under 1/3")
+            under.append(w.IDLE_UNDER_BUILT.format(ratio=c.ratio[i]))
         if c.invest[i] < invest_share:
-            below.append(f"已投资比例{c.invest[i]:.0%}不足{invest_share:.0%}" if zh else
-                         f"investment share {c.invest[i]:.0%} under {invest_share:.0%}")
-        parts.append(
-            f"已于{clock}动工但{'、'.join(below)}，至{today}满{years}周年仍未达标"
-            "(无停工日期字段，中止期自动工日起算)" if zh else
-            f"started on {clock} but {' and '.join(below)}, still so {years} full year(s) "
-            f"later at {today} (no stop date recorded: the stoppage is counted from the start)")
+            under.append(w.IDLE_UNDER_INVEST.format(share=c.invest[i], limit=invest_share))
+        parts.append(w.IDLE_STALLED.format(started=clock, under=w.IDLE_UNDER_JOIN.join(under),
+                                           today=today, years=years))
     else:
-        parts.append(f"自{clock}起满{years}周年未动工(至{today}共{c.days[i]:.0f}天)" if zh else
-                     f"not started {years} full year(s) after {clock} "
-                     f"({c.days[i]:.0f} days to {today})")
+        parts.append(w.IDLE_NOT_STARTED.format(start=clock, years=years, today=today,
+                                               days=c.days[i]))
         if c.by_contract[i]:
-            origin = _fmt_date(c.origin[i])
-            parts.append(
-                f"无约定动工日期，按1999年版办法自合同签订日{origin}起满{c.offset}年开始计算"
-                if zh else f"no agreed start date: counted from {c.offset} year(s) after the "
-                f"contract date {origin}, as the 1999 measures did")
+            parts.append(w.IDLE_BY_CONTRACT.format(contract=_fmt_date(c.origin[i]),
+                                                   offset=c.offset))
     parts.append(_idle_consequence(lang, c, i, share))
     if np.isfinite(built):
-        parts.append(f"影像建成比例{built:.0%}" if zh else f"imagery built-up fraction {built:.0%}")
+        parts.append(w.IDLE_BUILT.format(built=built))
     elif ev_problem:
-        parts.append(f"影像无有效值({ev_problem})" if zh else
-                     f"imagery gives no value ({ev_problem})")
-    parts.append(f"依据{REG_IDLE['zh']}" if zh else REG_IDLE["en"])
-    return ("；" if zh else "; ").join(parts)
+        parts.append(w.IDLE_NO_EVIDENCE.format(problem=ev_problem))
+    parts.append(w.CITE.format(regulation=regulation(str(c.rule[i]), lang)))
+    return str(w.PARTS_JOIN.join(parts))
 
 
 def _idle_consequence(lang: Lang, c: _Clock, i: int, share: float) -> str:
-    zh = lang == "zh"
+    w = words(lang)
     if c.rule[i] == "idle_2y":
-        return "满两年无偿收回国有建设用地使用权" if zh else \
-            "two full years: the land is reclaimed without compensation"
+        return str(w.IDLE_RECLAIM)
     price, fee = c.price[i], c.fee[i]
     if not np.isfinite(fee):
-        return (f"满一年征收土地闲置费，按出让价款的{share:.0%}计(出让价款未记录)" if zh else
-                f"idle fee {share:.0%} of the land price (price not recorded)")
-    return (f"满一年征收土地闲置费，按出让价款的{share:.0%}计：{price:,.2f}×{share:.0%}"
-            f"={fee:,.2f}(与价款同单位)" if zh else
-            f"idle fee {share:.0%} of the land price: {price:,.2f} x {share:.0%} = {fee:,.2f} "
-            "(price units)")
+        return str(w.IDLE_FEE_NO_PRICE.format(share=share))
+    return str(w.IDLE_FEE.format(share=share, price=price, fee=fee))
 
 
 def _mismatch_message(lang: Lang, *, started: bool, built: float, started_on: np.datetime64,
                       high: float, low: float) -> str:
-    if lang == "zh":
-        if started:
-            return (f"记录已于{_fmt_date(started_on)}动工，影像建成比例仅{built:.0%}"
-                    f"(不超过{low:.0%})，几乎无建设：请实地核查")
-        return f"记录未动工，影像建成比例{built:.0%}(不低于{high:.0%})显示已建设：请核实动工记录"
+    w = words(lang)
     if started:
-        return (f"recorded as started on {_fmt_date(started_on)}, imagery shows almost no "
-                f"construction (built-up {built:.0%} <= {low:.0%}): field check")
-    return (f"record says not started, imagery shows construction (built-up {built:.0%} >= "
-            f"{high:.0%}): check the start record")
+        return str(w.MISMATCH_STARTED.format(started=_fmt_date(started_on), built=built,
+                                             low=low))
+    return str(w.MISMATCH_NOT_STARTED.format(built=built, high=high))
 
 
 # --------------------------------------------------------------------------- policy
@@ -687,18 +644,15 @@ def _policy(sup: _Supply, *, params: Mapping[str, Any], lang: Lang,
     return make_findings(records, crs=crs), status
 
 
-def _cite(message: str, regulation: str) -> str:
-    """Append the regulation to a message, in the message's own language."""
-    zh = any("\u4e00" <= ch <= "\u9fff" for ch in message[:8])
-    return f"{message}；依据{regulation}" if zh else f"{message}; {regulation}"
-
-
-def _record(sup: _Supply, i: int, rule: str, message: str, *, regulation: str,
+def _record(sup: _Supply, i: int, rule: str, message: str, *, lang: Lang,
             threshold: str) -> dict[str, Any]:
+    """Return a finding of a policy rule, its message closed by the regulation it quotes."""
     admin = sup.text("admin_code")[i]
-    message = _cite(message, regulation)
+    w = words(lang)
+    quoted = regulation(rule, lang)
+    message = message + w.PARTS_JOIN + w.CITE.format(regulation=quoted)
     return {"rule": rule, "layer": "supply", "feature_id": sup.ids[i],
-            "admin_code": admin or "", "message": message, "regulation": regulation,
+            "admin_code": admin or "", "message": message, "regulation": quoted,
             "threshold": threshold, "geometry": sup.frame.geometry.values[i],
             "area_m2": sup.area_m2[i]}
 
@@ -718,12 +672,11 @@ def _method_rules(sup: _Supply, *, params: Mapping[str, Any], lang: Lang,
     use = sup.text("land_use")
     forbidden = params["allocation_forbidden_prefixes"]
     misuse = sup.judged & (method == "allocation") & _prefixed(use, forbidden)
+    w = words(lang)
     records.extend(_record(
         sup, int(i), "allocation_misuse",
-        f"以划拨方式供应经营性用地(用途{use[i]})；{_codes(forbidden)}用途须有偿出让"
-        if lang == "zh" else f"land for commercial or housing use ({use[i]}) supplied by "
-        f"allocation (划拨): uses {_codes(forbidden)} must be sold",
-        regulation=REG_ALLOCATION[lang], threshold=_codes(forbidden))
+        w.ALLOCATION_MISUSE.format(use=use[i], codes=_codes(forbidden)), lang=lang,
+        threshold=_codes(forbidden))
         for i in np.flatnonzero(misuse))
     status[misuse] = "allocation_misuse"
     if "contract_on" not in frame:
@@ -742,10 +695,8 @@ def _method_rules(sup: _Supply, *, params: Mapping[str, Any], lang: Lang,
         day = _fmt_date(contract[i])
         records.append(_record(
             sup, int(i), "industrial_negotiated",
-            f"工业用地于{day}以协议方式出让；{year_from}年起工业用地必须招标拍卖挂牌出让"
-            if lang == "zh" else f"industrial land sold by negotiation on {day}; since "
-            f"{year_from} it must go by tender, auction or listing",
-            regulation=REG_NEGOTIATED[lang], threshold=f"contract year >= {year_from}"))
+            w.INDUSTRIAL_NEGOTIATED.format(day=day, year=year_from), lang=lang,
+            threshold=f"contract year >= {year_from}"))
     status[hit] = _join_text(status[hit], np.full(int(hit.sum()), "industrial_negotiated",
                                                   dtype=object))
     return status
@@ -755,8 +706,8 @@ def _codes(prefixes: Any) -> str:
     return "/".join(f"{p}*" for p in prefixes)
 
 
-_INDICATOR_NAMES = {"plot_ratio": "容积率", "building_coefficient": "建筑系数",
-                    "green_ratio": "绿地率", "office_share": "行政办公及生活服务设施用地比例"}
+#: Industrial indicators of the 2008 standard, as supply fields.
+_INDICATORS = ("plot_ratio", "building_coefficient", "green_ratio", "office_share")
 
 
 def _standard_rule(sup: _Supply, *, params: Mapping[str, Any], lang: Lang,
@@ -766,7 +717,7 @@ def _standard_rule(sup: _Supply, *, params: Mapping[str, Any], lang: Lang,
     n = len(sup.ids)
     frame = sup.frame
     status = np.full(n, "", dtype=object)
-    if "land_use" not in frame or not any(f in frame for f in _INDICATOR_NAMES):
+    if "land_use" not in frame or not any(f in frame for f in _INDICATORS):
         skipped.append(("industrial_standard", "no land_use field" if "land_use" not in frame
                         else "no industrial indicator field"))
         return status
@@ -785,23 +736,20 @@ def _standard_rule(sup: _Supply, *, params: Mapping[str, Any], lang: Lang,
                               for _, v, lim, at_least in checks])
     bad = (sup.judged & _prefixed(sup.text("land_use"), params["industrial_land_prefixes"])
            & failed.any(axis=1))
+    w = words(lang)
     for i in np.flatnonzero(bad):
         items = []
         for k, (field, value, limit, at_least) in enumerate(checks):
             if failed[i, k]:
                 fmt = ".2f" if field == "plot_ratio" else ".0%"
-                label = _INDICATOR_NAMES[field] if lang == "zh" else field
                 which = ""
                 if field == "plot_ratio":
-                    which = (f"(行业:{plot_source[i]})" if lang == "zh"
-                             else f" (industry: {plot_source[i]})")
-                items.append(f"{label} {value[i]:{fmt}} {'<' if at_least else '>'} "
-                             f"{limit[i]:{fmt}}{which}")
+                    which = w.PLOT_RATIO_INDUSTRY.format(industry=plot_source[i])
+                items.append(f"{w.INDICATOR_NAMES[field]} {value[i]:{fmt}} "
+                             f"{'<' if at_least else '>'} {limit[i]:{fmt}}{which}")
         records.append(_record(
             sup, int(i), "industrial_standard",
-            "工业用地控制指标不达标：" + "；".join(items) if lang == "zh"
-            else "industrial land breaks the 2008 indicators: " + "; ".join(items),
-            regulation=REG_STANDARD[lang],
+            w.INDUSTRIAL_STANDARD.format(items=w.PARTS_JOIN.join(items)), lang=lang,
             threshold="; ".join(f"{f} {'>=' if a else '<='} limit" for f, _, _, a in checks)))
     status[bad] = "industrial_standard"
     return status
@@ -887,17 +835,14 @@ def _approved_not_supplied(approvals: gpd.GeoDataFrame, supply: gpd.GeoDataFrame
         approvals["admin_code"].notna(), None).to_numpy(dtype=object)
         if "admin_code" in approvals else np.full(n, None, dtype=object))
     records = []
+    quoted = regulation("approved_not_supplied", lang)
     for i in np.flatnonzero(hit):
-        msg = (f"批准于{approved[i]}，满{age[i]}周年(阈值{years_needed}年)仍有"
-               f"{unsupplied[i]:,.1f}平方米({unsupplied[i] / settings.M2_PER_MU:,.2f}亩)未供应，"
-               f"供地率{rate[i]:.1%}；{REG_NOT_SUPPLIED[lang]}"
-               if lang == "zh" else
-               f"approved on {approved[i]}, {age[i]} full years ago (threshold {years_needed}); "
-               f"{unsupplied[i]:,.1f} m2 ({unsupplied[i] / settings.M2_PER_MU:,.2f} mu) still "
-               f"not supplied; supply rate {rate[i]:.1%}; {REG_NOT_SUPPLIED[lang]}")
+        msg = words(lang).APPROVED_NOT_SUPPLIED.format(
+            approved=approved[i], years=age[i], limit=years_needed, m2=unsupplied[i],
+            mu=unsupplied[i] / settings.M2_PER_MU, rate=rate[i], regulation=quoted)
         records.append({"rule": "approved_not_supplied", "layer": "approvals",
                         "feature_id": ids[i], "admin_code": admin_code[i] or "",
-                        "message": msg, "regulation": REG_NOT_SUPPLIED[lang],
+                        "message": msg, "regulation": quoted,
                         "threshold": f">= {years_needed} full years; sliver {sliver:g} m2",
                         "geometry": rest[i], "area_m2": unsupplied[i],
                         "supply_rate": rate[i]})

@@ -167,7 +167,16 @@ REGULATIONS: Final[dict[str, str]] = {
         "Measures on sanctions for violations of land regulations (MOS/MOHRSS/MLR Order No. 15) "
         "Art. 3"
     ),
+    "idle_1y": "闲置土地处置办法 (MLR Order 53, 2012) Art. 2, 8, 14",
+    "idle_2y": "闲置土地处置办法 (MLR Order 53, 2012) Art. 2, 8, 14",
+    "approved_not_supplied": "approved land not supplied (批而未供), age threshold from settings",
+    "allocation_misuse": "划拨用地目录 (MLR Order 9, 2001); Property Law Art. 137",
+    "industrial_negotiated": "国发〔2006〕31号; 招标拍卖挂牌出让国有建设用地使用权规定 (2007)",
+    "industrial_standard": "工业项目建设用地控制指标 (国土资发〔2008〕24号)",
+    "evidence_mismatch": "data quality (imagery vs record)",
 }
+#: Quoted beside the 2012 measures when an idle clock starts from the contract date.
+REGULATION_IDLE_1999: Final[str] = "闲置土地处置办法 (1999) Art. 2"
 
 # --- messages of the overlap rules (redline.analysis.rules) ---------------------------
 
@@ -210,4 +219,63 @@ ACCOUNTABILITY_RATIO: Final[str] = (
     "County {county}: {illegal} of farmland illegally occupied in {year} is {ratio:.1%} of the "
     "{total} newly occupied for construction (approved {approved} + illegal), reaching the "
     "{limit} accountability ratio."
+)
+
+# --- messages of the supply rules (redline.analysis.supply) ---------------------------
+
+#: Parts of a message are joined by this.
+PARTS_JOIN: Final[str] = "; "
+#: The regulation, closing a supply rule's message.
+CITE: Final[str] = "{regulation}"
+#: Full years an idle rule waits (its threshold).
+IDLE_YEARS: Final[str] = "{years} full years"
+#: Started, but under the shares of the measures: each share and its limit.
+IDLE_UNDER_BUILT: Final[str] = "developed share {ratio:.0%} under 1/3"
+IDLE_UNDER_INVEST: Final[str] = "investment share {share:.0%} under {limit:.0%}"
+IDLE_UNDER_JOIN: Final[str] = " and "
+IDLE_STALLED: Final[str] = (
+    "started on {started} but {under}, still so {years} full year(s) later at {today} (no stop "
+    "date recorded: the stoppage is counted from the start)"
+)
+IDLE_NOT_STARTED: Final[str] = (
+    "not started {years} full year(s) after {start} ({days:.0f} days to {today})"
+)
+IDLE_BY_CONTRACT: Final[str] = (
+    "no agreed start date: counted from {offset} year(s) after the contract date {contract}, as "
+    "the 1999 measures did"
+)
+IDLE_RECLAIM: Final[str] = "two full years: the land is reclaimed without compensation"
+IDLE_FEE: Final[str] = (
+    "idle fee {share:.0%} of the land price: {price:,.2f} x {share:.0%} = {fee:,.2f} (price units)"
+)
+IDLE_FEE_NO_PRICE: Final[str] = "idle fee {share:.0%} of the land price (price not recorded)"
+IDLE_BUILT: Final[str] = "imagery built-up fraction {built:.0%}"
+IDLE_NO_EVIDENCE: Final[str] = "imagery gives no value ({problem})"
+MISMATCH_STARTED: Final[str] = (
+    "recorded as started on {started}, imagery shows almost no construction (built-up "
+    "{built:.0%} <= {low:.0%}): field check"
+)
+MISMATCH_NOT_STARTED: Final[str] = (
+    "record says not started, imagery shows construction (built-up {built:.0%} >= {high:.0%}): "
+    "check the start record"
+)
+ALLOCATION_MISUSE: Final[str] = (
+    "land for commercial or housing use ({use}) supplied by allocation (划拨): uses {codes} "
+    "must be sold"
+)
+INDUSTRIAL_NEGOTIATED: Final[str] = (
+    "industrial land sold by negotiation on {day}; since {year} it must go by tender, auction "
+    "or listing"
+)
+INDUSTRIAL_STANDARD: Final[str] = "industrial land breaks the 2008 indicators: {items}"
+#: Industrial indicator -> its name.
+INDICATOR_NAMES: Final[dict[str, str]] = {
+    "plot_ratio": "plot_ratio", "building_coefficient": "building_coefficient",
+    "green_ratio": "green_ratio", "office_share": "office_share",
+}
+#: The industry whose minimum plot ratio applies.
+PLOT_RATIO_INDUSTRY: Final[str] = " (industry: {industry})"
+APPROVED_NOT_SUPPLIED: Final[str] = (
+    "approved on {approved}, {years} full years ago (threshold {limit}); {m2:,.1f} m2 "
+    "({mu:,.2f} mu) still not supplied; supply rate {rate:.1%}; {regulation}"
 )

@@ -163,7 +163,16 @@ REGULATIONS: Final[dict[str, str]] = {
     "accountability_ratio": (
         "《违反土地管理规定行为处分办法》（监察部 人社部 国土资源部令第15号）第三条"
     ),
+    "idle_1y": "《闲置土地处置办法》(国土资源部令第53号,2012)第二、八、十四条",
+    "idle_2y": "《闲置土地处置办法》(国土资源部令第53号,2012)第二、八、十四条",
+    "approved_not_supplied": "批而未供土地清理(批准满年限见阈值)",
+    "allocation_misuse": "《划拨用地目录》(国土资源部令第9号,2001);《物权法》第一百三十七条",
+    "industrial_negotiated": "国发〔2006〕31号;《招标拍卖挂牌出让国有建设用地使用权规定》(2007)",
+    "industrial_standard": "《工业项目建设用地控制指标》(国土资发〔2008〕24号)",
+    "evidence_mismatch": "数据质量核查(影像与记录比对)",
 }
+#: Quoted beside the 2012 measures when an idle clock starts from the contract date.
+REGULATION_IDLE_1999: Final[str] = "《闲置土地处置办法》(1999)第二条"
 
 # --- messages of the overlap rules (redline.analysis.rules) ---------------------------
 
@@ -204,4 +213,54 @@ ACCOUNTABILITY_RATIO: Final[str] = (
     "{county} {year} 年非法占用耕地 {illegal}，占当年新增建设占用耕地 {total}"
     "（批准占用 {approved} + 非法占用）的 {ratio:.1%}，达到 {limit} 问责比例，"
     "应追究政府主要负责人责任。"
+)
+
+# --- messages of the supply rules (redline.analysis.supply) ---------------------------
+
+#: Parts of a message are joined by this.
+PARTS_JOIN: Final[str] = "；"
+#: The regulation, closing a supply rule's message.
+CITE: Final[str] = "依据{regulation}"
+#: Full years an idle rule waits (its threshold).
+IDLE_YEARS: Final[str] = "{years} 周年"
+#: Started, but under the shares of the measures: each share and its limit.
+IDLE_UNDER_BUILT: Final[str] = "已开发面积比例{ratio:.0%}不足1/3"
+IDLE_UNDER_INVEST: Final[str] = "已投资比例{share:.0%}不足{limit:.0%}"
+IDLE_UNDER_JOIN: Final[str] = "、"
+IDLE_STALLED: Final[str] = (
+    "已于{started}动工但{under}，至{today}满{years}周年仍未达标(无停工日期字段，中止期自动工日起算)"
+)
+IDLE_NOT_STARTED: Final[str] = "自{start}起满{years}周年未动工(至{today}共{days:.0f}天)"
+IDLE_BY_CONTRACT: Final[str] = (
+    "无约定动工日期，按1999年版办法自合同签订日{contract}起满{offset}年开始计算"
+)
+IDLE_RECLAIM: Final[str] = "满两年无偿收回国有建设用地使用权"
+IDLE_FEE: Final[str] = (
+    "满一年征收土地闲置费，按出让价款的{share:.0%}计：{price:,.2f}×{share:.0%}={fee:,.2f}"
+    "(与价款同单位)"
+)
+IDLE_FEE_NO_PRICE: Final[str] = "满一年征收土地闲置费，按出让价款的{share:.0%}计(出让价款未记录)"
+IDLE_BUILT: Final[str] = "影像建成比例{built:.0%}"
+IDLE_NO_EVIDENCE: Final[str] = "影像无有效值({problem})"
+MISMATCH_STARTED: Final[str] = (
+    "记录已于{started}动工，影像建成比例仅{built:.0%}(不超过{low:.0%})，几乎无建设：请实地核查"
+)
+MISMATCH_NOT_STARTED: Final[str] = (
+    "记录未动工，影像建成比例{built:.0%}(不低于{high:.0%})显示已建设：请核实动工记录"
+)
+ALLOCATION_MISUSE: Final[str] = "以划拨方式供应经营性用地(用途{use})；{codes}用途须有偿出让"
+INDUSTRIAL_NEGOTIATED: Final[str] = (
+    "工业用地于{day}以协议方式出让；{year}年起工业用地必须招标拍卖挂牌出让"
+)
+INDUSTRIAL_STANDARD: Final[str] = "工业用地控制指标不达标：{items}"
+#: Industrial indicator -> its name.
+INDICATOR_NAMES: Final[dict[str, str]] = {
+    "plot_ratio": "容积率", "building_coefficient": "建筑系数", "green_ratio": "绿地率",
+    "office_share": "行政办公及生活服务设施用地比例",
+}
+#: The industry whose minimum plot ratio applies.
+PLOT_RATIO_INDUSTRY: Final[str] = "(行业:{industry})"
+APPROVED_NOT_SUPPLIED: Final[str] = (
+    "批准于{approved}，满{years}周年(阈值{limit}年)仍有{m2:,.1f}平方米({mu:,.2f}亩)未供应，"
+    "供地率{rate:.1%}；{regulation}"
 )
