@@ -56,7 +56,7 @@ from redline.io import outputs
 from redline.io.outputs import generator_meta
 from redline.io.safepath import admin_code_name, safe_child, safe_name, unique_name
 from redline.schema import FINDING_COLUMNS, RULES
-from redline.text import Lang
+from redline.text import Lang, words
 from redline.version import __version__
 
 log = logging.getLogger(__name__)
@@ -828,7 +828,6 @@ def _dask_client(address: str) -> Any:
 
 # --- roll-up -----------------------------------------------------------------------------
 
-_TOTAL: Final[dict[Lang, str]] = {"zh": "合计", "en": "Total"}
 
 
 def rollup(out: str | os.PathLike[str], results: Iterable[CountyResult], *,
@@ -843,7 +842,7 @@ def rollup(out: str | os.PathLike[str], results: Iterable[CountyResult], *,
     results = list(results)
     rows = [_county_row(out, r) for r in results]
     summary = pd.DataFrame(rows)
-    totals: dict[str, Any] = {"county": _TOTAL[lang], "status": ""}
+    totals: dict[str, Any] = {"county": words(lang).TOTAL, "status": ""}
     for column in summary.columns:
         if column.endswith(("_count", "_m2", "_mu")) or column in {"findings", "seconds"}:
             totals[column] = pd.to_numeric(summary[column], errors="coerce").sum()
@@ -955,14 +954,6 @@ def _merge_findings(out: Path, results: list[CountyResult]) -> None:
 
 # --- overview map -----------------------------------------------------------------------
 
-_UI: Final[dict[str, dict[Lang, str]]] = {
-    "title": {"zh": "各县(市、区)违法占用耕地比例", "en": "Counties by violation ratio"},
-    "ratio": {"zh": "违法占用耕地比例", "en": "Violation ratio"},
-    "findings": {"zh": "问题数", "en": "Findings"},
-    "status": {"zh": "状态", "en": "Status"},
-    "open": {"zh": "打开县级地图", "en": "Open the county map"},
-    "none": {"zh": "无数据", "en": "no data"},
-}
 #: Violation-ratio classes (upper bounds) and colours; the accountability line (15 %) is one.
 RATIO_CLASSES: Final[tuple[tuple[float, str], ...]] = (
     (0.05, "#fee5d9"), (0.10, "#fcae91"), (0.15, "#fb6a4a"), (float("inf"), "#a50f15"),
@@ -1008,7 +999,7 @@ def _overview(out: Path, results: list[CountyResult], summary: pd.DataFrame, *,
                 "map": f"{r.folder}/map.html" if has_map else None,
             },
         })
-    data = {"ui": {k: v[lang] for k, v in _UI.items()},
+    data = {"ui": dict(words(lang).BATCH_MAP),
             "features": {"type": "FeatureCollection", "features": features},
             "legend": [[b if np.isfinite(b) else None, c] for b, c in RATIO_CLASSES]}
     write_text(out / "overview.html", _overview_page(data, lang=lang))

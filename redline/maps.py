@@ -19,7 +19,7 @@ import geopandas as gpd
 
 from redline.errors import InputError
 from redline.report.map import Basemap, build_map, save_map
-from redline.text import Lang
+from redline.text import Lang, words
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def make_map(
         layers, findings, name = _from_dataset(Path(source), read), None, Path(source).name
     refuse_inputs(target, read, kind="file")
     if title is None:
-        title = f"{name} · {'耕地红线检查图' if lang == 'zh' else 'Farmland red line map'}"
+        title = words(lang).MAP_TITLE.format(name=name)
     page = build_map(layers, findings, offline=offline, basemap=basemap, lang=lang, title=title)
     check_out_file(out, overwrite=overwrite, inputs=[source])  # still free to write
     save_map(page, target)

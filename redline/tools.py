@@ -35,7 +35,7 @@ from redline.errors import InputError
 from redline.io.read import read_dataset
 from redline.model import Dataset, Problem
 from redline.schema import ID_FIELD
-from redline.text import Lang
+from redline.text import Lang, words
 from redline.version import __version__
 
 if TYPE_CHECKING:
@@ -624,7 +624,7 @@ def _write_outputs(tmp: Path, *, findings: gpd.GeoDataFrame, features: gpd.GeoDa
 def _write_tables(tmp: Path, *, findings: gpd.GeoDataFrame, summary: pd.DataFrame,
                   tables: dict[str, pd.DataFrame], lang: Lang) -> list[str]:
     from redline.io import write
-    from redline.text import header, rule_name, severity_name
+    from redline.text import header, rule_name, severity_name, words
 
     table = pd.DataFrame(findings.drop(columns="geometry"))
     write.write_csv(tmp / "findings.csv", table)
@@ -639,18 +639,13 @@ def _write_tables(tmp: Path, *, findings: gpd.GeoDataFrame, summary: pd.DataFram
     people = table.copy()
     people.insert(2, "rule_name", [rule_name(r, lang) for r in people["rule"]])
     people["severity"] = [severity_name(v, lang) for v in people["severity"]]
-    zh = lang == "zh"
+    titles = words(lang).SHEETS
     sheets = {
-        ("问题清单" if zh else "Findings"): people.rename(columns=head),
-        ("汇总" if zh else "Summary"): summary.rename(columns=head),
+        titles["findings"]: people.rename(columns=head),
+        titles["summary"]: summary.rename(columns=head),
     }
-    titles = {"early_warning": ("闲置预警", "Early warning"),
-              "excused": ("非企业原因延期", "Excused delays"),
-              "supply_rate": ("供地率", "Supply rate"),
-              "by_admin": ("分区统计", "By admin unit")}
     for name, frame in tables.items():
-        label = titles.get(name, (name, name))[0 if zh else 1]
-        sheets[label] = frame.rename(columns=head)
+        sheets[titles.get(name, name)] = frame.rename(columns=head)
     write.write_xlsx(tmp / "findings.xlsx", sheets)
     names.append("findings.xlsx")
     return names
@@ -698,7 +693,7 @@ def _write_pages(tmp: Path, *, out: Path, ds: Dataset, layers: dict[str, gpd.Geo
     from redline.report.map import build_map
 
     name = Path(ds.path).name
-    title = f"{name} · {'耕地红线检查图' if lang == 'zh' else 'Farmland red line map'}"
+    title = words(lang).MAP_TITLE.format(name=name)
     write.write_text(tmp / "map.html", build_map(layers, findings, offline=True, lang=lang,
                                                  title=title, images=images))
     page = render_report(RunOutput(str(out), run, summary, findings), lang=lang, ledger=ledger,

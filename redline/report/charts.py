@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
 from redline.report import fonts
-from redline.text import Lang, rule_name
+from redline.text import Lang, rule_name, words
 
 _COLOURS: Final[tuple[str, ...]] = ("#c0392b", "#2980b9", "#27ae60", "#8e44ad", "#d35400",
                                      "#16a085", "#7f8c8d", "#f1c40f")
@@ -50,7 +50,7 @@ def _png(fig: Figure) -> bytes:
 
 
 def _empty(ax: Axes, lang: Lang) -> None:
-    ax.text(0.5, 0.5, "无数据" if lang == "zh" else "no data", ha="center", va="center",
+    ax.text(0.5, 0.5, words(lang).CHARTS["no_data"], ha="center", va="center",
             transform=ax.transAxes, color="#7f8c8d")
     ax.set_xticks([])
     ax.set_yticks([])
@@ -118,9 +118,10 @@ def findings_by_rule_png(findings: pd.DataFrame, *, lang: Lang = "zh") -> bytes:
     else:
         counts = findings.groupby("rule").size().sort_values(ascending=False)
         areas = findings.groupby("rule")["area_mu"].sum().reindex(counts.index)
-    labels = [f"{rule_name(str(r), lang)} ({a:,.1f} {'亩' if lang == 'zh' else 'mu'})"
+    w = words(lang)
+    labels = [f"{rule_name(str(r), lang)} ({a:,.1f} {w.CHARTS['mu']})"
               for r, a in zip(counts.index, areas, strict=True)]
     return bar_chart(labels, {"n": counts.to_numpy(dtype=float)},
-                     title="各类问题数量" if lang == "zh" else "Findings by rule",
-                     ylabel="数量" if lang == "zh" else "count", lang=lang, horizontal=True)
+                     title=w.CHARTS["by_rule"], ylabel=w.CHARTS["count"], lang=lang,
+                     horizontal=True)
 

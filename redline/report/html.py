@@ -39,68 +39,6 @@ log = logging.getLogger(__name__)
 #: How many of the largest cases the report lists.
 TOP_CASES: Final[int] = 10
 
-_T: Final[dict[str, tuple[str, str]]] = {
-    "title": ("土地卫片执法与耕地保护督察报告", "Farmland red-line inspection report"),
-    "dataset": ("数据集", "Dataset"),
-    "as_of": ("核查基准日", "As of"),
-    "version": ("程序版本", "Version"),
-    "status": ("运行状态", "Run status"),
-    "overview": ("一、问题概况", "1. Findings overview"),
-    "total": ("问题总数", "Findings in total"),
-    "total_area": ("问题总面积(亩)", "Total area (mu)"),
-    "by_rule": ("按问题类型", "By rule"),
-    "by_unit": ("二、分行政区统计", "2. By admin unit"),
-    "targets": ("三、耕地保有量与永久基本农田保护目标", "3. Farmland and basic farmland targets"),
-    "quota": ("四、新增建设用地计划指标使用", "4. Construction-land quota use"),
-    "balance": ("五、耕地占补平衡", "5. Farmland balance (occupied vs added)"),
-    "violations": ("六、违法用地与问责比例", "6. Violations and the 15% accountability ratio"),
-    "ranking": ("七、县区综合排名", "7. County ranking"),
-    "ranking_note": (
-        "综合得分 = min(违法占用耕地比例/15%, 1) + 闲置率 + 占补缺口比例(缺口/占用), "
-        "每项0-1,越低越好。",
-        "Score = min(illegal share / 15%, 1) + idle share + balance deficit share "
-        "(deficit / occupied), each in [0, 1]; lower is better.",
-    ),
-    "forecast": ("八、下年度新增建设用地需求预测", "8. Next year's construction-land demand"),
-    "forecast_note": (
-        "按历年批准面积:3年以上用最近5年线性趋势外推,不足3年取均值;区间为预测值±逐年变化量标准差;"
-        "有规划项目表时以规划项目面积为准。仅为粗略参考。",
-        "From approved area by year: with 3 or more years, a linear trend over the last 5 "
-        "extrapolated one year; with fewer, their mean. The band is the forecast +/- the "
-        "standard deviation of year-to-year changes; a planned-projects table, when given, "
-        "replaces the trend. A rough guide only.",
-    ),
-    "cases": ("九、重大案件", "9. Largest cases"),
-    "changes": ("十、与上期比较", "10. Change since the previous run"),
-    "previous": ("上期", "Previous run"),
-    "params": ("附:运行参数", "Appendix: run parameters"),
-    "inputs": ("输入数据", "Inputs"),
-    "skipped": ("未执行的检查", "Checks not run"),
-    "no_ledger": ("本次输出不含台账数据。", "This output holds no ledger figures."),
-    "none": ("无", "none"),
-    "yes": ("是", "yes"),
-    "no": ("否", "no"),
-    "ha": ("公顷", "ha"),
-    "mu": ("亩", "mu"),
-    "new": ("新增", "new"),
-    "persisting": ("持续", "persisting"),
-    "resolved": ("已整改/消失", "resolved"),
-    "count_now": ("本期数量", "Count now"),
-    "count_prev": ("上期数量", "Count before"),
-    "count_change": ("数量变化", "Count change"),
-    "area_now_mu": ("本期面积(亩)", "Area now (mu)"),
-    "area_prev_mu": ("上期面积(亩)", "Area before (mu)"),
-    "area_change_mu": ("面积变化(亩)", "Area change (mu)"),
-    "now": ("现状", "now"),
-    "target": ("目标", "target"),
-    "farmland": ("耕地", "Farmland"),
-    "basic": ("永久基本农田", "Basic farmland"),
-    "parameter": ("参数", "Parameter"),
-    "value": ("值", "Value"),
-    "no_geometry": ("(无图形)", "(no geometry)"),
-    "rank_n": ("序号", "No."),
-}
-
 _CSS: Final[str] = """
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:24px auto;
 max-width:1180px;color:#222;line-height:1.5;padding:0 16px}
@@ -119,8 +57,7 @@ img{max-width:100%;height:auto;display:block;margin:8px 0}
 
 
 def _t(key: str, lang: Lang) -> str:
-    zh, en = _T[key]
-    return zh if lang == "zh" else en
+    return str(words(lang).REPORT[key])
 
 
 def _e(value: Any) -> str:
@@ -147,17 +84,11 @@ def _img(png: bytes, alt: str) -> str:
     return f'<img src="data:image/png;base64,{data}" alt="{_e(alt)}">'
 
 
-_LEVELS: Final[dict[str, tuple[str, str]]] = {
-    "county": ("县区", "county"), "township": ("乡镇", "township"), "village": ("村", "village"),
-}
-
-
 def _localise(frame: pd.DataFrame, lang: Lang) -> pd.DataFrame:
     """Return the frame with level and severity codes in the reader's language."""
     out = frame
     if "level" in frame:
-        out = out.assign(level=[_LEVELS.get(str(v), (v, v))[0 if lang == "zh" else 1]
-                                for v in frame["level"]])
+        out = out.assign(level=[words(lang).LEVEL_NAMES.get(str(v), v) for v in frame["level"]])
     if "severity" in frame:
         out = out.assign(severity=[words(lang).SEVERITY_NAMES.get(str(v), v)
                                    for v in frame["severity"]])
@@ -307,7 +238,7 @@ def _overview_section(findings: pd.DataFrame, lang: Lang, pic: Lang) -> list[str
         by["rule_name"] = [rule_name(str(r), lang) for r in by["rule"]]
         by = by.sort_values(["count", "rule"], ascending=[False, True])
         out.append(_table(by, {"rule_name": header("rule_name", lang), "rule": header(
-            "rule", lang), "count": "数量" if lang == "zh" else "Count",
+            "rule", lang), "count": _t("count", lang),
             "area_mu": header("area_mu", lang)}, lang))
     out.append(_img(charts.findings_by_rule_png(findings, lang=pic), _t("by_rule", lang)))
     return out
@@ -439,7 +370,7 @@ def _changes_section(findings: pd.DataFrame, previous: RunOutput, lang: Lang,
                 [str(c) or "—" for c in by["admin_code"]],
                 {_t(s, pic): by[s].to_numpy(dtype=float) for s in
                  ("new", "persisting", "resolved")},
-                title=_title("changes", pic), ylabel="数量" if pic == "zh" else "count",
+                title=_title("changes", pic), ylabel=words(pic).CHARTS["count"],
                 lang=pic), _t("changes", lang)),
             _table(shown, fcols, lang)]
 

@@ -119,25 +119,6 @@ SEVERITY_STYLES: Final[dict[str, dict[str, Any]]] = {
     "low": {"color": "#525252", "weight": 1.2},
 }
 
-_UI: Final[dict[str, dict[Lang, str]]] = {
-    "title": {"zh": "耕地红线检查图", "en": "Farmland red line inspection map"},
-    "findings": {"zh": "问题", "en": "Findings"},
-    "layers": {"zh": "图层", "en": "Layers"},
-    "severity": {"zh": "严重程度(边线)", "en": "Severity (outline)"},
-    "raster": {"zh": "[栅格显示]", "en": "[drawn as image]"},
-    "search": {"zh": "搜索地块或问题编号", "en": "Search parcel or finding id"},
-    "no_match": {"zh": "无匹配", "en": "No match"},
-    "fullscreen": {"zh": "全屏", "en": "Full screen"},
-    "measure": {"zh": "测量距离和面积", "en": "Measure distance and area"},
-    "measure_hint": {"zh": "在地图上点击以测量", "en": "Click on the map to measure"},
-    "distance": {"zh": "距离", "en": "Distance"},
-    "area": {"zh": "面积", "en": "Area"},
-    "mu": {"zh": "亩", "en": "mu"},
-    "id": {"zh": "编号", "en": "Id"},
-    "problem": {"zh": "未能判定原因", "en": "Why not judged"},
-    "note": {"zh": "备注", "en": "Note"},
-}
-
 
 # --- public -------------------------------------------------------------------
 
@@ -230,11 +211,11 @@ def build_map(
             defs.append(layer_def)
             bounds.append(box)
 
-    page_title = title if title is not None else _UI["title"][lang]
+    page_title = title if title is not None else words(lang).MAP["title"]
     data = {
         "title": page_title,
         "lang": lang,
-        "ui": {k: v[lang] for k, v in _UI.items()},
+        "ui": dict(words(lang).MAP),
         "basemap": {"layers": tiles} if tiles else None,
         "bounds": _leaflet_bounds(bounds),
         "severity": SEVERITY_STYLES,
@@ -381,9 +362,6 @@ def _drawable(frame: gpd.GeoDataFrame, key: str) -> gpd.GeoDataFrame:
     return out
 
 
-_YES_NO: Final[dict[Lang, tuple[str, str]]] = {"zh": ("是", "否"), "en": ("yes", "no")}
-
-
 def _text(series: pd.Series, lang: Lang = "zh") -> list[str]:
     """Values as display strings: dates as ISO, floats without noise, missing as ''."""
     if pd.api.types.is_datetime64_any_dtype(series):
@@ -392,7 +370,7 @@ def _text(series: pd.Series, lang: Lang = "zh") -> list[str]:
             for v in series
         ]
     if pd.api.types.is_bool_dtype(series):
-        yes, no = _YES_NO[lang]
+        yes, no = words(lang).YES_NO
         return [yes if v else no for v in series]
     if pd.api.types.is_float_dtype(series):
         values = series.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -443,7 +421,7 @@ def _vector_def(key: str, frame: gpd.GeoDataFrame, *, lang: Lang) -> tuple[dict[
     columns += [c for c in frame.columns if c not in columns and c != frame.geometry.name
                 and not str(c).startswith("_")]
     columns += [c for c in ("_problem", "_note") if c in frame]
-    labels = {"_problem": _UI["problem"][lang], "_note": _UI["note"][lang]}
+    labels = {"_problem": words(lang).MAP["problem"], "_note": words(lang).MAP["note"]}
     fields = [labels.get(c) or words(lang).FIELD_NAMES.get(c) or str(c) for c in columns]
     texts = [_text(frame[c], lang) for c in columns]
     simplify = CONTEXT_SIMPLIFY_M if key not in ("approvals", "supply") else 0.0
@@ -501,7 +479,7 @@ def _findings_def(rule: str, frame: gpd.GeoDataFrame, *, lang: Lang) -> tuple[di
                  "dashArray": "10 6"}
     layer_def = {
         "key": f"finding:{rule}",
-        "name": f"{_UI['findings'][lang]}{':' if lang == 'zh' else ': '}{name}",
+        "name": words(lang).MAP_RULE_LAYER.format(rule=name),
         "kind": "vector",
         "count": len(frame),
         "show": True,
@@ -695,13 +673,13 @@ def _legend(defs: list[dict[str, Any]], findings: gpd.GeoDataFrame | None, *,
     ]
     sections = []
     if rules:
-        sections.append({"title": _UI["findings"][lang], "rows": rules})
-        sections.append({"title": _UI["severity"][lang], "rows": [
+        sections.append({"title": words(lang).MAP["findings"], "rows": rules})
+        sections.append({"title": words(lang).MAP["severity"], "rows": [
             {"label": severity_name(s, lang), "fill": "", "stroke": style["color"]}
             for s, style in SEVERITY_STYLES.items()
         ]})
     if context:
-        sections.append({"title": _UI["layers"][lang], "rows": context})
+        sections.append({"title": words(lang).MAP["layers"], "rows": context})
     return sections
 
 

@@ -34,14 +34,13 @@ from redline.report.map import (
     _rules_in,
     polygon_shapes,
 )
-from redline.text import Lang, layer_name, rule_name
+from redline.text import Lang, layer_name, rule_name, words
 
 log = logging.getLogger(__name__)
 
 #: Longest side, in pixels, of a rasterised context layer in the overview.
 OVERVIEW_RASTER_PX: Final[int] = 2000
 
-_TITLES: Final[dict[Lang, str]] = {"zh": "问题分布概览", "en": "Overview of findings"}
 
 
 def overview_png(
@@ -129,7 +128,8 @@ def overview_png(
 
     ax.set_aspect("equal")
     ax.set_axis_off()
-    ax.set_title(title if title is not None else _TITLES[lang], fontdict=rc_font, fontsize=13)
+    ax.set_title(title if title is not None else words(lang).OVERVIEW_TITLE, fontdict=rc_font,
+                 fontsize=13)
     if handles:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
                   prop={"family": rc_font["family"], "size": 8}, frameon=False)

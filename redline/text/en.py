@@ -279,3 +279,140 @@ APPROVED_NOT_SUPPLIED: Final[str] = (
     "approved on {approved}, {years} full years ago (threshold {limit}); {m2:,.1f} m2 "
     "({mu:,.2f} mu) still not supplied; supply rate {rate:.1%}; {regulation}"
 )
+
+# --- the inspection report (redline.report.html) ------------------------------------
+
+#: Words of the inspection report, by what they name.
+REPORT: Final[dict[str, str]] = {
+    "title": "Farmland red-line inspection report",
+    "dataset": "Dataset",
+    "as_of": "As of",
+    "version": "Version",
+    "status": "Run status",
+    "overview": "1. Findings overview",
+    "total": "Findings in total",
+    "count": "Count",
+    "total_area": "Total area (mu)",
+    "by_rule": "By rule",
+    "by_unit": "2. By admin unit",
+    "targets": "3. Farmland and basic farmland targets",
+    "quota": "4. Construction-land quota use",
+    "balance": "5. Farmland balance (occupied vs added)",
+    "violations": "6. Violations and the 15% accountability ratio",
+    "ranking": "7. County ranking",
+    "ranking_note": (
+        "Score = min(illegal share / 15%, 1) + idle share + balance deficit share (deficit / "
+        "occupied), each in [0, 1]; lower is better."
+    ),
+    "forecast": "8. Next year's construction-land demand",
+    "forecast_note": (
+        "From approved area by year: with 3 or more years, a linear trend over the last 5 "
+        "extrapolated one year; with fewer, their mean. The band is the forecast +/- the "
+        "standard deviation of year-to-year changes; a planned-projects table, when given, "
+        "replaces the trend. A rough guide only."
+    ),
+    "cases": "9. Largest cases",
+    "changes": "10. Change since the previous run",
+    "previous": "Previous run",
+    "params": "Appendix: run parameters",
+    "inputs": "Inputs",
+    "skipped": "Checks not run",
+    "no_ledger": "This output holds no ledger figures.",
+    "none": "none",
+    "yes": "yes",
+    "no": "no",
+    "ha": "ha",
+    "mu": "mu",
+    "new": "new",
+    "persisting": "persisting",
+    "resolved": "resolved",
+    "count_now": "Count now",
+    "count_prev": "Count before",
+    "count_change": "Count change",
+    "area_now_mu": "Area now (mu)",
+    "area_prev_mu": "Area before (mu)",
+    "area_change_mu": "Area change (mu)",
+    "now": "now",
+    "target": "target",
+    "farmland": "Farmland",
+    "basic": "Basic farmland",
+    "parameter": "Parameter",
+    "value": "Value",
+    "no_geometry": "(no geometry)",
+    "rank_n": "No.",
+}
+
+#: Admin level -> its name.
+LEVEL_NAMES: Final[dict[str, str]] = {
+    "county": "county",
+    "township": "township",
+    "village": "village",
+}
+
+#: Title of the overview image of the findings.
+OVERVIEW_TITLE: Final[str] = "Overview of findings"
+
+#: Words of the report's charts.
+CHARTS: Final[dict[str, str]] = {
+    "no_data": "no data",
+    "by_rule": "Findings by rule",
+    "count": "count",
+    "mu": "mu",
+}
+
+# --- the map (redline.report.map) -----------------------------------------------------
+
+#: Title of a dataset's map page.
+MAP_TITLE: Final[str] = "{name} · Farmland red line map"
+
+#: The layer of one rule's findings.
+MAP_RULE_LAYER: Final[str] = "Findings: {rule}"
+#: A yes/no value in a popup.
+YES_NO: Final[tuple[str, str]] = ("yes", "no")
+
+#: Words of the map page's controls, legend and popups.
+MAP: Final[dict[str, str]] = {
+    "title": "Farmland red line inspection map",
+    "findings": "Findings",
+    "layers": "Layers",
+    "severity": "Severity (outline)",
+    "raster": "[drawn as image]",
+    "search": "Search parcel or finding id",
+    "no_match": "No match",
+    "fullscreen": "Full screen",
+    "measure": "Measure distance and area",
+    "measure_hint": "Click on the map to measure",
+    "distance": "Distance",
+    "area": "Area",
+    "mu": "mu",
+    "id": "Id",
+    "problem": "Why not judged",
+    "note": "Note",
+}
+
+# --- findings.xlsx -------------------------------------------------------------------
+
+#: Table -> the name of its sheet.
+SHEETS: Final[dict[str, str]] = {
+    "findings": "Findings",
+    "summary": "Summary",
+    "early_warning": "Early warning",
+    "excused": "Excused delays",
+    "supply_rate": "Supply rate",
+    "by_admin": "By admin unit",
+}
+
+# --- a batch's roll-up (redline.tools.batch) -------------------------------------------
+
+#: The row of totals in a batch's summary.csv.
+TOTAL: Final[str] = "Total"
+
+#: Words of a batch's overview page.
+BATCH_MAP: Final[dict[str, str]] = {
+    "title": "Counties by violation ratio",
+    "ratio": "Violation ratio",
+    "findings": "Findings",
+    "status": "Status",
+    "open": "Open the county map",
+    "none": "no data",
+}

@@ -264,3 +264,139 @@ APPROVED_NOT_SUPPLIED: Final[str] = (
     "批准于{approved}，满{years}周年(阈值{limit}年)仍有{m2:,.1f}平方米({mu:,.2f}亩)未供应，"
     "供地率{rate:.1%}；{regulation}"
 )
+
+# --- the inspection report (redline.report.html) ------------------------------------
+
+#: Words of the inspection report, by what they name.
+REPORT: Final[dict[str, str]] = {
+    "title": "土地卫片执法与耕地保护督察报告",
+    "dataset": "数据集",
+    "as_of": "核查基准日",
+    "version": "程序版本",
+    "status": "运行状态",
+    "overview": "一、问题概况",
+    "total": "问题总数",
+    "count": "数量",
+    "total_area": "问题总面积(亩)",
+    "by_rule": "按问题类型",
+    "by_unit": "二、分行政区统计",
+    "targets": "三、耕地保有量与永久基本农田保护目标",
+    "quota": "四、新增建设用地计划指标使用",
+    "balance": "五、耕地占补平衡",
+    "violations": "六、违法用地与问责比例",
+    "ranking": "七、县区综合排名",
+    "ranking_note": (
+        "综合得分 = min(违法占用耕地比例/15%, 1) + 闲置率 + 占补缺口比例(缺口/占用), "
+        "每项0-1,越低越好。"
+    ),
+    "forecast": "八、下年度新增建设用地需求预测",
+    "forecast_note": (
+        "按历年批准面积:3年以上用最近5年线性趋势外推,不足3年取均值;区间为预测值±逐"
+        "年变化量标准差;有规划项目表时以规划项目面积为准。仅为粗略参考。"
+        ""
+    ),
+    "cases": "九、重大案件",
+    "changes": "十、与上期比较",
+    "previous": "上期",
+    "params": "附:运行参数",
+    "inputs": "输入数据",
+    "skipped": "未执行的检查",
+    "no_ledger": "本次输出不含台账数据。",
+    "none": "无",
+    "yes": "是",
+    "no": "否",
+    "ha": "公顷",
+    "mu": "亩",
+    "new": "新增",
+    "persisting": "持续",
+    "resolved": "已整改/消失",
+    "count_now": "本期数量",
+    "count_prev": "上期数量",
+    "count_change": "数量变化",
+    "area_now_mu": "本期面积(亩)",
+    "area_prev_mu": "上期面积(亩)",
+    "area_change_mu": "面积变化(亩)",
+    "now": "现状",
+    "target": "目标",
+    "farmland": "耕地",
+    "basic": "永久基本农田",
+    "parameter": "参数",
+    "value": "值",
+    "no_geometry": "(无图形)",
+    "rank_n": "序号",
+}
+
+#: Admin level -> its name.
+LEVEL_NAMES: Final[dict[str, str]] = {
+    "county": "县区",
+    "township": "乡镇",
+    "village": "村",
+}
+
+#: Title of the overview image of the findings.
+OVERVIEW_TITLE: Final[str] = "问题分布概览"
+
+#: Words of the report's charts.
+CHARTS: Final[dict[str, str]] = {
+    "no_data": "无数据",
+    "by_rule": "各类问题数量",
+    "count": "数量",
+    "mu": "亩",
+}
+
+# --- the map (redline.report.map) -----------------------------------------------------
+
+#: Title of a dataset's map page.
+MAP_TITLE: Final[str] = "{name} · 耕地红线检查图"
+
+#: The layer of one rule's findings.
+MAP_RULE_LAYER: Final[str] = "问题:{rule}"
+#: A yes/no value in a popup.
+YES_NO: Final[tuple[str, str]] = ("是", "否")
+
+#: Words of the map page's controls, legend and popups.
+MAP: Final[dict[str, str]] = {
+    "title": "耕地红线检查图",
+    "findings": "问题",
+    "layers": "图层",
+    "severity": "严重程度(边线)",
+    "raster": "[栅格显示]",
+    "search": "搜索地块或问题编号",
+    "no_match": "无匹配",
+    "fullscreen": "全屏",
+    "measure": "测量距离和面积",
+    "measure_hint": "在地图上点击以测量",
+    "distance": "距离",
+    "area": "面积",
+    "mu": "亩",
+    "id": "编号",
+    "problem": "未能判定原因",
+    "note": "备注",
+}
+
+# --- findings.xlsx -------------------------------------------------------------------
+
+#: Table -> the name of its sheet.
+SHEETS: Final[dict[str, str]] = {
+    "findings": "问题清单",
+    "summary": "汇总",
+    "early_warning": "闲置预警",
+    "excused": "非企业原因延期",
+    "supply_rate": "供地率",
+    "by_admin": "分区统计",
+}
+
+# --- a batch's roll-up (redline.tools.batch) -------------------------------------------
+
+#: The row of totals in a batch's summary.csv.
+TOTAL: Final[str] = "合计"
+
+#: Words of a batch's overview page.
+BATCH_MAP: Final[dict[str, str]] = {
+    "title": "各县(市、区)违法占用耕地比例",
+    "ratio": "违法占用耕地比例",
+    "findings": "问题数",
+    "status": "状态",
+    "open": "打开县级地图",
+    "none": "无数据",
+}
