@@ -249,12 +249,12 @@ def test_dataset_ledger_reads_layers_and_targets(data) -> None:
     pd.testing.assert_frame_equal(got, want)
 
 
-def test_memo_is_kept_per_thread_and_per_scope() -> None:
+def test_the_scoped_cache_is_kept_per_thread_and_per_scope() -> None:
     import threading
 
-    from redline.analysis.memo import Scoped
+    from redline.analysis.cache import ScopedCache
 
-    memo = Scoped()
+    memo = ScopedCache()
     data = [1, 2, 3]
     seen: dict[str, object] = {}
     opened, checked = threading.Event(), threading.Event()

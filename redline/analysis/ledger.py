@@ -30,7 +30,7 @@ import shapely
 
 from redline import settings
 from redline.analysis.areas import ellipsoidal_area
-from redline.analysis.memo import Scoped
+from redline.analysis.cache import ScopedCache
 from redline.analysis.overlay import cover, pieces, reuse_trees
 from redline.analysis.summary import admin_units
 
@@ -106,7 +106,7 @@ def ledger_units(
 
 #: Dissolved admin units, row areas and per-unit areas, kept only inside one
 #: :func:`county_ledger` call.
-_MEMO = Scoped()
+_MEMO = ScopedCache()
 
 
 def _dissolved(admin: gpd.GeoDataFrame | None, level: Level) -> gpd.GeoDataFrame | None:

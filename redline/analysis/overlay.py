@@ -44,7 +44,7 @@ import shapely
 
 from redline import settings
 from redline.analysis.areas import ellipsoidal_area
-from redline.analysis.memo import Scoped
+from redline.analysis.cache import ScopedCache
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
@@ -324,7 +324,7 @@ def _lazy_areas(geoms: NDArray[np.object_], crs: Any, n_jobs: int = 1
 # --------------------------------------------------------------------------- pairs
 
 
-_TREES = Scoped()
+_TREES = ScopedCache()
 
 
 @contextlib.contextmanager
@@ -337,7 +337,7 @@ def reuse_trees(*arrays: NDArray[np.object_] | None) -> Iterator[None]:
     so a layer overlaid many times (the farmland, by every rule) pays for its
     tree once. Only the arrays named here are kept (a tree over a passing array
     of cut pieces is not). The arrays must not be changed inside the block. Per
-    thread (:class:`redline.analysis.memo.Scoped`).
+    thread (:class:`redline.analysis.cache.ScopedCache`).
     """
     with _TREES.scope():
         for arr in arrays:

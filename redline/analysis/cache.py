@@ -1,7 +1,7 @@
-"""Results worked out once inside a block: a per-thread memo keyed by the objects used.
+"""Results worked out once inside a block: a per-thread cache keyed by the objects used.
 
 A check overlays the farmland many times and the ledger measures the same layers
-for several admin levels. Inside ``with memo.scope():`` each such result is
+for several admin levels. Inside ``with cache.scope():`` each such result is
 computed once; outside a scope nothing is kept and every call computes.
 
 Keys name the objects a result was computed from by their ``id()``, and those
@@ -22,12 +22,12 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
-class Scoped:
-    """A memo live only inside :meth:`scope`, in the thread that opened it.
+class ScopedCache:
+    """A cache live only inside :meth:`scope`, in the thread that opened it.
 
     Examples
     --------
-    >>> areas = Scoped()
+    >>> areas = ScopedCache()
     >>> data = [1.0, 2.0]
     >>> with areas.scope():
     ...     first = areas.get("total", (data,), lambda: sum(data))
