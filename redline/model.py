@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import numpy as np
     import pandas as pd
+    import shapely
+    from numpy.typing import NDArray
 
-    from redline.io.spill import Spilled
     from redline.schema import Role
 
 Level = Literal["error", "warning", "info"]
@@ -38,6 +41,44 @@ class Problem:
         return f"{where}: {self.problem}{tail}"
 
 
+class Windows(Protocol):
+    """A layer too large to hold, handed over one window of features at a time.
+
+    The reader keeps such a layer on disk (:class:`redline.io.spill.Spilled` is one) and
+    the analysis and the map see it only through these, so they never open a file. Every
+    feature comes back as a whole read makes it: canonical fields, ``_row``,
+    ``_problem``, ``_note`` and geometry, in the working CRS.
+    """
+
+    @property
+    def count(self) -> int:
+        """Features in the layer."""
+
+    @property
+    def drawable(self) -> int:
+        """Features with a geometry."""
+
+    @property
+    def crs(self) -> str:
+        """The working CRS the features are in."""
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float] | None:
+        """The extent of the whole layer, or None when no feature has a geometry."""
+
+    def windows(self) -> Iterator[gpd.GeoDataFrame]:
+        """Each window's features, in file order."""
+
+    def within(self, area: shapely.Geometry) -> gpd.GeoDataFrame:
+        """Return the features whose geometry meets ``area``, in file order."""
+
+    def meeting(self, geoms: NDArray[np.object_]) -> gpd.GeoDataFrame:
+        """Return the features meeting any of ``geoms``, in file order."""
+
+    def whole(self) -> gpd.GeoDataFrame:
+        """Return every feature in one frame (for a layer small enough after all)."""
+
+
 @dataclass
 class Layer:
     """One role's features, read, repaired and renamed to canonical fields.
@@ -60,7 +101,7 @@ class Layer:
     problems: list[Problem] = field(default_factory=list)
     layer_name: str | None = None  # inside a GeoPackage
     #: A layer too large to hold: its features on disk (``frame`` is then empty).
-    spill: Spilled | None = None
+    spill: Windows | None = None
 
     @property
     def count(self) -> int:
@@ -88,7 +129,7 @@ class Dataset:
         return self.layers[role].frame
 
     @property
-    def spilled(self) -> dict[str, Spilled]:
+    def spilled(self) -> dict[str, Windows]:
         """The layers kept on disk (:mod:`redline.io.spill`), by role."""
         return {role: ly.spill for role, ly in self.layers.items() if ly.spill is not None}
 

@@ -40,7 +40,7 @@ from redline.version import __version__
 
 if TYPE_CHECKING:
     from redline.analysis.findings import RuleResult
-    from redline.io.spill import Spilled
+    from redline.model import Windows
 
 __all__ = ["CheckRun", "InfoReport", "LayerInfo", "check", "info", "read_dataset"]
 
@@ -344,8 +344,10 @@ def check(
 
 def _let_go_of_disk(ds: Dataset) -> None:
     """Keep the counts of layers that were on disk: their files went with the check."""
+    from redline.io.spill import Spilled
+
     for layer in ds.layers.values():
-        if layer.spill is not None:
+        if isinstance(layer.spill, Spilled):
             layer.spill = replace(layer.spill, files=(), extents=())
 
 
@@ -421,7 +423,7 @@ def _tile_shape(tiles: Literal["auto"] | tuple[int, int] | None,
 
 def _tiled_overlap(layers: Mapping[str, gpd.GeoDataFrame], overlap: Any, *,
                    shape: tuple[int, int], executor: Executor | None,
-                   as_of: datetime.date, spilled: Mapping[str, Spilled] | None = None
+                   as_of: datetime.date, spilled: Mapping[str, Windows] | None = None
                    ) -> RuleResult:
     """Run the overlap rules tile by tile, and the county-wide rules in one reduced pass.
 
@@ -652,7 +654,7 @@ def _write_tables(tmp: Path, *, findings: gpd.GeoDataFrame, summary: pd.DataFram
 
 
 def _start_beside(ds: Dataset, layers: dict[str, gpd.GeoDataFrame], *, as_of: datetime.date,
-                  lang: Lang, spilled: Mapping[str, Spilled] | None = None) -> Beside:
+                  lang: Lang, spilled: Mapping[str, Windows] | None = None) -> Beside:
     """Start the work that needs only the input, beside the overlap rules, for a large county.
 
     The map's images of farmland and basic farmland, and the supply rules, need
@@ -666,13 +668,13 @@ def _start_beside(ds: Dataset, layers: dict[str, gpd.GeoDataFrame], *, as_of: da
 
 
 def _images(layers: dict[str, gpd.GeoDataFrame], lang: Lang,
-            spilled: Mapping[str, Spilled] | None = None) -> dict[str, Any]:
+            spilled: Mapping[str, Windows] | None = None) -> dict[str, Any]:
     from redline.report.map import image_layers
 
     return image_layers(layers, lang=lang, spilled=spilled)
 
 
-def _map_layers(layers: Mapping[str, gpd.GeoDataFrame], spilled: Mapping[str, Spilled],
+def _map_layers(layers: Mapping[str, gpd.GeoDataFrame], spilled: Mapping[str, Windows],
                 images: Mapping[str, Any]) -> dict[str, gpd.GeoDataFrame]:
     """Return the map's layers: a layer on disk drawn as vectors is read back (it is small)."""
     out = dict(layers)

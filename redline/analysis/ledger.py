@@ -37,8 +37,7 @@ from redline.analysis.summary import admin_units
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-    from redline.io.spill import Spilled
-    from redline.model import Dataset
+    from redline.model import Dataset, Windows
 
 Level = Literal["county", "township"]
 
@@ -224,7 +223,7 @@ def _unit_parts(frame: gpd.GeoDataFrame, admin: gpd.GeoDataFrame | None, level: 
     return rows, units, where
 
 
-def spilled_unit_areas(disk: Spilled, admin: gpd.GeoDataFrame | None, *,
+def spilled_unit_areas(disk: Windows, admin: gpd.GeoDataFrame | None, *,
                        default_code: str = "", farmland_only: bool = False,
                        levels: tuple[Level, ...] = ("county", "township")
                        ) -> dict[Level, pd.Series] | None:
@@ -282,7 +281,7 @@ def _unit_areas_memo(frame: gpd.GeoDataFrame | None, admin: gpd.GeoDataFrame | N
         areas=_row_areas(frame)), level, weight, default_code)
 
 
-def _spilled_memo(disk: Spilled, admin: gpd.GeoDataFrame | None, *, default_code: str,
+def _spilled_memo(disk: Windows, admin: gpd.GeoDataFrame | None, *, default_code: str,
                   farmland_only: bool) -> dict[Level, pd.Series] | None:
     """:func:`spilled_unit_areas`, computed once per layer within one ledger."""
     return _MEMO.get("spilled", (disk, admin), lambda: spilled_unit_areas(
@@ -483,7 +482,7 @@ def county_ledger(
     *,
     as_of: date,
     year: int | None = None,
-    spilled: Mapping[str, Spilled] | None = None,
+    spilled: Mapping[str, Windows] | None = None,
 ) -> pd.DataFrame:
     """One row per admin unit: targets, quota, farmland balance, violations, rank, forecast.
 
@@ -535,7 +534,7 @@ def _county_ledger(
     *,
     as_of: date,
     year: int | None,
-    spilled: Mapping[str, Spilled] | None = None,
+    spilled: Mapping[str, Windows] | None = None,
 ) -> pd.DataFrame:
     year = as_of.year if year is None else year
     admin = _valid(layers.get("admin"))
@@ -612,7 +611,7 @@ def _county_ledger(
         return _rank(out)
 
 
-def _now(area: Any, held: gpd.GeoDataFrame | None, disk: Spilled | None,
+def _now(area: Any, held: gpd.GeoDataFrame | None, disk: Windows | None,
          admin: gpd.GeoDataFrame | None, *, level: Level, code: str, default: str,
          farmland_only: bool) -> float:
     """Return a farmland layer's area (m2) in a unit now: held whole, or summed from disk."""

@@ -40,7 +40,7 @@ from redline.text import Lang, regulation, words
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-    from redline.io.spill import Spilled
+    from redline.model import Windows
 
 __all__ = ["RULES", "vector_findings"]
 
@@ -758,7 +758,7 @@ def _by_admin(run: _Run, findings: gpd.GeoDataFrame) -> pd.DataFrame:
 
 
 def accountability_inputs(layers: Mapping[str, gpd.GeoDataFrame], *, as_of: datetime.date,
-                          spilled: Mapping[str, Spilled] | None = None
+                          spilled: Mapping[str, Windows] | None = None
                           ) -> dict[str, gpd.GeoDataFrame]:
     """Cut the layers to the features the accountability ratio reads, keeping every field.
 

@@ -10,9 +10,9 @@ sees all it would see in one pass. Only findings on owned parcels are kept, and 
 are concatenated. County-wide rules (the accountability ratio) are dropped from
 the tiles: the caller computes them once on the merged result.
 
-Frames in, frames out; a farmland layer too large to hold may instead be given as
-kept on disk (:class:`redline.io.spill.Spilled`), and each tile then reads only what
-meets its box.
+Frames in, frames out; a farmland layer too large to hold may instead be given window by
+window (:class:`redline.model.Windows`, as :mod:`redline.io.spill` keeps it on disk), and
+each tile then takes only what meets its box.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from redline.analysis.findings import RuleResult, concat_findings
 from redline.schema import ID_FIELD
 
 if TYPE_CHECKING:
-    from redline.io.spill import Spilled
+    from redline.model import Windows
 
 #: Layers split between tiles; the others are context read per tile.
 PARCEL_ROLES: Final[tuple[str, ...]] = ("approvals", "supply", "changes")
@@ -122,7 +122,7 @@ def _box(layers: Mapping[str, gpd.GeoDataFrame], owned: Mapping[str, NDArray[np.
 
 
 def tile_layers(layers: Mapping[str, gpd.GeoDataFrame], tile: Tile, *,
-                margin: float | None = None, spilled: Mapping[str, Spilled] | None = None
+                margin: float | None = None, spilled: Mapping[str, Windows] | None = None
                 ) -> tuple[dict[str, gpd.GeoDataFrame], Tile]:
     """Cut every layer to the features within ``margin`` of the tile's box (owned parcels in).
 
@@ -188,7 +188,7 @@ def run_tiled(
     parcel_roles: Iterable[str] = PARCEL_ROLES,
     executor: Executor | None = None,
     in_flight: int | None = None,
-    spilled: Mapping[str, Spilled] | None = None,
+    spilled: Mapping[str, Windows] | None = None,
 ) -> RuleResult:
     """Run ``analyse`` tile by tile and merge, giving what one pass over ``layers`` gives.
 

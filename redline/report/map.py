@@ -42,7 +42,7 @@ from redline.text import Lang, check_lang, header, layer_name, rule_name, severi
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-    from redline.io.spill import Spilled
+    from redline.model import Windows
 
 log = logging.getLogger(__name__)
 
@@ -238,7 +238,7 @@ def image_layers(
     lang: Lang = "zh",
     max_vector_features: int | None = None,
     raster_max_px: int | None = None,
-    spilled: Mapping[str, Spilled] | None = None,
+    spilled: Mapping[str, Windows] | None = None,
 ) -> dict[str, tuple[dict[str, Any], np.ndarray]]:
     """Draw the layers :func:`build_map` would show as images, ahead of the page.
 
@@ -251,7 +251,7 @@ def image_layers(
     """
     vector_max = MAX_VECTOR_FEATURES if max_vector_features is None else max_vector_features
     max_px = RASTER_MAX_PX if raster_max_px is None else raster_max_px
-    sources: dict[str, gpd.GeoDataFrame | Spilled] = {**layers, **(spilled or {})}
+    sources: dict[str, gpd.GeoDataFrame | Windows] = {**layers, **(spilled or {})}
     return {key: _raster_def(key, source if not isinstance(source, gpd.GeoDataFrame)
                              else _drawable_geoms(source, key), lang=lang, max_px=max_px)
             for key, source in ((k, sources[k]) for k in _ordered(sources))
@@ -260,7 +260,7 @@ def image_layers(
 
 def has_images(layers: Mapping[str, gpd.GeoDataFrame], *,
                max_vector_features: int | None = None,
-               spilled: Mapping[str, Spilled] | None = None) -> bool:
+               spilled: Mapping[str, Windows] | None = None) -> bool:
     """Whether :func:`build_map` would draw any of ``layers`` (or ``spilled``) as an image."""
     vector_max = MAX_VECTOR_FEATURES if max_vector_features is None else max_vector_features
     return any(_as_image(key, frame, vector_max)
@@ -327,7 +327,7 @@ def _rules_in(frame: gpd.GeoDataFrame) -> list[str]:
     return sorted(present, key=lambda r: (r not in AREA_WIDE_RULES, ranks.get(r, len(ranks)), r))
 
 
-def _as_image(key: str, frame: gpd.GeoDataFrame | Spilled, vector_max: int) -> bool:
+def _as_image(key: str, frame: gpd.GeoDataFrame | Windows, vector_max: int) -> bool:
     """Whether a context layer has too many geometries to draw as vectors."""
     if not isinstance(frame, gpd.GeoDataFrame):
         return key not in _ALWAYS_VECTOR and frame.drawable > vector_max
@@ -510,7 +510,7 @@ def format_area(value: float) -> str:
 
 
 def _raster_def(
-    key: str, geoms: gpd.GeoSeries | Spilled, *, lang: Lang, max_px: int
+    key: str, geoms: gpd.GeoSeries | Windows, *, lang: Lang, max_px: int
 ) -> tuple[dict[str, Any], Any]:
     color = _STYLES.get(key, _DEFAULT_STYLE)["fillColor"]
     if isinstance(geoms, gpd.GeoSeries):
