@@ -227,7 +227,7 @@ def source_sha256(path: str | os.PathLike[str]) -> str:
     """sha256 of a layer's source: of the file, or of a shapefile and its sidecars together."""
     import hashlib
 
-    from redline.io.write import sha256_file
+    from redline.io.digest import sha256_file
 
     p = Path(path)
     if p.suffix.lower() != ".shp":
@@ -295,7 +295,7 @@ def is_complete(  # noqa: PLR0911
 
 
 def _plain_sha(path: str) -> str:
-    from redline.io.write import sha256_file
+    from redline.io.digest import sha256_file
 
     return sha256_file(path)
 

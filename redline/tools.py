@@ -520,7 +520,7 @@ def _features(ds: Dataset, results: list[RuleResult], findings: gpd.GeoDataFrame
 def _run_record(ds: Dataset, *, as_of: datetime.date, lang: Lang, sliver: float,
                 results: list[RuleResult], findings: gpd.GeoDataFrame,
                 features: gpd.GeoDataFrame, skipped: list[dict[str, str]]) -> dict[str, Any]:
-    from redline.io.write import sha256_file
+    from redline.io.digest import sha256_file
 
     inputs = []
     for role, layer in ds.layers.items():

@@ -19,7 +19,7 @@ from redline import batch, tools
 from redline.analysis.areas import ellipsoidal_area
 from redline.analysis.findings import make_findings
 from redline.errors import ConfigError, InputError, OutputExistsError
-from redline.io import outputs, write
+from redline.io import digest, outputs, write
 from redline.io.safepath import safe_child, safe_name
 from redline.schema import FINDING_COLUMNS
 
@@ -78,7 +78,7 @@ def fake_check(dataset: str, out: Path, *, as_of: datetime.date | None = None,
         write.write_text(tmp / "map.html", "<html></html>")
         write.write_json(tmp / "run.json", {
             "as_of": str(as_of), "lang": lang, "working_crs": CRS, "status": "finished",
-            "inputs": [{"role": r, "path": str(p), "sha256": write.sha256_file(p)}
+            "inputs": [{"role": r, "path": str(p), "sha256": digest.sha256_file(p)}
                        for r, p in paths.items()]})
     ds = SimpleNamespace(layers={r: SimpleNamespace(frame=f) for r, f in layers.items()})
     return SimpleNamespace(findings=findings, dataset=ds)

@@ -20,13 +20,10 @@ import codecs
 import contextlib
 import io
 import logging
-import os
 import tempfile
-import threading
 import tomllib
 import zipfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal, cast
@@ -43,6 +40,7 @@ from pyproj.exceptions import CRSError as ProjCRSError
 from redline import settings
 from redline.errors import ConfigError, CRSError, InputError
 from redline.io import crs as crsmod
+from redline.io.digest import digest_later
 from redline.io.encoding import (
     SNIFF_BYTES,
     decode_table,
@@ -53,7 +51,6 @@ from redline.io.encoding import (
 from redline.io.geometry import repair_polygons
 from redline.io.spill import can_spill, spill_layer
 from redline.io.values import parse_codes, parse_field, parse_numbers
-from redline.io.write import sha256_file
 from redline.model import Dataset, Layer, Problem
 from redline.schema import (
     FIELDS,
@@ -731,37 +728,6 @@ def _decide_crs(raw: gpd.GeoDataFrame, meta: Mapping[str, Any], spec: LayerSpec,
     return guess, guess is not None, why
 
 
-_DIGESTS: dict[tuple[int, str, int, int], Future[str]] = {}
-
-
-def _digest(path: Path) -> Future[str] | None:
-    """Return the sha256 of a file, hashed once per version of it, in a background thread.
-
-    A GeoPackage holding every layer of a county is hashed once, not once per
-    layer; hashlib releases the GIL, so the hash runs beside the parsing.
-    """
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    # The process id keeps a forked worker from waiting on its parent's thread.
-    key = (os.getpid(), str(path.resolve()), st.st_size, st.st_mtime_ns)
-    if key not in _DIGESTS:
-        if len(_DIGESTS) > 64:
-            _DIGESTS.clear()
-        future: Future[str] = Future()
-
-        def run() -> None:
-            try:
-                future.set_result(sha256_file(path))
-            except BaseException as ex:  # handed to whoever waits for the digest
-                future.set_exception(ex)
-
-        threading.Thread(target=run, name="redline-sha256", daemon=True).start()
-        _DIGESTS[key] = future
-    return _DIGESTS[key]
-
-
 def read_layer(src: Source, spec: LayerSpec, *, crs: str | None = None,
                encoding: str | None = None, rows: Window | None = None,
                seen_ids: set[str] | None = None) -> tuple[Layer | None, list[Problem]]:
@@ -791,7 +757,7 @@ def read_layer(src: Source, spec: LayerSpec, *, crs: str | None = None,
         problems.append(Problem(src.display, text, fix, level, role=role, kind=kind))
 
     # The file is hashed in the background while it is parsed.
-    digest = _digest(src.local) if src.local is not None else None
+    digest = digest_later(src.local) if src.local is not None else None
     enc = spec.encoding or encoding
     codes = filter_codes(src, role, spec)
     read: dict[str, int] = {}

@@ -5,48 +5,16 @@ Output folders are claimed, staged and replaced by :mod:`redline.io.outputs`.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import hashlib
 import json
 import math
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-
-
-def sha256_file(path: str | os.PathLike[str], *, chunk: int = 1 << 20) -> str:
-    """Hex sha256 of a file's bytes, read in chunks.
-
-    A GDAL path into a zip, ``/vsizip/<archive>.zip/<member>``, is the member's bytes.
-    """
-    digest = hashlib.sha256()
-    with _open_bytes(os.fspath(path)) as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-@contextlib.contextmanager
-def _open_bytes(path: str) -> Iterator[Any]:
-    prefix = "/vsizip/"
-    cut = path.lower().find(".zip/", len(prefix)) if path.startswith(prefix) else -1
-    if cut < 0:
-        with open(path, "rb") as fh:
-            yield fh
-        return
-    import zipfile
-
-    archive, member = path[len(prefix):cut + 4], path[cut + 5:]
-    try:
-        with zipfile.ZipFile(archive) as zf, zf.open(member) as fh:
-            yield fh
-    except KeyError as ex:  # the member is not (or no longer) in the archive
-        raise FileNotFoundError(f"{member} is not in {archive}") from ex
 
 
 def _atomic(path: Path) -> Path:

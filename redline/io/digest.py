@@ -1,0 +1,73 @@
+"""Digests of input files: the sha256 run.json records for each input, compared on resume."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+
+def sha256_file(path: str | os.PathLike[str], *, chunk: int = 1 << 20) -> str:
+    """Hex sha256 of a file's bytes, read in chunks.
+
+    A GDAL path into a zip, ``/vsizip/<archive>.zip/<member>``, is the member's bytes.
+    """
+    digest = hashlib.sha256()
+    with _open_bytes(os.fspath(path)) as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def _open_bytes(path: str) -> Iterator[Any]:
+    prefix = "/vsizip/"
+    cut = path.lower().find(".zip/", len(prefix)) if path.startswith(prefix) else -1
+    if cut < 0:
+        with open(path, "rb") as fh:
+            yield fh
+        return
+    import zipfile
+
+    archive, member = path[len(prefix):cut + 4], path[cut + 5:]
+    try:
+        with zipfile.ZipFile(archive) as zf, zf.open(member) as fh:
+            yield fh
+    except KeyError as ex:  # the member is not (or no longer) in the archive
+        raise FileNotFoundError(f"{member} is not in {archive}") from ex
+
+
+_DIGESTS: dict[tuple[int, str, int, int], Future[str]] = {}
+
+
+def digest_later(path: Path) -> Future[str] | None:
+    """Return the sha256 of a file, hashed once per version of it, in a background thread.
+
+    A GeoPackage holding every layer of a county is hashed once, not once per
+    layer; hashlib releases the GIL, so the hash runs beside the parsing.
+    """
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    # The process id keeps a forked worker from waiting on its parent's thread.
+    key = (os.getpid(), str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _DIGESTS:
+        if len(_DIGESTS) > 64:
+            _DIGESTS.clear()
+        future: Future[str] = Future()
+
+        def run() -> None:
+            try:
+                future.set_result(sha256_file(path))
+            except BaseException as ex:  # handed to whoever waits for the digest
+                future.set_exception(ex)
+
+        threading.Thread(target=run, name="redline-sha256", daemon=True).start()
+        _DIGESTS[key] = future
+    return _DIGESTS[key]
