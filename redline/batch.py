@@ -53,6 +53,7 @@ import pandas as pd
 
 from redline.errors import ConfigError, InputError, RedlineError
 from redline.io import outputs
+from redline.io.digest import sha256_file, source_sha256
 from redline.io.outputs import generator_meta
 from redline.io.safepath import admin_code_name, safe_child, safe_name, unique_name
 from redline.schema import FINDING_COLUMNS, RULES
@@ -223,28 +224,6 @@ def dataset_files(dataset: str | os.PathLike[str]) -> dict[str, int]:
     }
 
 
-def source_sha256(path: str | os.PathLike[str]) -> str:
-    """sha256 of a layer's source: of the file, or of a shapefile and its sidecars together."""
-    import hashlib
-
-    from redline.io.digest import sha256_file
-
-    p = Path(path)
-    if p.suffix.lower() != ".shp":
-        return sha256_file(p)
-    digest = hashlib.sha256()
-    for side in sorted(p.parent.glob(_glob_escape(p.stem) + ".*")):
-        digest.update(side.suffix.lower().encode())
-        digest.update(bytes.fromhex(sha256_file(side)))
-    return digest.hexdigest()
-
-
-def _glob_escape(text: str) -> str:
-    import glob
-
-    return glob.escape(text)
-
-
 def is_complete(  # noqa: PLR0911
     folder: str | os.PathLike[str], county: County) -> tuple[bool, str]:
     """Tell whether a county's output folder is complete and its inputs are unchanged.
@@ -276,7 +255,7 @@ def is_complete(  # noqa: PLR0911
         # A zipped county's layers are named in the zip: the zip's own sha256 stands
         # for them all.
         try:
-            if meta.get("sha256") != _plain_sha(archive):
+            if meta.get("sha256") != sha256_file(archive):
                 return False, f"{archive} changed"
         except OSError:
             return False, f"{archive} is gone"
@@ -286,18 +265,12 @@ def is_complete(  # noqa: PLR0911
             continue
         try:
             same = source_sha256(path) == recorded or (
-                Path(path).suffix.lower() == ".shp" and _plain_sha(path) == recorded)
+                Path(path).suffix.lower() == ".shp" and sha256_file(path) == recorded)
         except OSError:
             return False, f"input {path} is gone"
         if not same:
             return False, f"input {path} changed"
     return True, ""
-
-
-def _plain_sha(path: str) -> str:
-    from redline.io.digest import sha256_file
-
-    return sha256_file(path)
 
 
 def _archive(dataset: str) -> str | None:
@@ -393,7 +366,7 @@ def run_county(task: _Task) -> CountyResult:
         }
         archive = _archive(county.dataset)
         if archive is not None:
-            meta["sha256"] = _plain_sha(archive)
+            meta["sha256"] = sha256_file(archive)
         from redline.io.write import write_json
 
         write_json(staged / COUNTY_JSON, meta)
@@ -827,7 +800,6 @@ def _dask_client(address: str) -> Any:
 
 
 # --- roll-up -----------------------------------------------------------------------------
-
 
 
 def rollup(out: str | os.PathLike[str], results: Iterable[CountyResult], *,

@@ -11,8 +11,6 @@ dataset: data/samples/tiedong
 from __future__ import annotations
 
 import datetime
-import glob
-import hashlib
 import logging
 import sys
 import time
@@ -45,7 +43,6 @@ if TYPE_CHECKING:
 __all__ = ["CheckRun", "InfoReport", "LayerInfo", "check", "info", "read_dataset"]
 
 log = logging.getLogger(__name__)
-
 
 
 @dataclass(frozen=True)
@@ -526,7 +523,7 @@ def _run_record(ds: Dataset, *, as_of: datetime.date, lang: Lang, sliver: float,
     for role, layer in ds.layers.items():
         inputs.append({
             "role": role, "path": _file_of(layer), "layer": layer.layer_name,
-            "sha256": layer.sha256 or _source_sha256(layer.path, sha256_file),
+            "sha256": layer.sha256 or _source_sha256(layer.path),
             "crs": layer.source_crs, "crs_inferred": layer.crs_inferred,
             "encoding": layer.encoding, "encoding_detected": layer.encoding_detected,
             "fields": layer.fields, "count": layer.count,
@@ -564,26 +561,19 @@ def _run_record(ds: Dataset, *, as_of: datetime.date, lang: Lang, sliver: float,
     }
 
 
+def _source_sha256(path: str) -> str:
+    """Digest of a layer's source (:func:`~redline.io.digest.source_sha256`); "" when gone."""
+    from redline.io.digest import source_sha256
+
+    return source_sha256(path) if Path(path).is_file() else ""
+
+
 def _file_of(layer: Any) -> str:
     """Return the file a layer was read from, absolute (a GeoPackage layer is named apart)."""
     suffix = f":{layer.layer_name}" if layer.layer_name else ""
     path = str(layer.path)
     path = path[: -len(suffix)] if suffix and path.endswith(suffix) else path
     return str(Path(path).resolve()) if Path(path).exists() else path
-
-
-def _source_sha256(path: str, digest: Any) -> str:
-    """sha256 of a layer's source; a shapefile's sidecar files are hashed together."""
-    p = Path(path)
-    if not p.is_file():
-        return ""
-    if p.suffix.lower() != ".shp":
-        return str(digest(p))
-    h = hashlib.sha256()
-    for side in sorted(p.parent.glob(glob.escape(p.stem) + ".*")):
-        h.update(side.suffix.lower().encode())
-        h.update(bytes.fromhex(digest(side)))
-    return h.hexdigest()
 
 
 def _summary(findings: gpd.GeoDataFrame, ledger: pd.DataFrame,

@@ -1,8 +1,14 @@
-"""Digests of input files: the sha256 run.json records for each input, compared on resume."""
+"""Digests of input files: the sha256 run.json records for each input, compared on resume.
+
+A shapefile's source is hashed with its sidecar files (.dbf, .prj, .cpg...) by
+:func:`source_sha256`, since a changed attribute table or CRS changes the layer as much as
+a changed geometry.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import os
 import threading
@@ -21,6 +27,27 @@ def sha256_file(path: str | os.PathLike[str], *, chunk: int = 1 << 20) -> str:
     with _open_bytes(os.fspath(path)) as fh:
         while block := fh.read(chunk):
             digest.update(block)
+    return digest.hexdigest()
+
+
+def source_sha256(path: str | os.PathLike[str]) -> str:
+    """sha256 of a layer's source: of the file, or of a shapefile and its sidecars together.
+
+    The sidecars (``<stem>.*``, sorted) are hashed each, and the digest is of their
+    suffixes and digests in turn.
+
+    Raises
+    ------
+    OSError
+        The file is missing or unreadable.
+    """
+    p = Path(path)
+    if p.suffix.lower() != ".shp":
+        return sha256_file(p)
+    digest = hashlib.sha256()
+    for side in sorted(p.parent.glob(glob.escape(p.stem) + ".*")):
+        digest.update(side.suffix.lower().encode())
+        digest.update(bytes.fromhex(sha256_file(side)))
     return digest.hexdigest()
 
 
