@@ -117,7 +117,7 @@ def read_dataset(
     >>> {"approval_id", "approved_on", "basic_farmland_approved"} <= set(approvals.columns)
     True
     """
-    from redline.io.read import read_dataset as _read
+    from redline.io.dataset import read_dataset as _read
 
     return _read(Path(path), crs=crs, encoding=encoding, layers=layers)
 

@@ -30,7 +30,7 @@ from redline import settings
 from redline.analysis.areas import ellipsoidal_area, m2_to_mu
 from redline.beside import Beside
 from redline.errors import InputError
-from redline.io.read import read_dataset
+from redline.io.dataset import read_dataset
 from redline.model import Dataset, Problem
 from redline.schema import ID_FIELD
 from redline.text import Lang, words
@@ -153,7 +153,7 @@ def info(
 ) -> InfoReport:
     """Read a dataset and report what was found, before any check is run.
 
-    Parameters are those of :func:`redline.io.read.read_dataset`.
+    Parameters are those of :func:`redline.io.dataset.read_dataset`.
 
     Raises
     ------

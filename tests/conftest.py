@@ -15,7 +15,7 @@ def samples_dir() -> Path:
     return SAMPLES
 
 
-# --- tiny county datasets for reading (redline.io.read) -------------------------
+# --- tiny county datasets for reading (redline.io.dataset) -------------------------
 
 import warnings  # noqa: E402
 import zipfile  # noqa: E402

@@ -9,7 +9,8 @@ import pytest
 import shapely
 
 from redline.errors import ConfigError, InputError
-from redline.io.read import map_fields, read_dataset
+from redline.io.dataset import read_dataset
+from redline.io.layer import map_fields
 from redline.tools import read_dataset as tools_read_dataset
 
 from conftest import X0, Y0, county_layers, write_county, write_gbk_shapefile, zip_shapefile

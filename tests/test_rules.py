@@ -283,7 +283,7 @@ def test_messages_in_chinese_name_areas_in_mu() -> None:
 def test_only_the_rules_asked_for_run() -> None:
     from pathlib import Path
 
-    from redline.io.read import read_dataset
+    from redline.io.dataset import read_dataset
 
     ds = read_dataset(Path(__file__).resolve().parents[1] / "data" / "samples" / "tiedong")
     layers = {role: lay.frame for role, lay in ds.layers.items()}

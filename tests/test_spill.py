@@ -14,7 +14,7 @@ from redline import tools
 from redline.analysis.ledger import county_ledger
 from redline.analysis.rules import accountability_inputs
 from redline.io import spill
-from redline.io.read import read_dataset
+from redline.io.dataset import read_dataset
 from redline.report.map import image_layers
 
 from conftest import X0, Y0

@@ -4,7 +4,7 @@ A county of a million farmland patches need not be held whole to be checked: the
 overlap rules see it tile by tile, and the ledger, the accountability ratio and the
 map's images need it one window at a time or only where parcels are. So a large area
 layer (farmland, basic farmland) is read window by window through exactly the code a
-whole read goes through (:func:`redline.io.read.read_layer`: fields, land-class
+whole read goes through (:func:`redline.io.layer.read_layer`: fields, land-class
 filter, ids, repairs, problems), each window reprojected to the working CRS and
 written to a GeoParquet file of its own under a temporary folder, with its extent.
 Then:
@@ -29,10 +29,20 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from redline.io.layer import (
+    Window,
+    filter_codes,
+    filtered_note,
+    preflight,
+    read_layer,
+    to_working,
+)
+
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-    from redline.io.read import LayerSpec, Source
+    from redline.io.config import LayerSpec
+    from redline.io.discover import Source
     from redline.model import Layer, Problem
 
 #: Features read, processed and written at a time.
@@ -137,19 +147,10 @@ def spill_layer(src: Source, spec: LayerSpec, *, folder: Path, working: str,
                 window: int | None = None) -> tuple[Layer | None, list[Problem]]:
     """Read a layer window by window into GeoParquet files in the working CRS.
 
-    Returns what :func:`redline.io.read.read_layer` returns for the whole layer,
+    Returns what :func:`redline.io.layer.read_layer` returns for the whole layer,
     but the layer's ``frame`` is empty and its ``spill`` holds the features; its
     problems are those of the whole read, in the same order.
     """
-    from redline.io.read import (
-        Window,
-        filter_codes,
-        filtered_note,
-        preflight,
-        read_layer,
-        to_working,
-    )
-
     folder.mkdir(parents=True, exist_ok=True)
     window = WINDOW if window is None else int(window)
     total = int(preflight(src, spec.encoding or encoding)["features"])

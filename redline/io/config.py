@@ -1,0 +1,198 @@
+"""redline.toml: the roles, files, encodings, CRSs and field names a dataset declares.
+
+:func:`load_config` reads it and :func:`parse_config` checks every key and value, so a
+misspelt key or role is a :class:`~redline.errors.ConfigError` naming it, never a
+setting silently ignored. The ``layers`` argument of
+:func:`~redline.io.dataset.read_dataset` is checked the same way and merged over the file
+(:func:`merge_layers`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, cast
+
+from redline.errors import ConfigError, CRSError
+from redline.io import crs as crsmod
+from redline.schema import (
+    FIELDS,
+    RASTER_ROLES,
+    ROLES,
+    Role,
+)
+
+if TYPE_CHECKING:
+    pass
+
+
+CONFIG_NAME: Final[str] = "redline.toml"
+
+
+_TOP_KEYS: Final = frozenset({"crs", "encoding", "layers"})
+
+
+_LAYER_KEYS: Final = frozenset({"path", "layer", "encoding", "crs", "filter", "fields"})
+
+
+_TABLE_KEYS: Final = frozenset({"path", "encoding"})
+
+
+_RASTER_KEYS: Final = frozenset({"path"})
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """What ``redline.toml`` (or the ``layers`` argument) says about one role."""
+
+    path: str | None = None
+    layer: str | None = None
+    encoding: str | None = None
+    crs: str | None = None
+    filter: tuple[str, ...] | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Config:
+    """A parsed ``redline.toml``."""
+
+    crs: str | None = None
+    encoding: str | None = None
+    layers: dict[str, LayerSpec] = field(default_factory=dict)
+
+
+def check_encoding(value: object, *, where: str, path: str) -> str:
+    """Return an encoding name Python knows; else a :class:`ConfigError` naming ``where``."""
+    if not isinstance(value, str):
+        raise ConfigError(f"{where} must be a text such as \"gbk\", not {value!r}", path=path,
+                          fix=f"write {where} = \"gbk\" (or \"utf-8\")")
+    try:
+        codecs.lookup(value)
+    except LookupError as ex:
+        raise ConfigError(f"{where} {value!r} is not a known encoding", path=path,
+                          fix='use "gbk", "gb18030" or "utf-8"') from ex
+    return value
+
+
+def _config_crs(value: object, *, path: str) -> str:
+    try:
+        return crsmod.parse_crs(str(value), path=path)
+    except CRSError as ex:
+        raise ConfigError(ex.problem, path=path, fix=ex.fix) from ex
+
+
+def _allowed_keys(role: str, *, where: str, path: str) -> frozenset[str]:
+    if role in ROLES:
+        return _LAYER_KEYS
+    if role == "targets":
+        return _TABLE_KEYS
+    if role in RASTER_ROLES:
+        return _RASTER_KEYS
+    known = ", ".join((*ROLES, "targets", *RASTER_ROLES))
+    raise ConfigError(f"unknown layer role {role!r} in {where}", path=path,
+                      fix=f"use one of: {known}")
+
+
+def _layer_spec(role: str, raw: object, *, path: str) -> LayerSpec:
+    where = f"[layers.{role}]"
+    if isinstance(raw, str):
+        raw = {"path": raw}
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where} must be a table, not {raw!r}", path=path,
+                          fix=f'write {where} with path = "file.shp"')
+    allowed = _allowed_keys(role, where=where, path=path)
+    for key in raw:
+        if key not in allowed:
+            raise ConfigError(f"unknown key {key!r} in {where}", path=path,
+                              fix=f"use only: {', '.join(sorted(allowed))}")
+    spec: dict[str, Any] = {}
+    for key in ("path", "layer"):
+        if key in raw:
+            if not isinstance(raw[key], str) or not raw[key]:
+                raise ConfigError(f"{where} {key} must be a non-empty text", path=path,
+                                  fix=f'write {key} = "..."')
+            spec[key] = raw[key]
+    if "encoding" in raw:
+        spec["encoding"] = check_encoding(raw["encoding"], where=f"{where} encoding", path=path)
+    if "crs" in raw:
+        spec["crs"] = _config_crs(raw["crs"], path=path)
+    if "filter" in raw:
+        spec["filter"] = _check_filter(raw["filter"], where=where, path=path)
+    if "fields" in raw:
+        spec["fields"] = _check_fields(role, raw["fields"], path=path)
+    return LayerSpec(**spec)
+
+
+def _check_filter(codes: object, *, where: str, path: str) -> tuple[str, ...]:
+    if isinstance(codes, str):
+        codes = [codes]
+    if not isinstance(codes, list) or not all(isinstance(c, str | int) for c in codes):
+        raise ConfigError(f"{where} filter must be a list of land codes", path=path,
+                          fix='write filter = ["0101", "0102", "0103"]')
+    return tuple(str(c).strip().upper() for c in codes)
+
+
+def _check_fields(role: str, fields: object, *, path: str) -> dict[str, str]:
+    if not isinstance(fields, Mapping):
+        raise ConfigError(f"[layers.{role}.fields] must be a table", path=path,
+                          fix='write canonical = "SOURCE" lines under it')
+    canonical = FIELDS[cast("Role", role)]
+    for key, value in fields.items():
+        if key not in canonical:
+            raise ConfigError(
+                f"unknown field {key!r} in [layers.{role}.fields]", path=path,
+                fix=f"use canonical names: {', '.join(canonical)}")
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"[layers.{role}.fields] {key} must name a source field",
+                              path=path, fix=f'write {key} = "FIELD"')
+    return dict(fields)
+
+
+def parse_config(raw: Mapping[str, Any], *, path: str) -> Config:
+    """Validate a ``redline.toml`` document (already parsed from TOML).
+
+    Raises
+    ------
+    ConfigError
+        An unknown key or role, or a value of the wrong kind; the key is named.
+    """
+    for key in raw:
+        if key not in _TOP_KEYS:
+            raise ConfigError(f"unknown key {key!r} in {CONFIG_NAME}", path=path,
+                              fix=f"use only: {', '.join(sorted(_TOP_KEYS))}")
+    crs = _config_crs(raw["crs"], path=path) if "crs" in raw else None
+    enc = check_encoding(raw["encoding"], where="encoding", path=path) if "encoding" in raw \
+        else None
+    layers_raw = raw.get("layers", {})
+    if not isinstance(layers_raw, Mapping):
+        raise ConfigError("layers must be a table of roles", path=path,
+                          fix="write [layers.<role>] sections")
+    layers = {role: _layer_spec(role, spec, path=path) for role, spec in layers_raw.items()}
+    return Config(crs=crs, encoding=enc, layers=layers)
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate ``redline.toml`` at ``path`` (an empty config if absent)."""
+    if not path.is_file():
+        return Config()
+    try:
+        raw = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as ex:
+        raise ConfigError(f"{CONFIG_NAME} is not valid TOML ({ex})", path=str(path),
+                          fix="correct the syntax (docs/contract.md has an example)") from ex
+    return parse_config(raw, path=str(path))
+
+
+def merge_layers(config: Config, layers: Mapping[str, str | Mapping[str, Any]]) -> Config:
+    """``config`` with the per-role settings of ``layers`` merged over it, role by role."""
+    extra = parse_config({"layers": dict(layers)}, path="layers argument")
+    merged = dict(config.layers)
+    for role, spec in extra.layers.items():
+        base = merged.get(role, LayerSpec())
+        changes = {k: v for k, v in vars(spec).items() if v not in (None, {})}
+        merged[role] = replace(base, **changes)
+    return replace(config, layers=merged)

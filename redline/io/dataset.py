@@ -1,0 +1,355 @@
+"""Reading a county dataset: every layer in one working CRS, with every problem found.
+
+A dataset is a folder, one GeoPackage, or a ``.zip`` of a folder (docs/contract.md,
+"A dataset"). :func:`read_dataset` reads its ``redline.toml`` (:mod:`redline.io.config`),
+finds its layers (:mod:`redline.io.discover`), reads each (:mod:`redline.io.layer`; a
+large farmland layer window by window onto disk, :mod:`redline.io.spill`), chooses the
+working CRS and brings every layer to it, and reads ``targets.csv``
+(:mod:`redline.io.targets`) and the rasters. It raises only when the dataset as a whole
+cannot be read (the path is missing, ``redline.toml`` is malformed); everything else,
+down to one bad date in one feature, becomes a :class:`~redline.model.Problem` on the
+dataset or the layer, so that a run can list every problem at once.
+
+Frames after reading are those of :func:`~redline.io.layer.read_layer`, in the dataset's
+working CRS.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+import zipfile
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import numpy as np
+
+from redline.errors import InputError
+from redline.io import crs as crsmod
+from redline.io.config import (
+    CONFIG_NAME,
+    Config,
+    LayerSpec,
+    check_encoding,
+    load_config,
+    merge_layers,
+)
+from redline.io.discover import Found, Source, resolve_sources, scan_file
+from redline.io.layer import preflight, read_layer, to_working
+from redline.io.spill import can_spill, spill_layer
+from redline.io.targets import read_targets
+from redline.model import Dataset, Layer, Problem
+from redline.schema import (
+    RASTER_ROLES,
+)
+
+if TYPE_CHECKING:
+    pass
+
+
+@contextlib.contextmanager
+def _opened(path: Path) -> Iterator[tuple[Path, str, tuple[Path, Path] | None]]:
+    """Yield (folder to read, how to show it, (zip, extracted to) if from a zip)."""
+    if path.is_file() and path.suffix.lower() == ".zip":
+        with tempfile.TemporaryDirectory(prefix="redline-") as tmp:
+            try:
+                with zipfile.ZipFile(path) as zf:
+                    zf.extractall(tmp)
+            except (zipfile.BadZipFile, OSError) as ex:
+                raise InputError(f"cannot open the zip ({ex})", path=str(path),
+                                 fix="check the archive is complete") from ex
+            root = Path(tmp)
+            entries = [p for p in root.iterdir() if not p.name.startswith(("__MACOSX", "."))]
+            if len(entries) == 1 and entries[0].is_dir():
+                root = entries[0]
+            yield root, str(path), (path, Path(tmp))
+        return
+    yield path, str(path), None
+
+
+def read_dataset(
+    path: str | Path,
+    *,
+    crs: str | None = None,
+    encoding: str | None = None,
+    layers: Mapping[str, str | Mapping[str, Any]] | None = None,
+    spill: Collection[str] = (),
+    spill_dir: str | Path | None = None,
+    spill_over: int = 0,
+) -> Dataset:
+    """Read a county dataset into one working CRS, with every problem found.
+
+    Parameters
+    ----------
+    path
+        A folder, a GeoPackage, or a ``.zip`` of a folder.
+    crs
+        CRS for layers that carry none (overrides ``crs`` in ``redline.toml``;
+        a ``[layers.<role>] crs`` still wins for its layer).
+    encoding
+        Text encoding of shapefiles (wins over detection and the top-level
+        ``encoding`` of ``redline.toml``; a layer's own ``encoding`` still wins).
+    layers
+        Per-role settings shaped like ``[layers]`` in ``redline.toml`` (a text
+        value is a path); merged over the file's, role by role.
+    spill, spill_dir, spill_over
+        Roles not to hold in memory (large farmland layers) when the dataset's files
+        hold more than ``spill_over`` features in all: each is read in windows into
+        GeoParquet files under ``spill_dir`` (:mod:`redline.io.spill`); its layer's
+        ``frame`` is empty and its ``spill`` gives the features back. A GeoParquet
+        source is read whole.
+
+    Returns
+    -------
+    Dataset
+        Layers in the working CRS (a zone-prefixed CGCS2000 GK zone), targets,
+        rasters and problems. Check ``Dataset.errors`` before analysing.
+
+    Raises
+    ------
+    InputError
+        ``path`` does not exist or is not a dataset.
+    ConfigError
+        ``redline.toml`` or ``layers`` is malformed.
+    CRSError
+        ``crs`` is not a CRS.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError("the dataset does not exist", path=str(path),
+                         fix="give a folder, a .gpkg or a .zip of a folder")
+    if crs is not None:
+        crs = crsmod.parse_crs(crs, path=str(path))
+    if encoding is not None:
+        encoding = check_encoding(encoding, where="encoding", path=str(path))
+    with _opened(path) as (root, shown, zipped):
+        return _read(path, root, shown, zipped, crs=crs, encoding=encoding, layers=layers,
+                     spill=frozenset(spill) if spill_dir is not None else frozenset(),
+                     spill_dir=None if spill_dir is None else Path(spill_dir),
+                     spill_over=spill_over)
+
+
+def _read(path: Path, root: Path, shown: str, zipped: tuple[Path, Path] | None, *,
+          crs: str | None,
+          encoding: str | None, layers: Mapping[str, str | Mapping[str, Any]] | None,
+          spill: frozenset[str] = frozenset(), spill_dir: Path | None = None,
+          spill_over: int = 0) -> Dataset:
+    found = Found()
+    if root.is_file():
+        if root.suffix.lower() != ".gpkg":
+            raise InputError("not a dataset: expected a folder, a .gpkg or a .zip",
+                             path=str(path), fix="point at the county's folder")
+        config = Config()
+        scan_file(root, shown, found)
+        folder = root.parent
+    else:
+        config = load_config(root / CONFIG_NAME)
+        for p in sorted(root.iterdir(), key=lambda q: q.name):
+            if p.is_file():
+                scan_file(p, f"{shown}/{p.name}", found)
+        folder = root
+    if layers:
+        config = merge_layers(config, layers)
+
+    resolved: list[Problem] = []
+    sources = resolve_sources(config, found, folder, shown, resolved)
+    # A file redline.toml maps is not "ignored", whatever its name.
+    mapped = {src.display for src in sources.values()}
+    problems = [p for p in found.problems if not (p.kind == "ignored" and p.path in mapped)]
+    problems += resolved
+    if not sources and not problems:
+        problems.append(Problem(shown, "no layer found: no file is named after a role",
+                                "name files admin, farmland (or DLTB), basic_farmland, "
+                                f"approvals, supply, changes, supplement, or map them in "
+                                f"{CONFIG_NAME}", "error", kind="no_layers"))
+
+    default_crs = crs or config.crs
+    default_enc = encoding or config.encoding
+    large = bool(spill) and (not spill_over
+                             or _header_count(sources.values(), default_enc) > spill_over)
+    later = {role: src for role, src in sources.items()
+             if large and role in spill and spill_dir is not None and can_spill(src)}
+    read: dict[str, Layer] = {}
+    for role, src in sources.items():
+        if role in later:
+            continue
+        layer, layer_problems = read_layer(src, config.layers.get(role, LayerSpec()),
+                                           crs=default_crs, encoding=default_enc)
+        if layer is not None:
+            read[role] = layer
+        else:
+            problems.extend(layer_problems)
+
+    extents = [_file_extent(src, config.layers.get(role, LayerSpec()), default_crs,
+                            default_enc) for role, src in later.items()]
+    working = _choose_working_crs(read, problems, shown,
+                                  extra=[e for e in extents if e is not None])
+    boxes = _reproject(read, working, problems)
+    _spill(later, config, read, boxes, problems, folder=spill_dir or Path(),
+           working=working, crs=default_crs, encoding=default_enc)
+    _check_overlap(read, boxes, problems)
+    read = {role: read[role] for role in sources if role in read}
+
+    dataset = Dataset(path=str(path), working_crs=working, layers=read, problems=problems)
+    _read_extras(dataset, config, found, folder, shown=shown, zipped=zipped)
+    return dataset
+
+
+def _header_count(sources: Iterable[Source], encoding: str | None) -> int:
+    """Features in all the sources, by their files' headers (before any filter)."""
+    total = 0
+    for src in sources:
+        with contextlib.suppress(Exception):  # unreadable: its read reports it
+            total += int(preflight(src, encoding).get("features") or 0)
+    return total
+
+
+def _spill(later: Mapping[str, Source], config: Config, read: dict[str, Layer],
+           boxes: dict[str, crsmod.Bounds], problems: list[Problem], *, folder: Path,
+           working: str, crs: str | None, encoding: str | None) -> None:
+    """Read the ``later`` layers window by window onto disk, in the working CRS."""
+    for role, src in later.items():
+        layer, layer_problems = spill_layer(src, config.layers.get(role, LayerSpec()),
+                                            folder=folder / role, working=working,
+                                            crs=crs, encoding=encoding)
+        if layer is None:
+            problems.extend(layer_problems)
+            continue
+        read[role] = layer
+        if layer.spill is not None and layer.spill.bounds is not None:
+            boxes[role] = layer.spill.bounds
+
+
+def _file_extent(src: Source, spec: LayerSpec, crs: str | None, encoding: str | None
+                 ) -> tuple[crsmod.Bounds, str] | None:
+    """Return a layer's extent and CRS from its file's header, when both are known."""
+    try:
+        meta = preflight(src, spec.encoding or encoding)
+    except Exception:  # unreadable: its read reports it
+        return None
+    source = spec.crs or meta.get("crs") or crs
+    bounds = meta.get("total_bounds")
+    if source is None or bounds is None or not np.all(np.isfinite(bounds)):
+        return None
+    return (float(bounds[0]), float(bounds[1]), float(bounds[2]), float(bounds[3])), str(source)
+
+
+def _choose_working_crs(layers: Mapping[str, Layer], problems: list[Problem], shown: str,
+                        extra: list[tuple[crsmod.Bounds, str]] | None = None) -> str:
+    """Choose the working CRS for the layers read (and ``extra`` extents and CRSs)."""
+    extra = extra or []
+    with_crs = [ly for ly in layers.values() if ly.source_crs is not None]
+    if not with_crs and not extra:
+        return ""  # no layer to place: the reasons are already reported
+    pairs: list[tuple[crsmod.Bounds, str]] = list(extra)
+    for ly in with_crs:
+        ok = ~(ly.frame.geometry.isna() | ly.frame.geometry.is_empty)
+        if ok.any():
+            b = ly.frame.geometry[ok].total_bounds
+            pairs.append(((float(b[0]), float(b[1]), float(b[2]), float(b[3])),
+                          cast("str", ly.source_crs)))
+    try:
+        return crsmod.working_crs([cast("str", ly.source_crs) for ly in with_crs]
+                                  + [c for _, c in extra], crsmod.centre_lon(pairs))
+    except Exception as ex:  # reported; the run stops on errors anyway
+        problems.append(Problem(shown, f"cannot choose a working CRS ({ex})",
+                                'give crs = "EPSG:4529" (or the county\'s zone) in '
+                                f"{CONFIG_NAME}", "error", kind="no_working_crs"))
+        return crsmod.GEOGRAPHIC
+
+
+def _reproject(layers: dict[str, Layer], working: str, problems: list[Problem]
+               ) -> dict[str, crsmod.Bounds]:
+    """Bring every layer to the working CRS; return each layer's extent there."""
+    boxes: dict[str, crsmod.Bounds] = {}
+    if not working:
+        return boxes
+    for role, ly in layers.items():
+        if ly.source_crs is None:
+            continue
+        frame, problem = to_working(ly.frame, ly.source_crs, working, path=ly.path, role=role)
+        if problem is not None:
+            ly.problems.append(problem)
+            continue
+        assert frame is not None
+        ly.frame = frame
+        ok = ~(frame.geometry.isna() | frame.geometry.is_empty).to_numpy()
+        ok = ok & np.isfinite(frame.geometry.bounds.to_numpy()).all(axis=1)
+        if ok.any():
+            b = frame.geometry[ok].total_bounds
+            boxes[role] = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+    return boxes
+
+
+def _check_overlap(layers: Mapping[str, Layer], boxes: Mapping[str, crsmod.Bounds],
+                   problems: list[Problem]) -> None:
+    if len(boxes) < 2:
+        return
+    roles = list(boxes)
+    margin = crsmod.OVERLAP_MARGIN_M
+    alone = [r for r in roles
+             if not any(crsmod.boxes_overlap(boxes[r], boxes[o], margin=margin)
+                        for o in roles if o != r)]
+    if not alone:
+        return
+    reference = "admin" if "admin" in boxes and "admin" not in alone else next(
+        (r for r in roles if r not in alone), None)
+    if reference is None:  # nothing overlaps anything: name each layer against the first
+        reference = roles[0]
+        alone = roles[1:]
+    for role in alone:
+        ly, ref = layers[role], layers[reference]
+        problems.append(Problem(
+            ly.path,
+            f"layer {role} ({ly.source_crs}) does not overlap layer {reference} "
+            f"({ref.source_crs}) after reprojection: one of them has a wrong CRS",
+            f'give the right crs under [layers.{role}] or [layers.{reference}] in '
+            f"{CONFIG_NAME}", "error", role=role, kind="no_overlap"))
+
+
+def _read_extras(dataset: Dataset, config: Config, found: Found, folder: Path, *,
+                 shown: str, zipped: tuple[Path, Path] | None) -> None:
+    def in_place(p: Path) -> str:
+        # A file inside a zipped dataset is named in the zip, not in the extract,
+        # which is gone once the dataset is read (GDAL reads /vsizip/ paths).
+        if zipped is None:
+            return str(p)
+        return f"/vsizip/{zipped[0]}/{p.relative_to(zipped[1]).as_posix()}"
+
+    for role in RASTER_ROLES:
+        spec = config.layers.get(role)
+        if spec is not None and spec.path is not None:
+            p = folder / spec.path
+            if p.is_file():
+                dataset.rasters[role] = in_place(p)
+            else:
+                dataset.problems.append(Problem(f"{shown}/{spec.path}",
+                                                f"the raster mapped to {role} does not exist",
+                                                f"correct [layers.{role}] path", "error",
+                                                role=role, kind="missing_file"))
+            continue
+        claims = found.rasters.get(role, [])
+        if len(claims) > 1:
+            dataset.problems.append(Problem(shown, f"{len(claims)} rasters claim {role}",
+                                            "keep one", "error", role=role,
+                                            kind="role_conflict"))
+        if claims:
+            dataset.rasters[role] = in_place(claims[0])
+
+    spec = config.layers.get("targets", LayerSpec())
+    targets = folder / spec.path if spec.path is not None else (
+        found.targets[0] if found.targets else None)
+    if targets is None:
+        return
+    display = f"{shown}/{targets.relative_to(folder).as_posix()}" \
+        if targets.is_relative_to(folder) else str(targets)
+    if not targets.is_file():
+        dataset.problems.append(Problem(display, "the targets table does not exist",
+                                        "correct [layers.targets] path", "error",
+                                        role="targets", kind="missing_file"))
+        return
+    table, problems = read_targets(targets, display, encoding=spec.encoding)
+    dataset.targets = table
+    dataset.targets_path = display if zipped is None else in_place(targets)
+    dataset.problems.extend(problems)

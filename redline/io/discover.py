@@ -1,0 +1,209 @@
+"""Finding a dataset's layers: the files and GeoPackage layers that fill each role.
+
+A file (or GeoPackage layer) fills a role when named after it (``farmland.shp``, a
+layer ``approvals``) or by a standard name (``DLTB``, ``YJJBNTTB``, ``XZQ``), case
+aside; ``redline.toml`` maps any other file to a role. Two files claiming one role are
+an error naming both; a shapefile named after no role is reported as ignored.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Final, Literal
+
+import pyogrio
+
+from redline.io.config import CONFIG_NAME, Config, LayerSpec
+from redline.model import Problem
+from redline.schema import (
+    RASTER_ROLES,
+    ROLES,
+    STANDARD_LAYER_NAMES,
+)
+
+if TYPE_CHECKING:
+    pass
+
+
+TARGETS_NAME: Final[str] = "targets.csv"
+
+
+_VECTOR_EXT: Final = (".shp", ".gpkg", ".parquet", ".geoparquet", ".geojson", ".fgb")
+
+
+_RASTER_EXT: Final = (".tif", ".tiff")
+
+
+Kind = Literal["shp", "gpkg", "parquet", "vector"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file (or a layer inside one) that fills a role."""
+
+    role: str
+    display: str            # the path shown to users
+    gdal: str               # the path GDAL opens
+    kind: Kind
+    local: Path | None      # the file on disk (hashing, .dbf sniffing)
+    layer: str | None = None
+    standard: bool = False  # found by a standard name (DLTB is filtered)
+    zip_member: str | None = None  # the .shp inside a zipped shapefile
+
+
+def _role_of(name: str) -> tuple[str | None, bool]:
+    key = name.strip().lower()
+    if key in ROLES:
+        return key, False
+    if key in STANDARD_LAYER_NAMES:
+        return STANDARD_LAYER_NAMES[key], True
+    return None, False
+
+
+def _zipped_shp(path: Path) -> str | None:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            shps = [n for n in zf.namelist() if n.lower().endswith(".shp")]
+    except (zipfile.BadZipFile, OSError):
+        return None
+    return shps[0] if len(shps) == 1 else None
+
+
+def _gpkg_layers(path: Path) -> list[str]:
+    return [str(name) for name in pyogrio.list_layers(path)[:, 0]]
+
+
+def _vector_kind(path: str) -> Kind:
+    low = path.lower()
+    if low.endswith((".shp", ".zip")):
+        return "shp"
+    if low.endswith(".gpkg"):
+        return "gpkg"
+    if low.endswith((".parquet", ".geoparquet")):
+        return "parquet"
+    return "vector"
+
+
+class Found:
+    """Accumulates the sources found in a folder, with conflicts as problems."""
+
+    def __init__(self) -> None:
+        self.vectors: dict[str, list[Source]] = {}
+        self.rasters: dict[str, list[Path]] = {}
+        self.targets: list[Path] = []
+        self.problems: list[Problem] = []
+
+    def add(self, src: Source) -> None:
+        """Add a source found for its role."""
+        self.vectors.setdefault(src.role, []).append(src)
+
+
+def scan_file(p: Path, display: str, found: Found) -> None:
+    """Add what one file of a dataset holds: a layer by role, a raster, targets.csv."""
+    low = p.name.lower()
+    if low == TARGETS_NAME:
+        found.targets.append(p)
+        return
+    if low.endswith(_RASTER_EXT):
+        if p.stem.lower() in RASTER_ROLES:
+            found.rasters.setdefault(p.stem.lower(), []).append(p)
+        return
+    if low.endswith(".zip"):
+        stem = p.name[: -len(".shp.zip")] if low.endswith(".shp.zip") else p.stem
+        role, std = _role_of(stem)
+        member = _zipped_shp(p) if role else None
+        if role and member:
+            # farmland.zip holding DLTB.shp is a DLTB: filtered like one.
+            std = std or _role_of(Path(member).stem) == (role, True)
+            found.add(Source(role, display, f"/vsizip/{p}/{member}", "shp", p, None, std,
+                             member))
+        return
+    if not low.endswith(_VECTOR_EXT):
+        return
+    kind = _vector_kind(low)
+    if kind == "gpkg":
+        _scan_gpkg(p, display, found)
+        return
+    role, std = _role_of(p.stem)
+    if role:
+        found.add(Source(role, display, str(p), kind, p, None, std))
+    elif kind == "shp":
+        found.problems.append(Problem(display, "not a layer role name: ignored",
+                                      "rename it to a role or map it in redline.toml",
+                                      "info", kind="ignored"))
+
+
+def _scan_gpkg(p: Path, display: str, found: Found) -> None:
+    """Add a GeoPackage's layers named by role; a one-layer file may be named itself."""
+    try:
+        names = _gpkg_layers(p)
+    except pyogrio.errors.DataSourceError as ex:
+        found.problems.append(Problem(display, f"cannot open the GeoPackage ({ex})",
+                                      "check the file is a valid GeoPackage", "error",
+                                      kind="unreadable"))
+        return
+    matched = False
+    for name in names:
+        role, std = _role_of(name)
+        if role:
+            matched = True
+            found.add(Source(role, f"{display}:{name}", str(p), "gpkg", p, name, std))
+    stem_role, std = _role_of(p.stem)
+    if not matched and stem_role and len(names) == 1:
+        found.add(Source(stem_role, f"{display}:{names[0]}", str(p), "gpkg", p, names[0], std))
+
+
+def _toml_source(role: str, spec: LayerSpec, root: Path, shown: str) -> Source | Problem:
+    assert spec.path is not None
+    p = root / spec.path
+    display = f"{shown}/{spec.path}"
+    if not p.exists():
+        return Problem(display, f"the file mapped to {role} in {CONFIG_NAME} does not exist",
+                       f"correct [layers.{role}] path", "error", role=role, kind="missing_file")
+    low = p.name.lower()
+    if low.endswith(".zip"):
+        member = _zipped_shp(p)
+        if member is None:
+            return Problem(display, "the zip holds no single .shp", "zip one shapefile",
+                           "error", role=role, kind="unreadable")
+        return Source(role, display, f"/vsizip/{p}/{member}", "shp", p, None, False, member)
+    kind = _vector_kind(low)
+    if kind == "gpkg":
+        layer = spec.layer
+        if layer is None:
+            names = _gpkg_layers(p)
+            if len(names) != 1:
+                return Problem(display, f"the GeoPackage holds {len(names)} layers",
+                               f'name one with layer = "..." under [layers.{role}]', "error",
+                               role=role, kind="ambiguous_layer")
+            layer = names[0]
+        return Source(role, f"{display}:{layer}", str(p), "gpkg", p, layer)
+    return Source(role, display, str(p), kind, p)
+
+
+def resolve_sources(config: Config, found: Found, folder: Path, shown: str,
+                     problems: list[Problem]) -> dict[str, Source]:
+    """One source per role: the toml's path, else the one file found (conflicts reported)."""
+    sources: dict[str, Source] = {}
+    for role in ROLES:
+        spec = config.layers.get(role, LayerSpec())
+        if spec.path is not None:
+            made = _toml_source(role, spec, folder, shown)
+            if isinstance(made, Problem):
+                problems.append(made)
+            else:
+                sources[role] = made
+            continue
+        claims = found.vectors.get(role, [])
+        if len(claims) > 1:
+            problems.append(Problem(
+                claims[0].display,
+                f"{len(claims)} files claim the role {role}: "
+                + ", ".join(c.display for c in claims),
+                f"keep one, or name it under [layers.{role}] path in {CONFIG_NAME}",
+                "error", role=role, kind="role_conflict"))
+        if claims:
+            sources[role] = claims[0]
+    return sources

@@ -1,0 +1,541 @@
+"""Reading one layer: decode its text, map its fields, parse values, make ids, repair.
+
+:func:`read_layer` reads one role's source whole or one :class:`Window` of it:
+the shapefile encoding is detected when undeclared, fields are mapped to the canonical
+names, a land-use layer is cut to farmland classes while it is read, values are parsed
+(:mod:`redline.io.values`), missing ids are made from row numbers, geometries are
+repaired, and the CRS is decided (declared, read or inferred). Every problem on the way
+is a :class:`~redline.model.Problem` on the layer, down to one bad value in one feature.
+
+Frames after reading hold the canonical fields found (typed as documented in
+:mod:`redline.io.values`: dates ``datetime64[ns]``, numbers ``float64``, booleans
+nullable ``boolean``, text ``object`` holding ``str`` or ``None``), then ``_row``
+(0-based row in the source), ``_problem``, ``_note`` and ``geometry``.
+"""
+
+from __future__ import annotations
+
+import logging
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final, Literal, cast
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyogrio
+import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError as ProjCRSError
+
+from redline import settings
+from redline.io import crs as crsmod
+from redline.io.config import CONFIG_NAME, LayerSpec
+from redline.io.digest import digest_later
+from redline.io.discover import Source
+from redline.io.encoding import (
+    SNIFF_BYTES,
+    gdal_encoding,
+    looks_misdecoded,
+    sniff_dbf,
+)
+from redline.io.geometry import repair_polygons
+from redline.io.values import parse_codes, parse_field
+from redline.model import Layer, Problem
+from redline.schema import (
+    FIELDS,
+    ID_FIELD,
+    STANDARD_FIELDS,
+    Role,
+)
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+
+log = logging.getLogger(__name__)
+
+
+#: Longest field name a .dbf can hold; mapped names are matched truncated to it.
+DBF_NAME_LEN: Final[int] = 10
+
+
+def _dbf_bytes(src: Source) -> bytes | None:
+    """Return the start of a shapefile's .dbf, or ``None`` if it has a .cpg (or no .dbf)."""
+    if src.local is None:
+        return None
+    if src.zip_member is not None:
+        with zipfile.ZipFile(src.local) as zf:
+            names = {n.lower(): n for n in zf.namelist()}
+            base = src.zip_member[:-4].lower()
+            if base + ".cpg" in names or base + ".dbf" not in names:
+                return None
+            with zf.open(names[base + ".dbf"]) as fh:
+                return fh.read(SNIFF_BYTES + 64 * 1024)
+    siblings = {q.name.lower(): q for q in src.local.parent.glob(src.local.stem + ".*")}
+    stem = src.local.stem.lower()
+    if stem + ".cpg" in siblings or stem + ".dbf" not in siblings:
+        return None
+    with open(siblings[stem + ".dbf"], "rb") as fh:
+        return fh.read(SNIFF_BYTES + 64 * 1024)
+
+
+#: Decides from a layer's attributes which features to keep (None: all).
+Keep = Callable[[pd.DataFrame], "NDArray[np.bool_] | None"]
+
+
+@dataclass(frozen=True)
+class Window:
+    """``count`` features of a layer from file position ``start``.
+
+    ``where`` picks the same features by their FIDs, when the driver can (a
+    GeoPackage's FID is its primary key): GDAL then goes straight to them rather
+    than stepping over the ``start`` before.
+    """
+
+    start: int
+    count: int
+    where: str | None = None
+
+
+def _window(rows: Window | None) -> dict[str, Any]:
+    if rows is None:
+        return {}
+    if rows.where is not None:
+        return {"where": rows.where}
+    return {"skip_features": rows.start, "max_features": rows.count}
+
+
+def _read_frame(src: Source, encoding: str | None, keep: Keep | None = None,
+                rows: Window | None = None) -> gpd.GeoDataFrame:
+    """Read a layer with ``_row``, each feature's position in the file.
+
+    With ``keep``, only the features it keeps are in the frame; read through Arrow,
+    the attributes are read first and only the kept features' geometries decoded (a
+    land-use layer of a million patches holds some 400,000 of farmland). With
+    ``rows``, only that window of features is read (GDAL sources).
+    """
+    start = 0 if rows is None else rows.start
+    if src.kind == "parquet":
+        frame = _kept(gpd.read_parquet(src.gdal), keep)
+    else:
+        enc = gdal_encoding(encoding) if encoding is not None else None
+        window = _window(rows)
+        try:
+            frame = (_kept(pyogrio.read_dataframe(src.gdal, layer=src.layer, encoding=enc,
+                                                  use_arrow=True, **window), None, start)
+                     if keep is None else _read_kept(src, enc, keep, rows))
+        except (pyogrio.errors.DataSourceError, UnicodeDecodeError) as ex:
+            # Arrow needs UTF-8 text; a file it cannot take goes the slower way.
+            log.debug("arrow read of %s failed (%s); reading without arrow", src.display, ex)
+            frame = _kept(pyogrio.read_dataframe(src.gdal, layer=src.layer, encoding=enc,
+                                                 use_arrow=False, **window), keep, start)
+    # Text as Python str now, so that bytes a wrong encoding left undecodable fail
+    # here, as an unreadable layer, rather than later in parsing.
+    for col in frame.columns:
+        if col != frame.geometry.name and frame[col].dtype.kind in "OT":
+            frame[col] = frame[col].astype(object)
+    return frame
+
+
+def _kept(frame: gpd.GeoDataFrame, keep: Keep | None, start: int = 0) -> gpd.GeoDataFrame:
+    """Keep the features of a frame read whole that ``keep`` keeps; add ``_row``.
+
+    ``start`` is the file position of the frame's first feature.
+    """
+    mask = keep(frame) if keep is not None else None
+    if mask is None:
+        out, rows = frame.reset_index(drop=True), np.arange(len(frame))
+    else:
+        rows = np.flatnonzero(mask)
+        out = frame.iloc[rows].reset_index(drop=True)
+    out["_row"] = rows.astype(np.int64) + start
+    return out
+
+
+def _read_kept(src: Source, enc: str | None, keep: Keep, window: Window | None = None
+               ) -> gpd.GeoDataFrame:
+    """Read the attributes, then decode the geometries of the features ``keep`` keeps."""
+    attrs = pyogrio.read_dataframe(src.gdal, layer=src.layer, encoding=enc, use_arrow=True,
+                                   read_geometry=False, **_window(window))
+    mask = keep(attrs)
+    meta, table = pyogrio.read_arrow(src.gdal, layer=src.layer, encoding=enc, columns=[],
+                                     **_window(window))
+    rows = np.arange(len(attrs), dtype=np.int64) if mask is None else np.flatnonzero(mask)
+    name = meta.get("geometry_name") or "wkb_geometry"
+    if name in table.column_names:
+        wkb = table.column(name)
+        if mask is not None:
+            wkb = wkb.filter(pa.array(np.asarray(mask, dtype=bool)))
+        geoms = shapely.from_wkb(wkb.to_numpy(zero_copy_only=False))
+    else:
+        geoms = np.full(len(rows), None, dtype=object)
+    frame = gpd.GeoDataFrame(attrs.iloc[rows].reset_index(drop=True), geometry=geoms,
+                             crs=meta.get("crs"))
+    frame["_row"] = rows.astype(np.int64) + (0 if window is None else window.start)
+    return frame
+
+
+def preflight(src: Source, encoding: str | None) -> dict[str, Any]:
+    """Return the layer's header: feature count, CRS, extent, encoding (``read_info``)."""
+    if src.kind == "parquet":
+        import pyarrow.parquet as pq
+
+        meta = pq.read_metadata(src.gdal)
+        return {"features": meta.num_rows, "crs": None, "encoding": "UTF-8"}
+    enc = gdal_encoding(encoding) if encoding is not None else None
+    return cast("dict[str, Any]", pyogrio.read_info(src.gdal, layer=src.layer, encoding=enc))
+
+
+def _find_column(columns: list[str], name: str, *, truncated: bool) -> str | None:
+    lower = {c.lower(): c for c in columns}
+    key = name.lower()
+    if key in lower:
+        return lower[key]
+    if truncated and key[:DBF_NAME_LEN] in lower:
+        return lower[key[:DBF_NAME_LEN]]
+    return None
+
+
+def map_fields(columns: list[str], role: Role, mapping: Mapping[str, str], *,
+               truncated: bool = False) -> tuple[dict[str, str], list[str]]:
+    """Match source columns to a role's canonical fields.
+
+    A ``mapping`` (canonical -> source) is used first; the other fields are
+    matched by their canonical name, then by the standard names
+    (``schema.STANDARD_FIELDS``), all case-insensitively. With ``truncated``
+    (shapefiles), names are also matched cut to 10 characters.
+
+    Returns
+    -------
+    tuple
+        ``{canonical: source column}`` and the mapped names not found.
+
+    Examples
+    --------
+    >>> map_fields(["PZWH", "PZRQ", "SFJBNT"], "approvals", {"approved_on": "pzrq"})[0]
+    {'approved_on': 'PZRQ', 'approval_id': 'PZWH', 'basic_farmland_approved': 'SFJBNT'}
+    """
+    out: dict[str, str] = {}
+    missing: list[str] = []
+    for canonical, source in mapping.items():
+        col = _find_column(columns, source, truncated=truncated)
+        if col is None:
+            missing.append(source)
+        else:
+            out[canonical] = col
+    for canonical in FIELDS[role]:
+        if canonical in out or canonical in mapping:
+            continue
+        col = _find_column(columns, canonical, truncated=truncated)
+        if col is None:
+            for std, target in STANDARD_FIELDS[role].items():
+                if target == canonical:
+                    col = _find_column(columns, std, truncated=truncated)
+                    if col is not None:
+                        break
+        if col is not None and col not in out.values():
+            out[canonical] = col
+    return out, missing
+
+
+def _join(a: pd.Series, b: np.ndarray | pd.Series) -> pd.Series:
+    """Join two per-row texts with "; ", skipping blanks."""
+    b = pd.Series(np.asarray(b, dtype=object), index=a.index)
+    b_blank = (b == "").to_numpy(dtype=bool)
+    if b_blank.all():
+        return a
+    if (a == "").to_numpy(dtype=bool).all():
+        return b
+    both = (a != "") & (b != "")
+    return a.where(b == "", b.where(a == "", a + "; " + b)).where(~both, a + "; " + b)
+
+
+class _Labels:
+    """Feature labels for messages, made only for the rows that are named."""
+
+    def __init__(self, ids: pd.Series, rows: pd.Series) -> None:
+        self.ids, self.rows = ids.to_numpy(dtype=object), rows.to_numpy()
+
+    def __getitem__(self, i: int | np.integer[Any]) -> str:
+        value = self.ids[i]
+        return str(value) if value is not None else f"#{self.rows[i]}"
+
+
+def _build_frame(raw: gpd.GeoDataFrame, role: Role, fields: dict[str, str], *,
+                 display: str, problems: list[Problem], seen: set[str] | None = None
+                 ) -> gpd.GeoDataFrame:
+    """Parse fields, make ids, repair geometries: the canonical frame (source CRS).
+
+    ``seen``: ids met in earlier windows of the same layer (updated with these).
+    """
+    index = pd.RangeIndex(len(raw))
+    rows = pd.Series(np.asarray(raw["_row"]), index=index)
+    data: dict[str, Any] = {}
+    note = pd.Series("", index=index, dtype=object)
+    value_notes = pd.Series("", index=index, dtype=object)
+    for canonical, source in fields.items():
+        col = raw[source].reset_index(drop=True)
+        kind = FIELDS[role][canonical]
+        if canonical == "land_code":
+            values, bad = parse_codes(col, width=4)
+        else:
+            values, bad = parse_field(col, kind)
+        data[canonical] = values
+        bad = bad.where(bad == "", f"{canonical} ({source}) " + bad.astype(str))
+        value_notes = _join(value_notes, bad.to_numpy())
+    id_field = ID_FIELD[role]
+    def made() -> pd.Series:
+        return pd.Series([f"{role}#{r}" for r in rows], index=index, dtype=object)
+
+    if id_field not in data:
+        data[id_field] = made()
+        problems.append(Problem(display, f"no id field for {id_field}: ids made as {role}#<row>",
+                                f"map {id_field} under [layers.{role}.fields]", "info",
+                                role=role, kind="ids_made"))
+    else:
+        ids = data[id_field]
+        blank = ids.isna()
+        if blank.any():
+            data[id_field] = ids.where(~blank, made())
+            note = _join(note, np.where(blank, "no id: made from the row number", ""))
+    ids = data[id_field]
+    problem = pd.Series("", index=index, dtype=object)
+    dup = ids.duplicated(keep="first").to_numpy()
+    if seen is not None:
+        text = [str(v) for v in ids.tolist()]
+        dup = dup | np.fromiter((t in seen for t in text), dtype=bool, count=len(text))
+        seen.update(text)
+    problem[dup] = "duplicate id"
+
+    repaired = repair_polygons(raw.geometry.to_numpy())
+    note = _join(note, repaired.note)
+    problem = _join(problem, repaired.problem)
+    note = _join(note, value_notes.to_numpy())
+
+    labels = _Labels(ids, rows)
+    problems.extend(
+        Problem(display, f"duplicate id {labels[i]!r} (row {rows[i]}): not judged",
+                "give every feature its own id", "warning", role=role,
+                feature_id=labels[i], kind="duplicate_id")
+        for i in np.flatnonzero(dup))
+    problems.extend(
+        Problem(display, f"{repaired.problem[i]} (row {rows[i]}): not judged",
+                "fix or delete the feature", "warning", role=role, feature_id=labels[i],
+                kind="bad_geometry")
+        for i in np.flatnonzero(repaired.unusable))
+    problems.extend(
+        Problem(display, repaired.note[i], "", "warning", role=role, feature_id=labels[i],
+                kind="geometry_repaired")
+        for i in np.flatnonzero(repaired.repaired & ~repaired.unusable))
+    problems.extend(
+        Problem(display, value_notes.iloc[i], "correct the value", "warning", role=role,
+                feature_id=labels[i], kind="bad_value")
+        for i in np.flatnonzero((value_notes != "").to_numpy()))
+
+    data["_row"] = rows.astype("int64")
+    data["_problem"] = problem.astype(object)
+    data["_note"] = note.astype(object)
+    ordered = [c for c in FIELDS[role] if c in data] + ["_row", "_problem", "_note"]
+    return gpd.GeoDataFrame({c: data[c] for c in ordered}, index=index,
+                            geometry=gpd.GeoSeries(repaired.geometry, index=index),
+                            crs=raw.crs)
+
+
+def filtered_note(codes: tuple[str, ...], *, kept: int, total: int) -> str:
+    """Say how many of ``total`` features the land-class filter kept."""
+    return (f"kept {kept} features with land class {'/'.join(codes)}; "
+            f"{total - kept} others filtered out")
+
+
+def filter_codes(src: Source, role: str, spec: LayerSpec) -> tuple[str, ...] | None:
+    """Return the land classes a layer is cut to (a DLTB to farmland), or None for all."""
+    if spec.filter is not None:
+        return spec.filter
+    if src.standard and role == "farmland":
+        return tuple(settings.farmland_codes)
+    return None
+
+
+def _read_raw(src: Source, enc: str | None, *, explicit: bool, keep: Keep | None = None,
+              rows: Window | None = None
+              ) -> tuple[gpd.GeoDataFrame, dict[str, Any], str | None, bool]:
+    """Read a source, detecting an undeclared shapefile encoding unless ``explicit``.
+
+    ``keep`` chooses the features to read (:func:`_read_frame`).
+
+    Returns the frame, the pre-flight info, the encoding used and whether it
+    was detected.
+    """
+    detected = False
+    if not explicit and src.kind == "shp":
+        head = _dbf_bytes(src)
+        sniffed = sniff_dbf(head) if head is not None else None
+        if sniffed is not None:
+            enc, detected = sniffed, True
+    meta = preflight(src, enc)
+    raw = _read_frame(src, enc, keep, rows)
+    if not explicit and not detected and src.kind == "shp":
+        # A declared but wrong code page: latin-1 text that is really GBK.
+        text_cols = [c for c in raw.columns if raw[c].dtype.kind in "OT"]
+        sample = list(raw.columns) + [v for c in text_cols for v in raw[c].head(200).tolist()]
+        if looks_misdecoded(sample):
+            enc, detected = "gbk", True
+            meta = preflight(src, enc)
+            raw = _read_frame(src, enc, keep, rows)
+    return raw, meta, enc, detected
+
+
+def _land_class_in(values: pd.Series, codes: tuple[str, ...]) -> NDArray[np.bool_]:
+    """Where the land class (parsed as ``land_code`` is) starts with one of ``codes``."""
+    # A few dozen distinct classes among a million patches: each is parsed and tested
+    # once; a missing class (position -1) is the False appended last.
+    at, classes = pd.factorize(values.reset_index(drop=True))
+    parsed, _ = parse_codes(pd.Series(classes, dtype=object), width=4)
+    ok = [str(c).startswith(codes) for c in parsed.fillna("")]
+    return np.array([*ok, False], dtype=bool)[at]
+
+
+def _decide_crs(raw: gpd.GeoDataFrame, meta: Mapping[str, Any], spec: LayerSpec,
+                default: str | None) -> tuple[str | None, bool, str]:
+    """Return (CRS, inferred?, why) for a layer; CRS ``None`` when it cannot be known."""
+    if spec.crs is not None:
+        return spec.crs, False, ""
+    if raw.crs is not None:
+        return raw.crs.to_string(), False, ""
+    if default is not None:
+        return default, False, ""
+    bounds = meta.get("total_bounds")
+    if bounds is None or not np.all(np.isfinite(bounds)):
+        bounds = raw.total_bounds
+    guess, why = crsmod.infer_crs(cast("crsmod.Bounds", tuple(float(b) for b in bounds)))
+    return guess, guess is not None, why
+
+
+def read_layer(src: Source, spec: LayerSpec, *, crs: str | None = None,
+               encoding: str | None = None, rows: Window | None = None,
+               seen_ids: set[str] | None = None) -> tuple[Layer | None, list[Problem]]:
+    """Read one role's source into a :class:`Layer` in its *source* CRS.
+
+    ``crs`` and ``encoding`` are the dataset-wide defaults (argument, then
+    ``redline.toml`` top level); ``spec`` (``[layers.<role>]``) wins over them.
+    A layer-level ``crs`` replaces the file's own; a dataset-wide one only fills
+    a missing CRS. An explicit encoding always wins over detection.
+
+    ``rows`` reads only a :class:`Window` of the file's features, as they would be
+    in the whole read (``_row`` is their position in the file);
+    ``seen_ids`` holds the ids of the windows read before (a repeat is a
+    duplicate) and takes this window's.
+
+    Returns
+    -------
+    tuple
+        The layer (``None`` when the file cannot be read at all) and the
+        problems found, which are also on the layer.
+    """
+    role = cast("Role", src.role)
+    problems: list[Problem] = []
+
+    def problem(text: str, fix: str, level: Literal["error", "warning", "info"], kind: str
+                ) -> None:
+        problems.append(Problem(src.display, text, fix, level, role=role, kind=kind))
+
+    # The file is hashed in the background while it is parsed.
+    digest = digest_later(src.local) if src.local is not None else None
+    enc = spec.encoding or encoding
+    codes = filter_codes(src, role, spec)
+    read: dict[str, int] = {}
+
+    def keep(attrs: pd.DataFrame) -> NDArray[np.bool_] | None:
+        # The filter is applied while reading, so dropped features are never decoded.
+        read["features"] = len(attrs)
+        names = [c for c in attrs.columns if c != "geometry"]
+        found, _ = map_fields(names, role, spec.fields, truncated=src.kind == "shp")
+        if codes is None or "land_code" not in found:
+            return None
+        return _land_class_in(attrs[found["land_code"]], codes)
+
+    try:
+        raw, meta, enc, detected = _read_raw(src, enc, explicit=enc is not None,
+                                             keep=keep if codes is not None else None,
+                                             rows=rows)
+    except (UnicodeError, pa.ArrowException) as ex:
+        # The undecodable bytes are not echoed: they would print as garbage.
+        log.debug("decoding %s failed: %s", src.display, ex)
+        problem(f"the text is not valid {enc or 'UTF-8'}", "give the right encoding "
+                f'(e.g. encoding = "gbk") under [layers.{role}] in {CONFIG_NAME}', "error",
+                "bad_encoding")
+        return None, problems
+    except Exception as ex:  # any driver failure makes the file unreadable: reported
+        problem(f"cannot read the layer ({type(ex).__name__}: {ex})",
+                "check the file opens in QGIS; give its encoding in redline.toml", "error",
+                "unreadable")
+        return None, problems
+    if detected:
+        problem(f"text encoding not declared (no .cpg, empty code page): detected {enc} "
+                "and read as such", f'write encoding = "{enc}" under [layers.{role}] to '
+                "make it explicit", "info", "encoding_detected")
+
+    columns = [c for c in raw.columns if c not in ("geometry", "_row")]
+    fields, missing = map_fields(columns, role, spec.fields, truncated=src.kind == "shp")
+    for name in missing:
+        problem(f"field {name!r} mapped in {CONFIG_NAME} is not in the layer "
+                f"(fields: {', '.join(columns)})", f"correct [layers.{role}.fields]",
+                "warning", "missing_field")
+
+    if codes is not None and "land_code" not in fields:
+        problem("cannot keep only farmland: no land-class field (DLBM)",
+                f"map land_code under [layers.{role}.fields]", "warning", "no_filter")
+    elif codes is not None:
+        problem(filtered_note(codes, kept=len(raw), total=read["features"]), "", "info",
+                "filtered")
+
+    source_crs, inferred, why = _decide_crs(raw, meta, spec, crs)
+    if source_crs is None:
+        problem(f"the layer has no CRS (no .prj) and {why}",
+                'give crs = "EPSG:...." in redline.toml', "error", "no_crs")
+    elif inferred:
+        problem(f"the layer has no CRS (no .prj): inferred {source_crs}, as {why}",
+                f'write crs = "{source_crs}" in redline.toml if this is wrong', "info",
+                "crs_inferred")
+    frame = _build_frame(raw, role, fields, display=src.display, problems=problems,
+                         seen=seen_ids)
+    if source_crs is not None:
+        frame = frame.set_crs(source_crs, allow_override=True)
+    layer = Layer(
+        role=role, path=src.display, frame=frame, source_crs=source_crs,
+        crs_inferred=inferred, encoding=enc or str(meta.get("encoding") or "") or None,
+        encoding_detected=detected, fields=fields,
+        sha256=digest.result() if digest is not None else "",
+        problems=problems, layer_name=src.layer,
+    )
+    return layer, problems
+
+
+def to_working(frame: gpd.GeoDataFrame, source_crs: str, working: str, *, path: str,
+               role: str) -> tuple[gpd.GeoDataFrame | None, Problem | None]:
+    """Bring a layer's features from ``source_crs`` to the working CRS.
+
+    Returns the frame, or the problem (an error) that stops it: coordinates that are
+    not degrees in a geographic CRS, or a CRS that cannot be transformed.
+    """
+    ok = ~(frame.geometry.isna() | frame.geometry.is_empty).to_numpy()
+    src_crs = CRS.from_user_input(source_crs)
+    if src_crs.is_geographic and ok.any():
+        x0, y0, x1, y1 = frame.geometry[ok].total_bounds
+        if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+            return None, Problem(
+                path, f"CRS {source_crs} is in degrees but the coordinates are not "
+                f"(X {x0:.0f}..{x1:.0f})", 'give the right crs = "EPSG:...." under '
+                f"[layers.{role}] in {CONFIG_NAME}", "error", role=role, kind="wrong_crs")
+    target = CRS.from_user_input(working)
+    try:
+        if not src_crs.equals(target):
+            return frame.to_crs(target), None
+        return frame.set_crs(target, allow_override=True), None
+    except (ProjCRSError, ValueError) as ex:
+        return None, Problem(path, f"cannot reproject to {working} ({ex})",
+                             f"check the layer's CRS {source_crs}", "error", role=role,
+                             kind="wrong_crs")
