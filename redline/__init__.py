@@ -42,12 +42,11 @@ if TYPE_CHECKING:
         make_map,
         make_sample,
         read_dataset,
-        read_results,
         run_batch,
         write_report,
     )
     from redline.batch import BatchRun, CountyResult
-    from redline.io.run_dir import RunOutput
+    from redline.io.results import RunOutput, read_results
     from redline.model import Dataset, Layer, Problem
     from redline.tools import CheckRun, InfoReport
 
@@ -59,12 +58,12 @@ _LAZY: dict[str, str] = {
     "make_map": "redline.api",
     "make_sample": "redline.api",
     "read_dataset": "redline.api",
-    "read_results": "redline.api",
     "run_batch": "redline.api",
     "write_report": "redline.api",
     "BatchRun": "redline.batch",
     "CountyResult": "redline.batch",
-    "RunOutput": "redline.io.run_dir",
+    "RunOutput": "redline.io.results",
+    "read_results": "redline.io.results",
     "Dataset": "redline.model",
     "Layer": "redline.model",
     "Problem": "redline.model",

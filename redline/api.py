@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     import concurrent.futures as cf
 
     from redline.batch import BatchRun
-    from redline.io.run_dir import RunOutput
     from redline.model import Dataset
     from redline.report.map import Basemap
     from redline.tools import CheckRun, InfoReport
@@ -43,7 +42,6 @@ __all__ = [
     "make_map",
     "make_sample",
     "read_dataset",
-    "read_results",
     "run_batch",
     "write_report",
 ]
@@ -237,39 +235,6 @@ def check(
                   progress=progress)
 
 
-def read_results(path: PathLike) -> RunOutput:
-    """Read the output folder of a check back: run.json, summary.csv and the findings.
-
-    Parameters
-    ----------
-    path
-        The ``--out`` folder of ``redline check`` (or ``out`` of :func:`check`).
-
-    Returns
-    -------
-    RunOutput
-        ``run`` (dict), ``summary`` (DataFrame) and ``findings`` (GeoDataFrame).
-
-    Raises
-    ------
-    InputError
-        The folder or one of its files is missing or unreadable.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> import redline
-    >>> out = tempfile.mkdtemp()
-    >>> _ = redline.check("data/samples/tiexi", f"{out}/tiexi", as_of="2026-06-30")
-    >>> results = redline.read_results(f"{out}/tiexi")
-    >>> results.run["as_of"], len(results.findings)
-    ('2026-06-30', 32)
-    """
-    from redline.io.run_dir import read_run_dir
-
-    return read_run_dir(Path(path))
-
-
 def make_map(
     source: PathLike,
     out: PathLike,
@@ -373,14 +338,14 @@ def write_report(
     True
     """
     from redline.io.outputs import check_out_file
-    from redline.io.run_dir import read_run_dir
+    from redline.io.results import read_results
     from redline.io.write import write_text
     from redline.report.html import render_report
 
     inputs = [run_dir, previous]
     target = check_out_file(out, overwrite=overwrite, inputs=inputs)
-    current = read_run_dir(Path(run_dir))
-    earlier = read_run_dir(Path(previous)) if previous is not None else None
+    current = read_results(run_dir)
+    earlier = read_results(previous) if previous is not None else None
     page = render_report(current, lang=check_lang(lang), previous=earlier)
     check_out_file(out, overwrite=overwrite, inputs=inputs)  # still free to write
     write_text(target, page)

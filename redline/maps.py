@@ -110,9 +110,9 @@ def _from_dataset(path: Path, read: list[str]) -> dict[str, gpd.GeoDataFrame]:
 
 def _from_result_dir(folder: Path, read: list[str]
                      ) -> tuple[dict[str, gpd.GeoDataFrame], gpd.GeoDataFrame, str]:
-    from redline.io.run_dir import read_run_dir
+    from redline.io.results import read_results
 
-    run = read_run_dir(folder)
+    run = read_results(folder)
     dataset = _dataset_path(run.run)
     if dataset is not None and not dataset.is_absolute() and not dataset.exists():
         # A relative path is relative to where `redline check` ran: most often the folder

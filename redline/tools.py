@@ -680,7 +680,7 @@ def _write_pages(tmp: Path, *, out: Path, ds: Dataset, layers: dict[str, gpd.Geo
                  images: dict[str, Any] | None = None) -> None:
     """Write map.html and report.html into the staged folder."""
     from redline.io import write
-    from redline.io.run_dir import RunOutput
+    from redline.io.results import RunOutput
     from redline.report.html import render_report
     from redline.report.map import build_map
 

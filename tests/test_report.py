@@ -18,7 +18,7 @@ from pyproj import Geod
 from redline.analysis.ledger import county_ledger
 from redline.analysis.summary import admin_units, summarise
 from redline.cli.main import cli
-from redline.io.run_dir import RunOutput, read_run_dir
+from redline.io.results import RunOutput, read_results
 from redline.io.write import write_csv, write_gpkg, write_json
 from redline.report.diff import diff_by_admin, diff_findings
 from redline.report.html import render_report
@@ -123,8 +123,8 @@ def number(text: str) -> float:
 
 def test_report_figures_match_independent_values(runs: tuple[Path, Path]) -> None:
     q1, q2 = runs
-    current = read_run_dir(q2)
-    page = render_report(current, lang="en", previous=read_run_dir(q1))
+    current = read_results(q2)
+    page = render_report(current, lang="en", previous=read_results(q1))
     found = rd.findings(drop=("idle_1y/supply/S1",), add=True)
     assert f'id="total-findings">{len(found)}<' in page
     total_mu = found["area_m2"].sum() / MU
@@ -154,7 +154,7 @@ def test_report_figures_match_independent_values(runs: tuple[Path, Path]) -> Non
 
 
 def test_report_is_chinese_by_default_and_self_contained(runs: tuple[Path, Path]) -> None:
-    page = render_report(read_run_dir(runs[1]))
+    page = render_report(read_results(runs[1]))
     assert "耕地保有量" in page
     assert "占补平衡" in page
     assert "重大案件" in page
@@ -168,7 +168,7 @@ def test_report_is_chinese_by_default_and_self_contained(runs: tuple[Path, Path]
 
 
 def test_every_data_value_is_escaped(runs: tuple[Path, Path]) -> None:
-    page = render_report(read_run_dir(runs[1]), previous=read_run_dir(runs[0]))
+    page = render_report(read_results(runs[1]), previous=read_results(runs[0]))
     assert "<script>window.__xss" not in page
     assert "onerror=\"window" not in page
     assert "<img src=x" not in page
@@ -177,7 +177,7 @@ def test_every_data_value_is_escaped(runs: tuple[Path, Path]) -> None:
 
 
 def test_report_without_ledger_columns(runs: tuple[Path, Path]) -> None:
-    run = read_run_dir(runs[1])
+    run = read_results(runs[1])
     bare = RunOutput(run.path, run.run, run.summary.iloc[:, :5], run.findings)
     page = render_report(bare, lang="en")
     assert "holds no ledger figures" in page
@@ -219,15 +219,15 @@ def test_cli_report_bad_folder(tmp_path: Path) -> None:
     assert "run.json cannot be read" in result.output
 
 
-def test_read_run_dir_keeps_codes_as_text(runs: tuple[Path, Path]) -> None:
-    run = read_run_dir(runs[0])
+def test_read_results_keeps_codes_as_text(runs: tuple[Path, Path]) -> None:
+    run = read_results(runs[0])
     assert run.summary["admin_code"].tolist()[0] == "210302"
     assert run.findings["admin_code"].str.len().min() == 9
     assert json.dumps(run.run)  # plain JSON content
 
 
 def test_levels_and_severity_in_the_readers_language(runs: tuple[Path, Path]) -> None:
-    run = read_run_dir(runs[1])
+    run = read_results(runs[1])
     zh = cells(render_report(run))
     assert "乡镇" in zh
     assert "高" in zh
@@ -262,12 +262,12 @@ def test_samples_two_checks_a_year_apart(county: str, tmp_path: Path) -> None:
                      ["finding_id"])
     ids_now = set(pd.read_csv(tmp_path / "q2" / "findings.csv", encoding="utf-8-sig")
                   ["finding_id"])
-    diff = diff_findings(read_run_dir(tmp_path / "q2").findings,
-                         read_run_dir(tmp_path / "q1").findings)
+    diff = diff_findings(read_results(tmp_path / "q2").findings,
+                         read_results(tmp_path / "q1").findings)
     assert set(diff.loc[diff["status"] == "new", "finding_id"]) == ids_now - ids_before
     assert set(diff.loc[diff["status"] == "resolved", "finding_id"]) == ids_before - ids_now
     assert set(diff.loc[diff["status"] == "persisting", "finding_id"]) == ids_now & ids_before
-    page = render_report(read_run_dir(tmp_path / "q2"), previous=read_run_dir(tmp_path / "q1"))
+    page = render_report(read_results(tmp_path / "q2"), previous=read_results(tmp_path / "q1"))
     assert f'id="total-findings">{len(ids_now):,}<' in page
     assert f'id="diff-new">{len(ids_now - ids_before)}<' in page
     # Farmland now, per county, against pyproj.Geod over the farmland layer.

@@ -18,7 +18,7 @@ from playwright import sync_api
 
 from redline.analysis.ledger import county_ledger
 from redline.analysis.summary import admin_units, summarise
-from redline.io.run_dir import RunOutput
+from redline.io.results import RunOutput
 from redline.report.html import render_report
 
 import report_data as rd

@@ -31,7 +31,7 @@ from redline.text import Lang, header, rule_name, words
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from redline.io.run_dir import RunOutput
+    from redline.io.results import RunOutput
 
 
 log = logging.getLogger(__name__)
@@ -165,7 +165,7 @@ def render_report(
     ----------
     current
         The run (run.json, summary.csv, findings), e.g. from
-        :func:`redline.io.run_dir.read_run_dir`.
+        :func:`redline.io.results.read_results`.
     lang
         ``"zh"`` (default) or ``"en"``.
     previous

@@ -1,8 +1,9 @@
-"""Reading a ``redline check`` output folder back (for reports and run-to-run comparison)."""
+"""A ``redline check`` output folder read back: for reports, maps and run-to-run comparison."""
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,13 +37,33 @@ class RunOutput:
     findings: gpd.GeoDataFrame
 
 
-def read_run_dir(path: str | Path) -> RunOutput:
-    """Read run.json, summary.csv and the findings of a check output folder.
+def read_results(path: str | os.PathLike[str]) -> RunOutput:
+    """Read the output folder of a check back: run.json, summary.csv and the findings.
+
+    Parameters
+    ----------
+    path
+        The ``--out`` folder of ``redline check`` (or ``out`` of :func:`redline.check`).
+
+    Returns
+    -------
+    RunOutput
+        ``run`` (dict), ``summary`` (DataFrame) and ``findings`` (GeoDataFrame).
 
     Raises
     ------
     InputError
         The folder or one of its files is missing or unreadable.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import redline
+    >>> out = tempfile.mkdtemp()
+    >>> _ = redline.check("data/samples/tiexi", f"{out}/tiexi", as_of="2026-06-30")
+    >>> results = redline.read_results(f"{out}/tiexi")
+    >>> results.run["as_of"], len(results.findings)
+    ('2026-06-30', 32)
     """
     folder = Path(path)
     if not folder.is_dir():
