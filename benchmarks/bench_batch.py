@@ -57,7 +57,7 @@ def batch_run(root: Path, out: Path, workers: int) -> float:
 
 def check_run(dataset: Path, out: Path, tiles: str) -> tuple[float, float]:
     code = (
-        "from redline.tools import check; import datetime\n"
+        "from redline.tools.check import check; import datetime\n"
         f"check({str(dataset)!r}, {str(out)!r}, as_of=datetime.date(2026, 6, 30), "
         f"tiles={tiles}, progress=False)\n"
     )

@@ -6,7 +6,7 @@ The county is the one of ``bench_check.py`` (``redline.samples.make_county``, Ge
 seed 7, made once under ``benchmarks/_data/``). Each measured run is a fresh interpreter
 that starts a ``LocalCluster`` of 2 worker processes (1 thread each), reads the county and
 runs its overlap rules in ``--shape`` x ``--shape`` tiles on the cluster through
-``Client.get_executor()``, exactly as ``redline.tools.check`` does with an executor. The
+``Client.get_executor()``, exactly as ``redline.tools.check.check`` does with an executor. The
 RSS of the main process and the summed RSS of the cluster's processes (scheduler side
 excluded: they are children of the main process) are sampled every 50 ms.
 
@@ -44,7 +44,8 @@ def measure(data: Path, shape: int, mode: str) -> dict[str, object]:
 
     from redline.analysis.rules import vector_findings
     from redline.analysis.tiles import plan_tiles
-    from redline.tools import _tiled_overlap, read_dataset
+    from redline.io.dataset import read_dataset
+    from redline.tools.check import _tiled_overlap
 
     me = psutil.Process()
     peak = {"main": 0, "cluster": 0}

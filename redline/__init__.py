@@ -48,7 +48,8 @@ if TYPE_CHECKING:
     from redline.batch import BatchRun, CountyResult
     from redline.io.results import RunOutput, read_results
     from redline.model import Dataset, Layer, Problem
-    from redline.tools import CheckRun, InfoReport
+    from redline.tools.check import CheckRun
+    from redline.tools.info import InfoReport
 
 #: Public name -> module it is imported from on first use.
 _LAZY: dict[str, str] = {
@@ -67,8 +68,8 @@ _LAZY: dict[str, str] = {
     "Dataset": "redline.model",
     "Layer": "redline.model",
     "Problem": "redline.model",
-    "CheckRun": "redline.tools",
-    "InfoReport": "redline.tools",
+    "CheckRun": "redline.tools.check",
+    "InfoReport": "redline.tools.info",
 }
 
 __all__ = [

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from redline.batch import BatchRun
     from redline.model import Dataset
     from redline.report.map import Basemap
-    from redline.tools import CheckRun, InfoReport
+    from redline.tools.check import CheckRun
+    from redline.tools.info import InfoReport
 
 __all__ = [
     "check",
@@ -148,7 +149,7 @@ def info(
     >>> sorted({p.kind for p in report.problems if p.level == "warning"})
     ['bad_geometry', 'duplicate_id', 'geometry_repaired']
     """
-    from redline.tools import info as _info
+    from redline.tools.info import info as _info
 
     return _info(Path(path), crs=crs, encoding=encoding, layers=layers)
 
@@ -227,7 +228,7 @@ def check(
     >>> run.features["status"].value_counts().to_dict()["finding"] > 0
     True
     """
-    from redline.tools import check as _check
+    from redline.tools.check import check as _check
 
     return _check(dataset if not isinstance(dataset, (str, os.PathLike)) else Path(dataset),
                   Path(out), as_of=_as_date(as_of), lang=check_lang(lang), overwrite=overwrite,

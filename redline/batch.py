@@ -1,6 +1,6 @@
 """Batch runs: check every county under a folder, in parallel, then roll the results up.
 
-A tool like :func:`redline.tools.check` (path in, path out), run once per county:
+A tool like :func:`redline.tools.check.check` (path in, path out), run once per county:
 
 * Counties are the subfolders, ``.gpkg`` and ``.zip`` files of ``root``, or the datasets
   listed in ``root/batch.toml``::
@@ -13,7 +13,7 @@ A tool like :func:`redline.tools.check` (path in, path out), run once per county
 * They run in a local process pool (``workers``) or on an existing
   dask.distributed cluster (``scheduler``): the same code path, through a
   ``concurrent.futures.Executor``. On a cluster, the spatial tiles of a large
-  county (``tools.check(tiles=...)``) are tasks of their own on the same cluster.
+  county (``redline.check(tiles=...)``) are tasks of their own on the same cluster.
 * A county that fails (bad data, a crash, a dead worker process) fails alone;
   its reason is in the summary and the others finish.
 * ``out`` may not be, hold or lie inside ``root`` or a county; it is locked for
@@ -316,9 +316,8 @@ class _Task:
 
 
 def _default_check() -> CheckFunction:
-    import importlib
+    from redline.tools.check import check
 
-    check: CheckFunction = importlib.import_module("redline.tools").check
     return check
 
 
@@ -385,7 +384,7 @@ def run_county(task: _Task) -> CountyResult:
 
 
 def _takes_executor(check: CheckFunction) -> bool:
-    """Whether ``check`` has an ``executor`` keyword (as :func:`redline.tools.check`)."""
+    """Whether ``check`` has an ``executor`` keyword (as :func:`redline.tools.check.check`)."""
     import inspect
 
     try:
@@ -561,7 +560,7 @@ def run_batch(
     as_of, lang
         Passed to every county's check.
     check
-        The per-county tool; :func:`redline.tools.check` by default. Must be
+        The per-county tool; :func:`redline.tools.check.check` by default. Must be
         picklable (a module-level function).
     check_options
         More keyword arguments for ``check`` (``sliver_m2``, ``n_jobs``...).

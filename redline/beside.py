@@ -1,7 +1,7 @@
 """Work beside the caller: zero-argument jobs in a forked process, results as they end.
 
 A large county's check runs the supply rules and draws the map's farmland images
-here while the overlap rules run in the caller (:func:`redline.tools.check`).
+here while the overlap rules run in the caller (:func:`redline.tools.check.check`).
 """
 
 from __future__ import annotations

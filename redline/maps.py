@@ -98,8 +98,8 @@ def make_map(
 
 def _from_dataset(path: Path, read: list[str]) -> dict[str, gpd.GeoDataFrame]:
     """Return the dataset's layers; add the files it was read from to ``read``."""
+    from redline.io.dataset import read_dataset
     from redline.io.outputs import input_paths
-    from redline.tools import read_dataset
 
     dataset = read_dataset(path)
     read.extend(input_paths(dataset))

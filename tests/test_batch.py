@@ -15,13 +15,14 @@ import pandas as pd
 import pytest
 import shapely
 
-from redline import batch, tools
+from redline import batch
 from redline.analysis.areas import ellipsoidal_area
 from redline.analysis.findings import make_findings
 from redline.errors import ConfigError, InputError, OutputExistsError
 from redline.io import digest, outputs, write
 from redline.io.safepath import safe_child, safe_name
 from redline.schema import FINDING_COLUMNS
+from redline.tools.check import check
 
 CRS = "EPSG:4529"
 X0, Y0 = 41_500_000.0, 4_550_000.0
@@ -531,7 +532,7 @@ def test_batch_takes_zipped_counties(tmp_path: Path) -> None:
                             executor=_Inline())
     by = {c.name: c for c in first.counties}
     assert by["海城市"].status == "finished", by["海城市"].reason
-    direct = tools.check(samples / "haicheng", tmp_path / "direct", as_of=AS_OF,
+    direct = check(samples / "haicheng", tmp_path / "direct", as_of=AS_OF,
                          progress=False)
     assert by["海城市"].findings == len(direct.findings) > 0
     again = batch.run_batch(root, out, as_of=AS_OF, workers=1, resume=True, progress=False,

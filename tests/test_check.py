@@ -15,10 +15,11 @@ import pandas as pd
 import pytest
 from pyproj import Geod
 
-from redline import tools
 from redline.analysis.rules import accountability_inputs
 from redline.beside import Beside
 from redline.errors import OutputExistsError
+from redline.io.dataset import read_dataset
+from redline.tools.check import CheckRun, check
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 
@@ -36,16 +37,16 @@ def _geod_area(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> np.ndarray:
 
 @pytest.fixture(scope="module", params=COUNTIES)
 def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-        ) -> tools.CheckRun:
+        ) -> CheckRun:
     out = tmp_path_factory.mktemp("check") / request.param
-    return tools.check(SAMPLES / request.param, out, as_of=AS_OF, progress=False)
+    return check(SAMPLES / request.param, out, as_of=AS_OF, progress=False)
 
 
 def _planted(county: str) -> list[dict[str, object]]:
     return json.loads((SAMPLES / county / "planted.json").read_text(encoding="utf-8"))
 
 
-def test_finds_exactly_the_planted_cases(run: tools.CheckRun) -> None:
+def test_finds_exactly_the_planted_cases(run: CheckRun) -> None:
     county = run.out.name
     planted = [p for p in _planted(county) if p["rule"] in set(run.findings["rule"]) | {
         "basic_farmland_encroachment", "supply_without_approval", "unapproved_construction",
@@ -62,7 +63,7 @@ def test_finds_exactly_the_planted_cases(run: tools.CheckRun) -> None:
 
 
 def test_unapproved_construction_areas_match_an_independent_overlay(
-        run: tools.CheckRun) -> None:
+        run: CheckRun) -> None:
     layers = run.dataset.layers
     changes = layers["changes"].frame
     changes = changes[changes["_problem"] == ""]
@@ -79,7 +80,7 @@ def test_unapproved_construction_areas_match_an_independent_overlay(
         assert area == pytest.approx(expected[fid], rel=1e-6), fid
 
 
-def test_hand_computed_areas_of_planted_patches(run: tools.CheckRun) -> None:
+def test_hand_computed_areas_of_planted_patches(run: CheckRun) -> None:
     county_code = {"tiedong": "210302", "tiexi": "210303", "haicheng": "210381"}[run.out.name]
     f = run.findings
     uc = f[f["rule"] == "unapproved_construction"].groupby("feature_id")["area_m2"].sum()
@@ -97,7 +98,7 @@ def test_hand_computed_areas_of_planted_patches(run: tools.CheckRun) -> None:
     np.testing.assert_allclose(f["area_mu"], f["area_m2"] * 15 / 10_000)
 
 
-def test_features_hold_every_input(run: tools.CheckRun) -> None:
+def test_features_hold_every_input(run: CheckRun) -> None:
     for role in ("approvals", "supply", "changes"):
         n_in = run.dataset.layers[role].count
         assert int((run.features["layer"] == role).sum()) == n_in
@@ -109,7 +110,7 @@ def test_features_hold_every_input(run: tools.CheckRun) -> None:
 
 
 @pytest.mark.parametrize("run", ["haicheng"], indirect=True)
-def test_unjudgeable_features_are_carried_with_their_reason(run: tools.CheckRun) -> None:
+def test_unjudgeable_features_are_carried_with_their_reason(run: CheckRun) -> None:
     # haicheng is the sample with a null geometry, a duplicate id and invalid polygons.
     bad = run.features[run.features["status"] == "not_judged"]
     assert len(bad) >= 2  # a null geometry and a duplicate id are planted
@@ -120,7 +121,7 @@ def test_unjudgeable_features_are_carried_with_their_reason(run: tools.CheckRun)
     assert (repaired["status"] != "not_judged").all()
 
 
-def test_run_json_says_how_figures_were_made(run: tools.CheckRun) -> None:
+def test_run_json_says_how_figures_were_made(run: CheckRun) -> None:
     record = json.loads((run.out / "run.json").read_text(encoding="utf-8"))
     assert record["working_crs"] == "EPSG:4529"
     assert record["parameters"]["sliver_m2"] == 1.0
@@ -132,7 +133,7 @@ def test_run_json_says_how_figures_were_made(run: tools.CheckRun) -> None:
     assert record["status"] == "finished"
 
 
-def test_outputs_in_chinese_without_mojibake(run: tools.CheckRun) -> None:
+def test_outputs_in_chinese_without_mojibake(run: CheckRun) -> None:
     for name in ("findings.gpkg", "findings.csv", "findings.xlsx", "summary.csv", "run.json",
                  "map.html", "report.html"):
         assert (run.out / name).is_file(), name
@@ -156,7 +157,7 @@ def test_outputs_in_chinese_without_mojibake(run: tools.CheckRun) -> None:
     assert summary["admin_name"].fillna("").str.contains(r"[\u4e00-\u9fff]").sum() >= 3
 
 
-def test_summary_counts_nest(run: tools.CheckRun) -> None:
+def test_summary_counts_nest(run: CheckRun) -> None:
     s = run.summary.set_index("admin_code")
     county = [c for c in s.index if len(c) == 6]
     assert len(county) == 1
@@ -168,7 +169,7 @@ def test_summary_counts_nest(run: tools.CheckRun) -> None:
 
 
 def test_english_headers(tmp_path: Path) -> None:
-    out = tools.check(SAMPLES / "tiexi", tmp_path / "en", as_of=AS_OF, lang="en",
+    out = check(SAMPLES / "tiexi", tmp_path / "en", as_of=AS_OF, lang="en",
                       progress=False)
     headers = [c.value for c in openpyxl.load_workbook(out.out / "findings.xlsx")["Findings"][1]]
     assert {"Finding id", "Area (m2)", "Area (mu)", "Explanation"} <= set(headers)
@@ -186,7 +187,7 @@ def test_missing_layers_skip_their_rules(tmp_path: Path) -> None:
         frame.to_file(folder / "county.gpkg", layer=layer, driver="GPKG")
     (folder / "redline.toml").write_text(
         '[layers.farmland]\nfilter = ["0101", "0102", "0103"]\n', encoding="utf-8")
-    out = tools.check(folder, tmp_path / "out", as_of=AS_OF, progress=False)
+    out = check(folder, tmp_path / "out", as_of=AS_OF, progress=False)
     skipped = {item["rule"]: item["reason"] for item in out.run["skipped"]}
     assert "basic_farmland_encroachment" in skipped
     assert "idle_1y" in skipped
@@ -201,7 +202,7 @@ def test_refuses_to_overwrite(tmp_path: Path) -> None:
     out.mkdir()
     (out / "keep.txt").write_text("earlier results")
     with pytest.raises(OutputExistsError):
-        tools.check(SAMPLES / "tiexi", out, as_of=AS_OF, progress=False)
+        check(SAMPLES / "tiexi", out, as_of=AS_OF, progress=False)
     assert (out / "keep.txt").read_text() == "earlier results"
 
 
@@ -244,7 +245,7 @@ def test_log_level_and_progress(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "done in" not in default.stderr
     # Not a terminal: no progress bar; asked for one, it counts the steps.
     assert "redline check:" not in default.stderr
-    tools.check(SAMPLES / "tiexi", tmp_path / "p", as_of=AS_OF, progress=True)
+    check(SAMPLES / "tiexi", tmp_path / "p", as_of=AS_OF, progress=True)
     bar = capsys.readouterr().err
     assert "redline check" in bar
     assert "6/6" in bar  # every step counted, the bar full at the end
@@ -253,9 +254,9 @@ def test_log_level_and_progress(tmp_path: Path, capsys: pytest.CaptureFixture[st
 @pytest.mark.parametrize("shape", [(3, 2), (2, 3)])
 def test_tiles_give_the_same_results_as_one_pass(shape: tuple[int, int], tmp_path: Path
                                                  ) -> None:
-    one = tools.check(SAMPLES / "tiedong", tmp_path / "one", as_of=AS_OF, tiles=None,
+    one = check(SAMPLES / "tiedong", tmp_path / "one", as_of=AS_OF, tiles=None,
                       progress=False)
-    tiled = tools.check(SAMPLES / "tiedong", tmp_path / "tiled", as_of=AS_OF, tiles=shape,
+    tiled = check(SAMPLES / "tiedong", tmp_path / "tiled", as_of=AS_OF, tiles=shape,
                         progress=False)
     a = one.findings.set_index("finding_id").sort_index()
     b = tiled.findings.set_index("finding_id").sort_index()
@@ -277,10 +278,10 @@ def test_tiles_give_the_same_results_as_one_pass(shape: tuple[int, int], tmp_pat
 def test_tiles_spread_over_a_process_pool(tmp_path: Path) -> None:
     from concurrent.futures import ProcessPoolExecutor
 
-    one = tools.check(SAMPLES / "tiexi", tmp_path / "one", as_of=AS_OF, tiles=None,
+    one = check(SAMPLES / "tiexi", tmp_path / "one", as_of=AS_OF, tiles=None,
                       progress=False)
     with ProcessPoolExecutor(2) as pool:
-        tiled = tools.check(SAMPLES / "tiexi", tmp_path / "pool", as_of=AS_OF, tiles=(2, 2),
+        tiled = check(SAMPLES / "tiexi", tmp_path / "pool", as_of=AS_OF, tiles=(2, 2),
                             executor=pool, progress=False)
     assert sorted(one.findings["finding_id"]) == sorted(tiled.findings["finding_id"])
 
@@ -327,11 +328,11 @@ def test_work_done_beside_the_rules_is_the_work_done_in_line(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from redline.report import map as report_map
 
-    plain = tools.check(SAMPLES / "tiedong", tmp_path / "plain", as_of=AS_OF, progress=False)
+    plain = check(SAMPLES / "tiedong", tmp_path / "plain", as_of=AS_OF, progress=False)
     # Draw every context layer of a sample as an image, as for a large county:
     # the images and the supply rules are then worked out in forked processes.
     monkeypatch.setattr(report_map, "MAX_VECTOR_FEATURES", 5)
-    out = tools.check(SAMPLES / "tiedong", tmp_path / "out", as_of=AS_OF, progress=False)
+    out = check(SAMPLES / "tiedong", tmp_path / "out", as_of=AS_OF, progress=False)
     assert "map images (beside the rules)" in out.run["timings"]
     assert "supply rules (beside the overlap rules)" in out.run["timings"]
     assert "supply rules (beside the overlap rules)" not in plain.run["timings"]
@@ -348,7 +349,7 @@ def test_work_done_beside_the_rules_is_the_work_done_in_line(
 
 
 def test_the_county_wide_pass_of_a_tiled_run_reads_only_the_year() -> None:
-    ds = tools.read_dataset(SAMPLES / "tiedong")
+    ds = read_dataset(SAMPLES / "tiedong")
     layers = {role: layer.frame for role, layer in ds.layers.items()}
     changes = layers["changes"].copy()
     changes.loc[changes.index[:20], "detected_on"] = pd.Timestamp(2025, 5, 1)
@@ -376,7 +377,7 @@ def test_a_zipped_county_with_a_raster_and_targets_is_checked(tmp_path: Path) ->
     with zipfile.ZipFile(archive, "w") as zf:
         for p in sorted(folder.iterdir()):
             zf.write(p, f"haicheng/{p.name}")
-    run = tools.check(archive, tmp_path / "out", as_of=AS_OF, progress=False)
+    run = check(archive, tmp_path / "out", as_of=AS_OF, progress=False)
     inputs = {item["role"]: item for item in run.run["inputs"]}
     for role, name in (("evidence", "evidence.tif"), ("targets", "targets.csv")):
         assert inputs[role]["path"] == f"/vsizip/{archive}/haicheng/{name}"

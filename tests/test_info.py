@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from redline.cli.main import cli
-from redline.tools import info
+from redline.tools.info import info
 
 from conftest import SAMPLES, county_layers, write_gbk_shapefile
 

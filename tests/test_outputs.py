@@ -25,11 +25,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from redline import tools
 from redline.batch import read_counties, run_batch
 from redline.cli.main import cli
 from redline.errors import OutputBusyError, OutputExistsError, OutputPathError
 from redline.io import outputs
+from redline.tools import check as check_tool
+from redline.tools.check import check
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 AS_OF = "2026-06-30"
@@ -39,15 +40,15 @@ NOT_OURS = "was not written by redline"
 #: argv[1] and waits for argv[2] to exist (the rest of argv is the command).
 GATE = """
 import pathlib, sys, time
-import redline.tools as tools
+import redline.tools.check as check_tool
 ready, go = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
-real = tools._raise_on_errors
+real = check_tool._raise_on_errors
 def gate(*args, **kwargs):
     ready.touch()
     while not go.exists():
         time.sleep(0.05)
     return real(*args, **kwargs)
-tools._raise_on_errors = gate
+check_tool._raise_on_errors = gate
 from redline.cli.main import cli
 cli(sys.argv[3:], prog_name="redline")
 """
@@ -215,7 +216,7 @@ def test_output_path_refuses_the_current_folder_and_above(tmp_path: Path,
 
 def test_map_and_report_never_write_over_an_input(tmp_path: Path) -> None:
     ds = _dataset(tmp_path)
-    run = tools.check(ds, tmp_path / "run", as_of=datetime.date(2026, 6, 30), progress=False)
+    run = check(ds, tmp_path / "run", as_of=datetime.date(2026, 6, 30), progress=False)
     before = _tree(run.out), _tree(ds)
     runner = CliRunner()
     inside = "lies in the input folder"
@@ -236,7 +237,7 @@ def test_map_and_report_never_write_over_an_input(tmp_path: Path) -> None:
 
 def test_a_page_is_checked_against_the_dataset_a_result_names(tmp_path: Path) -> None:
     ds = _dataset(tmp_path)
-    run = tools.check(ds, tmp_path / "run", as_of=datetime.date(2026, 6, 30), progress=False)
+    run = check(ds, tmp_path / "run", as_of=datetime.date(2026, 6, 30), progress=False)
     page = ds / "old-map.html"  # a page redline wrote, kept in the dataset's folder
     page.write_text(f"<html><head>{outputs.generator_meta()}</head></html>", encoding="utf-8")
     done = CliRunner().invoke(cli, ["map", str(run.out), "--out", str(page), "--overwrite"])
@@ -250,7 +251,7 @@ def test_a_page_is_checked_against_the_dataset_a_result_names(tmp_path: Path) ->
 
 def test_every_output_folder_carries_the_marker(tmp_path: Path) -> None:
     ds = _dataset(tmp_path)
-    run = tools.check(ds, tmp_path / "run", as_of=datetime.date(2026, 6, 30), progress=False)
+    run = check(ds, tmp_path / "run", as_of=datetime.date(2026, 6, 30), progress=False)
     marker = outputs.read_marker(run.out)
     assert marker["tool"] == "redline check"
     assert marker["pid"] == os.getpid()
@@ -318,7 +319,7 @@ def test_overwrite_replaces_a_folder_redline_wrote(tmp_path: Path) -> None:
 @pytest.mark.parametrize("command", ["map", "report"])
 def test_pages_overwrite_only_a_page_redline_wrote(tmp_path: Path, command: str) -> None:
     ds = _dataset(tmp_path)
-    run = tools.check(ds, tmp_path / "run", as_of=datetime.date(2026, 6, 30), progress=False)
+    run = check(ds, tmp_path / "run", as_of=datetime.date(2026, 6, 30), progress=False)
     page = tmp_path / "page.html"
     page.write_text("<html><body>someone's own page</body></html>", encoding="utf-8")
     runner = CliRunner()
@@ -492,9 +493,9 @@ def test_an_interrupted_check_leaves_nothing(tmp_path: Path, monkeypatch: pytest
     def interrupted(*args: object) -> None:
         raise stop
 
-    monkeypatch.setattr(tools, "_raise_on_errors", interrupted)
+    monkeypatch.setattr(check_tool, "_raise_on_errors", interrupted)
     with pytest.raises(stop):
-        tools.check(SAMPLES / "tiexi", tmp_path / "out", tiles=(2, 2), progress=False)
+        check(SAMPLES / "tiexi", tmp_path / "out", tiles=(2, 2), progress=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tmp"]
     assert not list(temp.iterdir())
 
@@ -587,7 +588,7 @@ def test_a_redline_output_folder_is_never_a_county(tmp_path: Path) -> None:
 
 def test_every_command_refuses_an_existing_output_with_the_same_words(tmp_path: Path) -> None:
     ds = _dataset(tmp_path)
-    run = tools.check(ds, tmp_path / "run", as_of=datetime.date(2026, 6, 30), progress=False)
+    run = check(ds, tmp_path / "run", as_of=datetime.date(2026, 6, 30), progress=False)
     folder = tmp_path / "done"
     (folder / "tiexi").mkdir(parents=True)
     outputs.write_marker(folder / "tiexi", "redline samples")

@@ -11,7 +11,6 @@ import shapely
 from redline.errors import ConfigError, InputError
 from redline.io.dataset import read_dataset
 from redline.io.layer import map_fields
-from redline.tools import read_dataset as tools_read_dataset
 
 from conftest import X0, Y0, county_layers, write_county, write_gbk_shapefile, zip_shapefile
 
@@ -442,7 +441,7 @@ def test_zip_of_a_folder(tmp_path):
 
 def test_single_geopackage(tmp_path):
     write_county(tmp_path / "c", "gpkg")
-    ds = tools_read_dataset(tmp_path / "c" / "county.gpkg")
+    ds = read_dataset(tmp_path / "c" / "county.gpkg")
     assert set(ds.layers) == {"admin", "farmland", "basic_farmland", "approvals", "supply"}
     assert ds.layers["farmland"].layer_name == "DLTB"
 

@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 import shapely
 
-from redline import tools
 from redline.analysis.ledger import county_ledger
 from redline.analysis.rules import accountability_inputs
 from redline.io import spill
 from redline.io.dataset import read_dataset
 from redline.report.map import image_layers
+from redline.tools.check import check
 
 from conftest import X0, Y0
 
@@ -128,7 +128,7 @@ def test_the_ledger_and_the_ratio_inputs_from_disk_are_those_of_the_whole(
         tmp_path: Path, small_windows: int) -> None:
     whole = read_dataset(SAMPLES / "haicheng")
     part = read_dataset(SAMPLES / "haicheng", spill=AREA, spill_dir=tmp_path)
-    run = tools.check(whole, tmp_path / "out", as_of=AS_OF, tiles=None, progress=False)
+    run = check(whole, tmp_path / "out", as_of=AS_OF, tiles=None, progress=False)
     layers = {r: ly.frame for r, ly in whole.layers.items()}
     held = {r: ly.frame for r, ly in part.layers.items()}
     spilled = {r: part.layers[r].spill for r in AREA}
@@ -160,9 +160,9 @@ def test_a_layer_on_disk_draws_the_same_image(tmp_path: Path, small_windows: int
 def test_a_tiled_check_from_disk_writes_what_one_held_in_memory_writes(
         county: str, tmp_path: Path, small_windows: int) -> None:
     # A dataset read beforehand is held whole; a path is read window by window.
-    held = tools.check(read_dataset(SAMPLES / county), tmp_path / "held", as_of=AS_OF,
+    held = check(read_dataset(SAMPLES / county), tmp_path / "held", as_of=AS_OF,
                        tiles=(2, 2), progress=False)
-    disk = tools.check(SAMPLES / county, tmp_path / "disk", as_of=AS_OF, tiles=(2, 2),
+    disk = check(SAMPLES / county, tmp_path / "disk", as_of=AS_OF, tiles=(2, 2),
                        progress=False)
     assert all(held.dataset.layers[r].spill is None for r in AREA)
     assert all(disk.dataset.layers[r].spill is not None for r in AREA)
@@ -189,7 +189,7 @@ def test_a_tiled_check_from_disk_writes_what_one_held_in_memory_writes(
 
 
 def test_one_pass_never_spills(tmp_path: Path) -> None:
-    run = tools.check(SAMPLES / "tiexi", tmp_path / "one", as_of=AS_OF, tiles=None,
+    run = check(SAMPLES / "tiexi", tmp_path / "one", as_of=AS_OF, tiles=None,
                       progress=False)
     assert all(layer.spill is None for layer in run.dataset.layers.values())
 
@@ -240,7 +240,7 @@ def test_a_wrong_crs_stops_a_layer_on_disk_as_one_read_whole(
     assert [(p.kind, p.path) for p in part.errors] == [(p.kind, p.path) for p in whole.errors]
     assert "in degrees but the coordinates are not (X 41500000.." in part.errors[1].problem
     with pytest.raises(Exception, match="and 1 more"):  # the check stops on both
-        tools.check(folder, tmp_path / "out", as_of=AS_OF, tiles=(2, 2), progress=False)
+        check(folder, tmp_path / "out", as_of=AS_OF, tiles=(2, 2), progress=False)
 
 
 def test_a_full_disk_is_one_line_naming_the_fix(tmp_path: Path,
@@ -256,7 +256,7 @@ def test_a_full_disk_is_one_line_naming_the_fix(tmp_path: Path,
 
     monkeypatch.setattr(gpd.GeoDataFrame, "to_parquet", full)
     with pytest.raises(RedlineError, match="No space left on device") as info:
-        tools.check(SAMPLES / "tiexi", tmp_path / "out", as_of=AS_OF, tiles=(2, 2),
+        check(SAMPLES / "tiexi", tmp_path / "out", as_of=AS_OF, tiles=(2, 2),
                     progress=False)
     assert "TMPDIR" in info.value.line()
     assert not (tmp_path / "out").exists()  # nothing half-written

@@ -112,7 +112,7 @@ class RuleResult:
     features
         One row per judged feature with columns ``layer`` and ``feature_id``
         plus the module's per-feature results (areas on farmland, uncovered
-        area, built-up fraction, ...). ``tools.check`` merges these onto every
+        area, built-up fraction, ...). ``redline.check`` merges these onto every
         input feature for the ``features`` output layer.
     skipped
         ``(rule, reason)`` for each rule that could not run (a layer or field missing).

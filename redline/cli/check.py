@@ -29,9 +29,10 @@ def check_command(dataset: str, out: str, as_of: datetime.date | None, lang: str
                   overwrite: bool, sliver_m2: float | None, n_jobs: int,
                   tiles: str | tuple[int, int] | None) -> None:
     """Check DATASET (a folder or GeoPackage) and write findings, summary and run.json to --out."""
-    from redline import settings, tools
+    from redline import settings
+    from redline.tools.check import check
 
-    run = tools.check(dataset, out, as_of=as_of, lang=lang,  # type: ignore[arg-type]
+    run = check(dataset, out, as_of=as_of, lang=lang,  # type: ignore[arg-type]
                       overwrite=overwrite,
                       sliver_m2=settings.sliver_m2 if sliver_m2 is None else sliver_m2,
                       n_jobs=n_jobs, tiles=tiles)  # type: ignore[arg-type]

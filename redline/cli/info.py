@@ -21,7 +21,7 @@ def info(dataset: str, crs: str | None, encoding: str | None, as_json: bool) -> 
     Exits 0 when the dataset can be checked (warnings allowed), 1 when any
     error was found; each error is also printed to stderr as one line.
     """
-    from redline.tools import info as info_tool
+    from redline.tools.info import info as info_tool
 
     report = info_tool(dataset, crs=crs, encoding=encoding)
     if as_json:
