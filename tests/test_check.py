@@ -16,10 +16,10 @@ import pytest
 from pyproj import Geod
 
 from redline.analysis.rules import accountability_inputs
-from redline.beside import Beside
 from redline.errors import OutputExistsError
 from redline.io.dataset import read_dataset
 from redline.tools.check import CheckRun, check
+from redline.tools.fork import SideJobs
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 
@@ -304,24 +304,24 @@ def _fails_in_a_child(parent: int) -> str:
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="fork is the Linux path")
-def test_beside_runs_in_a_forked_process_and_redoes_what_fails_there() -> None:
+def test_side_jobs_run_in_a_forked_process_and_redoes_what_fails_there() -> None:
     import os
     from functools import partial
 
     here = os.getpid()
-    beside = Beside([_pid, partial(_fails_in_a_child, here), _pid])
-    assert beside.result(2)[0] != here  # answers may be taken in any order
-    assert beside.result(0)[0] != here
-    assert beside.result(1)[0] == "done here"
-    assert Beside([_pid], now=True).result(0)[0] == here
+    side = SideJobs([_pid, partial(_fails_in_a_child, here), _pid])
+    assert side.result(2)[0] != here  # answers may be taken in any order
+    assert side.result(0)[0] != here
+    assert side.result(1)[0] == "done here"
+    assert SideJobs([_pid], now=True).result(0)[0] == here
 
 
-def test_beside_falls_back_to_a_thread_without_fork(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_side_jobs_fall_back_to_a_thread_without_fork(monkeypatch: pytest.MonkeyPatch) -> None:
     import multiprocessing
     import os
 
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
-    assert Beside([_pid]).result(0)[0] == os.getpid()
+    assert SideJobs([_pid]).result(0)[0] == os.getpid()
 
 
 def test_work_done_beside_the_rules_is_the_work_done_in_line(

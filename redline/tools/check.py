@@ -28,12 +28,12 @@ from tqdm import tqdm
 
 from redline import settings
 from redline.analysis.areas import ellipsoidal_area, m2_to_mu
-from redline.beside import Beside
 from redline.errors import InputError
 from redline.io.dataset import read_dataset
 from redline.model import Dataset
 from redline.schema import ID_FIELD
 from redline.text import Lang, words
+from redline.tools.fork import SideJobs
 from redline.version import __version__
 
 if TYPE_CHECKING:
@@ -165,7 +165,7 @@ def check(
 
         layers = {role: layer.frame for role, layer in ds.layers.items()}
         spilled = ds.spilled
-        beside = _start_beside(ds, layers, as_of=as_of, lang=lang,  # supply rules, images
+        side = _start_side_jobs(ds, layers, as_of=as_of, lang=lang,  # supply rules, images
                                spilled=spilled)
         overlap = partial(vector_findings, as_of=as_of, sliver_m2=sliver, lang=lang,
                           n_jobs=n_jobs)
@@ -180,7 +180,7 @@ def check(
             log.info("overlap rules run in %d x %d tiles%s", *shape,
                      f" ({', '.join(spilled)} read tile by tile from disk)" if spilled else "")
         step("overlap rules")
-        results.append(beside.timed_result(0, timings, "supply rules (beside the overlap rules)"))
+        results.append(side.timed_result(0, timings, "supply rules (beside the overlap rules)"))
         step("supply rules")
 
         admin = layers.get("admin")
@@ -205,7 +205,7 @@ def check(
         step("write tables")
         run["timings"] = dict(timings)
         run["status"] = "finished"
-        drawn = beside.timed_result(1, timings, "map images (beside the rules)")
+        drawn = side.timed_result(1, timings, "map images (beside the rules)")
         _write_pages(Path(tmp), out=Path(out), ds=ds,
                      layers=_map_layers(layers, spilled, drawn or {}), findings=findings,
                      summary=summary, ledger=ledger, run=run, lang=lang, images=drawn)
@@ -523,8 +523,8 @@ def _write_tables(tmp: Path, *, findings: gpd.GeoDataFrame, summary: pd.DataFram
     return names
 
 
-def _start_beside(ds: Dataset, layers: dict[str, gpd.GeoDataFrame], *, as_of: datetime.date,
-                  lang: Lang, spilled: Mapping[str, Windows] | None = None) -> Beside:
+def _start_side_jobs(ds: Dataset, layers: dict[str, gpd.GeoDataFrame], *, as_of: datetime.date,
+                  lang: Lang, spilled: Mapping[str, Windows] | None = None) -> SideJobs:
     """Start the work that needs only the input, beside the overlap rules, for a large county.
 
     The map's images of farmland and basic farmland, and the supply rules, need
@@ -532,7 +532,7 @@ def _start_beside(ds: Dataset, layers: dict[str, gpd.GeoDataFrame], *, as_of: da
     """
     from redline.report.map import has_images
 
-    return Beside([partial(_supply_rules, ds, layers, as_of=as_of, lang=lang),
+    return SideJobs([partial(_supply_rules, ds, layers, as_of=as_of, lang=lang),
                     partial(_images, layers, lang, spilled)],
                   now=not has_images(layers, spilled=spilled))
 

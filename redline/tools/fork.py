@@ -1,4 +1,4 @@
-"""Work beside the caller: zero-argument jobs in a forked process, results as they end.
+"""A helper process: zero-argument jobs run in a forked child beside the caller.
 
 A large county's check runs the supply rules and draws the map's farmland images
 here while the overlap rules run in the caller (:func:`redline.tools.check.check`).
@@ -19,7 +19,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 
-class Beside:
+class SideJobs:
     """Run zero-argument jobs one after another beside the caller, in a forked process.
 
     A forked child inherits the layers without copying or pickling them and has
@@ -46,14 +46,14 @@ class Beside:
                 ctx = mp.get_context("fork")
                 self.conn, child = ctx.Pipe(duplex=False)
                 self.proc = ctx.Process(target=_child, args=(child, jobs),
-                                        daemon=True, name="redline-beside")
+                                        daemon=True, name="redline-fork")
                 self.proc.start()
                 child.close()
                 return
             except OSError as ex:
                 log.debug("cannot fork (%s): working in a thread", ex)
                 self.proc = None
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="redline-beside")
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="redline-fork")
         self.futures = [pool.submit(timed, job) for job in jobs]
         pool.shutdown(wait=False)
 
@@ -109,7 +109,7 @@ def _child(conn: Any, jobs: list[Callable[[], Any]]) -> None:
         except OSError:  # the parent has gone
             pass
 
-    sender = threading.Thread(target=send, name="redline-beside-send")
+    sender = threading.Thread(target=send, name="redline-fork-send")
     sender.start()
     try:
         for i, job in enumerate(jobs):
