@@ -19,7 +19,8 @@ import numpy as np
 import shapely
 
 from redline.analysis.findings import make_findings
-from redline.report.map import build_map, save_map
+from redline.io.write import write_text
+from redline.report.map import build_map
 
 CRS = "EPSG:4529"
 X0, Y0 = 41_470_000.0, 4_530_000.0  # a 60 km square around 123 E, 41 N
@@ -122,7 +123,7 @@ def main() -> None:
     page = build_map(layers, found)
     build_s = time.perf_counter() - t
     path = opts.out / "map.html"
-    save_map(page, path)
+    write_text(path, page)
     size_mb = path.stat().st_size / 1e6
     import resource
 

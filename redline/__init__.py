@@ -39,7 +39,6 @@ if TYPE_CHECKING:
         check,
         info,
         make_county,
-        make_map,
         make_sample,
         read_dataset,
         run_batch,
@@ -50,13 +49,14 @@ if TYPE_CHECKING:
     from redline.model import Dataset, Layer, Problem
     from redline.tools.check import CheckRun
     from redline.tools.info import InfoReport
+    from redline.tools.map import make_map
 
 #: Public name -> module it is imported from on first use.
 _LAZY: dict[str, str] = {
     "check": "redline.api",
     "info": "redline.api",
     "make_county": "redline.api",
-    "make_map": "redline.api",
+    "make_map": "redline.tools.map",
     "make_sample": "redline.api",
     "read_dataset": "redline.api",
     "run_batch": "redline.api",

@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
     from redline.batch import BatchRun
     from redline.model import Dataset
-    from redline.report.map import Basemap
     from redline.tools.check import CheckRun
     from redline.tools.info import InfoReport
 
@@ -40,7 +39,6 @@ __all__ = [
     "check",
     "info",
     "make_county",
-    "make_map",
     "make_sample",
     "read_dataset",
     "run_batch",
@@ -234,57 +232,6 @@ def check(
                   Path(out), as_of=_as_date(as_of), lang=check_lang(lang), overwrite=overwrite,
                   sliver_m2=sliver_m2, n_jobs=n_jobs, crs=crs, encoding=encoding,
                   progress=progress)
-
-
-def make_map(
-    source: PathLike,
-    out: PathLike,
-    *,
-    offline: bool | None = None,
-    basemap: Basemap = "none",
-    lang: Lang = "zh",
-    title: str | None = None,
-    overwrite: bool = False,
-) -> Path:
-    """Write the interactive inspection map of a dataset or of a check output folder.
-
-    Parameters
-    ----------
-    source
-        A dataset, or the output folder of :func:`check` (its findings are drawn
-        over the dataset's layers).
-    out
-        The HTML file to write.
-    offline
-        Inline everything so the page opens with no network; by default offline
-        unless a network basemap is asked for.
-    basemap
-        ``"none"``, ``"osm"`` or ``"tianditu"`` (its key from ``TIANDITU_KEY``).
-    lang
-        Language of the legend and popups.
-    title
-        Page title; the dataset's name by default.
-    overwrite
-        Replace ``out`` if it exists and is a page redline wrote (its generator mark).
-
-    Returns
-    -------
-    Path
-        ``out``.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> import redline
-    >>> out = tempfile.mkdtemp()
-    >>> page = redline.make_map("data/samples/tiexi", f"{out}/tiexi.html", lang="en")
-    >>> page.name, page.stat().st_size > 100_000
-    ('tiexi.html', True)
-    """
-    from redline.maps import make_map as _make_map
-
-    return _make_map(source, out, offline=offline, basemap=basemap, lang=check_lang(lang),
-                     title=title, overwrite=overwrite)
 
 
 def write_report(

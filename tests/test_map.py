@@ -22,7 +22,7 @@ from redline.analysis.findings import make_findings
 from redline.cli.main import cli
 from redline.errors import CRSError, RedlineError
 from redline.io.outputs import generator_meta
-from redline.io.write import write_gpkg, write_json
+from redline.io.write import write_gpkg, write_json, write_text
 from redline.report import assets, fonts, overview
 from redline.report import map as rmap
 from redline.report.map import build_map, format_area, rasterize_png
@@ -225,9 +225,9 @@ def test_format_area():
     assert format_area(float("nan")) == ""
 
 
-def test_save_map_writes_atomically(tmp_path):
+def test_a_page_is_written_atomically(tmp_path):
     out = tmp_path / "m.html"
-    rmap.save_map("<!DOCTYPE html>ok", out)
+    write_text(out, "<!DOCTYPE html>ok")
     assert out.read_text(encoding="utf-8") == "<!DOCTYPE html>ok"
     assert [p.name for p in tmp_path.iterdir()] == ["m.html"]
 

@@ -24,7 +24,7 @@ from redline.cli.options import lang_option
 def map_command(*, source: str, out: str, offline: bool | None, basemap: str, lang: str,
                 title: str | None, overwrite: bool) -> None:
     """Write an interactive map of DATASET, or of the output DIR of `redline check`."""
-    from redline.maps import make_map
+    from redline.tools.map import make_map
 
     path = make_map(source, out, offline=offline, basemap=basemap,  # type: ignore[arg-type]
                     lang=lang, title=title, overwrite=overwrite)  # type: ignore[arg-type]

@@ -13,6 +13,9 @@ import pandas as pd
 
 from redline.errors import InputError
 
+#: Roles of the ``features`` layer of findings.gpkg.
+_FEATURE_ROLES = ("approvals", "supply", "changes")
+
 
 @dataclass
 class RunOutput:
@@ -105,3 +108,31 @@ def read_results(path: str | os.PathLike[str]) -> RunOutput:
         if column in findings:
             findings[column] = findings[column].astype("string").fillna("").astype(str)
     return RunOutput(path=str(folder), run=run, summary=summary, findings=findings)
+
+
+def is_results_folder(path: str | os.PathLike[str]) -> bool:
+    """Tell whether ``path`` is an output folder of ``redline check``."""
+    folder = Path(path)
+    return folder.is_dir() and (folder / "run.json").is_file() and (
+        (folder / "findings.gpkg").is_file() or (folder / "findings.csv").is_file()
+    )
+
+
+def read_checked_features(folder: str | os.PathLike[str]) -> dict[str, gpd.GeoDataFrame]:
+    """Read the ``features`` layer of a check output folder's findings.gpkg, by role.
+
+    What the map draws for approvals, supply and change patches when the dataset a check
+    read is gone; empty when the folder holds no findings.gpkg.
+    """
+    gpkg = Path(folder) / "findings.gpkg"
+    if not gpkg.is_file():
+        return {}
+    try:
+        features = gpd.read_file(gpkg, layer="features", engine="pyogrio")
+    except (OSError, ValueError) as ex:
+        raise InputError(f"the features layer cannot be read ({ex})", path=str(gpkg),
+                         fix="run `redline check` again with --overwrite") from ex
+    if "layer" not in features:
+        return {"features": features}
+    return {role: features[features["layer"] == role].reset_index(drop=True)
+            for role in _FEATURE_ROLES if (features["layer"] == role).any()}

@@ -225,13 +225,6 @@ def build_map(
     return _page(data, title=page_title, lang=lang, offline=offline)
 
 
-def save_map(html_text: str, path: str | os.PathLike[str]) -> None:
-    """Write a page built by :func:`build_map` atomically (temporary file, then rename)."""
-    from redline.io.write import write_text
-
-    write_text(path, html_text)
-
-
 def image_layers(
     layers: Mapping[str, gpd.GeoDataFrame],
     *,

@@ -1,12 +1,4 @@
-"""The map tool: a dataset or a check output folder in, one HTML map out.
-
-Examples
---------
->>> import tempfile
->>> from redline.maps import make_map
->>> make_map("data/samples/tiexi", f"{tempfile.mkdtemp()}/tiexi.html", lang="en").name
-'tiexi.html'
-"""
+"""The map tool: a dataset or a check output folder in, one HTML map out."""
 
 from __future__ import annotations
 
@@ -17,22 +9,12 @@ from typing import Any
 
 import geopandas as gpd
 
-from redline.errors import InputError
-from redline.report.map import Basemap, build_map, save_map
-from redline.text import Lang, words
+from redline.io.results import is_results_folder
+from redline.io.write import write_text
+from redline.report.map import Basemap, build_map
+from redline.text import Lang, check_lang, words
 
 log = logging.getLogger(__name__)
-
-#: Roles of the ``features`` layer of findings.gpkg, drawn when the dataset is gone.
-_FEATURE_ROLES = ("approvals", "supply", "changes")
-
-
-def is_result_dir(path: str | os.PathLike[str]) -> bool:
-    """Tell whether ``path`` is an output folder of ``redline check``."""
-    folder = Path(path)
-    return folder.is_dir() and (folder / "run.json").is_file() and (
-        (folder / "findings.gpkg").is_file() or (folder / "findings.csv").is_file()
-    )
 
 
 def make_map(
@@ -45,22 +27,26 @@ def make_map(
     title: str | None = None,
     overwrite: bool = False,
 ) -> Path:
-    """Read a dataset or a check output folder and write its inspection map.
+    """Write the interactive inspection map of a dataset or of a check output folder.
 
     Parameters
     ----------
     source
-        A dataset (folder, GeoPackage, zip) or the ``--out`` folder of
-        ``redline check``. For an output folder, the findings come from its
-        findings.gpkg and the layers from the dataset named in its run.json;
-        when that dataset is gone, the ``features`` layer stands in for
-        approvals, supply and change patches.
+        A dataset (folder, GeoPackage, zip), or the output folder of
+        :func:`redline.check`: its findings (from its findings.gpkg) are drawn over the
+        layers of the dataset named in its run.json; when that dataset is gone, the
+        ``features`` layer stands in for approvals, supply and change patches.
     out
         The HTML file to write.
     offline
-        Inline everything (default: offline unless a network basemap is asked for).
-    basemap, lang, title
-        As for :func:`redline.report.map.build_map`.
+        Inline everything so the page opens with no network; by default offline
+        unless a network basemap is asked for.
+    basemap
+        ``"none"``, ``"osm"`` or ``"tianditu"`` (its key from ``TIANDITU_KEY``).
+    lang
+        Language of the legend and popups.
+    title
+        Page title; the dataset's name by default.
     overwrite
         Replace ``out`` if it exists and is a page redline wrote (its generator mark).
 
@@ -75,14 +61,24 @@ def make_map(
         ``out`` is a file the map is made from.
     OutputExistsError
         ``out`` exists, and ``overwrite`` is false or redline did not write it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import redline
+    >>> out = tempfile.mkdtemp()
+    >>> page = redline.make_map("data/samples/tiexi", f"{out}/tiexi.html", lang="en")
+    >>> page.name, page.stat().st_size > 100_000
+    ('tiexi.html', True)
     """
     from redline.io.outputs import check_out_file, refuse_inputs
 
+    lang = check_lang(lang)
     target = check_out_file(out, overwrite=overwrite, inputs=[source])
     if offline is None:
         offline = basemap == "none"
     read: list[str] = []
-    if is_result_dir(source):
+    if is_results_folder(source):
         layers, findings, name = _from_result_dir(Path(source), read)
     else:
         layers, findings, name = _from_dataset(Path(source), read), None, Path(source).name
@@ -91,7 +87,7 @@ def make_map(
         title = words(lang).MAP_TITLE.format(name=name)
     page = build_map(layers, findings, offline=offline, basemap=basemap, lang=lang, title=title)
     check_out_file(out, overwrite=overwrite, inputs=[source])  # still free to write
-    save_map(page, target)
+    write_text(target, page)
     log.info("map written to %s (%.1f MB)", out, len(page.encode("utf-8")) / 1e6)
     return Path(out)
 
@@ -110,7 +106,7 @@ def _from_dataset(path: Path, read: list[str]) -> dict[str, gpd.GeoDataFrame]:
 
 def _from_result_dir(folder: Path, read: list[str]
                      ) -> tuple[dict[str, gpd.GeoDataFrame], gpd.GeoDataFrame, str]:
-    from redline.io.results import read_results
+    from redline.io.results import read_checked_features, read_results
 
     run = read_results(folder)
     dataset = _dataset_path(run.run)
@@ -125,7 +121,7 @@ def _from_result_dir(folder: Path, read: list[str]
     else:
         log.warning("%s: the dataset named in run.json (%s) is not there; the map shows the "
                     "findings and the checked features only", folder, dataset)
-        layers = _features(folder / "findings.gpkg")
+        layers = read_checked_features(folder)
         name = folder.name
     return layers, run.findings, name
 
@@ -149,15 +145,3 @@ def _dataset_path(run: dict[str, Any]) -> Path | None:
     return Path(os.path.commonpath([str(p.parent) for p in paths]))
 
 
-def _features(gpkg: Path) -> dict[str, gpd.GeoDataFrame]:
-    if not gpkg.is_file():
-        return {}
-    try:
-        features = gpd.read_file(gpkg, layer="features", engine="pyogrio")
-    except (OSError, ValueError) as ex:
-        raise InputError(f"the features layer cannot be read ({ex})", path=str(gpkg),
-                         fix="run `redline check` again with --overwrite") from ex
-    if "layer" not in features:
-        return {"features": features}
-    return {role: features[features["layer"] == role].reset_index(drop=True)
-            for role in _FEATURE_ROLES if (features["layer"] == role).any()}
