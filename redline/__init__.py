@@ -42,7 +42,6 @@ if TYPE_CHECKING:
         make_sample,
         read_dataset,
         run_batch,
-        write_report,
     )
     from redline.batch import BatchRun, CountyResult
     from redline.io.results import RunOutput, read_results
@@ -50,6 +49,7 @@ if TYPE_CHECKING:
     from redline.tools.check import CheckRun
     from redline.tools.info import InfoReport
     from redline.tools.map import make_map
+    from redline.tools.report import write_report
 
 #: Public name -> module it is imported from on first use.
 _LAZY: dict[str, str] = {
@@ -60,7 +60,7 @@ _LAZY: dict[str, str] = {
     "make_sample": "redline.api",
     "read_dataset": "redline.api",
     "run_batch": "redline.api",
-    "write_report": "redline.api",
+    "write_report": "redline.tools.report",
     "BatchRun": "redline.batch",
     "CountyResult": "redline.batch",
     "RunOutput": "redline.io.results",

@@ -251,12 +251,12 @@ def sample_as_of() -> date:
 
 @pytest.mark.parametrize("county", ["tiedong"])
 def test_samples_two_checks_a_year_apart(county: str, tmp_path: Path) -> None:
-    from redline import tools
+    from redline.tools.check import check
 
     as_of = sample_as_of()
-    before = tools.check(SAMPLES / county, tmp_path / "q1", as_of=as_of)
+    before = check(SAMPLES / county, tmp_path / "q1", as_of=as_of)
     later = as_of.replace(year=as_of.year + 1)
-    now = tools.check(SAMPLES / county, tmp_path / "q2", as_of=later)
+    now = check(SAMPLES / county, tmp_path / "q2", as_of=later)
     # Statuses against plain set arithmetic on the two findings tables.
     ids_before = set(pd.read_csv(tmp_path / "q1" / "findings.csv", encoding="utf-8-sig")
                      ["finding_id"])

@@ -22,7 +22,7 @@ from redline.cli.options import lang_option
 def report(run_dir: Path, previous_dir: Path | None, out: Path, lang: str,
            overwrite: bool) -> None:
     """Write the inspection report of the check output folder RUN_DIR."""
-    from redline.api import write_report
+    from redline.tools.report import write_report
 
     written = write_report(run_dir, out, previous=previous_dir,
                            lang="en" if lang == "en" else "zh", overwrite=overwrite)
