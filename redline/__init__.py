@@ -37,28 +37,27 @@ from redline.version import __version__
 if TYPE_CHECKING:
     from redline.api import (
         check,
-        info,
         make_county,
         make_sample,
-        read_dataset,
         run_batch,
     )
     from redline.batch import BatchRun, CountyResult
+    from redline.io.dataset import read_dataset
     from redline.io.results import RunOutput, read_results
     from redline.model import Dataset, Layer, Problem
     from redline.tools.check import CheckRun
-    from redline.tools.info import InfoReport
+    from redline.tools.info import InfoReport, info
     from redline.tools.map import make_map
     from redline.tools.report import write_report
 
 #: Public name -> module it is imported from on first use.
 _LAZY: dict[str, str] = {
     "check": "redline.api",
-    "info": "redline.api",
+    "info": "redline.tools.info",
     "make_county": "redline.api",
     "make_map": "redline.tools.map",
     "make_sample": "redline.api",
-    "read_dataset": "redline.api",
+    "read_dataset": "redline.io.dataset",
     "run_batch": "redline.api",
     "write_report": "redline.tools.report",
     "BatchRun": "redline.batch",

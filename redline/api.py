@@ -33,14 +33,11 @@ if TYPE_CHECKING:
     from redline.batch import BatchRun
     from redline.model import Dataset
     from redline.tools.check import CheckRun
-    from redline.tools.info import InfoReport
 
 __all__ = [
     "check",
-    "info",
     "make_county",
     "make_sample",
-    "read_dataset",
     "run_batch",
 ]
 
@@ -62,93 +59,6 @@ def _as_date(value: DateLike | None) -> datetime.date | None:
     except ValueError as ex:
         raise ConfigError(f"as_of was {value!r} but is expected to be a date like 2026-06-30",
                           fix="pass a datetime.date or ISO text YYYY-MM-DD") from ex
-
-
-def read_dataset(
-    path: PathLike,
-    *,
-    crs: str | None = None,
-    encoding: str | None = None,
-    layers: Mapping[str, str | Mapping[str, Any]] | None = None,
-) -> Dataset:
-    """Read a county dataset: every layer in one working CRS, with the problems found.
-
-    Parameters
-    ----------
-    path
-        A dataset folder, a GeoPackage, or a ``.zip`` of a folder.
-    crs
-        CRS for layers that carry none (overrides ``crs`` in ``redline.toml``).
-    encoding
-        Text encoding of the shapefiles, e.g. ``"gbk"`` (wins over detection).
-    layers
-        Per-role settings shaped like ``[layers]`` in ``redline.toml`` (a text value
-        is a path), merged over the file's role by role.
-
-    Returns
-    -------
-    Dataset
-        ``dataset["farmland"]`` is a GeoDataFrame with canonical field names
-        (``schema.py``); ``dataset.problems`` and ``dataset.errors`` list what was
-        found wrong. A dataset with errors cannot be checked.
-
-    Raises
-    ------
-    InputError
-        ``path`` does not exist or is not a dataset.
-    ConfigError
-        ``redline.toml`` or ``layers`` is malformed.
-    CRSError
-        ``crs`` is not a CRS.
-
-    Examples
-    --------
-    >>> import redline
-    >>> ds = redline.read_dataset("data/samples/tiedong")
-    >>> ds.working_crs, sorted(ds.layers)[:3]
-    ('EPSG:4529', ['admin', 'approvals', 'basic_farmland'])
-    >>> ds.layers["approvals"].encoding, ds.layers["approvals"].encoding_detected
-    ('gbk', True)
-    >>> approvals = ds["approvals"]
-    >>> {"approval_id", "approved_on", "basic_farmland_approved"} <= set(approvals.columns)
-    True
-    """
-    from redline.io.dataset import read_dataset as _read
-
-    return _read(Path(path), crs=crs, encoding=encoding, layers=layers)
-
-
-def info(
-    path: PathLike,
-    *,
-    crs: str | None = None,
-    encoding: str | None = None,
-    layers: Mapping[str, str | Mapping[str, Any]] | None = None,
-) -> InfoReport:
-    """Pre-flight a dataset: layers, CRS, encodings, counts and problems, before any check.
-
-    Parameters are those of :func:`read_dataset`.
-
-    Returns
-    -------
-    InfoReport
-        ``report.ok`` is false when an error stops a check; ``report.to_text()`` is
-        what ``redline info`` prints and ``report.to_dict()`` what ``--json`` prints.
-
-    Examples
-    --------
-    >>> import redline
-    >>> report = redline.info("data/samples/haicheng")
-    >>> report.ok
-    True
-    >>> [(ly.role, ly.crs_inferred) for ly in report.layers if ly.role == "approvals"]
-    [('approvals', True)]
-    >>> sorted({p.kind for p in report.problems if p.level == "warning"})
-    ['bad_geometry', 'duplicate_id', 'geometry_repaired']
-    """
-    from redline.tools.info import info as _info
-
-    return _info(Path(path), crs=crs, encoding=encoding, layers=layers)
 
 
 def check(

@@ -17,6 +17,7 @@ working CRS.
 from __future__ import annotations
 
 import contextlib
+import os
 import tempfile
 import zipfile
 from collections.abc import Collection, Iterable, Iterator, Mapping
@@ -69,7 +70,7 @@ def _opened(path: Path) -> Iterator[tuple[Path, str, tuple[Path, Path] | None]]:
 
 
 def read_dataset(
-    path: str | Path,
+    path: str | os.PathLike[str],
     *,
     crs: str | None = None,
     encoding: str | None = None,
@@ -78,12 +79,12 @@ def read_dataset(
     spill_dir: str | Path | None = None,
     spill_over: int = 0,
 ) -> Dataset:
-    """Read a county dataset into one working CRS, with every problem found.
+    """Read a county dataset: every layer in one working CRS, with the problems found.
 
     Parameters
     ----------
     path
-        A folder, a GeoPackage, or a ``.zip`` of a folder.
+        A dataset folder, a GeoPackage, or a ``.zip`` of a folder.
     crs
         CRS for layers that carry none (overrides ``crs`` in ``redline.toml``;
         a ``[layers.<role>] crs`` still wins for its layer).
@@ -103,8 +104,10 @@ def read_dataset(
     Returns
     -------
     Dataset
-        Layers in the working CRS (a zone-prefixed CGCS2000 GK zone), targets,
-        rasters and problems. Check ``Dataset.errors`` before analysing.
+        Layers in the working CRS (a zone-prefixed CGCS2000 GK zone), targets, rasters
+        and problems: ``dataset["farmland"]`` is a GeoDataFrame with canonical field
+        names (:mod:`redline.schema`); ``dataset.problems`` and ``dataset.errors`` list
+        what was found wrong. A dataset with errors cannot be checked.
 
     Raises
     ------
@@ -114,6 +117,18 @@ def read_dataset(
         ``redline.toml`` or ``layers`` is malformed.
     CRSError
         ``crs`` is not a CRS.
+
+    Examples
+    --------
+    >>> import redline
+    >>> ds = redline.read_dataset("data/samples/tiedong")
+    >>> ds.working_crs, sorted(ds.layers)[:3]
+    ('EPSG:4529', ['admin', 'approvals', 'basic_farmland'])
+    >>> ds.layers["approvals"].encoding, ds.layers["approvals"].encoding_detected
+    ('gbk', True)
+    >>> approvals = ds["approvals"]
+    >>> {"approval_id", "approved_on", "basic_farmland_approved"} <= set(approvals.columns)
+    True
     """
     path = Path(path)
     if not path.exists():

@@ -10,9 +10,9 @@ dataset: data/samples/tiedong
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from redline.io.dataset import read_dataset
@@ -123,19 +123,36 @@ def _summarise(dataset: Dataset) -> InfoReport:
 
 
 def info(
-    path: str | Path,
+    path: str | os.PathLike[str],
     *,
     crs: str | None = None,
     encoding: str | None = None,
     layers: Mapping[str, str | Mapping[str, Any]] | None = None,
 ) -> InfoReport:
-    """Read a dataset and report what was found, before any check is run.
+    """Pre-flight a dataset: layers, CRS, encodings, counts and problems, before any check.
 
-    Parameters are those of :func:`redline.io.dataset.read_dataset`.
+    Parameters are those of :func:`redline.read_dataset`.
+
+    Returns
+    -------
+    InfoReport
+        ``report.ok`` is false when an error stops a check; ``report.to_text()`` is
+        what ``redline info`` prints and ``report.to_dict()`` what ``--json`` prints.
 
     Raises
     ------
     InputError, ConfigError, CRSError
         The dataset as a whole cannot be read.
+
+    Examples
+    --------
+    >>> import redline
+    >>> report = redline.info("data/samples/haicheng")
+    >>> report.ok
+    True
+    >>> [(ly.role, ly.crs_inferred) for ly in report.layers if ly.role == "approvals"]
+    [('approvals', True)]
+    >>> sorted({p.kind for p in report.problems if p.level == "warning"})
+    ['bad_geometry', 'duplicate_id', 'geometry_repaired']
     """
     return _summarise(read_dataset(path, crs=crs, encoding=encoding, layers=layers))
