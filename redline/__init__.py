@@ -36,7 +36,6 @@ from redline.version import __version__
 
 if TYPE_CHECKING:
     from redline.api import (
-        check,
         make_county,
         make_sample,
         run_batch,
@@ -45,14 +44,15 @@ if TYPE_CHECKING:
     from redline.io.dataset import read_dataset
     from redline.io.results import RunOutput, read_results
     from redline.model import Dataset, Layer, Problem
-    from redline.tools.check import CheckRun
+    from redline.settings import CheckOptions
+    from redline.tools.check import CheckRun, check
     from redline.tools.info import InfoReport, info
     from redline.tools.map import make_map
     from redline.tools.report import write_report
 
 #: Public name -> module it is imported from on first use.
 _LAZY: dict[str, str] = {
-    "check": "redline.api",
+    "check": "redline.tools.check",
     "info": "redline.tools.info",
     "make_county": "redline.api",
     "make_map": "redline.tools.map",
@@ -69,11 +69,13 @@ _LAZY: dict[str, str] = {
     "Problem": "redline.model",
     "CheckRun": "redline.tools.check",
     "InfoReport": "redline.tools.info",
+    "CheckOptions": "redline.settings",
 }
 
 __all__ = [
     "BatchRun",
     "CRSError",
+    "CheckOptions",
     "CheckRun",
     "ConfigError",
     "CountyResult",

@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from redline.errors import ConfigError
@@ -31,11 +30,8 @@ if TYPE_CHECKING:
     import concurrent.futures as cf
 
     from redline.batch import BatchRun
-    from redline.model import Dataset
-    from redline.tools.check import CheckRun
 
 __all__ = [
-    "check",
     "make_county",
     "make_sample",
     "run_batch",
@@ -59,88 +55,6 @@ def _as_date(value: DateLike | None) -> datetime.date | None:
     except ValueError as ex:
         raise ConfigError(f"as_of was {value!r} but is expected to be a date like 2026-06-30",
                           fix="pass a datetime.date or ISO text YYYY-MM-DD") from ex
-
-
-def check(
-    dataset: PathLike | Dataset,
-    out: PathLike,
-    *,
-    as_of: DateLike | None = None,
-    lang: Lang = "zh",
-    overwrite: bool = False,
-    sliver_m2: float | None = None,
-    n_jobs: int = 1,
-    crs: str | None = None,
-    encoding: str | None = None,
-    progress: bool | None = None,
-) -> CheckRun:
-    """Run every check on a county and write its outputs (findings, tables, map, report).
-
-    The same as ``redline check DATASET --out OUT``: the outputs of docs/contract.md are
-    written into ``out`` (built beside it and renamed into place at the end), and the
-    results come back in memory as GeoDataFrames.
-
-    Parameters
-    ----------
-    dataset
-        A dataset folder, GeoPackage or zip, or a :class:`~redline.model.Dataset`
-        from :func:`read_dataset`.
-    out
-        The output folder. It may not be, hold or lie inside an input; an existing
-        non-empty one is an error unless ``overwrite``; it holds a ``.redline`` file
-        saying redline wrote it.
-    as_of
-        The date the checks are made at (idle-land clocks, approval ages): a date or
-        ISO text; today when None. The samples are built around ``"2026-06-30"``.
-    lang
-        Language of messages, spreadsheet headers, the map and the report.
-    overwrite
-        Replace an existing output folder that redline wrote (one holding ``.redline``).
-    sliver_m2
-        Overlaps under this ellipsoidal area (m2) are not findings;
-        ``redline.settings.sliver_m2`` when None.
-    n_jobs
-        Threads for the geometry work.
-    crs, encoding
-        As for :func:`read_dataset`, for layers that declare none.
-    progress
-        Show a progress bar; by default only on a terminal.
-
-    Returns
-    -------
-    CheckRun
-        ``findings`` (one row per finding, geometry = the offending part),
-        ``features`` (every approvals, supply and changes feature with its status),
-        ``summary`` (one row per admin unit), ``run`` (run.json) and ``tables``.
-
-    Raises
-    ------
-    RedlineError
-        The dataset cannot be checked (the file and the fix are named); ``out`` is
-        refused (:class:`OutputPathError`), exists (:class:`OutputExistsError`) or is
-        being written by another run (:class:`OutputBusyError`).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> import redline
-    >>> out = tempfile.mkdtemp()
-    >>> run = redline.check("data/samples/tiexi", f"{out}/tiexi", as_of="2026-06-30",
-    ...                     lang="en")
-    >>> sorted(p.name for p in run.out.iterdir())[:4]
-    ['.redline', 'early_warning.csv', 'excused.csv', 'findings.csv']
-    >>> crimes = run.findings[run.findings["rule"] == "criminal_threshold"]
-    >>> crimes["area_mu"].round(1).sort_values().tolist()
-    [6.0, 10.5]
-    >>> run.features["status"].value_counts().to_dict()["finding"] > 0
-    True
-    """
-    from redline.tools.check import check as _check
-
-    return _check(dataset if not isinstance(dataset, (str, os.PathLike)) else Path(dataset),
-                  Path(out), as_of=_as_date(as_of), lang=check_lang(lang), overwrite=overwrite,
-                  sliver_m2=sliver_m2, n_jobs=n_jobs, crs=crs, encoding=encoding,
-                  progress=progress)
 
 
 def run_batch(

@@ -1,12 +1,19 @@
-"""Default settings: domain thresholds with the regulation each comes from.
+"""Default settings, with the regulation each comes from, and the options of a check.
 
-Functions read a setting only when the matching argument is ``None``; the
-command line always passes explicit values, and every value used is recorded
-in ``run.json``. Change a default for a whole session with, for example,
-``redline.settings.sliver_m2 = 5.0``.
+Functions read a setting only when the matching argument is ``None``, and every value
+used is recorded in ``run.json``. Change a default for a whole session with, for
+example, ``redline.settings.sliver_m2 = 5.0``. :class:`CheckOptions` declares the options
+of a check once, for the Python API, the command line and run.json.
 """
 
 from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
+
+from redline.errors import ConfigError
+from redline.text import Lang, check_lang
 
 # --- geometry -------------------------------------------------------------
 
@@ -130,3 +137,129 @@ idle_excused_negations: tuple[str, ...] = (
 #: (:mod:`redline.io.spill`), so its memory follows the parcels, not the farmland. One
 #: pass over a 1M-patch county stays under 2 GB.
 tile_max_features: int = 2_000_000
+
+# --- the options of a check ------------------------------------------------------
+
+#: How to tile the overlap rules: ``"auto"``, a grid ``(nx, ny)``, or ``None`` (one pass).
+Tiles = Literal["auto"] | tuple[int, int] | None
+
+
+def _meta(help: str, *, record: str | None = None) -> dict[str, str | None]:
+    """Describe an option: its help text, and where in run.json it is recorded (if at all)."""
+    return {"help": help, "record": record}
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """What shapes a check's results: every option of ``redline.check`` and ``redline check``.
+
+    Declared once, here: :func:`redline.check` takes each field as a keyword argument of
+    the same name and default and builds one of these; the command line has one option
+    per field, with the field's help text (``tests/test_options.py`` holds both to it);
+    and run.json records the fields marked for it (``as_of`` and ``lang`` at its top
+    level, ``sliver_m2`` under ``parameters``). Values are checked and completed as the
+    options are made: ``as_of`` may be ISO text (today when None), ``sliver_m2`` is
+    :data:`sliver_m2` when None, ``tiles`` may be text as on the command line.
+
+    Examples
+    --------
+    >>> options = CheckOptions(as_of="2026-06-30", tiles="4x2")
+    >>> options.as_of, options.lang, options.sliver_m2, options.tiles
+    (datetime.date(2026, 6, 30), 'zh', 1.0, (4, 2))
+    >>> options.run_parameters()
+    {'sliver_m2': 1.0}
+    """
+
+    as_of: datetime.date | None = field(default=None, metadata=_meta(
+        "Date the checks are made at (idle-land clocks, approval ages); default today.",
+        record="run"))
+    lang: Lang = field(default="zh", metadata=_meta(
+        "Language of messages, headers and labels.", record="run"))
+    sliver_m2: float | None = field(default=None, metadata=_meta(
+        "Ignore overlaps under this many m2 (default: redline.settings.sliver_m2).",
+        record="parameters"))
+    n_jobs: int = field(default=1, metadata=_meta("Threads for the geometry work."))
+    tiles: Tiles = field(default="auto", metadata=_meta(
+        "Run the overlap rules in spatial tiles (same results; on a cluster the tiles spread "
+        "over the workers): auto tiles only very large counties."))
+    crs: str | None = field(default=None, metadata=_meta(
+        "CRS for layers that carry none (overrides redline.toml)."))
+    encoding: str | None = field(default=None, metadata=_meta(
+        "Text encoding of the shapefiles, e.g. gbk (wins over detection)."))
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "as_of", as_date(self.as_of, name="as_of") or datetime.date.today())
+        set_(self, "lang", check_lang(self.lang))
+        set_(self, "sliver_m2", float(sliver_m2 if self.sliver_m2 is None else self.sliver_m2))
+        if isinstance(self.n_jobs, bool) or not isinstance(self.n_jobs, int) or self.n_jobs < 1:
+            raise ConfigError(f"n_jobs was {self.n_jobs!r} but is expected to be a whole "
+                              "number >= 1", fix="pass n_jobs=1 or more threads")
+        set_(self, "tiles", parse_tiles(self.tiles))
+
+    @staticmethod
+    def help(name: str) -> str:
+        """Return the help text of the option ``name``."""
+        return str(_FIELDS[name].metadata["help"])
+
+    def run_parameters(self) -> dict[str, Any]:
+        """Return the options run.json records under ``parameters``, by name."""
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if f.metadata["record"] == "parameters"}
+
+
+_FIELDS = {f.name: f for f in fields(CheckOptions)}
+
+
+def as_date(value: object, *, name: str = "as_of") -> datetime.date | None:
+    """Return a date given as a date, a datetime or ISO text (``"2026-06-30"``); None stays.
+
+    Raises
+    ------
+    ConfigError
+        ``value`` is none of these.
+    """
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError as ex:
+        raise ConfigError(f"{name} was {value!r} but is expected to be a date like 2026-06-30",
+                          fix="pass a datetime.date or ISO text YYYY-MM-DD") from ex
+
+
+def parse_tiles(value: object) -> Tiles:
+    """Return a tiling given as ``"auto"``, ``None``, ``"none"``, ``(nx, ny)`` or ``"NXxNY"``.
+
+    Raises
+    ------
+    ConfigError
+        ``value`` is none of these, or a grid smaller than 1x1.
+    """
+    if value is None:
+        return None
+    if value == "auto":
+        return "auto"
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("auto", "none"):
+            return None if text == "none" else "auto"
+        try:
+            nx, ny = (int(v) for v in text.split("x"))
+        except ValueError:
+            raise ConfigError(f"{value!r}: use auto, none or a grid such as 4x4",
+                              fix="pass tiles='auto', None or a grid such as (4, 4)") from None
+    else:
+        try:
+            nx, ny = (int(v) for v in value)  # type: ignore[attr-defined]
+        except (TypeError, ValueError):
+            raise ConfigError(f"{value!r}: use auto, none or a grid such as 4x4",
+                              fix="pass tiles='auto', None or a grid such as (4, 4)") from None
+    if nx < 1 or ny < 1:
+        raise ConfigError(f"{value!r}: a grid needs at least 1x1",
+                          fix="pass a grid of 1x1 or more tiles")
+    return (nx, ny)

@@ -35,7 +35,7 @@ def check_command(dataset: str, out: str, as_of: datetime.date | None, lang: str
     run = check(dataset, out, as_of=as_of, lang=lang,  # type: ignore[arg-type]
                       overwrite=overwrite,
                       sliver_m2=settings.sliver_m2 if sliver_m2 is None else sliver_m2,
-                      n_jobs=n_jobs, tiles=tiles)  # type: ignore[arg-type]
+                      n_jobs=n_jobs, tiles=tiles)
     total = len(run.findings)
     click.echo(f"{total} findings in {run.out}")
     for rule, n in run.run["findings_by_rule"].items():

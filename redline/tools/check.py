@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import os
 import sys
 import time
 from collections.abc import Mapping
@@ -19,19 +20,19 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from redline import settings
 from redline.analysis.areas import ellipsoidal_area, m2_to_mu
 from redline.errors import InputError
 from redline.io.dataset import read_dataset
 from redline.model import Dataset
 from redline.schema import ID_FIELD
+from redline.settings import CheckOptions, Tiles, as_date, parse_tiles
 from redline.text import Lang, words
 from redline.tools.fork import SideJobs
 from redline.version import __version__
@@ -79,77 +80,119 @@ class CheckRun:
 
 
 def check(
-    dataset: str | Path | Dataset,
-    out: str | Path,
+    dataset: str | os.PathLike[str] | Dataset,
+    out: str | os.PathLike[str],
     *,
-    as_of: datetime.date | None = None,
+    as_of: datetime.date | str | None = None,
     lang: Lang = "zh",
-    overwrite: bool = False,
     sliver_m2: float | None = None,
     n_jobs: int = 1,
+    tiles: Tiles | str = "auto",
     crs: str | None = None,
     encoding: str | None = None,
+    overwrite: bool = False,
     progress: bool | None = None,
-    tiles: Literal["auto"] | tuple[int, int] | None = "auto",
     executor: Executor | None = None,
 ) -> CheckRun:
-    """Check a county dataset and write the outputs of docs/contract.md into ``out``.
+    """Run every check on a county and write its outputs (findings, tables, map, report).
 
-    Read -> validate -> analyse -> write. The output folder is built beside
-    ``out`` and renamed into place at the end, so an interrupted run leaves
-    nothing half-written (:func:`redline.io.outputs.staged_dir`). ``out`` may not
-    be, hold or lie inside any input; it is locked for the run, so a second run to
-    it fails at once; an existing non-empty ``out`` is an error unless
-    ``overwrite``, and even then unless redline wrote it (its ``.redline`` file).
+    The same as ``redline check DATASET --out OUT``: read -> validate -> analyse ->
+    write. The outputs of docs/contract.md are written into ``out``, built beside it and
+    renamed into place at the end, so an interrupted run leaves nothing half-written
+    (:func:`redline.io.outputs.staged_dir`); the results come back in memory as
+    GeoDataFrames. ``out`` may not be, hold or lie inside any input; it is locked for
+    the run, so a second run to it fails at once. The options from ``as_of`` to
+    ``encoding`` are those of :class:`~redline.settings.CheckOptions` (declared there
+    once, for this function, the command line and run.json).
 
     Parameters
     ----------
     dataset
-        A dataset folder, GeoPackage or zip, or a :class:`~redline.model.Dataset` already read.
+        A dataset folder, GeoPackage or zip, or a :class:`~redline.model.Dataset` from
+        :func:`redline.read_dataset`.
     out
-        The output folder.
+        The output folder. It may not be, hold or lie inside an input; an existing
+        non-empty one is an error unless ``overwrite``; it holds a ``.redline`` file
+        saying redline wrote it.
     as_of
-        The date the checks are made at (idle-land clocks, approval ages); today when None.
+        The date the checks are made at (idle-land clocks, approval ages): a date or
+        ISO text; today when None. The samples are built around ``"2026-06-30"``.
     lang
-        Language of messages, headers and labels.
-    overwrite
-        Replace an existing output folder that redline wrote.
+        Language of messages, spreadsheet headers, the map and the report.
     sliver_m2
-        Overlaps under this ellipsoidal area are ignored; ``settings.sliver_m2`` when None.
+        Overlaps under this ellipsoidal area (m2) are not findings;
+        ``redline.settings.sliver_m2`` when None.
     n_jobs
         Threads for the geometry work.
+    tiles
+        Run the overlap rules in spatial tiles: a grid ``(nx, ny)`` (or ``"4x4"``);
+        ``"auto"`` tiles a county whose layers hold more than
+        ``settings.tile_max_features`` features (see :mod:`redline.analysis.tiles`);
+        ``None`` never tiles. Results are the same as one pass. A tiled check of a
+        dataset given by its path keeps farmland and basic farmland on disk
+        (:mod:`redline.io.spill`): its memory follows the parcels, not the farmland, and
+        the returned dataset's frames of those two layers are empty (their counts are
+        kept; run.json names them under ``parameters.tiles.on_disk``).
     crs, encoding
-        Passed to :func:`read_dataset` for layers that declare none.
+        As for :func:`redline.read_dataset`, for layers that declare none.
+    overwrite
+        Replace an existing output folder that redline wrote (one holding ``.redline``).
     progress
         Show a progress bar; by default only on a terminal.
-    tiles
-        Run the overlap rules in spatial tiles: a grid ``(nx, ny)``; ``"auto"`` tiles a
-        county whose layers hold more than ``settings.tile_max_features`` features
-        (see :mod:`redline.analysis.tiles`); ``None`` never tiles. Results are the
-        same as one pass. A tiled check of a dataset given by its path keeps farmland
-        and basic farmland on disk (:mod:`redline.io.spill`): its memory follows the
-        parcels, not the farmland, and the returned dataset's frames of those two
-        layers are empty (their counts are kept; run.json names them under
-        ``parameters.tiles.on_disk``).
     executor
         Spread the tiles over it (a process pool, a dask ``Client.get_executor()``).
+
+    Returns
+    -------
+    CheckRun
+        ``findings`` (one row per finding, geometry = the offending part),
+        ``features`` (every approvals, supply and changes feature with its status),
+        ``summary`` (one row per admin unit), ``run`` (run.json) and ``tables``.
 
     Raises
     ------
     RedlineError
-        The dataset cannot be checked (each problem's file and fix are named);
-        ``out`` is refused (:class:`~redline.errors.OutputPathError`), exists
-        (:class:`~redline.errors.OutputExistsError`) or is being written by another
-        run (:class:`~redline.errors.OutputBusyError`).
+        The dataset cannot be checked (each problem's file and fix are named); an
+        option is malformed (:class:`~redline.errors.ConfigError`); ``out`` is refused
+        (:class:`~redline.errors.OutputPathError`), exists
+        (:class:`~redline.errors.OutputExistsError`) or is being written by another run
+        (:class:`~redline.errors.OutputBusyError`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import redline
+    >>> out = tempfile.mkdtemp()
+    >>> run = redline.check("data/samples/tiexi", f"{out}/tiexi", as_of="2026-06-30",
+    ...                     lang="en")
+    >>> sorted(p.name for p in run.out.iterdir())[:4]
+    ['.redline', 'early_warning.csv', 'excused.csv', 'findings.csv']
+    >>> crimes = run.findings[run.findings["rule"] == "criminal_threshold"]
+    >>> crimes["area_mu"].round(1).sort_values().tolist()
+    [6.0, 10.5]
+    >>> run.features["status"].value_counts().to_dict()["finding"] > 0
+    True
+    >>> len(run.findings), run.run["findings_by_rule"]["unapproved_construction"]
+    (32, 10)
     """
+    options = CheckOptions(as_of=as_date(as_of), lang=lang, sliver_m2=sliver_m2, n_jobs=n_jobs,
+                           tiles=parse_tiles(tiles), crs=crs, encoding=encoding)
+    return _check(dataset, out, options, overwrite=overwrite, progress=progress,
+                  executor=executor)
+
+
+def _check(dataset: str | os.PathLike[str] | Dataset, out: str | os.PathLike[str],
+           options: CheckOptions, *, overwrite: bool, progress: bool | None,
+           executor: Executor | None) -> CheckRun:
+    """Run the check of :func:`check` with its options made."""
     from redline.analysis.findings import concat_findings
     from redline.analysis.ledger import dataset_ledger
     from redline.analysis.rules import vector_findings
     from redline.analysis.summary import assign_admin
     from redline.io import outputs, write
 
-    as_of = as_of or datetime.date.today()
-    sliver = settings.sliver_m2 if sliver_m2 is None else float(sliver_m2)
+    as_of, lang = options.as_of, options.lang
+    assert as_of is not None  # made today's date when not given
     step = _Steps(total=6, show=sys.stderr.isatty() if progress is None else progress)
     timings = step.timings
 
@@ -159,19 +202,20 @@ def check(
             outputs.input_paths(dataset) if isinstance(dataset, Dataset) else [dataset])
                             ) as tmp, outputs.temp_dir("redline-spill-") as spill_dir:
         ds = dataset if isinstance(dataset, Dataset) else read_dataset(
-            dataset, crs=crs, encoding=encoding, **_spill_options(tiles, str(spill_dir)))
+            dataset, crs=options.crs, encoding=options.encoding,
+            **_spill_options(options.tiles, str(spill_dir)))
         _raise_on_errors(ds, out)
         step("read")
 
         layers = {role: layer.frame for role, layer in ds.layers.items()}
         spilled = ds.spilled
         side = _start_side_jobs(ds, layers, as_of=as_of, lang=lang,  # supply rules, images
-                               spilled=spilled)
-        overlap = partial(vector_findings, as_of=as_of, sliver_m2=sliver, lang=lang,
-                          n_jobs=n_jobs)
+                                spilled=spilled)
+        overlap = partial(vector_findings, as_of=as_of, sliver_m2=options.sliver_m2, lang=lang,
+                          n_jobs=options.n_jobs)
         counts = {role: layer.count for role, layer in ds.layers.items()}
         # A layer kept on disk is only ever seen tile by tile.
-        shape = _tile_shape(tiles, counts) or ((1, 1) if spilled else None)
+        shape = _tile_shape(options.tiles, counts) or ((1, 1) if spilled else None)
         if shape is None:
             results = [overlap(layers)]
         else:
@@ -197,8 +241,8 @@ def check(
         skipped = [{"rule": r, "reason": why} for res in results for r, why in res.skipped]
         for item in skipped:
             log.warning("skipped %s: %s", item["rule"], item["reason"])
-        run = _run_record(ds, as_of=as_of, lang=lang, sliver=sliver, results=results,
-                          findings=findings, features=features, skipped=skipped)
+        run = _run_record(ds, options, results=results, findings=findings, features=features,
+                          skipped=skipped)
         run["outputs"] = _write_outputs(
             Path(tmp), findings=findings, features=features, summary=summary, tables=tables,
             lang=lang)
@@ -248,7 +292,7 @@ class _Steps:
         self.bar.close()
 
 
-def _raise_on_errors(ds: Dataset, out: str | Path) -> None:
+def _raise_on_errors(ds: Dataset, out: str | os.PathLike[str]) -> None:
     """Stop on the dataset's errors, or on ``out`` being, holding or lying in a file read."""
     from redline.io import outputs
 
@@ -267,8 +311,7 @@ def _raise_on_errors(ds: Dataset, out: str | Path) -> None:
 SPILL_ROLES: tuple[str, ...] = ("farmland", "basic_farmland")
 
 
-def _spill_options(tiles: Literal["auto"] | tuple[int, int] | None, folder: str
-                   ) -> dict[str, Any]:
+def _spill_options(tiles: Tiles, folder: str) -> dict[str, Any]:
     """How :func:`read_dataset` reads the farmland layers for a check tiled as ``tiles``.
 
     A tiled check reads them window by window onto disk (a grid asked for, or a county
@@ -283,8 +326,7 @@ def _spill_options(tiles: Literal["auto"] | tuple[int, int] | None, folder: str
             "spill_over": tiling.max_features() if tiles == "auto" else 0}
 
 
-def _tile_shape(tiles: Literal["auto"] | tuple[int, int] | None,
-                counts: Mapping[str, int]) -> tuple[int, int] | None:
+def _tile_shape(tiles: Tiles, counts: Mapping[str, int]) -> tuple[int, int] | None:
     """Return the tile grid to use, or None for one pass."""
     from redline.analysis import tiles as tiling
 
@@ -394,9 +436,10 @@ def _features(ds: Dataset, results: list[RuleResult], findings: gpd.GeoDataFrame
     return gpd.GeoDataFrame(out, geometry="geometry", crs=ds.working_crs)
 
 
-def _run_record(ds: Dataset, *, as_of: datetime.date, lang: Lang, sliver: float,
-                results: list[RuleResult], findings: gpd.GeoDataFrame,
-                features: gpd.GeoDataFrame, skipped: list[dict[str, str]]) -> dict[str, Any]:
+def _run_record(ds: Dataset, options: CheckOptions, *, results: list[RuleResult],
+                findings: gpd.GeoDataFrame, features: gpd.GeoDataFrame,
+                skipped: list[dict[str, str]]) -> dict[str, Any]:
+    """Build run.json: inputs, the options and every rule's parameters, counts, skipped rules."""
     from redline.io.digest import sha256_file
 
     inputs = []
@@ -414,7 +457,8 @@ def _run_record(ds: Dataset, *, as_of: datetime.date, lang: Lang, sliver: float,
         inputs.append({"role": "targets", "path": ds.targets_path,
                        "sha256": sha256_file(ds.targets_path),
                        "count": 0 if ds.targets is None else len(ds.targets)})
-    parameters: dict[str, Any] = {"sliver_m2": sliver, "area": "ellipsoidal, CGCS2000 / GRS80",
+    parameters: dict[str, Any] = {**options.run_parameters(),
+                                  "area": "ellipsoidal, CGCS2000 / GRS80",
                                   "working_crs": ds.working_crs}
     for result in results:
         parameters.update(result.parameters)
@@ -428,8 +472,8 @@ def _run_record(ds: Dataset, *, as_of: datetime.date, lang: Lang, sliver: float,
         "tool": "redline check",
         "version": __version__,
         "dataset": str(Path(ds.path).resolve()),
-        "as_of": as_of.isoformat(),
-        "lang": lang,
+        "as_of": options.as_of.isoformat() if options.as_of else None,
+        "lang": options.lang,
         "working_crs": ds.working_crs,
         "inputs": inputs,
         "parameters": parameters,
@@ -505,6 +549,7 @@ def _write_tables(tmp: Path, *, findings: gpd.GeoDataFrame, summary: pd.DataFram
     for name, frame in tables.items():
         write.write_csv(tmp / f"{name}.csv", frame)
         names.append(f"{name}.csv")
+
     def head(column: str) -> str:
         return header(column, lang)
 
@@ -523,8 +568,9 @@ def _write_tables(tmp: Path, *, findings: gpd.GeoDataFrame, summary: pd.DataFram
     return names
 
 
-def _start_side_jobs(ds: Dataset, layers: dict[str, gpd.GeoDataFrame], *, as_of: datetime.date,
-                  lang: Lang, spilled: Mapping[str, Windows] | None = None) -> SideJobs:
+def _start_side_jobs(ds: Dataset, layers: dict[str, gpd.GeoDataFrame], *,
+                     as_of: datetime.date, lang: Lang,
+                     spilled: Mapping[str, Windows] | None = None) -> SideJobs:
     """Start the work that needs only the input, beside the overlap rules, for a large county.
 
     The map's images of farmland and basic farmland, and the supply rules, need
@@ -533,8 +579,8 @@ def _start_side_jobs(ds: Dataset, layers: dict[str, gpd.GeoDataFrame], *, as_of:
     from redline.report.map import has_images
 
     return SideJobs([partial(_supply_rules, ds, layers, as_of=as_of, lang=lang),
-                    partial(_images, layers, lang, spilled)],
-                  now=not has_images(layers, spilled=spilled))
+                     partial(_images, layers, lang, spilled)],
+                    now=not has_images(layers, spilled=spilled))
 
 
 def _images(layers: dict[str, gpd.GeoDataFrame], lang: Lang,
