@@ -1,1 +1,1 @@
-"""The ``redline`` command line: thin wrappers over :mod:`redline.tools`."""
+"""The ``redline`` command line: thin click wrappers over the Python API (``redline.*``)."""

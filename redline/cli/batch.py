@@ -8,6 +8,7 @@ import sys
 import click
 
 from redline.cli.options import as_of_option, lang_option
+from redline.text import Lang
 
 
 @click.command("batch")
@@ -26,16 +27,16 @@ from redline.cli.options import as_of_option, lang_option
 @as_of_option
 @lang_option
 def batch(*, root: str, out: str, workers: int | None, scheduler: str | None, resume: bool,
-          overwrite: bool, as_of: datetime.date | None, lang: str) -> None:
+          overwrite: bool, as_of: datetime.date | None, lang: Lang) -> None:
     """Check each county dataset under ROOT (subfolders, .gpkg or .zip files, or batch.toml).
 
     A county that fails is reported and the others finish; the exit code is 1
     when any county failed.
     """
-    from redline.batch import run_batch
+    import redline
 
-    run = run_batch(root, out, workers=workers, scheduler=scheduler, resume=resume,
-                    overwrite=overwrite, as_of=as_of, lang=lang)  # type: ignore[arg-type]
+    run = redline.run_batch(root, out, workers=workers, scheduler=scheduler, resume=resume,
+                            overwrite=overwrite, as_of=as_of, lang=lang)
     done = sum(c.status == "finished" for c in run.counties)
     skipped = sum(c.status == "skipped" for c in run.counties)
     click.echo(f"{done} counties checked, {skipped} unchanged, {len(run.failed)} failed; "

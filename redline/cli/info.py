@@ -7,13 +7,13 @@ import sys
 
 import click
 
+from redline.cli.options import option
+
 
 @click.command("info")
 @click.argument("dataset", type=click.Path(exists=False, path_type=str))
-@click.option("--crs", default=None, metavar="EPSG:NNNN",
-              help="CRS for layers that carry none (overrides redline.toml).")
-@click.option("--encoding", default=None, metavar="NAME",
-              help="Text encoding of the shapefiles, e.g. gbk (wins over detection).")
+@option("crs")
+@option("encoding")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def info(dataset: str, crs: str | None, encoding: str | None, as_json: bool) -> None:
     """Show a dataset's layers, CRS, encodings, counts and problems.
@@ -21,9 +21,9 @@ def info(dataset: str, crs: str | None, encoding: str | None, as_json: bool) -> 
     Exits 0 when the dataset can be checked (warnings allowed), 1 when any
     error was found; each error is also printed to stderr as one line.
     """
-    from redline.tools.info import info as info_tool
+    import redline
 
-    report = info_tool(dataset, crs=crs, encoding=encoding)
+    report = redline.info(dataset, crs=crs, encoding=encoding)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2, default=str))
     else:

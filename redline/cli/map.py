@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from redline.cli.options import lang_option
+from redline.text import Lang
+
+if TYPE_CHECKING:
+    from redline.report.map import Basemap
 
 
 @click.command("map")
@@ -21,11 +27,11 @@ from redline.cli.options import lang_option
 @click.option("--title", default=None, help="Page title (default: the dataset's name).")
 @click.option("--overwrite", is_flag=True,
               help="Replace the --out file if it is a page redline wrote.")
-def map_command(*, source: str, out: str, offline: bool | None, basemap: str, lang: str,
+def map_command(*, source: str, out: str, offline: bool | None, basemap: Basemap, lang: Lang,
                 title: str | None, overwrite: bool) -> None:
     """Write an interactive map of DATASET, or of the output DIR of `redline check`."""
-    from redline.tools.map import make_map
+    import redline
 
-    path = make_map(source, out, offline=offline, basemap=basemap,  # type: ignore[arg-type]
-                    lang=lang, title=title, overwrite=overwrite)  # type: ignore[arg-type]
+    path = redline.make_map(source, out, offline=offline, basemap=basemap, lang=lang,
+                            title=title, overwrite=overwrite)
     click.echo(f"map written to {path}")

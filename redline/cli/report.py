@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from redline.cli.options import lang_option
+from redline.text import Lang
 
 
 @click.command("report")
@@ -19,11 +20,11 @@ from redline.cli.options import lang_option
 @lang_option
 @click.option("--overwrite", is_flag=True,
               help="Replace --out if it is a page redline wrote.")
-def report(run_dir: Path, previous_dir: Path | None, out: Path, lang: str,
+def report(run_dir: Path, previous_dir: Path | None, out: Path, lang: Lang,
            overwrite: bool) -> None:
     """Write the inspection report of the check output folder RUN_DIR."""
-    from redline.tools.report import write_report
+    import redline
 
-    written = write_report(run_dir, out, previous=previous_dir,
-                           lang="en" if lang == "en" else "zh", overwrite=overwrite)
+    written = redline.write_report(run_dir, out, previous=previous_dir, lang=lang,
+                                   overwrite=overwrite)
     click.echo(str(written))
