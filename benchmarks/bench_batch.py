@@ -46,7 +46,7 @@ def make_counties(root: Path, n: int, farmland: int, parcels: int) -> None:
 
 def batch_run(root: Path, out: Path, workers: int) -> float:
     code = (
-        "from redline.batch import run_batch; import datetime\n"
+        "from redline.tools.batch import run_batch; import datetime\n"
         f"r = run_batch({str(root)!r}, {str(out)!r}, workers={workers}, "
         "as_of=datetime.date(2026, 6, 30), progress=False)\n"
         "assert not r.failed, [c.reason for c in r.failed]\n"

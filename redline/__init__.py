@@ -38,13 +38,12 @@ if TYPE_CHECKING:
     from redline.api import (
         make_county,
         make_sample,
-        run_batch,
     )
-    from redline.batch import BatchRun, CountyResult
     from redline.io.dataset import read_dataset
     from redline.io.results import RunOutput, read_results
     from redline.model import Dataset, Layer, Problem
     from redline.settings import CheckOptions
+    from redline.tools.batch import BatchRun, CountyResult, run_batch
     from redline.tools.check import CheckRun, check
     from redline.tools.info import InfoReport, info
     from redline.tools.map import make_map
@@ -58,10 +57,10 @@ _LAZY: dict[str, str] = {
     "make_map": "redline.tools.map",
     "make_sample": "redline.api",
     "read_dataset": "redline.io.dataset",
-    "run_batch": "redline.api",
+    "run_batch": "redline.tools.batch",
     "write_report": "redline.tools.report",
-    "BatchRun": "redline.batch",
-    "CountyResult": "redline.batch",
+    "BatchRun": "redline.tools.batch",
+    "CountyResult": "redline.tools.batch",
     "RunOutput": "redline.io.results",
     "read_results": "redline.io.results",
     "Dataset": "redline.model",

@@ -15,13 +15,15 @@ import pandas as pd
 import pytest
 import shapely
 
-from redline import batch
 from redline.analysis.areas import ellipsoidal_area
 from redline.analysis.findings import make_findings
 from redline.errors import ConfigError, InputError, OutputExistsError
 from redline.io import digest, outputs, write
+from redline.io.counties import is_complete, read_counties
 from redline.io.safepath import safe_child, safe_name
+from redline.report.batch_overview import ratio_color
 from redline.schema import FINDING_COLUMNS
+from redline.tools import batch
 from redline.tools.check import check
 
 CRS = "EPSG:4529"
@@ -164,8 +166,8 @@ def test_overview_map_escapes_and_links(root: Path, tmp_path: Path) -> None:
     feats = json.loads(data)["features"]["features"]
     by_name = {f["properties"]["name"]: f["properties"] for f in feats}
     assert by_name["铁东区"]["map"] == "210302/map.html"
-    assert by_name["铁东区"]["color"] == batch.ratio_color(0.2)
-    assert by_name["haicheng"]["color"] == batch.ratio_color(0.01)
+    assert by_name["铁东区"]["color"] == ratio_color(0.2)
+    assert by_name["haicheng"]["color"] == ratio_color(0.01)
     folder = by_name["<img src=x onerror=alert(1)>"]["map"].split("/")[0]
     assert (tmp_path / "out" / folder).is_dir()
     assert not set(folder) & set("<>/")
@@ -293,10 +295,10 @@ def test_batch_toml_hostile_names_stay_inside(tmp_path: Path) -> None:
 
 def test_empty_root_is_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError):
-        batch.read_counties(tmp_path)
+        read_counties(tmp_path)
     (tmp_path / "batch.toml").write_text("[[county]]\nname = 1\n")
     with pytest.raises(ConfigError):
-        batch.read_counties(tmp_path)
+        read_counties(tmp_path)
 
 
 def test_cli_batch_exit_code_and_reasons(root: Path, tmp_path: Path,
@@ -526,7 +528,7 @@ def test_batch_takes_zipped_counties(tmp_path: Path) -> None:
         for p in sorted((samples / "haicheng").iterdir()):
             zf.write(p, p.name)
     (root / "notes.txt").write_text("not a county", encoding="utf-8")
-    assert [c.name for c in batch.read_counties(root)] == ["tiexi", "海城市"]
+    assert [c.name for c in read_counties(root)] == ["tiexi", "海城市"]
     out = tmp_path / "out"
     first = batch.run_batch(root, out, as_of=AS_OF, workers=1, progress=False,
                             executor=_Inline())
@@ -544,8 +546,8 @@ def test_batch_takes_zipped_counties(tmp_path: Path) -> None:
     data = bytearray(archive.read_bytes())
     data[200] ^= 1
     archive.write_bytes(bytes(data))
-    county = next(c for c in batch.read_counties(root) if c.name == "海城市")
-    done, why = batch.is_complete(out / by["海城市"].folder, county)
+    county = next(c for c in read_counties(root) if c.name == "海城市")
+    done, why = is_complete(out / by["海城市"].folder, county)
     assert not done
     assert why == f"{archive.resolve()} changed"
 
@@ -595,7 +597,7 @@ def test_tiles_of_a_county_spread_over_the_cluster(tmp_path: Path, dask_cluster:
 
 
 def _task(county: Path, staging: Path, **options: Any) -> Any:
-    found = batch.read_counties(county.parent)
+    found = read_counties(county.parent)
     return batch._Task(county=next(c for c in found if c.name == county.name),
                        staging=str(staging), as_of=AS_OF, lang="zh", check=None,
                        options={"tiles": (2, 2), **options})

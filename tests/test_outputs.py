@@ -25,11 +25,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from redline.batch import read_counties, run_batch
 from redline.cli.main import cli
 from redline.errors import OutputBusyError, OutputExistsError, OutputPathError
 from redline.io import outputs
+from redline.io.counties import read_counties
 from redline.tools import check as check_tool
+from redline.tools.batch import run_batch
 from redline.tools.check import check
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"

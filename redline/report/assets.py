@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from redline.errors import InputError
 
@@ -422,3 +424,9 @@ REDLINE_JS = r"""
 def redline_js() -> str:
     """Return redline's map script (controls, popups, search), safe to inline in ``<script>``."""
     return _script_safe(REDLINE_JS)
+
+
+def json_for_script(data: Any) -> str:
+    """Return JSON that cannot end a ``<script>`` element or open a comment inside it."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

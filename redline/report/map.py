@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import logging
 import math
 import os
@@ -676,12 +675,6 @@ def _legend(defs: list[dict[str, Any]], findings: gpd.GeoDataFrame | None, *,
     return sections
 
 
-def _json_for_script(data: Any) -> str:
-    """JSON that cannot end a ``<script>`` element or open a comment inside it."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
 def _page(data: dict[str, Any], *, title: str, lang: Lang, offline: bool) -> str:
     # Geometries are already GeoJSON text: splice them in rather than parse and re-dump.
     geoms = []
@@ -691,7 +684,7 @@ def _page(data: dict[str, Any], *, title: str, lang: Lang, offline: bool) -> str
             layer_def["geoms"] = f"@@GEOMS{i}@@"
         else:
             geoms.append("")
-    text = _json_for_script(data)
+    text = assets.json_for_script(data)
     for i, g in enumerate(geoms):
         if g:
             text = text.replace(f'"@@GEOMS{i}@@"', g, 1)

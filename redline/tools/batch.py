@@ -1,15 +1,10 @@
-"""Batch runs: check every county under a folder, in parallel, then roll the results up.
+"""The batch tool: check every county under a folder, in parallel, then roll the results up.
 
-A tool like :func:`redline.tools.check.check` (path in, path out), run once per county:
+The orchestration of :func:`redline.tools.check.check` (path in, path out), run once per
+county:
 
 * Counties are the subfolders, ``.gpkg`` and ``.zip`` files of ``root``, or the datasets
-  listed in ``root/batch.toml``::
-
-      [[county]]
-      path = "铁东区"            # folder, .gpkg or .zip, relative to batch.toml (or absolute)
-      name = "铁东区"            # optional: display name (default: the path's name)
-      code = "210302"            # optional: admin code, names the output folder
-
+  listed in ``root/batch.toml`` (:mod:`redline.io.counties`).
 * They run in a local process pool (``workers``) or on an existing
   dask.distributed cluster (``scheduler``): the same code path, through a
   ``concurrent.futures.Executor``. On a cluster, the spatial tiles of a large
@@ -24,9 +19,10 @@ A tool like :func:`redline.tools.check.check` (path in, path out), run once per 
   however the batch ends (an interrupted one stops its workers first). ``resume``
   skips counties whose output is complete and whose inputs have the sha256
   recorded in their run.json.
-* The roll-up reads each county's outputs in turn (never all at once):
-  ``summary.csv`` (one row per county plus totals), ``findings.gpkg`` /
-  ``findings.csv`` with a ``county`` column, ``overview.html`` and ``batch.json``.
+* The roll-up reads each county's outputs in turn (never all at once,
+  :mod:`redline.io.rollup`): ``summary.csv`` (one row per county plus totals),
+  ``findings.gpkg`` / ``findings.csv`` with a ``county`` column, ``overview.html``
+  (:mod:`redline.report.batch_overview`) and ``batch.json``.
 """
 
 from __future__ import annotations
@@ -34,13 +30,11 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import datetime
-import json
 import logging
 import os
 import shutil
 import sys
 import time
-import tomllib
 import traceback
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -48,16 +42,28 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
-import numpy as np
 import pandas as pd
 
 from redline.errors import ConfigError, InputError, RedlineError
 from redline.io import outputs
-from redline.io.digest import sha256_file, source_sha256
-from redline.io.outputs import generator_meta
+from redline.io.counties import (
+    COUNTY_JSON,
+    County,
+    archive_of,
+    county_code,
+    dataset_files,
+    existing_outputs,
+    is_complete,
+    read_counties,
+    read_county_meta,
+)
+from redline.io.digest import sha256_file
+from redline.io.rollup import merge_findings, read_findings_table, read_summary
 from redline.io.safepath import admin_code_name, safe_child, safe_name, unique_name
-from redline.schema import FINDING_COLUMNS, RULES
-from redline.text import Lang, words
+from redline.report.batch_overview import county_outline
+from redline.schema import RULES
+from redline.settings import as_date
+from redline.text import Lang, check_lang, words
 from redline.version import __version__
 
 log = logging.getLogger(__name__)
@@ -65,45 +71,15 @@ log = logging.getLogger(__name__)
 Status = Literal["finished", "failed", "skipped"]
 CheckFunction = Callable[..., Any]
 
-#: File written by the batch into each county's output folder.
-COUNTY_JSON: Final[str] = "county.json"
 #: Folder under ``out`` where counties are built before being renamed into place.
 STAGING: Final[str] = ".staging"
 #: The batch's own files in ``out``; never used as a county's folder name.
 BATCH_FILES: Final[frozenset[str]] = frozenset(
     {"summary.csv", "findings.gpkg", "findings.csv", "overview.html", "batch.json", STAGING}
 )
-#: Files of a batch root taken as a county each (beside its subfolders).
-COUNTY_FILES: Final[frozenset[str]] = frozenset({".gpkg", ".zip"})
-#: Dataset files whose names and sizes are compared on resume (a layer added or removed).
-DATA_SUFFIXES: Final[frozenset[str]] = frozenset(
-    {".shp", ".dbf", ".shx", ".prj", ".cpg", ".gpkg", ".parquet", ".geojson", ".json",
-     ".csv", ".toml", ".tif", ".tiff", ".zip", ".fgb"}
-)
-#: Tolerance of the outline drawn on the overview map, in degrees (~10 m).
-OUTLINE_SIMPLIFY_DEG: Final[float] = 1e-4
 #: dask priority of a county's tile tasks: above the counties still queued, so the
 #: thread a county frees while waiting on its tiles goes to them, not to a new county.
 TILE_PRIORITY: Final[int] = 1
-
-
-@dataclass(frozen=True)
-class County:
-    """One county dataset of a batch.
-
-    Attributes
-    ----------
-    name
-        Display name (Chinese kept).
-    dataset
-        Absolute path of the dataset folder or GeoPackage.
-    code
-        Admin code given in ``batch.toml``; names the output folder.
-    """
-
-    name: str
-    dataset: str
-    code: str | None = None
 
 
 @dataclass
@@ -143,163 +119,7 @@ class BatchRun:
 # --- discovering counties ------------------------------------------------------------
 
 
-def read_counties(root: str | os.PathLike[str]) -> list[County]:
-    """List the counties of a batch: ``batch.toml`` entries, else subfolders and county files.
-
-    A county file is a ``.gpkg`` or a ``.zip`` of a county's folder.
-
-    Raises
-    ------
-    InputError
-        ``root`` is not a folder, or holds no county.
-    ConfigError
-        ``batch.toml`` is malformed.
-    """
-    base = Path(root)
-    if not base.is_dir():
-        raise InputError("the batch root is not a folder", path=str(base),
-                         fix="give a folder holding one dataset per county")
-    toml = base / "batch.toml"
-    counties = _from_toml(toml) if toml.exists() else _from_folder(base)
-    if not counties:
-        raise InputError("no county dataset found (no subfolder, .gpkg, .zip or batch.toml)",
-                         path=str(base), fix="put one folder, .gpkg or .zip per county in it")
-    return counties
-
-
-def _from_folder(base: Path) -> list[County]:
-    found = []
-    for entry in sorted(base.iterdir(), key=lambda p: p.name):
-        if entry.name.startswith("."):
-            continue
-        if entry.is_dir() and outputs.is_result_folder(entry):
-            log.info("%s: an output folder of redline, not a county: skipped", entry)
-            continue
-        if entry.is_dir() or (entry.is_file() and entry.suffix.lower() in COUNTY_FILES):
-            name = entry.name if entry.is_dir() else entry.stem
-            found.append(County(name=name, dataset=str(entry.resolve())))
-    return found
-
-
-def _from_toml(toml: Path) -> list[County]:
-    try:
-        doc = tomllib.loads(toml.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as ex:
-        raise ConfigError(f"cannot read batch.toml ({ex})", path=str(toml),
-                          fix='list counties as [[county]] tables with path = "..."') from ex
-    entries = doc.get("county", [])
-    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        raise ConfigError("`county` must be an array of tables", path=str(toml),
-                          fix='write each county as [[county]] with path = "..."')
-    counties = []
-    for i, entry in enumerate(entries, start=1):
-        path = entry.get("path")
-        if not isinstance(path, str) or not path.strip():
-            raise ConfigError(f"county #{i} has no `path`", path=str(toml),
-                              fix='give each [[county]] a path = "folder, .gpkg or .zip"')
-        dataset = Path(path) if Path(path).is_absolute() else toml.parent / path
-        dataset = dataset.resolve()
-        name = entry.get("name") or (dataset.stem if dataset.suffix else dataset.name)
-        code = entry.get("code")
-        counties.append(County(name=str(name), dataset=str(dataset),
-                               code=None if code is None else str(code)))
-    return counties
-
-
 # --- resume -------------------------------------------------------------------------
-
-
-def dataset_files(dataset: str | os.PathLike[str]) -> dict[str, int]:
-    """List a dataset's data files (relative path -> bytes), to notice layers added or removed."""
-    path = Path(dataset)
-    if path.is_file():
-        return {path.name: path.stat().st_size}
-    if not path.is_dir():
-        return {}
-    return {
-        p.relative_to(path).as_posix(): p.stat().st_size
-        for p in sorted(path.rglob("*"))
-        if p.is_file() and p.suffix.lower() in DATA_SUFFIXES
-        and not any(part.startswith(".") for part in p.relative_to(path).parts)
-    }
-
-
-def is_complete(  # noqa: PLR0911
-    folder: str | os.PathLike[str], county: County) -> tuple[bool, str]:
-    """Tell whether a county's output folder is complete and its inputs are unchanged.
-
-    Complete: ``run.json`` says ``finished``, the batch's ``county.json`` names
-    the same dataset with the same data files, and the sha256 of every input
-    recorded in ``run.json`` matches the file now (of a zipped county, the zip's
-    sha256 recorded in ``county.json``).
-
-    Returns
-    -------
-    tuple
-        ``(True, "")`` or ``(False, why not)``.
-    """
-    folder = Path(folder)
-    try:
-        run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
-        meta = json.loads((folder / COUNTY_JSON).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False, "no complete output"
-    if run.get("status") != "finished":
-        return False, f"run status is {run.get('status')!r}"
-    if meta.get("dataset") != county.dataset:
-        return False, "output of another dataset"
-    if meta.get("files") != dataset_files(county.dataset):
-        return False, "files added, removed or resized"
-    archive = _archive(county.dataset)
-    if archive is not None:
-        # A zipped county's layers are named in the zip: the zip's own sha256 stands
-        # for them all.
-        try:
-            if meta.get("sha256") != sha256_file(archive):
-                return False, f"{archive} changed"
-        except OSError:
-            return False, f"{archive} is gone"
-    for item in run.get("inputs", []):
-        path, recorded = item.get("path"), item.get("sha256")
-        if not path or not recorded or (archive is not None and _in_archive(path, archive)):
-            continue
-        try:
-            same = source_sha256(path) == recorded or (
-                Path(path).suffix.lower() == ".shp" and sha256_file(path) == recorded)
-        except OSError:
-            return False, f"input {path} is gone"
-        if not same:
-            return False, f"input {path} changed"
-    return True, ""
-
-
-def _archive(dataset: str) -> str | None:
-    """Return the dataset's path if it is a zip file, else ``None``."""
-    p = Path(dataset)
-    return str(p) if p.suffix.lower() == ".zip" and p.is_file() else None
-
-
-def _in_archive(path: str, archive: str) -> bool:
-    """Whether an input path names a file inside ``archive`` (``/vsizip/`` or not)."""
-    return path.startswith((f"{archive}/", f"/vsizip/{archive}/"))
-
-
-def _existing_outputs(out: Path) -> dict[str, str]:
-    """Dataset path -> output folder name, for counties already in ``out``."""
-    found: dict[str, str] = {}
-    if not out.is_dir():
-        return found
-    for child in sorted(out.iterdir()):
-        meta_path = child / COUNTY_JSON
-        if child.name.startswith(".") or not meta_path.is_file():
-            continue
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if isinstance(meta.get("dataset"), str):
-            found[meta["dataset"]] = child.name
-    return found
 
 
 # --- one county (runs in a worker) ------------------------------------------------------
@@ -354,16 +174,16 @@ def run_county(task: _Task) -> CountyResult:
                 shutil.rmtree(staged, ignore_errors=True)
                 result = check(county.dataset, staged, as_of=task.as_of, lang=task.lang,
                                **options)
-        code = admin_code_name(county.code) or _county_code(staged)
+        code = admin_code_name(county.code) or county_code(staged)
         meta = {
             "name": county.name,
             "dataset": county.dataset,
             "admin_code": code or "",
             "files": dataset_files(county.dataset),
-            "outline": _outline(getattr(result, "dataset", None)),
+            "outline": county_outline(getattr(result, "dataset", None)),
             "batch_version": __version__,
         }
-        archive = _archive(county.dataset)
+        archive = archive_of(county.dataset)
         if archive is not None:
             meta["sha256"] = sha256_file(archive)
         from redline.io.write import write_json
@@ -472,48 +292,6 @@ class _ClusterExecutor(cf.Executor):
             self._stack.close()
 
 
-def _county_code(folder: Path) -> str | None:
-    """Return the admin code of the one county-level row of summary.csv, if any."""
-    path = folder / "summary.csv"
-    if not path.is_file():
-        return None
-    table = pd.read_csv(path, encoding="utf-8-sig", dtype={"admin_code": str})
-    if "level" not in table or "admin_code" not in table:
-        return None
-    codes = table.loc[table["level"] == "county", "admin_code"].dropna().unique()
-    return admin_code_name(codes[0]) if len(codes) == 1 else None
-
-
-def _outline(dataset: Any) -> dict[str, Any] | None:
-    """Return the county outline in lon/lat (GeoJSON): admin layer, else the layers' extent."""
-    import shapely
-
-    layers = getattr(dataset, "layers", None)
-    if not layers:
-        return None
-    frames = [layer.frame for layer in layers.values() if len(layer.frame)]
-    admin = layers.get("admin")
-    if admin is not None and len(admin.frame):
-        frames = [admin.frame]
-    geoms = []
-    for frame in frames:
-        if frame.crs is None:
-            continue
-        lonlat = frame.geometry.to_crs("EPSG:4326")
-        if admin is not None and frame is admin.frame:
-            geoms.append(shapely.union_all(shapely.make_valid(lonlat.values)))
-        else:
-            geoms.append(shapely.box(*lonlat.total_bounds))
-    if not geoms:
-        return None
-    shape = shapely.union_all(geoms)
-    if shape.is_empty:
-        return None
-    shape = shapely.simplify(shape, OUTLINE_SIMPLIFY_DEG, preserve_topology=True)
-    outline: dict[str, Any] = json.loads(shapely.to_geojson(shape))
-    return outline
-
-
 # --- running -------------------------------------------------------------------------
 
 
@@ -526,25 +304,31 @@ def run_batch(
     executor: cf.Executor | None = None,
     resume: bool = False,
     overwrite: bool = False,
-    as_of: datetime.date | None = None,
+    as_of: datetime.date | str | None = None,
     lang: Lang = "zh",
     check: CheckFunction | None = None,
     check_options: Mapping[str, Any] | None = None,
     progress: bool | None = None,
 ) -> BatchRun:
-    """Check every county under ``root`` and roll the results up into ``out``.
+    """Check every county under ``root`` in parallel and roll the results up into ``out``.
+
+    The same as ``redline batch ROOT --out OUT``. A county that fails is reported in
+    the result and the others finish.
 
     Parameters
     ----------
     root
-        Folder of county datasets (subfolders / ``.gpkg`` / ``.zip``), or holding a ``batch.toml``.
+        A folder of county datasets (subfolders, ``.gpkg`` and ``.zip`` files), or holding
+        a ``batch.toml`` that lists them.
     out
-        Output folder: one subfolder per county plus the roll-up.
+        Output folder: one subfolder per county (named by admin code), plus
+        ``summary.csv`` (the county ledger), ``findings.gpkg``/``findings.csv``,
+        ``overview.html`` and ``batch.json``.
     workers
-        Processes of the local pool; default the CPU count. Ignored with
+        Processes of the local pool; the CPU count by default. Ignored with
         ``scheduler`` or ``executor``.
     scheduler
-        Address of a running dask.distributed scheduler (``tcp://host:8786``).
+        Address of a running dask.distributed scheduler instead (``tcp://host:8786``).
     executor
         Any ``concurrent.futures.Executor`` to run counties on (for example
         ``distributed.Client.get_executor()``); the caller keeps it open.
@@ -558,7 +342,7 @@ def run_batch(
         Allow a non-empty ``out`` (written by an earlier batch) that is not resumed:
         every county is run again and replaces its folder.
     as_of, lang
-        Passed to every county's check.
+        As for :func:`redline.check`, passed to every county's check.
     check
         The per-county tool; :func:`redline.tools.check.check` by default. Must be
         picklable (a module-level function).
@@ -570,6 +354,7 @@ def run_batch(
     Returns
     -------
     BatchRun
+        ``counties`` (how each ended), ``failed``, ``summary`` (the ledger) and ``out``.
 
     Raises
     ------
@@ -582,7 +367,21 @@ def run_batch(
         it is not a folder ``redline batch`` wrote (its ``.redline`` file).
     OutputBusyError
         Another run is writing ``out``.
+    ConfigError
+        ``as_of`` or ``lang`` is malformed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import redline
+    >>> out = tempfile.mkdtemp()
+    >>> batch = redline.run_batch("data/samples", f"{out}/batch", workers=2,
+    ...                           as_of="2026-06-30")
+    >>> [(c.name, c.status, c.findings) for c in batch.counties]
+    [('haicheng', 'finished', 32), ('tiedong', 'finished', 33), ('tiexi', 'finished', 32)]
     """
+    as_of = as_date(as_of)
+    lang = check_lang(lang)
     clock = time.perf_counter()
     counties = read_counties(root)
     inputs = [root, *(c.dataset for c in counties)]
@@ -627,7 +426,7 @@ def _run_counties(counties: list[County], out_dir: Path, staging_root: Path, *,
                   check: CheckFunction | None, check_options: Mapping[str, Any] | None,
                   progress: bool | None) -> dict[int, CountyResult]:
     """Run (or skip, on resume) every county into ``out_dir``; return each one's result."""
-    existing = _existing_outputs(out_dir)
+    existing = existing_outputs(out_dir)
     results: dict[int, CountyResult] = {}
     todo: list[tuple[int, County]] = []
     for i, county in enumerate(counties):
@@ -635,7 +434,7 @@ def _run_counties(counties: list[County], out_dir: Path, staging_root: Path, *,
         if resume and folder:
             done, why = is_complete(out_dir / folder, county)
             if done:
-                meta = json.loads((out_dir / folder / COUNTY_JSON).read_text(encoding="utf-8"))
+                meta = read_county_meta(out_dir / folder) or {}
                 results[i] = CountyResult(name=county.name, dataset=county.dataset,
                                           status="skipped", folder=folder,
                                           reason="output complete, inputs unchanged",
@@ -820,7 +619,7 @@ def rollup(out: str | os.PathLike[str], results: Iterable[CountyResult], *,
     totals["counties_failed"] = sum(r.status == "failed" for r in results)
     summary = pd.concat([summary, pd.DataFrame([totals])], ignore_index=True)
     write_csv(out / "summary.csv", summary)
-    _merge_findings(out, results)
+    merge_findings(out, [(r.name, r.folder) for r in results])
     _overview(out, results, summary, lang=lang)
     return summary
 
@@ -833,7 +632,7 @@ def _county_row(out: Path, result: CountyResult) -> dict[str, Any]:
     if not result.folder:
         return row
     folder = out / result.folder
-    table = _read_summary(folder / "summary.csv")
+    table = read_summary(folder / "summary.csv")
     county_rows = table[table["level"] == "county"] if "level" in table else table.iloc[:0]
     if len(county_rows) == 1:
         unit = county_rows.iloc[0]
@@ -842,7 +641,7 @@ def _county_row(out: Path, result: CountyResult) -> dict[str, Any]:
             if column not in {"admin_code", "admin_name", "level"}:
                 row[column] = unit[column]
     else:  # no single county row: add the findings up
-        findings = _read_findings_table(folder)
+        findings = read_findings_table(folder)
         row["findings_count"] = len(findings)
         for rule in RULES:
             part = findings[findings["rule"] == rule]
@@ -853,221 +652,31 @@ def _county_row(out: Path, result: CountyResult) -> dict[str, Any]:
     return row
 
 
-def _read_summary(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        return pd.DataFrame()
-    return pd.read_csv(path, encoding="utf-8-sig", dtype={"admin_code": str})
-
-
-def _read_findings_table(folder: Path) -> pd.DataFrame:
-    path = folder / "findings.csv"
-    if not path.is_file():
-        return pd.DataFrame(columns=list(FINDING_COLUMNS))
-    return pd.read_csv(path, encoding="utf-8-sig",
-                       dtype={"admin_code": str, "feature_id": str, "finding_id": str})
-
-
-def _merge_crs(out: Path, results: list[CountyResult]) -> str:
-    """Return the counties' common working CRS, or CGCS2000 geographic when they differ."""
-    crss = set()
-    for r in results:
-        if r.folder:
-            try:
-                run = json.loads((out / r.folder / "run.json").read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue
-            crss.add(str(run.get("working_crs", "")))
-    return crss.pop() if len(crss) == 1 and "" not in crss else "EPSG:4490"
-
-
-def _merge_findings(out: Path, results: list[CountyResult]) -> None:
-    """findings.gpkg / findings.csv of every county, appended one county at a time."""
-    import geopandas as gpd
-    import pyogrio
-
-    crs = _merge_crs(out, results)
-    columns = ["county", "county_folder", *FINDING_COLUMNS]
-    gpkg_tmp = out / f".findings.tmp-{os.getpid()}.gpkg"
-    csv_tmp = out / f".findings.csv.tmp-{os.getpid()}"
-    for tmp in (gpkg_tmp, csv_tmp):
-        tmp.unlink(missing_ok=True)
-    pd.DataFrame(columns=columns).to_csv(csv_tmp, index=False, encoding="utf-8-sig")
-    wrote_layer = False
-    for r in results:
-        path = out / r.folder / "findings.gpkg" if r.folder else None
-        if path is None or not path.is_file():
-            continue
-        frame = gpd.read_file(path, layer="findings", engine="pyogrio")
-        if frame.crs is not None and str(frame.crs) != crs:
-            frame = frame.to_crs(crs)
-        frame.insert(0, "county_folder", r.folder)
-        frame.insert(0, "county", r.name)
-        for column in columns:
-            if column not in frame:
-                frame[column] = ""
-        frame = frame[[*columns, "geometry"]]
-        pd.DataFrame(frame.drop(columns="geometry")).to_csv(
-            csv_tmp, mode="a", header=False, index=False, encoding="utf-8")
-        if len(frame):
-            pyogrio.write_dataframe(frame.set_crs(crs, allow_override=True), gpkg_tmp,
-                                    layer="findings", driver="GPKG", append=wrote_layer,
-                                    promote_to_multi=True)
-            wrote_layer = True
-        del frame
-    if not wrote_layer:
-        empty = gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in columns},
-                                 geometry=gpd.GeoSeries([], crs=crs), crs=crs)
-        pyogrio.write_dataframe(empty, gpkg_tmp, layer="findings", driver="GPKG",
-                                geometry_type="MultiPolygon")
-    gpkg_tmp.replace(out / "findings.gpkg")
-    csv_tmp.replace(out / "findings.csv")
-
-
 # --- overview map -----------------------------------------------------------------------
-
-#: Violation-ratio classes (upper bounds) and colours; the accountability line (15 %) is one.
-RATIO_CLASSES: Final[tuple[tuple[float, str], ...]] = (
-    (0.05, "#fee5d9"), (0.10, "#fcae91"), (0.15, "#fb6a4a"), (float("inf"), "#a50f15"),
-)
-_NO_RATIO_COLOR: Final[str] = "#bdbdbd"
-
-
-def ratio_color(ratio: float | None) -> str:
-    """Fill colour of a county on the overview map by its violation ratio."""
-    if ratio is None or not np.isfinite(ratio):
-        return _NO_RATIO_COLOR
-    for bound, color in RATIO_CLASSES:
-        if ratio < bound:
-            return color
-    return RATIO_CLASSES[-1][1]
 
 
 def _overview(out: Path, results: list[CountyResult], summary: pd.DataFrame, *,
               lang: Lang) -> None:
     """overview.html: counties coloured by violation ratio, each linking to its map.html."""
     from redline.io.write import write_text
+    from redline.report.batch_overview import overview_page
 
-    features = []
+    counties = []
     for r, (_, row) in zip(results, summary.iloc[:len(results)].iterrows(), strict=True):
         if not r.folder:
             continue
-        try:
-            meta = json.loads((out / r.folder / COUNTY_JSON).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if not meta.get("outline"):
+        meta = read_county_meta(out / r.folder)
+        if meta is None or not meta.get("outline"):
             continue
         ratio = pd.to_numeric(pd.Series([row.get("illegal_share")]), errors="coerce").iloc[0]
         has_map = (out / r.folder / "map.html").is_file()
-        features.append({
-            "type": "Feature",
-            "geometry": meta["outline"],
-            "properties": {
-                "name": r.name, "code": r.admin_code, "status": r.status,
-                "findings": int(row.get("findings", 0) or 0),
-                "ratio": None if pd.isna(ratio) else round(float(ratio), 4),
-                "color": ratio_color(None if pd.isna(ratio) else float(ratio)),
-                "map": f"{r.folder}/map.html" if has_map else None,
-            },
+        counties.append({
+            "name": r.name, "code": r.admin_code, "status": r.status,
+            "findings": int(row.get("findings", 0) or 0),
+            "ratio": None if pd.isna(ratio) else round(float(ratio), 4),
+            "outline": meta["outline"],
+            "map": f"{r.folder}/map.html" if has_map else None,
         })
-    data = {"ui": dict(words(lang).BATCH_MAP),
-            "features": {"type": "FeatureCollection", "features": features},
-            "legend": [[b if np.isfinite(b) else None, c] for b, c in RATIO_CLASSES]}
-    write_text(out / "overview.html", _overview_page(data, lang=lang))
+    write_text(out / "overview.html", overview_page(counties, lang=lang))
 
 
-def _json_for_script(data: Any) -> str:
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def _leaflet_head() -> str:
-    try:
-        from redline.report import assets
-
-        js = assets.leaflet_js().replace("</script", "<\\/script")
-        return f"<style>{assets.leaflet_css()}</style>\n<script>{js}</script>"
-    except (ImportError, RedlineError, OSError):
-        version = "1.9.4"
-        return (f'<link rel="stylesheet" href="https://unpkg.com/leaflet@{version}/dist/leaflet.css">'
-                f'\n<script src="https://unpkg.com/leaflet@{version}/dist/leaflet.js"></script>')
-
-
-_OVERVIEW_JS: Final[str] = """
-(function () {
-  var data = JSON.parse(document.getElementById("batch-data").textContent);
-  var ui = data.ui;
-  var map = L.map("map");
-  function pct(x) { return x === null ? ui.none : (100 * x).toFixed(1) + " %"; }
-  function popup(p) {
-    var box = document.createElement("div");
-    var h = document.createElement("b");
-    h.textContent = p.name + (p.code ? " (" + p.code + ")" : "");
-    box.appendChild(h);
-    [[ui.ratio, pct(p.ratio)], [ui.findings, String(p.findings)], [ui.status, p.status]]
-      .forEach(function (kv) {
-        var line = document.createElement("div");
-        line.textContent = kv[0] + ": " + kv[1];
-        box.appendChild(line);
-      });
-    if (p.map) {
-      var a = document.createElement("a");
-      a.href = p.map.split("/").map(encodeURIComponent).join("/");
-      a.textContent = ui.open;
-      box.appendChild(a);
-    }
-    return box;
-  }
-  var layer = L.geoJSON(data.features, {
-    style: function (f) {
-      return {color: "#333", weight: 1, fillColor: f.properties.color, fillOpacity: 0.75};
-    },
-    onEachFeature: function (f, l) {
-      l.bindPopup(function () { return popup(f.properties); });
-      l.bindTooltip(function () { return document.createTextNode(f.properties.name); });
-    }
-  }).addTo(map);
-  var b = layer.getBounds();
-  if (b.isValid()) { map.fitBounds(b); } else { map.setView([41.1, 122.99], 8); }
-  var legend = L.control({position: "bottomright"});
-  legend.onAdd = function () {
-    var div = L.DomUtil.create("div", "legend");
-    var t = document.createElement("b");
-    t.textContent = ui.ratio;
-    div.appendChild(t);
-    var lo = 0;
-    data.legend.forEach(function (kv) {
-      var row = document.createElement("div");
-      var sw = document.createElement("span");
-      sw.className = "sw";
-      sw.style.background = kv[1];
-      row.appendChild(sw);
-      row.appendChild(document.createTextNode(
-        kv[0] === null ? "\\u2265 " + pct(lo) : pct(lo) + " \\u2013 " + pct(kv[0])));
-      div.appendChild(row);
-      lo = kv[0];
-    });
-    return div;
-  };
-  legend.addTo(map);
-})();
-"""
-
-
-def _overview_page(data: dict[str, Any], *, lang: Lang) -> str:
-    import html
-
-    title = data["ui"]["title"]
-    return (
-        "<!DOCTYPE html>\n"
-        f'<html lang="{"zh-CN" if lang == "zh" else "en"}">\n<head>\n<meta charset="utf-8">\n'
-        f"{generator_meta()}\n"
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title)}</title>\n{_leaflet_head()}\n"
-        "<style>html,body,#map{height:100%;margin:0}"
-        ".legend{background:#fff;padding:6px 8px;font:12px sans-serif;line-height:18px}"
-        ".legend .sw{display:inline-block;width:14px;height:12px;margin-right:6px}</style>\n"
-        "</head>\n<body>\n<div id=\"map\"></div>\n"
-        f'<script type="application/json" id="batch-data">{_json_for_script(data)}</script>\n'
-        f"<script>{_OVERVIEW_JS}</script>\n</body>\n</html>\n"
-    )
