@@ -1,7 +1,7 @@
 """Batch benchmark: N synthetic counties with 1 and 2 workers; a big county tiled vs one pass.
 
 Everything runs the real ``redline check``. Counties come from
-``redline.samples.make_county``. Each measured run is a child process, so its peak
+``redline.make_county``. Each measured run is a child process, so its peak
 memory (max RSS) is its own. Run:
 
     python benchmarks/bench_batch.py --counties 20 --farmland 3000 --parcels 300 --big 200000
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from redline.samples import make_county
+from redline.tools.samples import make_county
 
 HERE = Path(__file__).resolve().parent
 

@@ -3,7 +3,7 @@
     python benchmarks/bench_check.py --farmland 1000000 --parcels 50000 --repeat 2
     python benchmarks/bench_check.py --farmland 100000 --parcels 5000 --jobs 1 2 --tiles 2x2
 
-The county comes from ``redline.samples.make_county`` (GeoPackage, seed 7) and is
+The county comes from ``redline.make_county`` (GeoPackage, seed 7) and is
 made once under ``benchmarks/_data/`` (git-ignored). Each run is the real command
 line, ``redline -v check <county> --out <tmp> --as-of 2026-06-30 --jobs N``, in a
 child process, so the wall time includes starting Python and the imports, and the
@@ -36,7 +36,7 @@ def county(farmland: int, parcels: int) -> Path:
     name = f"check_{farmland}_{parcels}"
     folder = HERE / "_data" / name
     if not (folder / "big").exists():
-        from redline.samples import make_county
+        from redline.tools.samples import make_county
 
         start = time.perf_counter()
         make_county(folder, name="big", admin_code="210381", seed=7, n_farmland=farmland,

@@ -2,7 +2,7 @@
 
     python benchmarks/bench_memory.py --farmland 250000 1000000 --parcels 50000
 
-For each county size (``redline.samples.make_county``, GeoPackage, seed 7, made once
+For each county size (``redline.make_county``, GeoPackage, seed 7, made once
 under ``benchmarks/_data/``, as ``bench_check.py`` makes them) the real command line
 runs in a child process, ``redline check <county> --out <tmp> --as-of 2026-06-30
 --jobs 2``, once in one pass (``--tiles none``: every layer held) and once in tiles

@@ -2,7 +2,7 @@
 
     python benchmarks/bench_tiles.py --farmland 1000000 --parcels 50000 --shape 3
 
-The county is the one of ``bench_check.py`` (``redline.samples.make_county``, GeoPackage,
+The county is the one of ``bench_check.py`` (``redline.make_county``, GeoPackage,
 seed 7, made once under ``benchmarks/_data/``). Each measured run is a fresh interpreter
 that starts a ``LocalCluster`` of 2 worker processes (1 thread each), reads the county and
 runs its overlap rules in ``--shape`` x ``--shape`` tiles on the cluster through

@@ -22,7 +22,7 @@ import os
 from typing import TYPE_CHECKING
 
 from redline.errors import ConfigError
-from redline.samples import make_county, make_sample
+from redline.tools.samples import make_county, make_sample
 
 if TYPE_CHECKING:
 

@@ -63,6 +63,16 @@ def test_import_is_lazy() -> None:
     assert out == "[]"
 
 
+def test_the_check_path_never_loads_the_sample_generator(tmp_path: Path) -> None:
+    code = ("import sys, redline; "
+            f"redline.check({str(SAMPLES / 'tiexi')!r}, {str(tmp_path / 'out')!r}, "
+            "as_of='2026-06-30', progress=False); "
+            "print(sorted(m for m in sys.modules if m.startswith('redline.synthetic')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[]"
+
+
 def _planted(county: str) -> set[tuple[str, str, str]]:
     cases = json.loads((SAMPLES / county / "planted.json").read_text(encoding="utf-8"))
     return {(c["rule"], c["layer"], c["feature_id"]) for c in cases

@@ -113,6 +113,6 @@ def test_a_bad_option_on_the_command_line_is_a_usage_error(tmp_path: Path) -> No
 
 
 def test_the_sample_command_names_the_committed_samples() -> None:
-    from redline.samples import SAMPLES as SPECS
+    from redline.synthetic.specs import SAMPLES as SPECS
 
     assert set(SPECS) == set(COUNTIES)

@@ -257,7 +257,7 @@ def test_every_output_folder_carries_the_marker(tmp_path: Path) -> None:
     assert marker["tool"] == "redline check"
     assert marker["pid"] == os.getpid()
     datetime.datetime.fromisoformat(marker["created"])
-    from redline.samples import make_county
+    from redline.tools.samples import make_county
 
     county = make_county(tmp_path / "made", name="x", admin_code="210311", seed=3,
                          n_farmland=300, n_parcels=20, plant=False, evidence="none")

@@ -22,16 +22,9 @@ from rasterio import features
 from redline.analysis.areas import ellipsoidal_area
 from redline.errors import ConfigError, OutputExistsError
 from redline.io.outputs import MARKER, read_marker
-from redline.samples import (
-    AS_OF,
-    CRS,
-    SAMPLES,
-    County,
-    build_sample,
-    make_county,
-    make_sample,
-    make_samples,
-)
+from redline.synthetic.county import build_sample
+from redline.synthetic.specs import AS_OF, CRS, SAMPLES, County
+from redline.tools.samples import make_county, make_sample, make_samples
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "data" / "samples"
@@ -428,7 +421,7 @@ def test_make_county_refuses_to_overwrite(tmp_path: Path) -> None:
 
 
 def test_large_county_uses_the_grid(tmp_path: Path) -> None:
-    from redline.samples import build_county
+    from redline.synthetic.county import build_county
 
     county = build_county(name="big", admin_code="210381", seed=5, n_farmland=25_000,
                           n_parcels=500, patch_m=60.0)
