@@ -35,10 +35,6 @@ from redline.errors import (
 from redline.version import __version__
 
 if TYPE_CHECKING:
-    from redline.api import (
-        make_county,
-        make_sample,
-    )
     from redline.io.dataset import read_dataset
     from redline.io.results import RunOutput, read_results
     from redline.model import Dataset, Layer, Problem
@@ -48,14 +44,15 @@ if TYPE_CHECKING:
     from redline.tools.info import InfoReport, info
     from redline.tools.map import make_map
     from redline.tools.report import write_report
+    from redline.tools.samples import make_county, make_sample
 
 #: Public name -> module it is imported from on first use.
 _LAZY: dict[str, str] = {
     "check": "redline.tools.check",
     "info": "redline.tools.info",
-    "make_county": "redline.api",
+    "make_county": "redline.tools.samples",
     "make_map": "redline.tools.map",
-    "make_sample": "redline.api",
+    "make_sample": "redline.tools.samples",
     "read_dataset": "redline.io.dataset",
     "run_batch": "redline.tools.batch",
     "write_report": "redline.tools.report",
