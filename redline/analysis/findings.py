@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from redline.analysis.areas import ellipsoidal_area, m2_to_mu
-from redline.schema import FINDING_COLUMNS, RULES
+from redline.schema import FINDING_COLUMNS, ID_FIELD, RULES
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 
 def finding_id(rule: str, layer: str, feature_id: str, part: str | None = None) -> str:
@@ -30,6 +33,35 @@ def finding_id(rule: str, layer: str, feature_id: str, part: str | None = None) 
     """
     base = f"{rule}/{layer}/{feature_id}"
     return f"{base}/{part}" if part else base
+
+
+def feature_ids(frame: pd.DataFrame, role: str) -> NDArray[np.object_]:
+    """Return each feature's id as text, by the one rule every output names features by.
+
+    The id is the value of the role's id field (:data:`~redline.schema.ID_FIELD`; for a
+    layer of checked features, its ``feature_id``) as text, stripped. Where the field is
+    missing, or a value is missing or blank, the id is ``"<role>#<row>"``, ``row`` being
+    the feature's ``_row`` (its position in the source file; its position in the frame
+    when there is no ``_row``): the id the reader gives a feature it finds none for. So
+    findings, the features layer, tiles and the map name a feature alike.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"approval_id": [" PZ-1 ", "", None, "PZ-4"], "_row": [0, 1, 2, 5]})
+    >>> feature_ids(frame, "approvals").tolist()
+    ['PZ-1', 'approvals#1', 'approvals#2', 'PZ-4']
+    >>> feature_ids(frame.drop(columns=["approval_id", "_row"]), "approvals").tolist()
+    ['approvals#0', 'approvals#1', 'approvals#2', 'approvals#3']
+    """
+    rows = frame["_row"].to_numpy() if "_row" in frame else np.arange(len(frame))
+    made = np.asarray([f"{role}#{r}" for r in rows], dtype=object)
+    field = next((f for f in (ID_FIELD.get(role), "feature_id")  # type: ignore[call-overload]
+                  if f and f in frame), None)
+    if field is None:
+        return made
+    ids = frame[field].astype("string").fillna("").str.strip().to_numpy(dtype=object)
+    return np.where(ids == "", made, ids)
 
 
 def make_findings(

@@ -21,7 +21,7 @@ import shapely
 
 from redline import settings
 from redline.analysis.areas import ellipsoidal_area
-from redline.analysis.findings import RuleResult, make_findings
+from redline.analysis.findings import RuleResult, feature_ids, make_findings
 from redline.analysis.overlay import (
     Pieces,
     Prepared,
@@ -34,7 +34,6 @@ from redline.analysis.overlay import (
     union_by_group,
 )
 from redline.errors import CRSError
-from redline.schema import ID_FIELD
 from redline.text import Lang, regulation, words
 
 if TYPE_CHECKING:
@@ -68,17 +67,6 @@ def _ok(frame: gpd.GeoDataFrame) -> NDArray[np.bool_]:
         prob = frame["_problem"]
         good &= (prob.isna() | (prob.astype("string").fillna("") == "")).to_numpy(bool)
     return np.asarray(good, dtype=bool)
-
-
-def _ids(frame: gpd.GeoDataFrame, role: str) -> NDArray[np.object_]:
-    """Feature ids as strings; ``"<role>#<row>"`` where the id field is missing or blank."""
-    rows = frame["_row"].to_numpy() if "_row" in frame else np.arange(len(frame))
-    fallback = np.asarray([f"{role}#{r}" for r in rows], dtype=object)
-    field = ID_FIELD.get(role, "")  # type: ignore[call-overload]
-    if field not in frame:
-        return fallback
-    ids = frame[field].astype("string").fillna("").str.strip().to_numpy(dtype=object)
-    return np.where(ids == "", fallback, ids)
 
 
 def _dates(frame: gpd.GeoDataFrame, column: str) -> pd.Series:
@@ -359,7 +347,7 @@ def _parcel_splits(run: _Run) -> dict[str, dict[str, Any]]:
             continue
         frame = run.layers[role]
         ok = _ok(frame)
-        ids = _ids(frame, role)
+        ids = feature_ids(frame, role)
         g = run.geoms(role, ok)
         # The basic-farmland parts of both are judged; the whole farmland part only
         # of supply (supply_without_approval).
@@ -406,7 +394,7 @@ def _basic_farmland_encroachment(run: _Run, cache: dict[str, dict[str, Any]]) ->
     cover_ids = cache["approvals"]["ids"][granted]
     bf = run.layers["basic_farmland"]
     bf_ok = _ok(bf)
-    bf_geoms, bf_ids = run.basic, _ids(bf, "basic_farmland")[bf_ok]
+    bf_geoms, bf_ids = run.basic, feature_ids(bf, "basic_farmland")[bf_ok]
     assert bf_geoms is not None  # the layer is there (checked above)
     for role in ("approvals", "supply"):
         if role not in cache:
@@ -521,7 +509,7 @@ def _unapproved_construction(  # noqa: PLR0915 - one rule, read top to bottom
         return None
     frame = run.layers["changes"]
     ok = _ok(frame)
-    ids = _ids(frame, "changes")
+    ids = feature_ids(frame, "changes")
     g = run.geoms("changes", ok)
     farm = run.farmland
     basic = run.basic
@@ -532,7 +520,7 @@ def _unapproved_construction(  # noqa: PLR0915 - one rule, read top to bottom
         if run.has(role):
             m = _ok(run.layers[role])
             cover_geoms.append(run.geoms(role, m))
-            cover_ids.append(_ids(run.layers[role], role)[m])
+            cover_ids.append(feature_ids(run.layers[role], role)[m])
     no_cover = not cover_geoms
     if no_cover:
         run.skipped.append((rule, "no approvals or supply layer: nothing tells approved "
@@ -567,7 +555,7 @@ def _unapproved_construction(  # noqa: PLR0915 - one rule, read top to bottom
     a_ids = np.empty(0, dtype=object)
     if run.has("approvals"):
         m = _ok(run.layers["approvals"])
-        a_ids = _ids(run.layers["approvals"], "approvals")[m]
+        a_ids = feature_ids(run.layers["approvals"], "approvals")[m]
         near = nearest_within(unc_geom, run.geoms("approvals", m), distance=settings.touch_m)
     ids_ok = ids[ok]
     n_pieces = np.bincount(up.left, minlength=len(judged))

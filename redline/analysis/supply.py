@@ -61,10 +61,9 @@ import shapely
 from redline import settings
 from redline.analysis.areas import ellipsoidal_area
 from redline.analysis.dates import add_years, as_day_array, full_years
-from redline.analysis.findings import RuleResult, concat_findings, make_findings
+from redline.analysis.findings import RuleResult, concat_findings, feature_ids, make_findings
 from redline.analysis.overlay import cover, split_by_units
 from redline.errors import ConfigError, CRSError
-from redline.schema import ID_FIELD, Role
 from redline.text import Lang, check_lang, regulation, words
 
 if TYPE_CHECKING:
@@ -266,16 +265,6 @@ def _common_crs(frames: list[gpd.GeoDataFrame]) -> Any:
     return crss[0] if crss else None
 
 
-def _ids(frame: pd.DataFrame, role: Role) -> NDArray[np.object_]:
-    field = ID_FIELD[role]
-    rows = (frame["_row"].to_numpy() if "_row" in frame else np.arange(len(frame)))
-    made = np.array([f"{role}#{r}" for r in rows], dtype=object)
-    if field not in frame:
-        return made
-    ids = frame[field].astype(object)
-    return np.where(ids.notna().to_numpy(), ids.astype(str).to_numpy(), made)
-
-
 def _problems(frame: gpd.GeoDataFrame) -> NDArray[np.object_]:
     problem = (frame["_problem"].astype(object).where(frame["_problem"].notna(), "")
                .astype(str).to_numpy(dtype=object) if "_problem" in frame
@@ -301,7 +290,7 @@ def _prepare_supply(frame: gpd.GeoDataFrame) -> _Supply:
             if pct.any():
                 data[field] = values.where(~pct, values / 100.0)
                 notes = _join_text(notes, np.where(pct, f"{field} read as a percentage", ""))
-    return _Supply(data.reset_index(drop=True), frame.index, _ids(frame, "supply"), judged,
+    return _Supply(data.reset_index(drop=True), frame.index, feature_ids(frame, "supply"), judged,
                    problem, area, notes)
 
 
@@ -786,7 +775,7 @@ def _approved_not_supplied(approvals: gpd.GeoDataFrame, supply: gpd.GeoDataFrame
                            params: Mapping[str, Any], lang: Lang,
                            skipped: list[tuple[str, str]], crs: Any) -> _NotSupplied:
     n = len(approvals)
-    ids = _ids(approvals, "approvals")
+    ids = feature_ids(approvals, "approvals")
     problem = _problems(approvals)
     judged = problem == ""
     geoms = np.asarray(approvals.geometry.values, dtype=object)

@@ -32,8 +32,7 @@ import shapely
 from numpy.typing import NDArray
 
 from redline import settings
-from redline.analysis.findings import RuleResult, concat_findings
-from redline.schema import ID_FIELD
+from redline.analysis.findings import RuleResult, concat_findings, feature_ids
 
 if TYPE_CHECKING:
     from redline.model import Windows
@@ -155,11 +154,7 @@ def tile_layers(layers: Mapping[str, gpd.GeoDataFrame], tile: Tile, *,
 def _owned_ids(layers: Mapping[str, gpd.GeoDataFrame], tile: Tile) -> set[tuple[str, str]]:
     keys: set[tuple[str, str]] = set()
     for role, rows in tile.owned.items():
-        frame = layers[role]
-        id_field = ID_FIELD.get(role)  # type: ignore[call-overload]
-        ids = (frame[id_field].astype(str).to_numpy()[rows] if id_field in frame
-               else np.array([f"{role}#{i}" for i in rows], dtype=object))
-        keys.update((role, str(i)) for i in ids)
+        keys.update((role, str(i)) for i in feature_ids(layers[role], role)[rows])
     return keys
 
 

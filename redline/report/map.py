@@ -32,10 +32,11 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
+from redline.analysis.findings import feature_ids
 from redline.errors import CRSError, RedlineError
 from redline.io.outputs import generator_meta
 from redline.report import assets
-from redline.schema import FIELDS, ID_FIELD
+from redline.schema import FIELDS
 from redline.text import Lang, check_lang, header, layer_name, rule_name, severity_name, words
 
 if TYPE_CHECKING:
@@ -395,18 +396,6 @@ def _name(key: str, lang: Lang) -> str:
     return layer_name(key, lang)
 
 
-def _ids(frame: gpd.GeoDataFrame, key: str) -> list[str]:
-    field = ID_FIELD.get(key)  # type: ignore[call-overload]
-    if field and field in frame:
-        ids = _text(frame[field])
-    elif "feature_id" in frame:
-        ids = _text(frame["feature_id"])
-    else:
-        ids = [""] * len(frame)
-    rows = _text(frame["_row"]) if "_row" in frame else [str(i) for i in range(len(frame))]
-    return [i if i else f"{key}#{r}" for i, r in zip(ids, rows, strict=True)]
-
-
 def _vector_def(key: str, frame: gpd.GeoDataFrame, *, lang: Lang) -> tuple[dict[str, Any], Any]:
     role_fields = FIELDS.get(key, {})  # type: ignore[call-overload]
     columns = [c for c in role_fields if c in frame]
@@ -426,7 +415,7 @@ def _vector_def(key: str, frame: gpd.GeoDataFrame, *, lang: Lang) -> tuple[dict[
         "show": True,
         "interactive": key not in _NOT_INTERACTIVE,
         "style": _STYLES.get(key, _DEFAULT_STYLE),
-        "ids": _ids(frame, key),
+        "ids": list(feature_ids(frame, key)),
         "fields": fields,
         "values": [list(row) for row in zip(*texts, strict=True)] if texts else [[]] * len(frame),
         "geoms": _lonlat_geojson(np.asarray(geoms), frame.crs, simplify=simplify),

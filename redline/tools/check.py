@@ -28,6 +28,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from redline.analysis.areas import ellipsoidal_area, m2_to_mu
+from redline.analysis.findings import feature_ids
 from redline.errors import InputError
 from redline.io.dataset import read_dataset
 from redline.model import Dataset
@@ -392,12 +393,9 @@ def _features(ds: Dataset, results: list[RuleResult], findings: gpd.GeoDataFrame
         if role not in ds.layers:
             continue
         frame = ds.layers[role].frame
-        id_field = ID_FIELD[role]  # type: ignore[index]
-        ids = frame[id_field].astype("string").fillna("") if id_field in frame else pd.Series(
-            [f"{role}#{i}" for i in range(len(frame))], index=frame.index)
         part = pd.DataFrame({
             "layer": role,
-            "feature_id": ids.to_numpy(),
+            "feature_id": feature_ids(frame, role),
             "_row": frame["_row"].to_numpy() if "_row" in frame else np.arange(len(frame)),
             "reason": frame["_problem"].fillna("").to_numpy() if "_problem" in frame else "",
             "note": frame["_note"].fillna("").to_numpy() if "_note" in frame else "",
