@@ -28,7 +28,7 @@ are ``NaT`` and give ``NaT`` / ``-1`` results rather than errors.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -39,10 +39,15 @@ if TYPE_CHECKING:
 __all__ = [
     "add_years",
     "as_day_array",
+    "column_dates",
     "days_between",
     "full_years",
+    "in_calendar_year",
+    "in_year_to_date",
     "to_date",
 ]
+
+FrameT = TypeVar("FrameT", bound=pd.DataFrame)
 
 _NAT = np.datetime64("NaT", "D")
 
@@ -154,3 +159,46 @@ def days_between(start: ArrayLike, end: ArrayLike) -> NDArray[np.float64]:
     out = delta.astype(np.float64)
     out[np.isnat(delta)] = np.nan
     return out
+
+
+# --- the year of a check: two windows ------------------------------------------
+#
+# The accountability ratio and the county ledger each take "this year's" approvals and
+# change patches, in two different windows: the rule from 1 January to ``as_of``
+# (in_year_to_date: dates after the check are not yet), the ledger over the whole
+# calendar year (in_calendar_year: a date later in the year counts, and a layer without
+# the date column counts whole). So one county can get two illegal-occupation figures
+# for one year. They are kept side by side, each as its caller has it, until they are
+# made one (issue 15); merging them changes figures.
+
+
+def column_dates(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Return a frame's date column as datetimes by position; what cannot be read is NaT."""
+    return pd.to_datetime(pd.Series(frame[column].to_numpy(dtype=object)), errors="coerce")
+
+
+def in_year_to_date(frame: pd.DataFrame, column: str, as_of: dt.date) -> NDArray[np.bool_]:
+    """Return where rows are dated from 1 January of the year of ``as_of`` to ``as_of``.
+
+    The window of ``accountability_ratio`` (:mod:`redline.analysis.rules`); all False
+    when ``frame`` has no ``column``.
+    """
+    if column not in frame:
+        return np.zeros(len(frame), dtype=bool)
+    when = column_dates(frame, column).to_numpy()
+    start, end = pd.Timestamp(as_of.year, 1, 1), pd.Timestamp(as_of)
+    return np.asarray((when >= start.to_datetime64()) & (when <= end.to_datetime64()),
+                      dtype=bool)
+
+
+def in_calendar_year(frame: FrameT | None, column: str, year: int) -> FrameT | None:
+    """Return the rows dated in ``year``, all rows when the date column is missing.
+
+    The window of the county ledger (:mod:`redline.analysis.ledger`): the whole calendar
+    year, dates after the check's ``as_of`` included; None when no row is left.
+    """
+    if frame is None or column not in frame:
+        return frame
+    when = pd.to_datetime(frame[column], errors="coerce")
+    out = frame[(when.dt.year == year).to_numpy(dtype=bool)]
+    return out if len(out) else None

@@ -31,6 +31,7 @@ import shapely
 from redline import settings
 from redline.analysis.areas import ellipsoidal_area
 from redline.analysis.cache import ScopedCache
+from redline.analysis.dates import in_calendar_year
 from redline.analysis.overlay import cover, pieces, reuse_trees
 from redline.analysis.summary import admin_units
 
@@ -340,16 +341,6 @@ def _uncovered(changes: gpd.GeoDataFrame | None,
     return shapely.union_all(left[keep]) if keep.any() else None
 
 
-def _in_year(frame: gpd.GeoDataFrame | None, column: str, year: int
-             ) -> gpd.GeoDataFrame | None:
-    """Rows dated in ``year``; all rows when the date column is missing."""
-    if frame is None or column not in frame:
-        return frame
-    when = pd.to_datetime(frame[column], errors="coerce")
-    out = frame[(when.dt.year == year).to_numpy(dtype=bool)]
-    return out if len(out) else None
-
-
 # --- the ledger -----------------------------------------------------------------
 
 
@@ -540,10 +531,10 @@ def _county_ledger(
     admin = _valid(layers.get("admin"))
     spilled = dict(spilled or {})
     approvals_all = _valid(layers.get("approvals"))
-    approvals = _in_year(approvals_all, "approved_on", year)
+    approvals = in_calendar_year(approvals_all, "approved_on", year)
     supply = _valid(layers.get("supply"))
-    supplement = _in_year(_valid(layers.get("supplement")), "completed_on", year)
-    changes = _in_year(_valid(layers.get("changes")), "detected_on", year)
+    supplement = in_calendar_year(_valid(layers.get("supplement")), "completed_on", year)
+    changes = in_calendar_year(_valid(layers.get("changes")), "detected_on", year)
     if "farmland" in spilled:
         # Only the farmland under the year's approvals and change patches is cut below.
         under = [np.asarray(f.geometry.values, dtype=object)

@@ -21,6 +21,7 @@ import shapely
 
 from redline import settings
 from redline.analysis.areas import ellipsoidal_area
+from redline.analysis.dates import column_dates, in_year_to_date
 from redline.analysis.findings import RuleResult, feature_ids, make_findings
 from redline.analysis.overlay import (
     Pieces,
@@ -67,22 +68,6 @@ def _ok(frame: gpd.GeoDataFrame) -> NDArray[np.bool_]:
         prob = frame["_problem"]
         good &= (prob.isna() | (prob.astype("string").fillna("") == "")).to_numpy(bool)
     return np.asarray(good, dtype=bool)
-
-
-def _dates(frame: gpd.GeoDataFrame, column: str) -> pd.Series:
-    return pd.to_datetime(pd.Series(frame[column].to_numpy(dtype=object)), errors="coerce")
-
-
-def _in_year(frame: gpd.GeoDataFrame, column: str, as_of: datetime.date) -> NDArray[np.bool_]:
-    """Rows dated from 1 January of the year of ``as_of`` to ``as_of``, and judgeable.
-
-    The window of ``accountability_ratio``; all False when ``frame`` has no ``column``.
-    """
-    if column not in frame:
-        return np.zeros(len(frame), dtype=bool)
-    when = _dates(frame, column).to_numpy()
-    start, end = pd.Timestamp(as_of.year, 1, 1), pd.Timestamp(as_of)
-    return _ok(frame) & (when >= start.to_datetime64()) & (when <= end.to_datetime64())
 
 
 def _is_true(frame: gpd.GeoDataFrame, column: str) -> NDArray[np.bool_]:
@@ -559,7 +544,7 @@ def _unapproved_construction(  # noqa: PLR0915 - one rule, read top to bottom
         near = nearest_within(unc_geom, run.geoms("approvals", m), distance=settings.touch_m)
     ids_ok = ids[ok]
     n_pieces = np.bincount(up.left, minlength=len(judged))
-    det = _dates(frame, "detected_on")[ok].reset_index(drop=True) if "detected_on" in frame \
+    det = column_dates(frame, "detected_on")[ok].reset_index(drop=True) if "detected_on" in frame \
         else pd.Series(pd.NaT, index=range(len(g)))
     w = words(run.lang)
     for k in range(len(up)):
@@ -679,7 +664,8 @@ def _accountability_ratio(  # noqa: PLR0915 - one rule, read top to bottom
     # Farmland approved this year, per county: the union of the year's approvals cut by county.
     approved = pd.Series(dtype="float64")
     if run.has("approvals"):
-        m = _in_year(run.layers["approvals"], "approved_on", run.as_of)
+        approvals = run.layers["approvals"]
+        m = _ok(approvals) & in_year_to_date(approvals, "approved_on", run.as_of)
         ag = run.geoms("approvals", m)
         if len(ag):
             cp = split_by_units(ag, run.units, crs=run.crs, sliver_m2=run.sliver,
@@ -762,14 +748,14 @@ def accountability_inputs(layers: Mapping[str, gpd.GeoDataFrame], *, as_of: date
     out = dict(layers)
     changes = layers.get("changes")
     if changes is not None:
-        out["changes"] = changes[_in_year(changes, "detected_on", as_of)]
+        out["changes"] = changes[_ok(changes) & in_year_to_date(changes, "detected_on", as_of)]
     year_changes = _geometries(out.get("changes"))
     for role in ("approvals", "supply"):
         if role in layers:
             rows = _meeting(layers[role], year_changes)
             if role == "approvals":
                 rows = np.union1d(rows, np.flatnonzero(
-                    _in_year(layers[role], "approved_on", as_of)))
+                    _ok(layers[role]) & in_year_to_date(layers[role], "approved_on", as_of)))
             out[role] = layers[role].iloc[rows]
     parcels = np.concatenate([_geometries(out.get(r)) for r in ("changes", "approvals", "supply")])
     for role in ("farmland", "basic_farmland"):
