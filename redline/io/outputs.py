@@ -49,8 +49,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from redline import __version__
 from redline.errors import InputError, OutputBusyError, OutputExistsError, OutputPathError
+from redline.version import __version__
 
 if TYPE_CHECKING:
     from redline.model import Dataset
