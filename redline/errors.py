@@ -47,6 +47,10 @@ class ConfigError(RedlineError, ValueError):
     """``redline.toml`` or an argument is malformed."""
 
 
+class GeometryError(RedlineError, ValueError):
+    """Geometries are not what an operation needs (missing, not polygons, invalid)."""
+
+
 class OutputExistsError(RedlineError, FileExistsError):
     """An output folder or file exists and may not be replaced.
 
