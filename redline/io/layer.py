@@ -6,6 +6,8 @@ names, a land-use layer is cut to farmland classes while it is read, values are 
 (:mod:`redline.io.values`), missing ids are made from row numbers, geometries are
 repaired, and the CRS is decided (declared, read or inferred). Every problem on the way
 is a :class:`~redline.model.Problem` on the layer, down to one bad value in one feature.
+All that follows the reading is :func:`layer_from_frame`, which a layer read from
+elsewhere (a database table) goes through too.
 
 Frames after reading hold the canonical fields found (typed as documented in
 :mod:`redline.io.values`: dates ``datetime64[ns]``, numbers ``float64``, booleans
@@ -478,8 +480,46 @@ def read_layer(src: Source, spec: LayerSpec, *, crs: str | None = None,
                 "and read as such", f'write encoding = "{enc}" under [layers.{role}] to '
                 "make it explicit", "info", "encoding_detected")
 
+    layer = layer_from_frame(
+        raw, role, spec, display=src.display, meta=meta, crs=crs, codes=codes,
+        total=read.get("features"), truncated=src.kind == "shp",
+        encoding=enc or str(meta.get("encoding") or "") or None, encoding_detected=detected,
+        layer_name=src.layer, seen_ids=seen_ids, problems=problems)
+    if digest is not None:
+        layer.sha256 = digest.result()
+    return layer, problems
+
+
+def layer_from_frame(raw: gpd.GeoDataFrame, role: Role, spec: LayerSpec, *, display: str,
+                     meta: Mapping[str, Any], crs: str | None, codes: tuple[str, ...] | None,
+                     total: int | None = None, truncated: bool = False,
+                     encoding: str | None = None, encoding_detected: bool = False,
+                     layer_name: str | None = None, seen_ids: set[str] | None = None,
+                     problems: list[Problem] | None = None, no_crs: str = "no .prj") -> Layer:
+    """Make a role's :class:`Layer` (in its source CRS) from the features of its source.
+
+    Whatever the source (a file, a database table), its raw frame goes through the
+    same field mapping, value parsing, id checks, geometry repair and CRS decision.
+    ``raw`` holds the source's own columns, ``_row`` and the geometry; ``meta`` the
+    source's header (``total_bounds``, used to infer a missing CRS). ``total`` is
+    the number of features before the land-class filter ``codes`` was applied while
+    reading; ``None`` when ``raw`` holds them all, and the filter is applied here.
+    ``no_crs`` says why a CRS is missing (``"no .prj"``, ``"no SRID"``).
+    The problems found are appended to ``problems`` and put on the layer.
+    """
+    problems = [] if problems is None else problems
+
+    def problem(text: str, fix: str, level: Literal["error", "warning", "info"], kind: str
+                ) -> None:
+        problems.append(Problem(display, text, fix, level, role=role, kind=kind))
+
     columns = [c for c in raw.columns if c not in ("geometry", "_row")]
-    fields, missing = map_fields(columns, role, spec.fields, truncated=src.kind == "shp")
+    fields, missing = map_fields(columns, role, spec.fields, truncated=truncated)
+    if total is None:
+        total = len(raw)
+        if codes is not None and "land_code" in fields:
+            kept = np.flatnonzero(_land_class_in(raw[fields["land_code"]], codes))
+            raw = raw.iloc[kept].reset_index(drop=True)
     for name in missing:
         problem(f"field {name!r} mapped in {CONFIG_NAME} is not in the layer "
                 f"(fields: {', '.join(columns)})", f"correct [layers.{role}.fields]",
@@ -489,29 +529,26 @@ def read_layer(src: Source, spec: LayerSpec, *, crs: str | None = None,
         problem("cannot keep only farmland: no land-class field (DLBM)",
                 f"map land_code under [layers.{role}.fields]", "warning", "no_filter")
     elif codes is not None:
-        problem(filtered_note(codes, kept=len(raw), total=read["features"]), "", "info",
+        problem(filtered_note(codes, kept=len(raw), total=total), "", "info",
                 "filtered")
 
     source_crs, inferred, why = _decide_crs(raw, meta, spec, crs)
     if source_crs is None:
-        problem(f"the layer has no CRS (no .prj) and {why}",
+        problem(f"the layer has no CRS ({no_crs}) and {why}",
                 'give crs = "EPSG:...." in redline.toml', "error", "no_crs")
     elif inferred:
-        problem(f"the layer has no CRS (no .prj): inferred {source_crs}, as {why}",
+        problem(f"the layer has no CRS ({no_crs}): inferred {source_crs}, as {why}",
                 f'write crs = "{source_crs}" in redline.toml if this is wrong', "info",
                 "crs_inferred")
-    frame = _build_frame(raw, role, fields, display=src.display, problems=problems,
+    frame = _build_frame(raw, role, fields, display=display, problems=problems,
                          seen=seen_ids)
     if source_crs is not None:
         frame = frame.set_crs(source_crs, allow_override=True)
-    layer = Layer(
-        role=role, path=src.display, frame=frame, source_crs=source_crs,
-        crs_inferred=inferred, encoding=enc or str(meta.get("encoding") or "") or None,
-        encoding_detected=detected, fields=fields,
-        sha256=digest.result() if digest is not None else "",
-        problems=problems, layer_name=src.layer,
+    return Layer(
+        role=role, path=display, frame=frame, source_crs=source_crs,
+        crs_inferred=inferred, encoding=encoding, encoding_detected=encoding_detected,
+        fields=fields, problems=problems, layer_name=layer_name,
     )
-    return layer, problems
 
 
 def to_working(frame: gpd.GeoDataFrame, source_crs: str, working: str, *, path: str,
