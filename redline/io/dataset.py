@@ -4,11 +4,12 @@ A dataset is a folder, one GeoPackage, or a ``.zip`` of a folder (docs/contract.
 "A dataset"). :func:`read_dataset` reads its ``redline.toml`` (:mod:`redline.io.config`),
 finds its layers (:mod:`redline.io.discover`), reads each (:mod:`redline.io.layer`; a
 large farmland layer window by window onto disk, :mod:`redline.io.spill`), chooses the
-working CRS and brings every layer to it, and reads ``targets.csv``
-(:mod:`redline.io.targets`) and the rasters. It raises only when the dataset as a whole
-cannot be read (the path is missing, ``redline.toml`` is malformed); everything else,
-down to one bad date in one feature, becomes a :class:`~redline.model.Problem` on the
-dataset or the layer, so that a run can list every problem at once.
+working CRS and brings every layer to it (:mod:`redline.io.place`), and reads
+``targets.csv`` (:mod:`redline.io.targets`) and the rasters. It raises only when the
+dataset as a whole cannot be read (the path is missing, ``redline.toml`` is malformed);
+everything else, down to one bad date in one feature, becomes a
+:class:`~redline.model.Problem` on the dataset or the layer, so that a run can list
+every problem at once.
 
 Frames after reading are those of :func:`~redline.io.layer.read_layer`, in the dataset's
 working CRS.
@@ -22,7 +23,7 @@ import tempfile
 import zipfile
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -37,7 +38,8 @@ from redline.io.config import (
     merge_layers,
 )
 from redline.io.discover import Found, Source, resolve_sources, scan_file
-from redline.io.layer import preflight, read_layer, to_working
+from redline.io.layer import preflight, read_layer
+from redline.io.place import check_overlap, choose_working_crs, reproject
 from redline.io.spill import can_spill, spill_layer
 from redline.io.targets import read_targets
 from redline.model import Dataset, Layer, Problem
@@ -198,12 +200,12 @@ def _read(path: Path, root: Path, shown: str, zipped: tuple[Path, Path] | None, 
 
     extents = [_file_extent(src, config.layers.get(role, LayerSpec()), default_crs,
                             default_enc) for role, src in later.items()]
-    working = _choose_working_crs(read, problems, shown,
-                                  extra=[e for e in extents if e is not None])
-    boxes = _reproject(read, working, problems)
+    working = choose_working_crs(read, problems, shown,
+                                 extra=[e for e in extents if e is not None])
+    boxes = reproject(read, working, problems)
     _spill(later, config, read, boxes, problems, folder=spill_dir or Path(),
            working=working, crs=default_crs, encoding=default_enc)
-    _check_overlap(read, boxes, problems)
+    check_overlap(read, boxes, problems)
     read = {role: read[role] for role in sources if role in read}
 
     dataset = Dataset(path=str(path), working_crs=working, layers=read, problems=problems)
@@ -248,79 +250,6 @@ def _file_extent(src: Source, spec: LayerSpec, crs: str | None, encoding: str | 
     if source is None or bounds is None or not np.all(np.isfinite(bounds)):
         return None
     return (float(bounds[0]), float(bounds[1]), float(bounds[2]), float(bounds[3])), str(source)
-
-
-def _choose_working_crs(layers: Mapping[str, Layer], problems: list[Problem], shown: str,
-                        extra: list[tuple[crsmod.Bounds, str]] | None = None) -> str:
-    """Choose the working CRS for the layers read (and ``extra`` extents and CRSs)."""
-    extra = extra or []
-    with_crs = [ly for ly in layers.values() if ly.source_crs is not None]
-    if not with_crs and not extra:
-        return ""  # no layer to place: the reasons are already reported
-    pairs: list[tuple[crsmod.Bounds, str]] = list(extra)
-    for ly in with_crs:
-        ok = ~(ly.frame.geometry.isna() | ly.frame.geometry.is_empty)
-        if ok.any():
-            b = ly.frame.geometry[ok].total_bounds
-            pairs.append(((float(b[0]), float(b[1]), float(b[2]), float(b[3])),
-                          cast("str", ly.source_crs)))
-    try:
-        return crsmod.working_crs([cast("str", ly.source_crs) for ly in with_crs]
-                                  + [c for _, c in extra], crsmod.centre_lon(pairs))
-    except Exception as ex:  # reported; the run stops on errors anyway
-        problems.append(Problem(shown, f"cannot choose a working CRS ({ex})",
-                                'give crs = "EPSG:4529" (or the county\'s zone) in '
-                                f"{CONFIG_NAME}", "error", kind="no_working_crs"))
-        return crsmod.GEOGRAPHIC
-
-
-def _reproject(layers: dict[str, Layer], working: str, problems: list[Problem]
-               ) -> dict[str, crsmod.Bounds]:
-    """Bring every layer to the working CRS; return each layer's extent there."""
-    boxes: dict[str, crsmod.Bounds] = {}
-    if not working:
-        return boxes
-    for role, ly in layers.items():
-        if ly.source_crs is None:
-            continue
-        frame, problem = to_working(ly.frame, ly.source_crs, working, path=ly.path, role=role)
-        if problem is not None:
-            ly.problems.append(problem)
-            continue
-        assert frame is not None
-        ly.frame = frame
-        ok = ~(frame.geometry.isna() | frame.geometry.is_empty).to_numpy()
-        ok = ok & np.isfinite(frame.geometry.bounds.to_numpy()).all(axis=1)
-        if ok.any():
-            b = frame.geometry[ok].total_bounds
-            boxes[role] = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
-    return boxes
-
-
-def _check_overlap(layers: Mapping[str, Layer], boxes: Mapping[str, crsmod.Bounds],
-                   problems: list[Problem]) -> None:
-    if len(boxes) < 2:
-        return
-    roles = list(boxes)
-    margin = crsmod.OVERLAP_MARGIN_M
-    alone = [r for r in roles
-             if not any(crsmod.boxes_overlap(boxes[r], boxes[o], margin=margin)
-                        for o in roles if o != r)]
-    if not alone:
-        return
-    reference = "admin" if "admin" in boxes and "admin" not in alone else next(
-        (r for r in roles if r not in alone), None)
-    if reference is None:  # nothing overlaps anything: name each layer against the first
-        reference = roles[0]
-        alone = roles[1:]
-    for role in alone:
-        ly, ref = layers[role], layers[reference]
-        problems.append(Problem(
-            ly.path,
-            f"layer {role} ({ly.source_crs}) does not overlap layer {reference} "
-            f"({ref.source_crs}) after reprojection: one of them has a wrong CRS",
-            f'give the right crs under [layers.{role}] or [layers.{reference}] in '
-            f"{CONFIG_NAME}", "error", role=role, kind="no_overlap"))
 
 
 def _read_extras(dataset: Dataset, config: Config, found: Found, folder: Path, *,
