@@ -11,6 +11,9 @@ everything else, down to one bad date in one feature, becomes a
 :class:`~redline.model.Problem` on the dataset or the layer, so that a run can list
 every problem at once.
 
+A dataset may also be a schema of a PostGIS database, named by its URL
+(:mod:`redline.io.postgis`).
+
 Frames after reading are those of :func:`~redline.io.layer.read_layer`, in the dataset's
 working CRS.
 """
@@ -40,6 +43,7 @@ from redline.io.config import (
 from redline.io.discover import Found, Source, resolve_sources, scan_file
 from redline.io.layer import preflight, read_layer
 from redline.io.place import check_overlap, choose_working_crs, reproject
+from redline.io.postgis import is_database_url, read_postgis
 from redline.io.spill import can_spill, spill_layer
 from redline.io.targets import read_targets
 from redline.model import Dataset, Layer, Problem
@@ -86,7 +90,10 @@ def read_dataset(
     Parameters
     ----------
     path
-        A dataset folder, a GeoPackage, or a ``.zip`` of a folder.
+        A dataset folder, a GeoPackage, or a ``.zip`` of a folder; or a PostGIS database
+        as ``postgresql://USER@HOST/DATABASE?schema=SCHEMA``
+        (:func:`redline.io.postgis.read_postgis`: tables named by role or standard name,
+        ``layers`` naming others; ``encoding`` and spilling do not apply).
     crs
         CRS for layers that carry none (overrides ``crs`` in ``redline.toml``;
         a ``[layers.<role>] crs`` still wins for its layer).
@@ -132,6 +139,8 @@ def read_dataset(
     >>> {"approval_id", "approved_on", "basic_farmland_approved"} <= set(approvals.columns)
     True
     """
+    if is_database_url(path):
+        return read_postgis(str(path), crs=crs, layers=layers)
     path = Path(path)
     if not path.exists():
         raise InputError("the dataset does not exist", path=str(path),

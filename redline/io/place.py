@@ -4,7 +4,8 @@ The working CRS is chosen from the layers' own CRSs and extents
 (:func:`redline.io.crs.working_crs`, a zone-prefixed CGCS2000 Gauss-Kruger zone), every
 layer is brought to it, and a layer that lands nowhere near the others after that is an
 error: one of them has a wrong CRS. A folder's layers (:mod:`redline.io.dataset`) are
-placed so, and :func:`dataset_from_layers` places layers read elsewhere alike.
+placed so, and :func:`dataset_from_layers` places layers read elsewhere (a database's,
+:mod:`redline.io.postgis`) alike.
 """
 
 from __future__ import annotations
