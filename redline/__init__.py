@@ -36,6 +36,7 @@ from redline.version import __version__
 
 if TYPE_CHECKING:
     from redline.io.dataset import read_dataset
+    from redline.io.postgis import read_postgis, write_postgis
     from redline.io.results import RunOutput, read_results
     from redline.model import Dataset, Layer, Problem
     from redline.settings import CheckOptions
@@ -54,6 +55,8 @@ _LAZY: dict[str, str] = {
     "make_map": "redline.tools.map",
     "make_sample": "redline.tools.samples",
     "read_dataset": "redline.io.dataset",
+    "read_postgis": "redline.io.postgis",
+    "write_postgis": "redline.io.postgis",
     "run_batch": "redline.tools.batch",
     "write_report": "redline.tools.report",
     "BatchRun": "redline.tools.batch",
@@ -92,8 +95,10 @@ __all__ = [
     "make_map",
     "make_sample",
     "read_dataset",
+    "read_postgis",
     "read_results",
     "run_batch",
+    "write_postgis",
     "write_report",
 ]
 

@@ -23,8 +23,12 @@ from redline.settings import CheckOptions
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 FIELDS = {f.name: f for f in fields(CheckOptions)}
-#: What a run needs besides the options: where, whether to replace, how to show and spread it.
-RUN_CONTROLS = {"overwrite", "progress", "executor"}
+#: What a run needs besides the options: where it reads and writes (a database's schema,
+#: a database to write the results into), whether to replace, how to show and spread it.
+RUN_CONTROLS = {"schema", "out_db", "overwrite", "progress", "executor"}
+#: The command's flags that are not options: where to write, what to replace, and the
+#: run controls above that the command line gives.
+CLI_CONTROLS = {"out", "overwrite", "schema", "out_db"}
 
 
 def _cli_options(command: click.Command) -> dict[str, click.Option]:
@@ -41,7 +45,8 @@ def test_every_option_is_a_keyword_of_check_with_the_same_default() -> None:
 
 def test_every_option_is_an_option_of_the_command_and_nothing_else_is() -> None:
     options = _cli_options(check_command)
-    assert set(options) - {"out", "overwrite"} == set(FIELDS)
+    assert set(options) - CLI_CONTROLS == set(FIELDS)
+    assert CLI_CONTROLS - {"out"} <= RUN_CONTROLS
     for name, field in FIELDS.items():
         assert options[name].default == field.default, name
         assert options[name].help == CheckOptions.help(name), name
@@ -51,7 +56,7 @@ def test_a_command_missing_an_option_is_told_apart() -> None:
     # The comparison above fails on a command that lost one option.
     shorter = click.Command("check", params=[p for p in check_command.params
                                               if p.name != "encoding"])
-    assert set(_cli_options(shorter)) - {"out", "overwrite"} != set(FIELDS)
+    assert set(_cli_options(shorter)) - CLI_CONTROLS != set(FIELDS)
 
 
 def test_options_are_checked_and_completed_as_they_are_made() -> None:

@@ -29,7 +29,8 @@ from tqdm import tqdm
 
 from redline.analysis.areas import ellipsoidal_area, m2_to_mu
 from redline.analysis.findings import feature_ids
-from redline.errors import InputError
+from redline.errors import ConfigError, InputError
+from redline.io import postgis
 from redline.io.dataset import read_dataset
 from redline.model import Dataset
 from redline.schema import ID_FIELD
@@ -91,6 +92,8 @@ def check(
     tiles: Tiles | str = "auto",
     crs: str | None = None,
     encoding: str | None = None,
+    schema: str | None = None,
+    out_db: str | None = None,
     overwrite: bool = False,
     progress: bool | None = None,
     executor: Executor | None = None,
@@ -104,13 +107,15 @@ def check(
     GeoDataFrames. ``out`` may not be, hold or lie inside any input; it is locked for
     the run, so a second run to it fails at once. The options from ``as_of`` to
     ``encoding`` are those of :class:`~redline.settings.CheckOptions` (declared there
-    once, for this function, the command line and run.json).
+    once, for this function, the command line and run.json); ``schema`` and ``out_db``
+    say where a database's tables are read from and the results written to.
 
     Parameters
     ----------
     dataset
-        A dataset folder, GeoPackage or zip, or a :class:`~redline.model.Dataset` from
-        :func:`redline.read_dataset`.
+        A dataset folder, GeoPackage or zip, a PostGIS database as
+        ``postgresql://USER@HOST/DATABASE?schema=SCHEMA`` (:mod:`redline.io.postgis`),
+        or a :class:`~redline.model.Dataset` from :func:`redline.read_dataset`.
     out
         The output folder. It may not be, hold or lie inside an input; an existing
         non-empty one is an error unless ``overwrite``; it holds a ``.redline`` file
@@ -136,6 +141,15 @@ def check(
         kept; run.json names them under ``parameters.tiles.on_disk``).
     crs, encoding
         As for :func:`redline.read_dataset`, for layers that declare none.
+    schema
+        The schema of a ``postgresql://`` dataset holding the county's tables (wins over
+        the URL's ``?schema=``; ``public`` when neither names one).
+    out_db
+        A ``postgresql://`` URL: the tables ``findings``, ``features`` and ``summary``
+        are also written into the schema its ``?schema=`` names (else the source schema
+        + ``_redline``), created if missing, all three replaced in one transaction
+        (``pip install "redline[postgis]"``); run.json records where (``out_db``). When
+        they cannot be written, no output folder is left either.
     overwrite
         Replace an existing output folder that redline wrote (one holding ``.redline``).
     progress
@@ -154,7 +168,9 @@ def check(
     ------
     RedlineError
         The dataset cannot be checked (each problem's file and fix are named); an
-        option is malformed (:class:`~redline.errors.ConfigError`); ``out`` is refused
+        option is malformed, or ``schema`` is given for a dataset that is not a database
+        (:class:`~redline.errors.ConfigError`); the database cannot be read or written
+        (:class:`~redline.errors.InputError`); ``out`` is refused
         (:class:`~redline.errors.OutputPathError`), exists
         (:class:`~redline.errors.OutputExistsError`) or is being written by another run
         (:class:`~redline.errors.OutputBusyError`).
@@ -178,13 +194,16 @@ def check(
     """
     options = CheckOptions(as_of=as_date(as_of), lang=lang, sliver_m2=sliver_m2, n_jobs=n_jobs,
                            tiles=parse_tiles(tiles), crs=crs, encoding=encoding)
+    if schema is not None:
+        dataset = _in_schema(dataset, schema)
     return _check(dataset, out, options, overwrite=overwrite, progress=progress,
-                  executor=executor)
+                  executor=executor, out_db=out_db)
 
 
-def _check(dataset: str | os.PathLike[str] | Dataset, out: str | os.PathLike[str],
-           options: CheckOptions, *, overwrite: bool, progress: bool | None,
-           executor: Executor | None) -> CheckRun:
+def _check(  # noqa: PLR0915 -- one pipeline, read top to bottom
+        dataset: str | os.PathLike[str] | Dataset, out: str | os.PathLike[str],
+        options: CheckOptions, *, overwrite: bool, progress: bool | None,
+        executor: Executor | None, out_db: str | None = None) -> CheckRun:
     """Run the check of :func:`check` with its options made."""
     from redline.analysis.findings import concat_findings
     from redline.analysis.ledger import dataset_ledger
@@ -194,6 +213,7 @@ def _check(dataset: str | os.PathLike[str] | Dataset, out: str | os.PathLike[str
 
     as_of, lang = options.as_of, options.lang
     assert as_of is not None  # made today's date when not given
+    out_schema = _out_schema(out_db, dataset)  # a URL naming no schema stops here, not later
     step = _Steps(total=6, show=sys.stderr.isatty() if progress is None else progress)
     timings = step.timings
 
@@ -256,12 +276,33 @@ def _check(dataset: str | os.PathLike[str] | Dataset, out: str | os.PathLike[str
                      summary=summary, ledger=ledger, run=run, lang=lang, images=drawn)
         run["outputs"] += ["map.html", "report.html", "run.json"]
         step("map and report")
+        if out_db is not None:
+            run["out_db"] = postgis.write_postgis(out_db, out_schema, {
+                "findings": findings, "features": features, "summary": summary})
         run["timings"] = timings
         write.write_json(Path(tmp) / "run.json", run)
     step.close()
     _let_go_of_disk(ds)
     return CheckRun(out=Path(out), dataset=ds, findings=findings, features=features,
                     summary=summary, run=run, tables=tables)
+
+
+def _in_schema(dataset: str | os.PathLike[str] | Dataset, schema: str) -> str:
+    """Return a ``postgresql://`` dataset's URL naming ``schema``; else a ConfigError."""
+    if isinstance(dataset, str) and postgis.is_database_url(dataset):
+        return postgis.with_schema(dataset, schema)
+    shown = dataset.path if isinstance(dataset, Dataset) else os.fspath(dataset)
+    raise ConfigError(f"schema {schema!r} was given but the dataset is not a postgresql:// "
+                      "database", path=postgis.mask_url(shown),
+                      fix="give --schema (schema=) only with a postgresql:// dataset")
+
+
+def _out_schema(out_db: str | None, dataset: str | os.PathLike[str] | Dataset) -> str | None:
+    """Return the schema ``out_db`` results go into (``None`` without ``out_db``)."""
+    if out_db is None:
+        return None
+    return postgis.out_schema(out_db, dataset.path if isinstance(dataset, Dataset)
+                      else os.fspath(dataset))
 
 
 def _let_go_of_disk(ds: Dataset) -> None:
@@ -469,7 +510,7 @@ def _run_record(ds: Dataset, options: CheckOptions, *, results: list[RuleResult]
     return {
         "tool": "redline check",
         "version": __version__,
-        "dataset": str(Path(ds.path).resolve()),
+        "dataset": ds.path if postgis.is_database_url(ds.path) else str(Path(ds.path).resolve()),
         "as_of": options.as_of.isoformat() if options.as_of else None,
         "lang": options.lang,
         "working_crs": ds.working_crs,
@@ -608,7 +649,7 @@ def _write_pages(tmp: Path, *, out: Path, ds: Dataset, layers: dict[str, gpd.Geo
     from redline.report.html import render_report
     from redline.report.map import build_map
 
-    name = Path(ds.path).name
+    name = postgis.dataset_name(ds.path) if postgis.is_database_url(ds.path) else Path(ds.path).name
     title = words(lang).MAP_TITLE.format(name=name)
     write.write_text(tmp / "map.html", build_map(layers, findings, offline=True, lang=lang,
                                                  title=title, images=images))
