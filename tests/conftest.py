@@ -123,3 +123,119 @@ def county_shp(tmp_path: Path) -> Path:
 def gbk_writer() -> Callable[..., Path]:
     """:func:`write_gbk_shapefile`, as a fixture."""
     return write_gbk_shapefile
+
+
+# --- a throwaway PostGIS server (tests/test_postgis.py) ----------------------------------
+
+import contextlib  # noqa: E402
+import os  # noqa: E402
+import shutil  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+
+#: ``required`` (set by .ci/run): the PostGIS tests fail rather than skip without a server.
+POSTGRES_ENV = "REDLINE_TEST_POSTGRES"
+#: An existing database with PostGIS to test against instead of a throwaway server.
+POSTGRES_URL_ENV = "REDLINE_TEST_POSTGRES_URL"
+POSTGRES_HINT = ("to run them: apt-get install postgresql postgresql-15-postgis-3, and "
+                 "pip install -e '.[test]' (or set REDLINE_TEST_POSTGRES_URL)")
+
+
+def _postgres_unavailable(reason: str) -> None:
+    if os.environ.get(POSTGRES_ENV) == "required":
+        pytest.fail(f"the PostGIS tests are required ({POSTGRES_ENV}=required) but {reason}",
+                    pytrace=False)
+    pytest.skip(f"no PostGIS server: {reason}; {POSTGRES_HINT}")
+
+
+def _postgres_bin() -> Path | None:
+    """The folder of PostgreSQL's server programs (Debian keeps them off the PATH)."""
+    on_path = shutil.which("pg_ctl")
+    if on_path and shutil.which("initdb"):
+        return Path(on_path).parent
+    found = [p.parent for p in Path("/usr/lib/postgresql").glob("*/bin/initdb")]
+    found.sort(key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0)
+    return found[-1] if found else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def postgis_url() -> Iterator[str]:
+    """Yield the URL of a database with PostGIS on a server started for the test session.
+
+    The server is a fresh cluster in a temporary folder, on a free port, run as the
+    ``postgres`` user when the tests run as root (PostgreSQL refuses root), with trust
+    authentication on localhost only; it is stopped and deleted at the end.
+    """
+    existing = os.environ.get(POSTGRES_URL_ENV)
+    if existing:
+        yield existing
+        return
+    for module in ("sqlalchemy", "psycopg", "geoalchemy2"):
+        try:
+            __import__(module)
+        except ImportError:
+            _postgres_unavailable(f"{module} is not installed")
+    bindir = _postgres_bin()
+    if bindir is None:
+        _postgres_unavailable("PostgreSQL's server programs (initdb, pg_ctl) are not installed")
+    assert bindir is not None
+    user: dict[str, str] = {}
+    if os.geteuid() == 0:
+        try:
+            import pwd
+
+            pwd.getpwnam("postgres")
+        except KeyError:
+            _postgres_unavailable("running as root and there is no postgres user to run the "
+                                  "server as")
+        user = {"user": "postgres", "group": "postgres"}
+    folder = Path(tempfile.mkdtemp(prefix="redline-pg-"))
+    if user:
+        shutil.chown(folder, user="postgres", group="postgres")
+    data, log = folder / "data", folder / "server.log"
+    port = _free_port()
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(bindir / args[0]), *args[1:]], cwd=folder, text=True,
+                              capture_output=True, check=False, timeout=120, **user)
+
+    started = False
+    try:
+        made = run("initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+                   "--no-locale")
+        if made.returncode != 0:
+            _postgres_unavailable(f"initdb failed: {made.stderr.strip()[-300:]}")
+        options = (f"-k {folder} -p {port} -c listen_addresses=localhost -c fsync=off "
+                   "-c full_page_writes=off -c synchronous_commit=off")
+        up = run("pg_ctl", "-D", str(data), "-l", str(log), "-o", options, "-w", "-t", "60",
+                 "start")
+        started = up.returncode == 0
+        if not started:
+            tail = log.read_text(errors="replace")[-300:] if log.exists() else up.stderr
+            _postgres_unavailable(f"the server did not start: {tail.strip()}")
+        import psycopg
+
+        with psycopg.connect(f"host=localhost port={port} user=postgres dbname=postgres",
+                             autocommit=True) as conn:
+            conn.execute("CREATE DATABASE redline_test")
+        with psycopg.connect(f"host=localhost port={port} user=postgres dbname=redline_test",
+                             autocommit=True) as conn:
+            try:
+                conn.execute("CREATE EXTENSION postgis")
+            except psycopg.Error as ex:
+                _postgres_unavailable(f"PostGIS is not installed for this PostgreSQL "
+                                      f"({str(ex).strip().splitlines()[0]})")
+        yield f"postgresql://postgres@localhost:{port}/redline_test"
+    finally:
+        if started:
+            run("pg_ctl", "-D", str(data), "-m", "fast", "-w", "stop")
+        with contextlib.suppress(OSError):
+            shutil.rmtree(folder)
