@@ -137,17 +137,29 @@ def test_check_from_database_writes_back_the_findings_of_the_files(
 
 
 def test_tables_go_through_the_file_reader(postgis_url: str) -> None:
+    import sqlalchemy as sa
+
     # Upper-case standard names, a table named for its role, and one without an SRID.
     _load(postgis_url, "mapped", {"DLTB": "DLTB", "YJJBNTTB": "YJJBNTTB", "XZQ": "Xzq",
-                                  "报批地块": "报批地块", "变化图斑": "patches"},
+                                  "报批地块": "报批地块", "变化图斑": "patches",
+                                  "补充耕地": "supplement"},
           no_srid=("变化图斑",))
+    # Column types as a database declares them: dates, exact decimals, integers.
+    engine = _engine(postgis_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text('ALTER TABLE mapped.patches ALTER COLUMN "JCRQ" TYPE date'))
+        conn.execute(sa.text('ALTER TABLE mapped.supplement ALTER COLUMN "YSRQ" TYPE date, '
+                             'ALTER COLUMN "XZGDMJ" TYPE numeric(12, 4), '
+                             'ALTER COLUMN "GDDB" TYPE smallint'))
+    engine.dispose()
     url = postgis_url + "?schema=mapped"
     db = read_postgis(url, tables={"changes": "patches"},
                       layers={"approvals": {"layer": "报批地块",
                                             "fields": {"approval_id": "PZWH"}}})
     files = read_dataset(SAMPLE, layers={"approvals": {"fields": {"approval_id": "PZWH"}}})
     assert not db.errors
-    assert set(db.layers) == {"admin", "farmland", "basic_farmland", "approvals", "changes"}
+    assert set(db.layers) == {"admin", "farmland", "basic_farmland", "approvals", "changes",
+                              "supplement"}
     for role, layer in db.layers.items():
         mine, theirs = layer.frame, files.layers[role].frame
         pd.testing.assert_frame_equal(mine.drop(columns="geometry"),
