@@ -93,16 +93,37 @@ def _names(cell: str) -> list[str]:
     return re.findall(r"`([^`]+)`", cell)
 
 
+#: Marks the keys only a check writing to a database server writes: documented, but not
+#: required of the runs here (tests/test_postgis.py checks them against a server).
+DATABASE_ONLY = "(when --out-db"
+
+
 def _keys(heading: str) -> tuple[set[str], set[str]]:
-    """(always, conditional) names of the first column of the table under ``heading``."""
+    """(always, conditional) names of the first column of the table under ``heading``.
+
+    Keys marked :data:`DATABASE_ONLY` are in neither: see :func:`documented_keys`.
+    """
     always: set[str] = set()
     conditional: set[str] = set()
     for row in _table(heading):
         first = next(iter(row.values()))
         names = _names(first)
         assert names, f"{heading}: no name in {first!r}"
-        (conditional if "(when " in " ".join(row.values()) else always).update(names)
+        text = " ".join(row.values())
+        if DATABASE_ONLY not in text:
+            (conditional if "(when " in text else always).update(names)
     return always, conditional
+
+
+def documented_keys(heading: str) -> tuple[set[str], set[str]]:
+    """(every key, those only a check with ``--out-db`` writes) of the table under ``heading``.
+
+    tests/test_postgis.py checks a database run's run.json with it.
+    """
+    always, conditional = _keys(heading)
+    database = {name for row in _table(heading) if DATABASE_ONLY in " ".join(row.values())
+                for name in _names(next(iter(row.values())))}
+    return always | conditional | database, database
 
 
 def _rules() -> dict[str, str]:

@@ -24,6 +24,8 @@ from redline.errors import InputError
 from redline.io.dataset import read_dataset
 from redline.io.postgis import read_postgis, table_sha256, write_postgis
 
+from test_contract import documented_keys
+
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "tiedong"
 AS_OF = "2026-06-30"
 PASSWORD = "s3cret-Pw"
@@ -128,6 +130,13 @@ def test_check_from_database_writes_back_the_findings_of_the_files(
     assert run["dataset"] == f"{base.replace(':' + PASSWORD, '')}?schema={SCHEMA}"
     assert run["out_db"]["schema"] == f"{SCHEMA}_redline"
     assert run["out_db"]["tables"]["findings"] == len(from_files.findings)
+    # Every key written is one docs/contract.md documents, out_db among them.
+    keys, only_here = documented_keys("run.json")
+    assert set(run) <= keys
+    assert only_here == {"out_db"} <= set(run)
+    assert set(run["out_db"]) == {"url", "schema", "tables"}
+    for item in run["inputs"]:
+        assert set(item) <= documented_keys("run.json inputs")[0]
     inputs = {item["role"]: item for item in run["inputs"]}
     assert inputs["farmland"]["layer"] == f"{SCHEMA}.dltb"
     assert inputs["farmland"]["path"] == base.replace(":" + PASSWORD, "")
