@@ -261,6 +261,35 @@ def test_database_errors_are_one_line_without_the_password(postgis_url: str, cou
     assert not (tmp_path / "out").exists()  # a run whose results cannot be written leaves none
 
 
+def test_without_the_extra_files_are_checked_and_a_url_says_what_to_install(
+        tmp_path: Path) -> None:
+    # No server needed. The driver and SQLAlchemy made unimportable, as without
+    # redline[postgis]: a folder is checked, and a URL is a one-line error naming the extra.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "for name in ('sqlalchemy', 'psycopg', 'geoalchemy2'):\n"
+        "    sys.modules[name] = None\n"
+        "import redline\n"
+        f"run = redline.check({str(SAMPLE.parent / 'tiexi')!r}, {str(tmp_path / 'out')!r}, "
+        "as_of='2026-06-30', progress=False)\n"
+        "print(len(run.findings))\n"
+        "try:\n"
+        f"    redline.read_dataset('postgresql://postgres:{PASSWORD}@localhost/x')\n"
+        "except redline.ConfigError as ex:\n"
+        "    print(ex.line())\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    count, line = done.stdout.strip().splitlines()
+    assert int(count) == len(pd.read_csv(tmp_path / "out" / "findings.csv")) > 0
+    assert line.startswith("postgresql://postgres@localhost/x: "), line
+    assert 'pip install "redline[postgis]"' in line
+    assert PASSWORD not in line
+
+
 def test_a_schema_is_for_a_database_only(tmp_path: Path) -> None:
     # No server needed: the dataset is a folder, refused before anything is read or made.
     line = _error_line(["check", str(SAMPLE), "--out", str(tmp_path / "out"),
