@@ -70,3 +70,16 @@ class OutputPathError(RedlineError, ValueError):
 class OutputBusyError(RedlineError, BlockingIOError):
     """Another redline run is writing the same output folder."""
 
+
+
+class VerdictFileError(InputError):
+    """Verdict files hold bad rows: nothing was imported.
+
+    ``rows`` lists every bad row as ``file row N: problem``; the message holds them all.
+    """
+
+    def __init__(self, rows: list[str], *, path: str | None = None) -> None:
+        self.rows = list(rows)
+        super().__init__(f"{len(rows)} bad row{'s' if len(rows) != 1 else ''}, nothing "
+                         f"imported: {' | '.join(rows)}", path=path,
+                         fix="correct every row named and import the files again")

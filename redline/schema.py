@@ -174,3 +174,27 @@ RULES: Final[dict[str, Severity]] = {
 #: mapped in redline.toml. ``evidence``: construction evidence, either a class
 #: raster (built-up = 1, else 0) or a 0-1 built-up probability.
 RASTER_ROLES: Final[tuple[str, ...]] = ("evidence",)
+
+# --- field verdicts (the inspection loop: redline fieldwork / verdicts) -------------------
+
+#: The verdicts an inspection gives a case, as written in cases.gpkg, checklist.xlsx and
+#: verdicts.csv (the GeoPackage coded-value domain ``verdict``), each with its English key.
+VERDICTS: Final[dict[str, str]] = {
+    "合法": "lawful",
+    "违法": "unlawful",
+    "伪变化": "false_change",
+    "已整改": "rectified",
+    "其他": "other",
+}
+
+#: Verdicts that clear a lead: the land is not sent to the field again.
+CLEARING_VERDICTS: Final[tuple[str, ...]] = ("合法",)
+
+#: The fields an inspector fills in for each case, in cases.gpkg and checklist.xlsx.
+VERDICT_FIELDS: Final[tuple[str, ...]] = (
+    "verdict", "case_no", "checked_by", "checked_on", "note", "photo")
+
+#: Columns ``redline check --previous`` adds to the findings: the verdict carried from the
+#: earlier run's finding on the same land, and that finding's id.
+CARRIED_COLUMNS: Final[tuple[str, ...]] = (
+    "verdict", "verdict_on", "case_no", "previous_finding")

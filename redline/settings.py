@@ -138,6 +138,15 @@ idle_excused_negations: tuple[str, ...] = (
 #: pass over a 1M-patch county stays under 2 GB.
 tile_max_features: int = 2_000_000
 
+# --- the inspection loop (redline fieldwork / verdicts / check --previous) -------------
+
+#: A finding is on the same land as an earlier run's finding, and takes its field verdict,
+#: when at least this share of its area lies inside it (the earlier finding with the
+#: largest share wins). Finding ids change between rounds; the land does not. Not set by
+#: a regulation: half the area keeps a redrawn patch matched and a patch that grew to
+#: more than twice its size a new lead.
+verdict_match_share: float = 0.5
+
 # --- the options of a check ------------------------------------------------------
 
 #: How to tile the overlap rules: ``"auto"``, a grid ``(nx, ny)``, or ``None`` (one pass).

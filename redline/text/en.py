@@ -416,3 +416,101 @@ BATCH_MAP: Final[dict[str, str]] = {
     "open": "Open the county map",
     "none": "no data",
 }
+
+# --- the inspection loop (redline fieldwork / verdicts / check --previous) -------------
+
+#: Headers of the columns of a case (cases.gpkg, checklist.xlsx, dossier.html).
+CASE_HEADERS: Final[dict[str, str]] = {
+    "case_id": "Case",
+    "finding_ids": "Findings",
+    "rules": "Rules",
+    "features": "Features",
+    "admin_code": "Admin code",
+    "admin_name": "Township",
+    "severity": "Severity",
+    "area_m2": "Area (m2)",
+    "area_mu": "Area (mu)",
+    "lon": "Longitude",
+    "lat": "Latitude",
+    "regulation": "Regulation",
+    "previous_verdict": "Earlier verdict",
+    "verdict": "Verdict",
+    "case_no": "Case no. (filed)",
+    "checked_by": "Checked by",
+    "checked_on": "Checked on",
+    "note": "Note",
+    "photo": "Photo",
+}
+
+#: Each verdict (as written in the files) in words.
+VERDICT_NAMES: Final[dict[str, str]] = {
+    "合法": "lawful", "违法": "unlawful", "伪变化": "false change", "已整改": "rectified",
+    "其他": "other",
+}
+
+#: Words of the field files and the dossier.
+FIELDWORK: Final[dict[str, str]] = {
+    "checklist_sheet": "Checklist",
+    "kml_title": "Cases for field inspection: {name}",
+    "dossier_title": "Field inspection dossier: {name}",
+    "case": "Case {case_id}",
+    "of": "{n} of {total}",
+    "map": "Map of the case and what surrounds it",
+    "points": "Boundary points (X northing, Y easting, {crs})",
+    "point": "Point",
+    "areas": "{m2:,.1f} m2 ({mu:,.2f} mu)",
+    "ids": "Findings and features",
+    "regulation": "Regulation",
+    "messages": "What was found",
+    "verdict_box": "Field verdict (fill in on site)",
+    "verdict_choices": "Lawful / Unlawful / False change / Rectified / Other",
+    "signature": "Inspector, date",
+    "legend_case": "case",
+    "legend_basic_farmland": "basic farmland",
+    "legend_approvals": "approvals",
+    "legend_supply": "supply",
+    "legend_changes": "change patches",
+    "no_cases": "No case to inspect.",
+    "previous_verdict": "Earlier verdict",
+    "scale": "{m:g} m",
+}
+
+#: Headers of the verdict counts summary.csv gains from `redline verdicts`, and of the
+#: quarter-over-quarter table of the report.
+VERDICT_HEADERS: Final[dict[str, str]] = {
+    "verdict_cases": "Cases",
+    "verdict_unlawful": "Confirmed unlawful",
+    "verdict_rectified": "Rectified",
+    "verdict_cleared": "Cleared (lawful, false change)",
+    "verdict_other": "Other",
+    "verdict_pending": "Pending",
+    "new": "New leads",
+    "verified": "Verified",
+    "filed": "Filed (case no.)",
+    "rectified": "Rectified",
+}
+
+#: Titles and notes of the report's sections on verdicts.
+VERDICT_REPORT: Final[dict[str, str]] = {
+    "verdicts": "Field verdicts by admin unit",
+    "verdicts_note": "Cases for field inspection (findings on the same land form one "
+                     "case) and their verdicts as imported by `redline verdicts`: {judged} of "
+                     "{cases} cases judged.",
+    "quarter": "This round against the last",
+    "quarter_note": "Findings of this run against the run of {as_of} ({path}): new leads, "
+                    "land with a field verdict, cases filed and land rectified.",
+}
+
+#: Errors of a verdict file: one line per bad row.
+VERDICT_ERRORS: Final[dict[str, str]] = {
+    "unknown_case": "case {case_id!r} is not a case of this result folder",
+    "no_case": "no case id",
+    "other_run": "case {case_id} groups other findings in this result folder ({given}); the "
+                 "file is from another run",
+    "bad_verdict": "verdict {value!r} is not one of {allowed}",
+    "no_verdict": "fields are filled in but the verdict is empty",
+    "bad_date": "checked_on {value!r} is not a date like 2026-07-15",
+    "future_date": "checked_on {value} is after today",
+    "conflict": "case {case_id} has two different verdicts: {a} ({where_a}) and {b} "
+                "({where_b})",
+}

@@ -400,3 +400,97 @@ BATCH_MAP: Final[dict[str, str]] = {
     "open": "打开县级地图",
     "none": "无数据",
 }
+
+# --- the inspection loop (redline fieldwork / verdicts / check --previous) -------------
+
+#: Headers of the columns of a case (cases.gpkg, checklist.xlsx, dossier.html).
+CASE_HEADERS: Final[dict[str, str]] = {
+    "case_id": "案件编号",
+    "finding_ids": "问题编号",
+    "rules": "规则",
+    "features": "要素",
+    "admin_code": "行政区代码",
+    "admin_name": "乡镇",
+    "severity": "严重程度",
+    "area_m2": "面积(平方米)",
+    "area_mu": "面积(亩)",
+    "lon": "经度",
+    "lat": "纬度",
+    "regulation": "依据",
+    "previous_verdict": "上轮结论",
+    "verdict": "核查结论",
+    "case_no": "立案编号",
+    "checked_by": "核查人",
+    "checked_on": "核查日期",
+    "note": "备注",
+    "photo": "照片",
+}
+
+#: Each verdict (as written in the files) in words.
+VERDICT_NAMES: Final[dict[str, str]] = {
+    "合法": "合法", "违法": "违法", "伪变化": "伪变化", "已整改": "已整改", "其他": "其他",
+}
+
+#: Words of the field files and the dossier.
+FIELDWORK: Final[dict[str, str]] = {
+    "checklist_sheet": "核查表",
+    "kml_title": "外业核查图斑：{name}",
+    "dossier_title": "外业核查卷宗：{name}",
+    "case": "案件 {case_id}",
+    "of": "第 {n} 件，共 {total} 件",
+    "map": "案件位置及周边",
+    "points": "界址点坐标（X 纵坐标，Y 横坐标，{crs}）",
+    "point": "点号",
+    "areas": "{m2:,.1f} 平方米（{mu:,.2f} 亩）",
+    "ids": "问题与要素编号",
+    "regulation": "依据",
+    "messages": "发现的问题",
+    "verdict_box": "核查结论（现场填写）",
+    "verdict_choices": "合法 / 违法 / 伪变化 / 已整改 / 其他",
+    "signature": "核查人、日期",
+    "legend_case": "案件",
+    "legend_basic_farmland": "永久基本农田",
+    "legend_approvals": "批地",
+    "legend_supply": "供地",
+    "legend_changes": "变化图斑",
+    "no_cases": "没有需要核查的案件。",
+    "previous_verdict": "上轮结论",
+    "scale": "{m:g} 米",
+}
+
+#: Headers of the verdict counts summary.csv gains from `redline verdicts`, and of the
+#: quarter-over-quarter table of the report.
+VERDICT_HEADERS: Final[dict[str, str]] = {
+    "verdict_cases": "案件数",
+    "verdict_unlawful": "确认违法",
+    "verdict_rectified": "已整改",
+    "verdict_cleared": "排除(合法、伪变化)",
+    "verdict_other": "其他",
+    "verdict_pending": "待核查",
+    "new": "新增线索",
+    "verified": "已核查",
+    "filed": "已立案",
+    "rectified": "已整改",
+}
+
+#: Titles and notes of the report's sections on verdicts.
+VERDICT_REPORT: Final[dict[str, str]] = {
+    "verdicts": "各行政区核查结论",
+    "verdicts_note": "外业核查案件（同一地块上的问题合为一件）及 `redline verdicts` 导入的结论："
+                     "{cases} 件中已核查 {judged} 件。",
+    "quarter": "本轮与上轮对比",
+    "quarter_note": "本次检查与 {as_of} 的检查（{path}）对比：新增线索、已有核查结论的地块、"
+                    "已立案和已整改的案件。",
+}
+
+#: Errors of a verdict file: one line per bad row.
+VERDICT_ERRORS: Final[dict[str, str]] = {
+    "unknown_case": "案件 {case_id!r} 不是本结果目录的案件",
+    "no_case": "缺少案件编号",
+    "other_run": "本结果目录中案件 {case_id} 所含问题与文件不同（{given}），文件来自另一次检查",
+    "bad_verdict": "核查结论 {value!r} 不在 {allowed} 之中",
+    "no_verdict": "已填写其他字段但核查结论为空",
+    "bad_date": "核查日期 {value!r} 不是 2026-07-15 这样的日期",
+    "future_date": "核查日期 {value} 晚于今天",
+    "conflict": "案件 {case_id} 有两个不同结论：{a}（{where_a}）与 {b}（{where_b}）",
+}
