@@ -23,6 +23,7 @@ import pandas as pd
 from redline.analysis.ledger import LEDGER_COLUMNS
 from redline.io.outputs import generator_meta
 from redline.report import charts
+from redline.report.casework import casework_sections
 from redline.report.diff import diff_by_admin, diff_findings
 from redline.report.fonts import drawable, picture_lang
 from redline.schema import RULES
@@ -213,6 +214,7 @@ def render_report(
     parts += _cases_section(findings, lang, pic, top=top, admin=admin, overview=overview)
     if previous is not None:
         parts += _changes_section(findings, previous, lang, pic)
+    parts += casework_sections(current, lang)  # field verdicts, this round against the last
     parts += _params_section(run, lang)
     parts.append("</body></html>")
     return "\n".join(parts)
