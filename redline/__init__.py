@@ -31,6 +31,7 @@ from redline.errors import (
     OutputExistsError,
     OutputPathError,
     RedlineError,
+    VerdictFileError,
 )
 from redline.version import __version__
 
@@ -42,10 +43,12 @@ if TYPE_CHECKING:
     from redline.settings import CheckOptions
     from redline.tools.batch import BatchRun, CountyResult, run_batch
     from redline.tools.check import CheckRun, check
+    from redline.tools.fieldwork import FieldworkRun, fieldwork
     from redline.tools.info import InfoReport, info
     from redline.tools.map import make_map
     from redline.tools.report import write_report
     from redline.tools.samples import make_county, make_sample
+    from redline.tools.verdicts import VerdictImport, import_verdicts
 
 #: Public name -> module it is imported from on first use.
 _LAZY: dict[str, str] = {
@@ -69,6 +72,10 @@ _LAZY: dict[str, str] = {
     "CheckRun": "redline.tools.check",
     "InfoReport": "redline.tools.info",
     "CheckOptions": "redline.settings",
+    "fieldwork": "redline.tools.fieldwork",
+    "FieldworkRun": "redline.tools.fieldwork",
+    "import_verdicts": "redline.tools.verdicts",
+    "VerdictImport": "redline.tools.verdicts",
 }
 
 __all__ = [
@@ -79,6 +86,7 @@ __all__ = [
     "ConfigError",
     "CountyResult",
     "Dataset",
+    "FieldworkRun",
     "InfoReport",
     "InputError",
     "Layer",
@@ -88,8 +96,12 @@ __all__ = [
     "Problem",
     "RedlineError",
     "RunOutput",
+    "VerdictFileError",
+    "VerdictImport",
     "__version__",
     "check",
+    "fieldwork",
+    "import_verdicts",
     "info",
     "make_county",
     "make_map",

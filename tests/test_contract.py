@@ -238,6 +238,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     out = tmp_path_factory.mktemp("contract")
     jobs = [(p.name, p.name, []) for p in sorted(SAMPLES.iterdir()) if p.is_dir()]
     jobs.append(("haicheng-tiled", "haicheng", ["--tiles", "2x2"]))
+    # The last round's verdicts carried on (the findings' "(when --previous)" columns).
+    jobs.append(("tiedong-next", "tiedong", ["--previous", str(out / "tiedong")]))
     done = []
     for name, sample, extra in jobs:
         result = CliRunner().invoke(cli, ["check", str(SAMPLES / sample), "--out",

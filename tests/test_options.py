@@ -24,11 +24,12 @@ from redline.settings import CheckOptions
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 FIELDS = {f.name: f for f in fields(CheckOptions)}
 #: What a run needs besides the options: where it reads and writes (a database's schema,
-#: a database to write the results into), whether to replace, how to show and spread it.
-RUN_CONTROLS = {"schema", "out_db", "overwrite", "progress", "executor"}
+#: a database to write the results into, the last round's folder to carry verdicts from),
+#: whether to replace, how to show and spread it.
+RUN_CONTROLS = {"schema", "out_db", "previous", "overwrite", "progress", "executor"}
 #: The command's flags that are not options: where to write, what to replace, and the
 #: run controls above that the command line gives.
-CLI_CONTROLS = {"out", "overwrite", "schema", "out_db"}
+CLI_CONTROLS = {"out", "overwrite", "schema", "out_db", "previous"}
 
 
 def _cli_options(command: click.Command) -> dict[str, click.Option]:

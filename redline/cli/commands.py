@@ -29,3 +29,11 @@ ALL.append(check_command)
 from redline.cli.samples import samples  # noqa: E402  (registered in order)
 
 ALL.append(samples)
+
+from redline.cli.fieldwork import fieldwork_command  # noqa: E402  (registered in order)
+
+ALL.append(fieldwork_command)
+
+from redline.cli.verdicts import verdicts_command  # noqa: E402  (registered in order)
+
+ALL.append(verdicts_command)

@@ -94,6 +94,7 @@ def check(
     encoding: str | None = None,
     schema: str | None = None,
     out_db: str | None = None,
+    previous: str | os.PathLike[str] | None = None,
     overwrite: bool = False,
     progress: bool | None = None,
     executor: Executor | None = None,
@@ -150,6 +151,13 @@ def check(
         + ``_redline``), created if missing, all three replaced in one transaction
         (``pip install "redline[postgis]"``); run.json records where (``out_db``). When
         they cannot be written, no output folder is left either.
+    previous
+        The output folder of the last round's check, with the verdicts imported into it
+        (``redline verdicts``): each finding on the same land (at least
+        ``settings.verdict_match_share`` of its area inside a finding of then) takes its
+        verdict, date and case number (findings columns ``verdict``, ``verdict_on``,
+        ``case_no``, ``previous_finding``), and the report compares the two rounds per
+        admin unit. run.json records it under ``previous``.
     overwrite
         Replace an existing output folder that redline wrote (one holding ``.redline``).
     progress
@@ -197,13 +205,14 @@ def check(
     if schema is not None:
         dataset = _in_schema(dataset, schema)
     return _check(dataset, out, options, overwrite=overwrite, progress=progress,
-                  executor=executor, out_db=out_db)
+                  executor=executor, out_db=out_db, previous=previous)
 
 
 def _check(  # noqa: PLR0915 -- one pipeline, read top to bottom
         dataset: str | os.PathLike[str] | Dataset, out: str | os.PathLike[str],
         options: CheckOptions, *, overwrite: bool, progress: bool | None,
-        executor: Executor | None, out_db: str | None = None) -> CheckRun:
+        executor: Executor | None, out_db: str | None = None,
+        previous: str | os.PathLike[str] | None = None) -> CheckRun:
     """Run the check of :func:`check` with its options made."""
     from redline.analysis.findings import concat_findings
     from redline.analysis.ledger import dataset_ledger
@@ -219,8 +228,9 @@ def _check(  # noqa: PLR0915 -- one pipeline, read top to bottom
 
     # The output is checked against the input given before any work, and against
     # every file read (redline.toml may name some outside the dataset) after reading.
-    with outputs.staged_dir(out, overwrite=overwrite, tool="redline check", inputs=(
-            outputs.input_paths(dataset) if isinstance(dataset, Dataset) else [dataset])
+    inputs = [*(outputs.input_paths(dataset) if isinstance(dataset, Dataset) else [dataset]),
+              *([previous] if previous is not None else [])]
+    with outputs.staged_dir(out, overwrite=overwrite, tool="redline check", inputs=inputs
                             ) as tmp, outputs.temp_dir("redline-spill-") as spill_dir:
         ds = dataset if isinstance(dataset, Dataset) else read_dataset(
             dataset, crs=options.crs, encoding=options.encoding,
@@ -252,6 +262,9 @@ def _check(  # noqa: PLR0915 -- one pipeline, read top to bottom
         findings = assign_admin(
             concat_findings([r.findings for r in results], crs=ds.working_crs), admin)
         features = _features(ds, results, findings)
+        carried = _carry(findings, previous)  # the last round's verdicts, on the same land
+        if carried is not None:
+            findings = carried[0]
         ledger = dataset_ledger(ds, findings, as_of=as_of)
         summary = _summary(findings, ledger, admin, ds.targets)
         # The rules' own per-unit table is what summary.csv already holds.
@@ -264,6 +277,8 @@ def _check(  # noqa: PLR0915 -- one pipeline, read top to bottom
             log.warning("skipped %s: %s", item["rule"], item["reason"])
         run = _run_record(ds, options, results=results, findings=findings, features=features,
                           skipped=skipped)
+        if carried is not None:
+            run["previous"] = carried[1]
         run["outputs"] = _write_outputs(
             Path(tmp), findings=findings, features=features, summary=summary, tables=tables,
             lang=lang)
@@ -285,6 +300,16 @@ def _check(  # noqa: PLR0915 -- one pipeline, read top to bottom
     _let_go_of_disk(ds)
     return CheckRun(out=Path(out), dataset=ds, findings=findings, features=features,
                     summary=summary, run=run, tables=tables)
+
+
+def _carry(findings: gpd.GeoDataFrame, previous: str | os.PathLike[str] | None
+           ) -> tuple[gpd.GeoDataFrame, dict[str, Any]] | None:
+    """Return the findings with ``previous``'s verdicts carried, and its run.json record."""
+    if previous is None:
+        return None
+    from redline.tools.verdicts import carry
+
+    return carry(findings, previous)
 
 
 def _in_schema(dataset: str | os.PathLike[str] | Dataset, schema: str) -> str:
