@@ -542,6 +542,14 @@ def test_the_dossier_opens_offline_with_payloads_inert(browser, hostile: Path) -
     page.close()
 
 
+def test_the_dossier_draws_the_evidence_raster_under_each_case(
+        loop: dict[str, Path], cases: gpd.GeoDataFrame) -> None:
+    page = (loop["field"] / "dossier.html").read_text(encoding="utf-8")
+    # tiedong's evidence.tif covers the county: every case's map has it.
+    assert page.count('<image class="evidence"') == len(cases)
+    assert page.count("<section class=\"case\"") == len(cases)
+
+
 def test_the_dossier_prints_one_page_per_case(browser, loop: dict[str, Path],
                                                cases: gpd.GeoDataFrame, tmp_path: Path
                                                ) -> None:

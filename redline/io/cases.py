@@ -243,6 +243,37 @@ def write_checklist(path: str | os.PathLike[str], table: pd.DataFrame, *,
     return path
 
 
+# --- the evidence image around a case ------------------------------------------------------
+
+
+def read_evidence_window(path: str | os.PathLike[str], bounds: tuple[float, float, float, float],
+                         crs: object) -> np.ndarray | None:
+    """Read the evidence raster over ``bounds`` (in ``crs``) as built-up shares 0-1, NaN where none.
+
+    None when the raster cannot be read or is in another CRS (the dossier's map is drawn
+    in the cases' CRS and the image is not warped).
+    """
+    import rasterio
+    from pyproj import CRS
+    from rasterio.windows import from_bounds
+
+    try:
+        with rasterio.open(path) as src:
+            if src.crs is None or CRS.from_user_input(src.crs.to_wkt()) != CRS.from_user_input(
+                    crs):
+                return None
+            window = from_bounds(*bounds, transform=src.transform)
+            data = src.read(1, window=window, boundless=True, masked=True,
+                            fill_value=src.nodata if src.nodata is not None else 0)
+    except (OSError, ValueError, rasterio.errors.RasterioError):
+        return None
+    values = np.ma.filled(data.astype(float), np.nan)
+    top = np.nanmax(values) if np.isfinite(values).any() else 0.0
+    if top > 1:  # a 0-255 probability
+        values = values / 255.0
+    return np.clip(values, 0.0, 1.0)
+
+
 # --- reading verdicts back ----------------------------------------------------------------
 
 

@@ -131,21 +131,51 @@ def _nice(length: float) -> float:
     return float(max(m * power for m in (1, 2, 5) if m * power <= length))
 
 
-def case_map(geom: shapely.Geometry, context: Mapping[str, gpd.GeoDataFrame],
-             points: Sequence[tuple[str, int, float, float]], lang: Lang, *,
-             projected: bool) -> str:
-    """Return an inline SVG map of a case (red) over what surrounds it, with a scale bar."""
-    w = words(lang).FIELDWORK
+def map_box(geom: shapely.Geometry, *, projected: bool) -> tuple[float, float, float, float]:
+    """Return the extent a case's map shows: the case, a margin, the picture's proportions."""
     minx, miny, maxx, maxy = shapely.bounds(geom)
     pad = max(maxx - minx, maxy - miny) * 0.6 + (50.0 if projected else 0.0005)
     minx, miny, maxx, maxy = minx - pad, miny - pad, maxx + pad, maxy + pad
     scale = min(MAP_W / (maxx - minx), MAP_H / (maxy - miny))
-    # Centre the box in the picture.
-    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
-    x0, y1 = cx - MAP_W / scale / 2, cy + MAP_H / scale / 2
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2  # the case in the middle
+    half_w, half_h = MAP_W / scale / 2, MAP_H / scale / 2
+    return (float(cx - half_w), float(cy - half_h), float(cx + half_w), float(cy + half_h))
+
+
+def _evidence_png(shares: np.ndarray) -> str:
+    """Return a built-up share grid (0-1, NaN where none) as a brown PNG ``data:`` URI."""
+    import base64
+    import io
+
+    from matplotlib import image
+
+    rgba = np.zeros((*shares.shape, 4), dtype=float)
+    rgba[..., 0], rgba[..., 1], rgba[..., 2] = 0.47, 0.27, 0.10
+    rgba[..., 3] = np.where(np.isfinite(shares), np.nan_to_num(shares) * 0.7, 0.0)
+    buf = io.BytesIO()
+    image.imsave(buf, rgba, format="png")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def case_map(geom: shapely.Geometry, context: Mapping[str, gpd.GeoDataFrame],
+             points: Sequence[tuple[str, int, float, float]], lang: Lang, *,
+             projected: bool, evidence: np.ndarray | None = None) -> str:
+    """Return an inline SVG map of a case (red) over what surrounds it, with a scale bar.
+
+    ``evidence`` is the evidence raster's built-up share over :func:`map_box` (drawn
+    under the layers, brown by share).
+    """
+    w = words(lang).FIELDWORK
+    box = map_box(geom, projected=projected)
+    scale = MAP_W / (box[2] - box[0])
+    x0, y1 = box[0], box[3]
     to_px = (x0, y1, scale)
-    box = (x0, y1 - MAP_H / scale, x0 + MAP_W / scale, y1)
     layers = []
+    if evidence is not None and evidence.size and np.isfinite(evidence).any():
+        layers.append(f'<image class="evidence" x="0" y="0" width="{MAP_W:g}" '
+                      f'height="{MAP_H:g}" preserveAspectRatio="none" '
+                      'style="image-rendering:pixelated" '
+                      f'href="{_evidence_png(evidence)}"/>')
     for role, (fill, stroke) in _STYLE.items():
         frame = context.get(role)
         if frame is None or frame.empty:
@@ -182,10 +212,13 @@ def case_map(geom: shapely.Geometry, context: Mapping[str, gpd.GeoDataFrame],
             + "".join(layers) + "</svg>")
 
 
-def _legend(context: Mapping[str, gpd.GeoDataFrame], lang: Lang) -> str:
+def _legend(context: Mapping[str, gpd.GeoDataFrame], lang: Lang, *, evidence: bool) -> str:
     w = words(lang).FIELDWORK
     items = [f'<span><i style="background:#c0392b55;border-color:#c0392b"></i>'
              f"{_e(w['legend_case'])}</span>"]
+    if evidence:
+        items.append('<span><i style="background:#784519b3;border-color:#784519"></i>'
+                     f"{_e(w['legend_evidence'])}</span>")
     for role, (fill, stroke) in _STYLE.items():
         if role in context and not context[role].empty:
             colour = "transparent" if fill == "none" else fill
@@ -209,7 +242,8 @@ def _points_table(points: Sequence[tuple[str, int, float, float]], lang: Lang, *
 
 def render_dossier(cases: gpd.GeoDataFrame, findings: pd.DataFrame,
                    context: Mapping[str, gpd.GeoDataFrame], *, title: str,
-                   lang: Lang = "zh") -> str:
+                   lang: Lang = "zh",
+                   evidence: Mapping[str, np.ndarray | None] | None = None) -> str:
     """Render the field dossier: one page per case.
 
     Parameters
@@ -226,6 +260,9 @@ def render_dossier(cases: gpd.GeoDataFrame, findings: pd.DataFrame,
         The page title.
     lang
         Language of the labels.
+    evidence
+        Case id -> the evidence raster's built-up share (0-1) over the case's
+        :func:`map_box`, drawn under the map's layers; none drawn for a case missing.
 
     Returns
     -------
@@ -244,7 +281,7 @@ def render_dossier(cases: gpd.GeoDataFrame, findings: pd.DataFrame,
     rules = dict(zip(findings["finding_id"].astype(str), findings["rule"].astype(str),
                      strict=True)) if len(findings) else {}
     context = {role: frame for role, frame in context.items() if frame is not None}
-    legend = _legend(context, lang)
+    evidence = evidence or {}
     pages = []
     total = len(cases)
     for n, case in enumerate(cases.itertuples(index=False), start=1):
@@ -275,7 +312,9 @@ def render_dossier(cases: gpd.GeoDataFrame, findings: pd.DataFrame,
             f"<small>{_e(w['of'].format(n=n, total=total))}</small></h1>"
             f'<table class="facts">{rows}</table>'
             f"<h2>{_e(w['map'])}</h2>"
-            + case_map(geom, context, points, lang, projected=projected) + legend
+            + case_map(geom, context, points, lang, projected=projected,
+                       evidence=evidence.get(str(case.case_id)))
+            + _legend(context, lang, evidence=evidence.get(str(case.case_id)) is not None)
             + f"<h2>{_e(w['messages'])}</h2><ul class=\"msg\">{found}</ul>"
             f"<h2>{_e(w['points'].format(crs=crs_name))}</h2>"
             + _points_table(points, lang, digits=digits)

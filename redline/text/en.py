@@ -470,6 +470,7 @@ FIELDWORK: Final[dict[str, str]] = {
     "legend_approvals": "approvals",
     "legend_supply": "supply",
     "legend_changes": "change patches",
+    "legend_evidence": "evidence image (built-up)",
     "no_cases": "No case to inspect.",
     "previous_verdict": "Earlier verdict",
     "scale": "{m:g} m",

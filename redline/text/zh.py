@@ -453,6 +453,7 @@ FIELDWORK: Final[dict[str, str]] = {
     "legend_approvals": "批地",
     "legend_supply": "供地",
     "legend_changes": "变化图斑",
+    "legend_evidence": "影像证据（建成）",
     "no_cases": "没有需要核查的案件。",
     "previous_verdict": "上轮结论",
     "scale": "{m:g} 米",

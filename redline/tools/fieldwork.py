@@ -168,8 +168,37 @@ def fieldwork(
                         headers=heads, sheet=w.FIELDWORK["checklist_sheet"])
         write_text(tmp / "dossier.html", render_dossier(
             sent, findings, context, title=w.FIELDWORK["dossier_title"].format(name=name),
-            lang=lang))
+            lang=lang, evidence=_evidence(Path(result_dir), sent)))
     return FieldworkRun(out=Path(out), cases=sent, cleared=gone)
+
+
+def _evidence(result_dir: Path, cases: gpd.GeoDataFrame) -> dict[str, np.ndarray | None]:
+    """Return the evidence raster of the check (run.json's input ``evidence``) by case."""
+    import json
+
+    from pyproj import CRS
+
+    from redline.io.cases import read_evidence_window
+    from redline.report.dossier import map_box
+
+    try:
+        run = json.loads((result_dir / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    found = [i.get("path") for i in run.get("inputs") or []
+             if isinstance(i, dict) and i.get("role") == "evidence"]
+    if not found or not isinstance(found[0], str) or cases.crs is None:
+        return {}
+    path = Path(found[0])
+    if not path.is_absolute() and not path.exists():
+        path = result_dir.parent / path  # relative to where the check ran
+    if not path.is_file():
+        log.info("the evidence raster %s is not there: the dossier's maps show none", path)
+        return {}
+    projected = CRS.from_user_input(cases.crs).is_projected
+    return {str(case.case_id): read_evidence_window(
+                path, map_box(case.geometry, projected=projected), cases.crs)
+            for case in cases.itertuples(index=False)}
 
 
 def _check_rules(rules: Iterable[str] | None) -> set[str] | None:
