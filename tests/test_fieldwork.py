@@ -124,6 +124,59 @@ def test_cases_gpkg_has_a_coded_value_domain_on_verdict(loop: dict[str, Path]) -
     assert "verdict" in list(info["fields"])
 
 
+def _libgdal():
+    """The GDAL library pyogrio runs on (bundled in its wheel, else the system's)."""
+    import ctypes
+    import ctypes.util
+
+    bundled = sorted((Path(pyogrio.__file__).parent.parent / "pyogrio.libs").glob("libgdal*"))
+    name = str(bundled[0]) if bundled else ctypes.util.find_library("gdal")
+    if name is None:
+        pytest.skip("no GDAL library found to open the GeoPackage with")
+    return ctypes.CDLL(name)
+
+
+def test_gdal_reads_verdict_as_a_coded_field_domain(loop: dict[str, Path]) -> None:
+    """What QGIS and QField see: GDAL's own field-domain API on the written file."""
+    import ctypes
+
+    class CodedValue(ctypes.Structure):
+        _fields_ = [("code", ctypes.c_char_p), ("value", ctypes.c_char_p)]
+
+    gdal = _libgdal()
+    gdal.GDALAllRegister()
+    vp, cp = ctypes.c_void_p, ctypes.c_char_p
+    for fn, res, args in [
+            ("GDALOpenEx", vp, [cp, ctypes.c_uint, vp, vp, vp]),
+            ("GDALClose", None, [vp]),
+            ("GDALDatasetGetFieldDomain", vp, [vp, cp]),
+            ("OGR_FldDomain_GetDomainType", ctypes.c_int, [vp]),
+            ("OGR_CodedFldDomain_GetEnumeration", ctypes.POINTER(CodedValue), [vp]),
+            ("GDALDatasetGetLayerByName", vp, [vp, cp]),
+            ("OGR_L_GetLayerDefn", vp, [vp]),
+            ("OGR_FD_GetFieldIndex", ctypes.c_int, [vp, cp]),
+            ("OGR_FD_GetFieldDefn", vp, [vp, ctypes.c_int]),
+            ("OGR_Fld_GetDomainName", cp, [vp])]:
+        getattr(gdal, fn).restype = res
+        getattr(gdal, fn).argtypes = args
+    ds = gdal.GDALOpenEx(str(loop["field"] / "cases.gpkg").encode(), 4, None, None, None)
+    assert ds
+    try:
+        domain = gdal.GDALDatasetGetFieldDomain(ds, b"verdict")
+        assert domain
+        assert gdal.OGR_FldDomain_GetDomainType(domain) == 0  # OFDT_CODED
+        values = gdal.OGR_CodedFldDomain_GetEnumeration(domain)
+        codes = []
+        while values[len(codes)].code:
+            codes.append(values[len(codes)].code.decode("utf-8"))
+        assert sorted(codes) == sorted(VERDICTS)
+        defn = gdal.OGR_L_GetLayerDefn(gdal.GDALDatasetGetLayerByName(ds, b"cases"))
+        field = gdal.OGR_FD_GetFieldDefn(defn, gdal.OGR_FD_GetFieldIndex(defn, b"verdict"))
+        assert gdal.OGR_Fld_GetDomainName(field) == b"verdict"
+    finally:
+        gdal.GDALClose(ds)
+
+
 def test_the_checklist_has_a_drop_down_verdict(loop: dict[str, Path],
                                                cases: gpd.GeoDataFrame) -> None:
     book = openpyxl.load_workbook(loop["field"] / "checklist.xlsx")
@@ -548,6 +601,28 @@ def test_the_dossier_draws_the_evidence_raster_under_each_case(
     # tiedong's evidence.tif covers the county: every case's map has it.
     assert page.count('<image class="evidence"') == len(cases)
     assert page.count("<section class=\"case\"") == len(cases)
+
+
+def test_the_evidence_window_is_the_raster_s_pixels_off_the_raster_none() -> None:
+    import rasterio
+
+    from redline.io.cases import read_evidence_window
+
+    path = SAMPLES / "tiedong" / "evidence.tif"
+    with rasterio.open(path) as src:
+        pixels = src.read(1).astype(float)
+        left, top = src.bounds.left, src.bounds.top
+    pixels[pixels == 255] = np.nan  # nodata
+    # 30 columns by 20 rows starting 40 pixels right of and 50 below the corner, and
+    # the same box shifted 10 pixels off the raster's left edge.
+    inside = read_evidence_window(path, (left + 400, top - 700, left + 700, top - 500),
+                                  "EPSG:4529")
+    np.testing.assert_array_equal(inside, pixels[50:70, 40:70])
+    off = read_evidence_window(path, (left - 100, top - 700, left + 200, top - 500),
+                               "EPSG:4529")
+    assert np.isnan(off[:, :10]).all()
+    np.testing.assert_array_equal(off[:, 10:], pixels[50:70, 0:20])
+    assert read_evidence_window(path, (0, 0, 1, 1), "EPSG:4326") is None  # another CRS
 
 
 def test_the_dossier_prints_one_page_per_case(browser, loop: dict[str, Path],

@@ -255,19 +255,31 @@ def read_evidence_window(path: str | os.PathLike[str], bounds: tuple[float, floa
     """
     import rasterio
     from pyproj import CRS
-    from rasterio.windows import from_bounds
+    from rasterio.windows import Window
 
     try:
         with rasterio.open(path) as src:
             if src.crs is None or CRS.from_user_input(src.crs.to_wkt()) != CRS.from_user_input(
                     crs):
                 return None
-            window = from_bounds(*bounds, transform=src.transform)
-            data = src.read(1, window=window, boundless=True, masked=True,
-                            fill_value=src.nodata if src.nodata is not None else 0)
+            # The map's extent on the raster's grid; the part off the raster stays NaN.
+            t = src.transform
+            if t.b or t.d:  # a rotated grid: not drawn
+                return None
+            col0, row0 = (bounds[0] - t.c) / t.a, (bounds[3] - t.f) / t.e
+            col1, row1 = (bounds[2] - t.c) / t.a, (bounds[1] - t.f) / t.e
+            c0, r0 = int(np.floor(col0)), int(np.floor(row0))
+            width, height = max(int(np.ceil(col1)) - c0, 1), max(int(np.ceil(row1)) - r0, 1)
+            values = np.full((height, width), np.nan)
+            rows = slice(max(r0, 0), min(r0 + height, src.height))
+            cols = slice(max(c0, 0), min(c0 + width, src.width))
+            if rows.stop > rows.start and cols.stop > cols.start:
+                data = src.read(1, window=Window(cols.start, rows.start, cols.stop - cols.start,
+                                                 rows.stop - rows.start), masked=True)
+                values[rows.start - r0:rows.stop - r0, cols.start - c0:cols.stop - c0] = (
+                    np.ma.filled(data.astype(float), np.nan))
     except (OSError, ValueError, rasterio.errors.RasterioError):
         return None
-    values = np.ma.filled(data.astype(float), np.nan)
     top = np.nanmax(values) if np.isfinite(values).any() else 0.0
     if top > 1:  # a 0-255 probability
         values = values / 255.0
