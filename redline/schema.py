@@ -50,7 +50,9 @@ FIELDS: Final[dict[Role, dict[str, FieldKind]]] = {
         "office_share": "float",
         "industry": "str",
     },
-    "changes": {"change_id": "str", "detected_on": "date", "land_code": "code"},
+    # ``party``: who built it (当事人), when the data knows: one party's acts are summed
+    # for criminal_threshold (法释〔2000〕14号 Art. 9).
+    "changes": {"change_id": "str", "detected_on": "date", "land_code": "code", "party": "str"},
     "supplement": {
         "project_id": "str",
         "farmland_added": "float",
@@ -168,6 +170,9 @@ RULES: Final[dict[str, Severity]] = {
     "evidence_mismatch": "low",
     "criminal_threshold": "high",
     "accountability_ratio": "high",
+    "unauthorized_approval": "high",
+    "farmland_loss": "medium",
+    "facility_agriculture": "low",
 }
 
 #: Raster roles: found as ``<role>.tif`` / ``<role>.tiff`` in the dataset folder or

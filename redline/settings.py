@@ -65,12 +65,21 @@ evidence_built_high: float = 0.5
 evidence_built_low: float = 0.05
 
 # --- criminal threshold: 最高人民法院关于审理破坏土地资源刑事案件具体应用法律若干问题的解释
-# (法释〔2000〕14号), Art. 3: "数量较大" (unverified against the current text) ---
+# (法释〔2000〕14号), read as published in 2000 (unverified against any later text). A finding is
+# 涉嫌 (suspected): a satellite lead that a field check must confirm. ---
 
-#: Illegally occupied basic farmland, in mu, that goes to prosecution.
+#: Illegally occupied basic farmland, in mu, that is a "large quantity" (数量较大, Art. 3(1)),
+#: when occupied for non-agricultural construction (Art. 3(2)).
 criminal_basic_mu: float = 5.0
-#: Illegally occupied other farmland, in mu, that goes to prosecution.
+#: Illegally occupied other farmland, in mu, that is a "large quantity" (Art. 3(1)).
 criminal_farmland_mu: float = 10.0
+#: Repeated acts within this many years, not yet dealt with, are summed (Art. 9: 一年内多次
+#: 实施...未经处理的，按照累计的数量): one party's change patches (the changes ``party``
+#: field) detected within a window of this many full years are added up.
+criminal_party_years: int = 1
+#: Basic farmland unlawfully approved, in mu, that makes the approval 情节严重, the crime of
+#: 刑法 Art. 410 (Art. 4(1): 非法批准征用、占用基本农田十亩以上).
+criminal_approval_basic_mu: float = 10.0
 
 # --- accountability: 违反土地管理规定行为处分办法 (监察部 人社部 国土部令第15号, 2008), Art. 3 ---
 

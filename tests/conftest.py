@@ -15,6 +15,19 @@ def samples_dir() -> Path:
     return SAMPLES
 
 
+def unplanted(code: str) -> set[tuple[str, str, str]]:
+    """(rule, layer, feature id) the planted cases give under the rules as the law is read
+    now, which the samples' planted.json, written before those rules, does not list.
+
+    BFE1-A and BFE2-A are provincial approvals over basic farmland (``unauthorized_approval``),
+    and BFE2-S was supplied on that basic farmland, which no State Council approval covers:
+    no approval covers it (``supply_without_approval``).
+    """
+    return {("unauthorized_approval", "approvals", f"{code}-BFE1-A"),
+            ("unauthorized_approval", "approvals", f"{code}-BFE2-A"),
+            ("supply_without_approval", "supply", f"{code}-BFE2-S")}
+
+
 # --- tiny county datasets for reading (redline.io.dataset) -------------------------
 
 import warnings  # noqa: E402

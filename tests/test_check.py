@@ -21,10 +21,13 @@ from redline.io.dataset import read_dataset
 from redline.tools.check import CheckRun, check
 from redline.tools.fork import SideJobs
 
+from conftest import unplanted
+
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 
 AS_OF = datetime.date(2026, 6, 30)
 COUNTIES = ["tiedong", "tiexi", "haicheng"]
+CODES = {"tiedong": "210302", "tiexi": "210303", "haicheng": "210381"}
 GEOD = Geod(ellps="GRS80")
 
 
@@ -56,6 +59,7 @@ def test_finds_exactly_the_planted_cases(run: CheckRun) -> None:
     found = set(zip(run.findings["rule"], run.findings["layer"], run.findings["feature_id"],
                     strict=True))
     positive = {(p["rule"], p["layer"], p["feature_id"]) for p in planted if p["finding"]}
+    positive |= unplanted(CODES[county])
     negative = {(p["rule"], p["layer"], p["feature_id"]) for p in planted if not p["finding"]}
     assert positive <= found, f"missed: {sorted(positive - found)}"
     assert not (negative & found), f"false alarms: {sorted(negative & found)}"
@@ -67,15 +71,25 @@ def test_unapproved_construction_areas_match_an_independent_overlay(
     layers = run.dataset.layers
     changes = layers["changes"].frame
     changes = changes[changes["_problem"] == ""]
-    cover = pd.concat([layers["approvals"].frame[["geometry"]],
-                       layers["supply"].frame[["geometry"]]], ignore_index=True)
-    cover = gpd.GeoDataFrame(cover, geometry="geometry", crs=changes.crs)
-    cover = cover[cover.is_valid & ~cover.is_empty]
-    uncovered = gpd.overlay(changes[["change_id", "geometry"]], cover, how="difference")
-    expected = pd.Series(_geod_area(uncovered), index=uncovered["change_id"])
+    # Only approvals cover, from their date; basic farmland only a State Council one.
+    approvals = layers["approvals"].frame
+    approvals = approvals[approvals.is_valid & ~approvals.is_empty]
+    basic = layers["basic_farmland"].frame[["geometry"]]
+    whole = (approvals["authority"].astype(str).str.contains("国务院|State Council")
+             & approvals["basic_farmland_approved"].astype(bool))
+    cover = pd.concat([approvals[whole],
+                       gpd.overlay(approvals[~whole], basic, how="difference")],
+                      ignore_index=True)
+    parts = [gpd.overlay(group[["change_id", "geometry"]],
+                         cover[cover["approved_on"] <= day][["geometry"]], how="difference")
+             for day, group in changes.groupby("detected_on")]
+    uncovered = pd.concat(parts, ignore_index=True)
+    expected = pd.Series(_geod_area(uncovered), index=uncovered["change_id"]).groupby(
+        level=0).sum()
     got = run.findings[run.findings["rule"] == "unapproved_construction"]
     got = got.groupby("feature_id")["area_m2"].sum()
     assert len(got) > 0
+    assert set(got.index) == set(expected.index[expected >= 1.0])
     for fid, area in got.items():
         assert area == pytest.approx(expected[fid], rel=1e-6), fid
 

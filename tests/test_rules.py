@@ -49,6 +49,13 @@ def approvals(geoms: list, ids: list[str], *, bf: list | None = None,
                  approved_on=on if on is not None else [datetime.date(2026, 3, 1)] * n)
 
 
+def supply(geoms: list, ids: list[str], *, contract: list | None = None) -> gpd.GeoDataFrame:
+    n = len(geoms)
+    return layer(geoms, supply_id=ids,
+                 contract_on=contract if contract is not None
+                 else [datetime.date(2026, 4, 1)] * n)
+
+
 def changes(geoms: list, ids: list[str], *, detected: list | None = None,
             land_code: list | None = None) -> gpd.GeoDataFrame:
     n = len(geoms)
@@ -67,10 +74,10 @@ def rules(result, rule: str):  # type: ignore[no-untyped-def]
 
 def test_basic_farmland_encroachment_geometry_is_uncovered_part() -> None:
     basic = layer([box(0, 0, 100, 100)], feature_id=["BF1"])
-    supply = layer([box(50, 0, 100, 100)], supply_id=["GD1"])
+    supply_ = supply([box(50, 0, 100, 100)], ["GD1"])
     # A State Council approval covers the western 20 m of the overlap.
     appr = approvals([box(40, 0, 30, 100)], ["PZ1"], bf=[True])
-    res = vector_findings({"basic_farmland": basic, "supply": supply, "approvals": appr},
+    res = vector_findings({"basic_farmland": basic, "supply": supply_, "approvals": appr},
                           as_of=AS_OF)
     f = rules(res, "basic_farmland_encroachment")
     assert f["feature_id"].tolist() == ["GD1"]
@@ -83,20 +90,23 @@ def test_basic_farmland_encroachment_geometry_is_uncovered_part() -> None:
 
 def test_one_millimetre_offset_is_no_finding() -> None:
     basic = layer([box(0, 0, 500, 500)], feature_id=["BF1"])
-    supply = layer([box(499.999, 0, 500, 500)], supply_id=["GD1"])  # 0.5 m2 overlap
+    supply_ = supply([box(499.999, 0, 500, 500)], ["GD1"])  # 0.5 m2 overlap
     farm = layer([box(0, 0, 500, 500)], feature_id=["F1"], land_code=["0101"])
     appr = approvals([box(499.999, 0, 500, 500)], ["PZ1"])
-    res = vector_findings({"basic_farmland": basic, "farmland": farm, "supply": supply,
+    res = vector_findings({"basic_farmland": basic, "farmland": farm, "supply": supply_,
                            "approvals": appr}, as_of=AS_OF)
     assert len(res.findings) == 0
-    res0 = vector_findings({"basic_farmland": basic, "farmland": farm, "supply": supply,
+    res0 = vector_findings({"basic_farmland": basic, "farmland": farm, "supply": supply_,
                             "approvals": appr}, as_of=AS_OF, sliver_m2=0.0)
-    assert set(res0.findings["rule"]) == {"basic_farmland_encroachment"}
+    # The approval does not grant basic farmland, so the 0.5 m2 of it stays unapproved
+    # for the supply too.
+    assert set(res0.findings["rule"]) == {"basic_farmland_encroachment",
+                                          "supply_without_approval"}
 
 
 def test_missing_layer_skips_with_reason() -> None:
-    supply = layer([box(0, 0, 10, 10)], supply_id=["GD1"])
-    res = vector_findings({"supply": supply}, as_of=AS_OF, lang="en")
+    res = vector_findings({"supply": supply([box(0, 0, 10, 10)], ["GD1"])}, as_of=AS_OF,
+                          lang="en")
     reasons = dict(res.skipped)
     assert "basic_farmland" in reasons["basic_farmland_encroachment"]
     assert "approvals" in reasons["supply_without_approval"]
@@ -109,7 +119,7 @@ def test_changes_without_any_covering_layer_are_not_judged() -> None:
     res = vector_findings({"changes": changes([box(0, 0, 10, 10)], ["C1"])}, as_of=AS_OF)
     assert len(res.findings) == 0
     reasons = dict(res.skipped)
-    assert "approvals or supply" in reasons["unapproved_construction"]
+    assert "no approvals layer" in reasons["unapproved_construction"]
     assert "unapproved_construction" in reasons["criminal_threshold"]
     assert res.features.set_index("feature_id").loc["C1", "area_m2"] == pytest.approx(100, rel=1e-5)
 
@@ -120,9 +130,9 @@ def test_changes_without_any_covering_layer_are_not_judged() -> None:
 def test_supply_without_approval() -> None:
     farm = layer([box(0, 0, 100, 100), box(100, 0, 100, 100)], feature_id=["F1", "F2"],
                  land_code=["0101", "0103"])
-    supply = layer([box(50, 0, 200, 50)], supply_id=["GD1"])  # 150 x 50 on farmland
+    supply_ = supply([box(50, 0, 200, 50)], ["GD1"])  # 150 x 50 on farmland
     appr = approvals([box(0, 0, 120, 100)], ["PZ1"])  # covers x < 120
-    res = vector_findings({"farmland": farm, "supply": supply, "approvals": appr},
+    res = vector_findings({"farmland": farm, "supply": supply_, "approvals": appr},
                           as_of=AS_OF, lang="en")
     f = rules(res, "supply_without_approval")
     assert f["area_m2"].iloc[0] == pytest.approx(80 * 50, rel=1e-5)
@@ -137,8 +147,8 @@ def test_farmland_layer_with_every_land_class_counts_only_farmland() -> None:
     # A DLTB-like layer: one 0102 patch, one industrial (0601) patch.
     dltb = layer([box(0, 0, 100, 100), box(100, 0, 100, 100)], feature_id=["F1", "F2"],
                  land_code=["0102", "0601"])
-    supply = layer([box(150, 0, 40, 40), box(10, 0, 40, 40)], supply_id=["ON-0601", "ON-0102"])
-    res = vector_findings({"farmland": dltb, "supply": supply,
+    supply_ = supply([box(150, 0, 40, 40), box(10, 0, 40, 40)], ["ON-0601", "ON-0102"])
+    res = vector_findings({"farmland": dltb, "supply": supply_,
                            "approvals": approvals([box(900, 0, 5, 5)], ["A"])}, as_of=AS_OF)
     assert rules(res, "supply_without_approval")["feature_id"].tolist() == ["ON-0102"]
     feats = res.features.set_index("feature_id")

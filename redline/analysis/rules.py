@@ -1,9 +1,14 @@
 """Enforcement rules on the vector layers: the overlap checks of ``redline check``.
 
-Rules (docs/contract.md): ``basic_farmland_encroachment``, ``supply_without_approval``,
-``unapproved_construction``, ``criminal_threshold`` and ``accountability_ratio``.
-All geometry work goes through :mod:`redline.analysis.overlay`; every area is
-ellipsoidal (GRS80), in m2 and mu.
+Rules (docs/contract.md): ``basic_farmland_encroachment``, ``unauthorized_approval``,
+``supply_without_approval``, ``unapproved_construction``, ``farmland_loss``,
+``facility_agriculture``, ``criminal_threshold`` and ``accountability_ratio``. All geometry
+work goes through :mod:`redline.analysis.overlay`; every area is ellipsoidal (GRS80), in
+m2 and mu. What an approval makes lawful, and from when, is
+:mod:`redline.analysis.coverage`'s: an approval covers land only from its approval date,
+permanent basic farmland only when the State Council gave it, and a supply contract covers
+nothing. :func:`unlawful_construction` gives the unlawful pieces of construction change
+patches on their own (the numerator of the accountability ratio).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import datetime
 import itertools
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -21,12 +27,19 @@ import shapely
 
 from redline import settings
 from redline.analysis.areas import ellipsoidal_area
-from redline.analysis.dates import column_dates, in_year_to_date
+from redline.analysis.coverage import (
+    ApprovalStanding,
+    approval_standing,
+    dated_cover,
+    judgeable,
+    polygonal,
+)
+from redline.analysis.dates import as_day_array, full_years, in_year_to_date
 from redline.analysis.findings import RuleResult, feature_ids, make_findings
 from redline.analysis.overlay import (
+    FarmlandSplit,
     Pieces,
     Prepared,
-    cover,
     farmland_split,
     nearest_within,
     pieces,
@@ -34,7 +47,9 @@ from redline.analysis.overlay import (
     split_by_units,
     union_by_group,
 )
+from redline.authority import is_state_council
 from redline.errors import CRSError
+from redline.landclass import loss_kind
 from redline.text import Lang, regulation, words
 
 if TYPE_CHECKING:
@@ -42,17 +57,32 @@ if TYPE_CHECKING:
 
     from redline.model import Windows
 
-__all__ = ["RULES", "vector_findings"]
+__all__ = [
+    "COUNTY_INPUTS",
+    "RULES",
+    "UnlawfulConstruction",
+    "accountability_inputs",
+    "criminal_inputs",
+    "unlawful_construction",
+    "vector_findings",
+]
 
 
 #: The rules of this module, in report order.
 RULES: tuple[str, ...] = (
     "basic_farmland_encroachment",
+    "unauthorized_approval",
     "supply_without_approval",
     "unapproved_construction",
+    "farmland_loss",
+    "facility_agriculture",
     "criminal_threshold",
     "accountability_ratio",
 )
+
+#: Rules on change patches, built on the same reading of the patches.
+_CHANGE_RULES = frozenset({"unapproved_construction", "farmland_loss", "facility_agriculture",
+                           "criminal_threshold", "accountability_ratio"})
 
 _TOL_MU = 1e-6  # "at the threshold" survives the last digit of an area
 
@@ -62,18 +92,7 @@ _TOL_MU = 1e-6  # "at the threshold" survives the last digit of an area
 
 def _ok(frame: gpd.GeoDataFrame) -> NDArray[np.bool_]:
     """Rows that can be judged: no ``_problem`` and a non-empty geometry."""
-    geom = frame.geometry.values
-    good = ~(shapely.is_missing(geom) | shapely.is_empty(geom))
-    if "_problem" in frame:
-        prob = frame["_problem"]
-        good &= (prob.isna() | (prob.astype("string").fillna("") == "")).to_numpy(bool)
-    return np.asarray(good, dtype=bool)
-
-
-def _is_true(frame: gpd.GeoDataFrame, column: str) -> NDArray[np.bool_]:
-    values = frame[column].to_numpy(dtype=object)
-    return np.asarray([v is True or (isinstance(v, np.bool_) and bool(v)) for v in values],
-                      dtype=bool)
+    return judgeable(frame)
 
 
 def _finest_units(admin: gpd.GeoDataFrame) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
@@ -90,6 +109,20 @@ def _finest_units(admin: gpd.GeoDataFrame) -> tuple[NDArray[Any], NDArray[Any], 
     return admin.geometry.values[keep], codes[keep], names[keep]
 
 
+def _dates(frame: pd.DataFrame, column: str) -> NDArray[np.datetime64]:
+    """Return a date column as ``datetime64[D]`` by position; NaT where missing (or no column)."""
+    if column not in frame:
+        return np.full(len(frame), np.datetime64("NaT"), dtype="datetime64[D]")
+    return as_day_array(pd.Series(frame[column].to_numpy(dtype=object)))
+
+
+def _text(frame: pd.DataFrame, column: str) -> NDArray[np.object_]:
+    """Return a text column stripped, ``""`` where missing (or no column)."""
+    if column not in frame:
+        return np.full(len(frame), "", dtype=object)
+    return frame[column].astype("string").fillna("").str.strip().to_numpy(dtype=object)
+
+
 # --------------------------------------------------------------------------- messages
 
 
@@ -103,6 +136,17 @@ def _sliver_note(run: _Run) -> str:
 
 def _join(ids: list[str] | NDArray[Any]) -> str:
     return ";".join(dict.fromkeys(str(i) for i in ids if str(i)))
+
+
+def _listed(joined: str, lang: Lang) -> str:
+    """Return ``";"``-joined ids as a message lists them."""
+    return str(words(lang).ID_JOIN).join(i for i in joined.split(";") if i)
+
+
+def _unjudged_note(run: _Run, m2: float) -> str:
+    if m2 < max(run.sliver, 1e-12):
+        return ""
+    return str(words(run.lang).PART_NOT_JUDGED.format(area=_fmt(m2, run.lang)))
 
 
 # --------------------------------------------------------------------------- the rules
@@ -125,6 +169,8 @@ class _Run:
         self.units: NDArray[Any] = np.empty(0, dtype=object)
         self.unit_codes: NDArray[Any] = np.empty(0, dtype=object)
         self.unit_names: NDArray[Any] = np.empty(0, dtype=object)
+        # Per role and row: land a rule could not judge, and why.
+        self.unjudged: dict[str, tuple[NDArray[np.float64], NDArray[np.object_]]] = {}
         if "admin" in self.layers:
             self.units, self.unit_codes, self.unit_names = _finest_units(self.layers["admin"])
 
@@ -134,6 +180,23 @@ class _Run:
     def geoms(self, role: str, mask: NDArray[np.bool_] | None = None) -> NDArray[np.object_]:
         values = np.asarray(self.layers[role].geometry.values, dtype=object)
         return values if mask is None else values[mask]
+
+    def not_judged(self, role: str, rows: NDArray[np.intp], m2: NDArray[np.float64] | float,
+                   why: NDArray[np.object_] | list[str] | str, rule: str) -> None:
+        """Record land of ``rows`` (positions in the role's frame) a rule could not judge."""
+        n = len(self.layers[role])
+        area, reason = self.unjudged.setdefault(
+            role, (np.zeros(n), np.full(n, "", dtype=object)))
+        rows = np.asarray(rows, dtype=np.intp)
+        if not len(rows):
+            return
+        m2 = np.broadcast_to(np.asarray(m2, dtype=np.float64), rows.shape)
+        why = np.broadcast_to(np.asarray(why, dtype=object), rows.shape)
+        for r, a, w in zip(rows.tolist(), m2.tolist(), why.tolist(), strict=True):
+            area[r] = max(area[r], a)
+            text = f"{rule}: {w}"
+            if text not in str(reason[r]).split(" | "):
+                reason[r] = f"{reason[r]} | {text}" if reason[r] else text
 
     @cached_property
     def farmland(self) -> NDArray[np.object_] | None:
@@ -159,6 +222,38 @@ class _Run:
             return None
         return self.geoms("basic_farmland", _ok(self.layers["basic_farmland"]))
 
+    @cached_property
+    def approval_split(self) -> FarmlandSplit | None:
+        """Each judgeable approval's farmland split, with its basic-farmland part."""
+        if not self.has("approvals"):
+            return None
+        g = self.geoms("approvals", _ok(self.layers["approvals"]))
+        return farmland_areas(self, g, geometry="basic")
+
+    @cached_property
+    def standing(self) -> ApprovalStanding | None:
+        """Return what each approval can make lawful.
+
+        See :func:`~redline.analysis.coverage.approval_standing`.
+        """
+        if not self.has("approvals"):
+            return None
+        frame = self.layers["approvals"]
+        parts = None
+        split = self.approval_split
+        if self.basic is not None and split is not None and split.basic is not None:
+            parts = np.full(len(frame), None, dtype=object)
+            parts[_ok(frame)] = split.basic
+        return approval_standing(frame, parts)
+
+    def cover(self, parcels: NDArray[np.object_], when: NDArray[np.datetime64] | None, *,
+              when_missing: str = "", area: NDArray[np.float64] | None = None) -> Any:
+        """Dated coverage of ``parcels`` by this run's approvals."""
+        assert self.standing is not None
+        return dated_cover(parcels, self.standing, crs=self.crs, as_of=self.as_of, when=when,
+                           when_missing=when_missing, parcel_area_m2=area,
+                           sliver_m2=self.sliver, n_jobs=self.n_jobs)
+
     def unit_of(self, p: Pieces, n: int) -> tuple[NDArray[Any], NDArray[Any]]:
         """Largest unit's code and name, and all units ";"-joined, per left geometry."""
         main = np.full(n, "", dtype=object)
@@ -175,6 +270,15 @@ class _Run:
         joined[agg.index.to_numpy()] = agg.to_numpy()
         return main, joined
 
+    def main_unit(self, g: NDArray[np.object_], area: NDArray[np.float64] | None = None
+                  ) -> tuple[NDArray[Any], NDArray[Any]]:
+        """Largest unit and all units of each geometry."""
+        if not len(self.units) or not len(g):
+            return np.full(len(g), "", dtype=object), np.full(len(g), "", dtype=object)
+        up = pieces(g, self.units, crs=self.crs, sliver_m2=self.sliver, left_area_m2=area,
+                    n_jobs=self.n_jobs)
+        return self.unit_of(up, len(g))
+
     def name_of(self, code: str) -> str:
         if not hasattr(self, "_names"):
             self._names = dict(zip(self.unit_codes[::-1], self.unit_names[::-1], strict=True))
@@ -187,6 +291,21 @@ class _Run:
                                     strict=True):
                         self._names.setdefault(str(c), str(n))
         return str(self._names.get(code, ""))
+
+
+def farmland_areas(run: _Run, geoms: NDArray[np.object_], *,
+                   area: NDArray[np.float64] | None = None,
+                   geometry: bool | str = False) -> FarmlandSplit:
+    """Split the farmland of parcels or pieces into basic farmland, other farmland, other land.
+
+    The one place where the rules measure the farmland a parcel or a piece of one takes:
+    every farmland figure of a finding or a feature comes from here. The areas are
+    **gross** (the geometry's own area on each farmland patch); a net figure (the patch's
+    TBDLMJ / TBMJ share applied to each piece) belongs here.
+    """
+    return farmland_split(geoms, run.farmland, run.basic, crs=run.crs, parcel_area_m2=area,
+                          sliver_m2=run.sliver, geometry=geometry,  # type: ignore[arg-type]
+                          n_jobs=run.n_jobs)
 
 
 def vector_findings(
@@ -208,8 +327,8 @@ def vector_findings(
         ``_row``, ``_problem``, ``_note`` and ``geometry``, all in one metric CRS.
         Rows with a ``_problem`` are not judged but appear in ``features``.
     as_of
-        Inspection date. Approvals and change patches dated after it are ignored
-        by ``accountability_ratio``, whose year is the year of ``as_of``.
+        Inspection date. Approvals dated after it do not exist yet; the year of the
+        accountability ratio is the year of ``as_of``.
     sliver_m2
         Overlaps and offending parts smaller than this are not findings; ``None``
         reads ``settings.sliver_m2``.
@@ -218,42 +337,64 @@ def vector_findings(
     n_jobs
         Threads for the overlap engine.
     rules
-        Run only these rules (of :data:`RULES`), and what they build on
-        (``criminal_threshold`` and ``accountability_ratio`` build on
-        ``unapproved_construction``); findings only of these. All when None.
+        Run only these rules (of :data:`RULES`), and what they build on (the rules on
+        change patches build on ``unapproved_construction``'s reading of them);
+        findings only of these. All when None.
 
     Returns
     -------
     RuleResult
-        Findings of the five rules; ``features`` with one row per approvals,
-        supply and changes feature (``layer``, ``feature_id``, ``area_m2``,
+        Findings of the rules; ``features`` with one row per approvals, supply and
+        changes feature (``layer``, ``feature_id``, ``_row``, ``area_m2``,
         ``on_basic_m2``, ``on_farmland_m2`` (farmland outside basic farmland),
-        ``on_other_m2``, ``uncovered_m2``, ``covered_by``, ``admin_code``);
-        ``tables["by_admin"]``; the rules skipped and why; the parameters used.
+        ``on_other_m2``, ``uncovered_m2``, ``covered_by``, ``admin_code``,
+        ``land_kind``, ``unjudged_m2``, ``unjudged_reason``); ``tables["by_admin"]``;
+        the rules skipped and why; the parameters used.
 
     Notes
     -----
+    Coverage (:mod:`redline.analysis.coverage`): an approval covers land lawfully only
+    when approved on or before the date of what stands on it (a change patch's
+    detection, a supply contract) and on or before ``as_of``; on permanent basic
+    farmland only when the State Council gave it. A supply contract covers nothing.
+    Land an approval that cannot be judged may stand on (no geometry, no usable
+    geometry, no date, an unreadable authority) is not judged: listed in ``features``
+    (``unjudged_m2``, ``unjudged_reason``), never called uncovered.
+
     ``basic_farmland_encroachment``
-        For each approval and supply parcel: its part on basic farmland minus
-        the union of the approvals with ``basic_farmland_approved`` true. The
-        rest, if at least the sliver, is the finding's geometry.
+        For each approval document (its polygons together) and supply parcel: its part
+        on basic farmland that no State Council approval covers (for supply, one given
+        by the contract date).
+    ``unauthorized_approval``
+        For each approval document by a province or below (``authority``): its part on
+        basic farmland, which only the State Council may approve.
     ``supply_without_approval``
-        For each supply parcel: its part on farmland (farmland and basic
-        farmland) minus the union of all approvals.
+        For each supply parcel: its part on farmland (farmland and basic farmland)
+        that no approval given by the contract date covers (未批先供; a later approval
+        is noted as 补办).
     ``unapproved_construction``
-        For each change patch: the patch minus the union of approvals and
-        supply, cut by the finest admin units (one finding per unit when it
-        crosses a line). Patches whose current land class is farmland are not
-        construction and give no finding.
+        For each change patch whose current land class is construction land
+        (:func:`redline.landclass.loss_kind`, 三调 and 二调; every patch when the layer
+        has no ``land_code``): the part no approval given by its detection covers, cut
+        by the finest admin units (one finding per unit when it crosses a line). An
+        approval given later is named (先建后批).
+    ``farmland_loss``
+        For each change patch now orchard, forest, grassland, pond or other
+        agricultural or natural land: its part on farmland (耕地流出).
+    ``facility_agriculture``
+        For each change patch now 设施农用地 (1202 / 122): its part on farmland, listed
+        for a check of its filing (备案), not as a violation.
     ``criminal_threshold``
-        For each unapproved construction patch: basic farmland occupied
-        >= ``settings.criminal_basic_mu`` or other farmland occupied >=
-        ``settings.criminal_farmland_mu``.
+        Unlawful construction pieces added up: touching (within ``settings.touch_m``)
+        pieces of one detection date, and, with a ``party`` field, one party's pieces
+        detected within ``settings.criminal_party_years``; a group reaching basic
+        farmland >= ``settings.criminal_basic_mu`` or other farmland >=
+        ``settings.criminal_farmland_mu`` is one finding (涉嫌: a lead for a field check).
     ``accountability_ratio``
         Per county (first six characters of the admin code), for the calendar
         year of ``as_of`` up to ``as_of``:
-        *illegal* = farmland (basic and other) inside the unapproved parts of
-        change patches detected that year; *approved* = farmland inside the
+        *illegal* = farmland (basic and other) inside the unlawful parts of
+        construction patches detected that year; *approved* = farmland inside the
         union of the approvals approved that year; the county is a finding when
         ``illegal / (approved + illegal) >= settings.accountability_ratio``
         (and *illegal* is at least the sliver). Both are cut by county, so a
@@ -270,24 +411,32 @@ def vector_findings(
         raise ValueError(f"rules were {sorted(wanted - set(RULES))} but must be among {RULES}")
     # Every rule overlays the same farmland: its trees are built once.
     with reuse_trees(run.farmland, run.basic):
-        if wanted & {"basic_farmland_encroachment", "supply_without_approval"}:
+        if wanted & {"basic_farmland_encroachment", "unauthorized_approval",
+                     "supply_without_approval"}:
             split_cache = _parcel_splits(run)
-            features.extend(c["features"] for c in split_cache.values())
             if "basic_farmland_encroachment" in wanted:
                 _basic_farmland_encroachment(run, split_cache)
+            if "unauthorized_approval" in wanted:
+                _unauthorized_approval(run, split_cache)
             if "supply_without_approval" in wanted:
-                _supply_without_approval(run, split_cache, features)
-        if wanted & {"unapproved_construction", "criminal_threshold", "accountability_ratio"}:
+                _supply_without_approval(run, split_cache)
+            features.extend(c["features"] for c in split_cache.values())
+        if wanted & _CHANGE_RULES:
             changes = _unapproved_construction(run, features)
+            if "farmland_loss" in wanted or "facility_agriculture" in wanted:
+                _farmland_loss(run, changes, wanted)
+            covered = changes if changes is not None and changes["judged"] is not None else None
             if "criminal_threshold" in wanted:
-                _criminal_threshold(run, changes)
+                _criminal_threshold(run, covered)
             if "accountability_ratio" in wanted:
-                _accountability_ratio(run, changes)
+                _accountability_ratio(run, covered)
 
     crs = run.crs
     findings = make_findings([r for r in run.records if r["rule"] in wanted], crs=crs)
+    for frame in features:
+        _add_unjudged(run, frame)
     feats = (pd.concat(features, ignore_index=True) if features
-             else pd.DataFrame(columns=_FEATURE_COLUMNS))
+             else pd.DataFrame(columns=[*_FEATURE_COLUMNS, "_pos"]))
     # One row per feature: later steps fill what earlier ones left blank.
     feats = feats.groupby(["layer", "feature_id", "_pos"], sort=False, as_index=False).last()
     feats = feats.drop(columns="_pos")[_FEATURE_COLUMNS]
@@ -301,6 +450,8 @@ def vector_findings(
             "touch_m": settings.touch_m,
             "criminal_basic_mu": settings.criminal_basic_mu,
             "criminal_farmland_mu": settings.criminal_farmland_mu,
+            "criminal_party_years": settings.criminal_party_years,
+            "criminal_approval_basic_mu": settings.criminal_approval_basic_mu,
             "accountability_ratio": settings.accountability_ratio,
             "as_of": as_of.isoformat(),
             "farmland_codes": list(settings.farmland_codes),
@@ -309,24 +460,47 @@ def vector_findings(
 
 
 _FEATURE_COLUMNS = [
-    "layer", "feature_id", "area_m2", "on_basic_m2", "on_farmland_m2", "on_other_m2",
-    "uncovered_m2", "covered_by", "admin_code",
+    "layer", "feature_id", "_row", "area_m2", "on_basic_m2", "on_farmland_m2", "on_other_m2",
+    "uncovered_m2", "covered_by", "admin_code", "land_kind", "unjudged_m2", "unjudged_reason",
 ]
+_TEXT_COLUMNS = ("covered_by", "admin_code", "land_kind", "unjudged_reason")
 
 
-def _feature_frame(role: str, ids: NDArray[Any], **columns: Any) -> pd.DataFrame:
-    frame = pd.DataFrame({"layer": role, "feature_id": ids, "_pos": np.arange(len(ids))})
-    for name in _FEATURE_COLUMNS[2:]:
-        default: Any = "" if name in ("covered_by", "admin_code") else np.nan
-        frame[name] = columns.get(name, default)
-    return frame
+def _feature_frame(run: _Run, role: str, **columns: Any) -> pd.DataFrame:
+    frame = run.layers[role]
+    ids = feature_ids(frame, role)
+    rows = frame["_row"].to_numpy() if "_row" in frame else np.arange(len(frame))
+    out = pd.DataFrame({"layer": role, "feature_id": ids, "_row": rows,
+                        "_pos": np.arange(len(ids))})
+    for name in _FEATURE_COLUMNS[3:]:
+        default: Any = "" if name in _TEXT_COLUMNS else np.nan
+        out[name] = columns.get(name, default)
+    return out
+
+
+def _add_unjudged(run: _Run, frame: pd.DataFrame) -> None:
+    """Fill a features frame's ``unjudged_*`` columns from what the rules recorded."""
+    if frame.empty:
+        return
+    role = str(frame["layer"].iloc[0])
+    if role not in run.unjudged:
+        return
+    area, reason = run.unjudged[role]
+    pos = frame["_pos"].to_numpy()
+    frame["unjudged_m2"] = np.where(reason[pos] != "", area[pos], np.nan)
+    frame["unjudged_reason"] = reason[pos]
+
+
+def _full(n: int, ok: NDArray[np.bool_], values: Any, fill: Any = np.nan) -> NDArray[Any]:
+    """Values of the judgeable rows spread over all ``n`` rows."""
+    out = np.full(n, fill, dtype=object if isinstance(fill, str) else np.float64)
+    out[ok] = values
+    return out
 
 
 def _parcel_splits(run: _Run) -> dict[str, dict[str, Any]]:
     """Three-way farmland split and admin units of every approval and supply parcel."""
     out: dict[str, dict[str, Any]] = {}
-    farm = run.farmland
-    basic = run.basic
     for role in ("approvals", "supply"):
         if not run.has(role):
             continue
@@ -336,26 +510,30 @@ def _parcel_splits(run: _Run) -> dict[str, dict[str, Any]]:
         g = run.geoms(role, ok)
         # The basic-farmland parts of both are judged; the whole farmland part only
         # of supply (supply_without_approval).
-        s = farmland_split(g, farm, basic, crs=run.crs, sliver_m2=run.sliver,
-                           geometry=True if role == "supply" else "basic", n_jobs=run.n_jobs)
+        if role == "approvals":
+            s = run.approval_split
+            assert s is not None
+        else:
+            s = farmland_areas(run, g, geometry=True)
         n = len(frame)
-        cols: dict[str, Any] = {}
-        for name, values in (("area_m2", s.area_m2), ("on_basic_m2", s.on_basic_m2),
-                             ("on_farmland_m2", s.on_farmland_m2),
-                             ("on_other_m2", s.on_other_m2)):
-            full = np.full(n, np.nan)
-            full[ok] = values
-            cols[name] = full
+        cols: dict[str, Any] = {name: _full(n, ok, getattr(s, name)) for name in
+                                ("area_m2", "on_basic_m2", "on_farmland_m2", "on_other_m2")}
         main = np.full(n, "", dtype=object)
         joined = np.full(n, "", dtype=object)
-        if len(run.units):
-            up = pieces(g, run.units, crs=run.crs, sliver_m2=run.sliver,
-                        left_area_m2=s.area_m2, n_jobs=run.n_jobs)
-            main[ok], joined[ok] = run.unit_of(up, len(g))
+        main[ok], joined[ok] = run.main_unit(g, s.area_m2)
         cols["admin_code"] = joined
         out[role] = {"ok": ok, "ids": ids, "split": s, "geoms": g, "main_unit": main,
-                     "features": _feature_frame(role, ids, **cols)}
+                     "features": _feature_frame(run, role, **cols)}
     return out
+
+
+def _contract_when(run: _Run) -> tuple[NDArray[np.datetime64], str]:
+    frame = run.layers["supply"]
+    why = ("supply has no contract_on field: whether an approval came before the supply is "
+           "unknown" if "contract_on" not in frame else
+           "contract_on missing or unreadable: whether an approval came before the supply is "
+           "unknown")
+    return _dates(frame, "contract_on"), why
 
 
 def _basic_farmland_encroachment(run: _Run, cache: dict[str, dict[str, Any]]) -> None:
@@ -367,52 +545,62 @@ def _basic_farmland_encroachment(run: _Run, cache: dict[str, dict[str, Any]]) ->
         run.skipped.append((rule, "no approvals layer: cannot tell which basic farmland "
                                   "the State Council approved"))
         return
-    approvals = run.layers["approvals"]
-    if "basic_farmland_approved" not in approvals:
-        run.skipped.append((rule, "approvals has no basic_farmland_approved field: cannot tell "
-                                  "which approvals cover basic farmland"))
+    standing = run.standing
+    assert standing is not None
+    if not (standing.has_authority or standing.has_flag):
+        run.skipped.append((rule, "approvals has neither an authority nor a "
+                                  "basic_farmland_approved field: cannot tell which approvals "
+                                  "the State Council gave"))
         return
     w = words(run.lang)
-    a_ok = cache["approvals"]["ok"]
-    granted = a_ok & _is_true(approvals, "basic_farmland_approved")
-    cover_geoms = run.geoms("approvals", granted)
-    cover_ids = cache["approvals"]["ids"][granted]
     bf = run.layers["basic_farmland"]
-    bf_ok = _ok(bf)
-    bf_geoms, bf_ids = run.basic, feature_ids(bf, "basic_farmland")[bf_ok]
+    bf_geoms, bf_ids = run.basic, feature_ids(bf, "basic_farmland")[_ok(bf)]
     assert bf_geoms is not None  # the layer is there (checked above)
     for role in ("approvals", "supply"):
         if role not in cache:
             continue
         c = cache[role]
         s = c["split"]
+        rows = np.flatnonzero(c["ok"])
         sel = np.flatnonzero(np.nan_to_num(s.on_basic_m2) >= max(run.sliver, 1e-12))
         if not len(sel):
             continue
-        cov = cover(s.basic[sel], cover_geoms, crs=run.crs, sliver_m2=run.sliver,
-                    n_jobs=run.n_jobs)
-        hit = np.flatnonzero(cov.uncovered_m2 >= max(run.sliver, 1e-12))
+        if role == "supply":
+            contract, missing = _contract_when(run)
+            cov = run.cover(s.basic[sel], contract[rows[sel]], when_missing=missing)
+        else:
+            cov = run.cover(s.basic[sel], None)
+        doubt = np.flatnonzero(cov.doubt_m2 > 0)
+        run.not_judged(role, rows[sel[doubt]], cov.doubt_m2[doubt], cov.doubt_why[doubt], rule)
+        hit = np.flatnonzero(cov.unlawful_m2 >= max(run.sliver, 1e-12))
         if not len(hit):
             continue
-        offending = cov.uncovered[hit]
+        ids = c["ids"][rows[sel[hit]]]
+        # One finding per approval document: its polygons' offending parts together.
+        keys, group = np.unique(ids, return_inverse=True) if role == "approvals" else (
+            ids, np.arange(len(ids)))
+        offending = union_by_group(cov.unlawful[hit], group, len(keys), n_jobs=run.n_jobs)
         area = ellipsoidal_area(offending, run.crs)
         bfp = pieces(offending, bf_geoms, crs=run.crs, sliver_m2=run.sliver, n_jobs=run.n_jobs)
-        bf_joined = _covered_by(bfp, bf_ids, len(hit))
-        partial_joined = _covered_by(cov.matched, cover_ids, len(sel))
-        ids_ok = c["ids"][c["ok"]]
-        units_ok = c["main_unit"][c["ok"]]
-        for k, h in enumerate(hit):
-            i = sel[h]
-            bf_hit, partial = str(bf_joined[k]), str(partial_joined[h])
-            fid = str(ids_ok[i])
+        bf_joined = _covered_by(bfp, bf_ids, len(keys))
+        units = c["main_unit"][rows[sel[hit]]]
+        for k, fid in enumerate(keys):
+            members = np.flatnonzero(group == k)
+            partial = _join([cov.lawful_by[hit[m]] for m in members])
+            late = _join([cov.late[hit[m]] for m in members])
+            unjudged = float(cov.doubt_m2[hit[members]].sum())
+            bf_hit = str(bf_joined[k])
             msg = w.BASIC_FARMLAND_ENCROACHMENT.format(
                 kind=w.PARCEL_KINDS[role], id=fid, area=_fmt(area[k], run.lang),
-                patches=bf_hit or "-",
-                partly=w.BASIC_FARMLAND_PARTLY.format(ids=partial) if partial else "",
-                note=_sliver_note(run))
-            code = str(units_ok[i])
+                patches=_listed(bf_hit, run.lang) or "-",
+                partly=(w.BASIC_FARMLAND_PARTLY.format(ids=_listed(partial, run.lang))
+                        if partial else ""),
+                late=(w.SUPPLY_LATE.format(approvals=_listed(late, run.lang))
+                      if late else ""),
+                unjudged=_unjudged_note(run, unjudged), note=_sliver_note(run))
+            code = str(units[members[0]])
             run.records.append({
-                "rule": rule, "layer": role, "feature_id": fid, "admin_code": code,
+                "rule": rule, "layer": role, "feature_id": str(fid), "admin_code": code,
                 "admin_name": run.name_of(code), "area_m2": area[k], "message": msg,
                 "regulation": regulation(rule, run.lang),
                 "threshold": f">= {run.sliver:g} m2", "matched": _join([bf_hit, partial]),
@@ -420,8 +608,66 @@ def _basic_farmland_encroachment(run: _Run, cache: dict[str, dict[str, Any]]) ->
             })
 
 
-def _supply_without_approval(run: _Run, cache: dict[str, dict[str, Any]],
-                             features: list[pd.DataFrame]) -> None:
+def _unauthorized_approval(run: _Run, cache: dict[str, dict[str, Any]]) -> None:
+    rule = "unauthorized_approval"
+    if not run.has("basic_farmland"):
+        run.skipped.append((rule, "no basic_farmland layer: basic farmland cannot be located"))
+        return
+    if not run.has("approvals"):
+        run.skipped.append((rule, "no approvals layer"))
+        return
+    standing = run.standing
+    assert standing is not None
+    if not standing.has_authority:
+        run.skipped.append((rule, "approvals has no authority field: who approved is unknown"))
+        return
+    c = cache["approvals"]
+    s = c["split"]
+    rows = np.flatnonzero(c["ok"])
+    on_basic = np.nan_to_num(s.on_basic_m2) >= max(run.sliver, 1e-12)
+    level = standing.level[rows]
+    known = np.asarray([v is not None for v in level], dtype=bool)
+    unread = np.flatnonzero(on_basic & ~known)
+    run.not_judged("approvals", rows[unread], s.on_basic_m2[unread],
+                   standing.authority_problem[rows[unread]], rule)
+    bad = np.flatnonzero(on_basic & known
+                         & ~np.asarray([is_state_council(v) for v in level], dtype=bool))
+    if not len(bad):
+        return
+    ids = c["ids"][rows[bad]]
+    keys, group = np.unique(ids, return_inverse=True)
+    assert s.basic is not None
+    taken = union_by_group(s.basic[bad], group, len(keys), n_jobs=run.n_jobs)
+    area = ellipsoidal_area(taken, run.crs)
+    bf = run.layers["basic_farmland"]
+    assert run.basic is not None
+    bfp = pieces(taken, run.basic, crs=run.crs, sliver_m2=run.sliver, n_jobs=run.n_jobs)
+    bf_joined = _covered_by(bfp, feature_ids(bf, "basic_farmland")[_ok(bf)], len(keys))
+    authority = _text(run.layers["approvals"], "authority")[rows[bad]]
+    units = c["main_unit"][rows[bad]]
+    w = words(run.lang)
+    limit = settings.criminal_approval_basic_mu
+    for k, fid in enumerate(keys):
+        first = int(np.flatnonzero(group == k)[0])
+        lv = str(level[bad[first]])
+        mu = area[k] / settings.M2_PER_MU
+        crime = (w.UNAUTHORIZED_CRIME.format(limit=limit)
+                 if mu >= limit - _TOL_MU else "")
+        msg = w.UNAUTHORIZED_APPROVAL.format(
+            id=fid, authority=authority[first] or "-", level=w.AUTHORITY_LEVELS[lv],
+            area=_fmt(area[k], run.lang), patches=_listed(str(bf_joined[k]), run.lang) or "-",
+            crime=crime, note=_sliver_note(run))
+        code = str(units[first])
+        run.records.append({
+            "rule": rule, "layer": "approvals", "feature_id": str(fid), "admin_code": code,
+            "admin_name": run.name_of(code), "area_m2": area[k], "message": msg,
+            "regulation": regulation(rule, run.lang),
+            "threshold": w.UNAUTHORIZED_LIMITS.format(sliver=run.sliver, limit=limit),
+            "matched": str(bf_joined[k]), "authority_level": lv, "geometry": taken[k],
+        })
+
+
+def _supply_without_approval(run: _Run, cache: dict[str, dict[str, Any]]) -> None:
     rule = "supply_without_approval"
     if not run.has("supply"):
         run.skipped.append((rule, "no supply layer"))
@@ -430,51 +676,71 @@ def _supply_without_approval(run: _Run, cache: dict[str, dict[str, Any]],
     if not run.has("approvals"):
         run.skipped.append((rule, "no approvals layer: cannot tell which supply is approved"))
         return
-    a = cache["approvals"]
-    a_geoms, a_ids = a["geoms"], a["ids"][a["ok"]]
     s = c["split"]
-    cov = cover(c["geoms"], a_geoms, crs=run.crs, parcel_area_m2=s.area_m2,
-                sliver_m2=run.sliver, n_jobs=run.n_jobs)
-    covered_by = _covered_by(cov.matched, a_ids, len(c["geoms"]))
+    rows = np.flatnonzero(c["ok"])
+    contract, missing = _contract_when(run)
+    cov = run.cover(c["geoms"], contract[rows], when_missing=missing, area=s.area_m2)
     n = len(c["ok"])
-    unc = np.full(n, np.nan)
-    unc[c["ok"]] = cov.uncovered_m2
-    cb = np.full(n, "", dtype=object)
-    cb[c["ok"]] = covered_by
-    features.append(_feature_frame("supply", c["ids"], uncovered_m2=unc, covered_by=cb,
-                                   **{k: c["features"][k].to_numpy() for k in
-                                      ("area_m2", "on_basic_m2", "on_farmland_m2",
-                                       "on_other_m2", "admin_code")}))
+    feats = c["features"]
+    feats["uncovered_m2"] = _full(n, c["ok"], cov.unlawful_m2)
+    feats["covered_by"] = _full(n, c["ok"], cov.lawful_by, "")
     if not (run.has("farmland") or run.has("basic_farmland")):
         run.skipped.append((rule, "no farmland or basic_farmland layer: farmland cannot be "
                                   "located"))
         return
     on_farm = np.nan_to_num(s.on_basic_m2) + np.nan_to_num(s.on_farmland_m2)
     sel = np.flatnonzero((on_farm >= max(run.sliver, 1e-12))
-                         & (cov.uncovered_m2 >= max(run.sliver, 1e-12)))
+                         & ((cov.unlawful_m2 >= max(run.sliver, 1e-12)) | (cov.doubt_m2 > 0)))
     if not len(sel):
         return
-    off = cover(s.farmland[sel], a_geoms, crs=run.crs, sliver_m2=run.sliver, n_jobs=run.n_jobs)
-    ids_ok = c["ids"][c["ok"]]
-    units_ok = c["main_unit"][c["ok"]]
-    bad = np.flatnonzero(off.uncovered_m2 >= max(run.sliver, 1e-12))
-    bad_area = ellipsoidal_area(off.uncovered[bad], run.crs)
+    assert s.farmland is not None
+    farm = s.farmland[sel]
+    bad_geom = _meet(cov.unlawful[sel], farm)
+    bad_area = ellipsoidal_area(bad_geom, run.crs)
+    doubt_area = ellipsoidal_area(_meet(cov.doubt[sel], farm), run.crs)
+    unsure = np.flatnonzero(doubt_area >= max(run.sliver, 1e-12))
+    run.not_judged("supply", rows[sel[unsure]], doubt_area[unsure], cov.doubt_why[sel[unsure]],
+                   rule)
+    ids_ok = c["ids"][rows]
+    units_ok = c["main_unit"][rows]
     w = words(run.lang)
-    for k, area in zip(bad, bad_area.tolist(), strict=True):
+    for k in np.flatnonzero(bad_area >= max(run.sliver, 1e-12)):
         i = sel[k]
         fid = str(ids_ok[i])
-        partial = covered_by[i]
+        partial = str(cov.lawful_by[i])
         msg = w.SUPPLY_WITHOUT_APPROVAL.format(
-            id=fid, area=_fmt(area, run.lang),
-            cover=w.SUPPLY_PARTLY.format(ids=partial) if partial else w.SUPPLY_UNCOVERED,
+            id=fid, area=_fmt(bad_area[k], run.lang),
+            cover=(w.SUPPLY_PARTLY.format(ids=_listed(partial, run.lang)) if partial
+                   else w.SUPPLY_UNCOVERED),
+            late=(w.SUPPLY_LATE.format(approvals=_listed(str(cov.late[i]), run.lang))
+                  if cov.late[i] else ""),
+            void=(w.VOID_BASIC.format(ids=_listed(str(cov.void[i]), run.lang))
+                  if cov.void[i] else ""),
+            unjudged=_unjudged_note(run, float(doubt_area[k])),
             parcel_area=_fmt(s.area_m2[i], run.lang), note=_sliver_note(run))
         code = str(units_ok[i])
         run.records.append({
             "rule": rule, "layer": "supply", "feature_id": fid, "admin_code": code,
-            "admin_name": run.name_of(code), "area_m2": area, "message": msg,
+            "admin_name": run.name_of(code), "area_m2": bad_area[k], "message": msg,
             "regulation": regulation(rule, run.lang), "threshold": f">= {run.sliver:g} m2",
-            "matched": partial, "geometry": off.uncovered[k],
+            "matched": _join([partial, *_ids_of(str(cov.late[i])), str(cov.void[i])]),
+            "geometry": bad_geom[k],
         })
+
+
+def _meet(a: NDArray[np.object_], b: NDArray[np.object_]) -> NDArray[np.object_]:
+    """Return ``a & b`` row by row, polygonal; empty where either is missing or empty."""
+    out = np.full(len(a), shapely.Polygon(), dtype=object)
+    some = (~shapely.is_missing(a) & ~shapely.is_empty(a) & ~shapely.is_missing(b)
+            & ~shapely.is_empty(b))
+    if some.any():
+        out[some] = polygonal(shapely.intersection(a[some], b[some]))
+    return out
+
+
+def _ids_of(late: str) -> list[str]:
+    """Return the ids of ``"ID (DATE);ID (DATE)"``."""
+    return [part.rsplit(" (", 1)[0] for part in late.split(";") if part]
 
 
 def _covered_by(p: Pieces, ids: NDArray[Any], n: int) -> NDArray[np.object_]:
@@ -485,45 +751,155 @@ def _covered_by(p: Pieces, ids: NDArray[Any], n: int) -> NDArray[np.object_]:
     return out
 
 
-def _unapproved_construction(  # noqa: PLR0915 - one rule, read top to bottom
-    run: _Run, features: list[pd.DataFrame]
-) -> dict[str, Any] | None:
+# --------------------------------------------------------------------------- change patches
+
+
+@dataclass(frozen=True)
+class UnlawfulConstruction:
+    """The unlawful parts of construction change patches, one row per piece in an admin unit.
+
+    What ``unapproved_construction`` reports, before its messages: the part of each
+    change patch whose current class is construction land that no approval given by
+    its detection (and by ``as_of``) lawfully covers, land in doubt left out, cut by
+    the finest admin units.
+
+    Attributes
+    ----------
+    row
+        Position of the piece's change patch in the changes frame.
+    change_id
+        Its patch's id.
+    admin_code
+        The finest admin unit the piece lies in (``""`` outside every unit or with no
+        admin layer).
+    geometry, area_m2
+        The piece and its ellipsoidal area.
+    on_basic_m2, on_farmland_m2, on_other_m2
+        Its area on basic farmland, on other farmland and on other land (gross; NaN
+        for a farmland layer not given).
+    detected_on
+        The patch's detection date (NaT when unknown).
+    late
+        Approvals given after the detection that cover part of the patch's unlawful
+        land, ``"ID (YYYY-MM-DD)"``, ``";"``-joined (先建后批).
+    """
+
+    row: NDArray[np.intp]
+    change_id: NDArray[np.object_]
+    admin_code: NDArray[np.object_]
+    geometry: NDArray[np.object_]
+    area_m2: NDArray[np.float64]
+    on_basic_m2: NDArray[np.float64]
+    on_farmland_m2: NDArray[np.float64]
+    on_other_m2: NDArray[np.float64]
+    detected_on: NDArray[np.datetime64]
+    late: NDArray[np.object_]
+
+    def __len__(self) -> int:
+        return len(self.row)
+
+
+def unlawful_construction(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    *,
+    as_of: datetime.date,
+    sliver_m2: float | None = None,
+    n_jobs: int = 1,
+) -> UnlawfulConstruction:
+    """Return the unlawful pieces of construction change patches (``unapproved_construction``).
+
+    The same pieces ``unapproved_construction`` reports, with their farmland split: the
+    accountability ratio's numerator is the farmland of the pieces detected in its
+    window, summed by county (``admin_code[:6]``).
+
+    Parameters
+    ----------
+    layers
+        Frames by role as for :func:`vector_findings` (``changes`` and ``approvals``
+        needed; ``admin``, ``farmland`` and ``basic_farmland`` used when given).
+    as_of, sliver_m2, n_jobs
+        As for :func:`vector_findings`.
+
+    Returns
+    -------
+    UnlawfulConstruction
+        Empty when the layers cannot tell (no changes or no approvals layer).
+    """
+    sliver = float(settings.sliver_m2 if sliver_m2 is None else sliver_m2)
+    run = _Run(layers, as_of=as_of, sliver=sliver, lang="en", n_jobs=n_jobs)
+    with reuse_trees(run.farmland, run.basic):
+        ch = _construction(run)
+    if ch is None:
+        empty = np.empty(0, dtype=object)
+        nan = np.empty(0, dtype=np.float64)
+        return UnlawfulConstruction(np.empty(0, np.intp), empty, empty, empty, nan, nan, nan,
+                                    nan, np.empty(0, "datetime64[D]"), empty)
+    up: Pieces = ch["pieces"]
+    patch = ch["judged"][up.left]
+    return UnlawfulConstruction(
+        row=ch["rows"][patch], change_id=ch["ids"][patch], admin_code=ch["piece_code"],
+        geometry=up.geometry, area_m2=up.area_m2, on_basic_m2=ch["split"].on_basic_m2,
+        on_farmland_m2=ch["split"].on_farmland_m2, on_other_m2=ch["split"].on_other_m2,
+        detected_on=ch["when"][patch], late=ch["cover"].late[patch])
+
+
+def _land_kinds(run: _Run) -> tuple[NDArray[np.object_], NDArray[np.object_], bool]:
+    """Return each change patch's loss kind, why when unknown, and whether there is a class.
+
+    The kind is :func:`redline.landclass.loss_kind`'s; without a ``land_code`` field every
+    patch is taken as construction.
+    """
+    frame = run.layers["changes"]
+    n = len(frame)
+    if "land_code" not in frame:
+        return np.full(n, "construction", dtype=object), np.full(n, "", dtype=object), False
+    values = pd.Series(frame["land_code"].to_numpy(dtype=object), dtype=object)
+    kind = loss_kind(values).to_numpy(dtype=object)
+    text = _text(frame, "land_code")
+    why = np.where(kind == "unknown",
+                   np.where(text == "", "no land class (land_code blank)",
+                            np.asarray([f"land class {t!r} is no construction, farmland or "
+                                        "other land class redline can read" for t in text],
+                                       dtype=object)), "")
+    return kind, why.astype(object), True
+
+
+def _construction(run: _Run) -> dict[str, Any] | None:
+    """Read the changes once: kinds, dated coverage and the unlawful construction pieces.
+
+    None when the rules on change patches cannot run (the reason is in ``run.skipped``).
+    """
     rule = "unapproved_construction"
     if not run.has("changes"):
         run.skipped.append((rule, "no changes layer"))
         return None
     frame = run.layers["changes"]
     ok = _ok(frame)
+    rows = np.flatnonzero(ok)
     ids = feature_ids(frame, "changes")
     g = run.geoms("changes", ok)
-    farm = run.farmland
-    basic = run.basic
-    whole = farmland_split(g, farm, basic, crs=run.crs, sliver_m2=run.sliver, n_jobs=run.n_jobs)
-    cover_geoms: list[NDArray[Any]] = []
-    cover_ids: list[NDArray[Any]] = []
-    for role in ("approvals", "supply"):
-        if run.has(role):
-            m = _ok(run.layers[role])
-            cover_geoms.append(run.geoms(role, m))
-            cover_ids.append(feature_ids(run.layers[role], role)[m])
-    no_cover = not cover_geoms
-    if no_cover:
-        run.skipped.append((rule, "no approvals or supply layer: nothing tells approved "
-                                  "construction from unapproved"))
-    cg = np.concatenate(cover_geoms) if cover_geoms else np.empty(0, dtype=object)
-    cid = np.concatenate(cover_ids) if cover_ids else np.empty(0, dtype=object)
-    cov = cover(g, cg, crs=run.crs, parcel_area_m2=whole.area_m2, sliver_m2=run.sliver,
-                n_jobs=run.n_jobs)
-    covered_by = _covered_by(cov.matched, cid, len(g))
-    # Patches whose current land class is farmland are not construction.
-    still_farm = np.zeros(len(g), dtype=bool)
-    if "land_code" in frame:
-        code = frame["land_code"].astype("string").fillna("").to_numpy(dtype=object)[ok]
-        still_farm = np.isin(np.asarray([str(c)[:4] for c in code], dtype=object),
-                             list(settings.farmland_codes))
-    judged = np.flatnonzero(~still_farm & (cov.uncovered_m2 >= max(run.sliver, 1e-12))
-                            & (not no_cover))
-    unc_geom = cov.uncovered[judged]
+    kind, kind_why, has_class = _land_kinds(run)
+    whole = farmland_areas(run, g)
+    when = _dates(frame, "detected_on")
+    state: dict[str, Any] = {
+        "frame": frame, "ok": ok, "rows": rows, "ids_all": ids, "ids": ids[rows], "g": g,
+        "kind": kind[rows], "kind_why": kind_why[rows], "has_class": has_class,
+        "whole": whole, "when": when[rows], "cover": None,
+        "detected": pd.Series(pd.to_datetime(when[rows])),
+        "party": _text(frame, "party")[rows], "has_party": "party" in frame,
+    }
+    if not run.has("approvals"):
+        run.skipped.append((rule, "no approvals layer: nothing tells approved construction "
+                                  "from unapproved (a supply contract is no approval)"))
+        return state | {"judged": None}
+    missing = ("changes has no detected_on field: whether an approval came before the "
+               "construction is unknown" if "detected_on" not in frame else
+               "detected_on missing or unreadable: whether an approval came before the "
+               "construction is unknown")
+    cov = run.cover(g, when[rows], when_missing=missing, area=whole.area_m2)
+    construction = state["kind"] == "construction"
+    judged = np.flatnonzero(construction & (cov.unlawful_m2 >= max(run.sliver, 1e-12)))
+    unc_geom = cov.unlawful[judged]
     if len(run.units):
         up = split_by_units(unc_geom, run.units, crs=run.crs, sliver_m2=run.sliver,
                             n_jobs=run.n_jobs)
@@ -533,70 +909,200 @@ def _unapproved_construction(  # noqa: PLR0915 - one rule, read top to bottom
         up = Pieces(np.arange(len(judged), dtype=np.intp), np.full(len(judged), -1, np.intp),
                     unc_geom, area)
         piece_code = np.full(len(judged), "", dtype=object)
-    ps = farmland_split(up.geometry, farm, basic, crs=run.crs, parcel_area_m2=up.area_m2,
-                        sliver_m2=run.sliver, n_jobs=run.n_jobs)
-    # The nearest approval touching each unapproved part.
+    ps = farmland_areas(run, up.geometry, area=up.area_m2)
+    return state | {"judged": judged, "cover": cov, "pieces": up, "piece_code": piece_code,
+                    "split": ps, "uncovered": unc_geom}
+
+
+def _unapproved_construction(  # noqa: PLR0915 - one rule, read top to bottom
+    run: _Run, features: list[pd.DataFrame]
+) -> dict[str, Any] | None:
+    rule = "unapproved_construction"
+    ch = _construction(run)
+    if ch is None:
+        return None
+    frame, ok, rows, g = ch["frame"], ch["ok"], ch["rows"], ch["g"]
+    n = len(frame)
+    whole: FarmlandSplit = ch["whole"]
+    cols: dict[str, Any] = {name: _full(n, ok, getattr(whole, name)) for name in
+                            ("area_m2", "on_basic_m2", "on_farmland_m2", "on_other_m2")}
+    cols["land_kind"] = _full(n, ok, ch["kind"], "")
+    unsure = np.flatnonzero(ch["kind"] == "unknown")
+    run.not_judged("changes", rows[unsure], whole.area_m2[unsure], ch["kind_why"][unsure],
+                   "land_code")
+    cols["admin_code"] = _full(n, ok, run.main_unit(g, whole.area_m2)[1], "")
+    cov = ch["cover"]
+    if cov is not None:
+        cols["uncovered_m2"] = _full(n, ok, cov.unlawful_m2)
+        cols["covered_by"] = _full(n, ok, cov.lawful_by, "")
+        construction = ch["kind"] == "construction"
+        doubt = np.flatnonzero(construction & (cov.doubt_m2 > 0))
+        run.not_judged("changes", rows[doubt], cov.doubt_m2[doubt], cov.doubt_why[doubt], rule)
+    features.append(_feature_frame(run, "changes", **cols))
+    if ch["judged"] is None:
+        return ch
+    if not ch["has_class"]:
+        run.skipped.append((rule, "partly: changes has no land_code field, so every patch is "
+                                  "taken as construction (a satellite lead to check)"))
+    judged, up, ps = ch["judged"], ch["pieces"], ch["split"]
+    unc_geom = ch["uncovered"]
+    # Supply parcels on the unlawful part: named, but a contract is no approval.
+    supplied = np.full(len(judged), "", dtype=object)
+    if run.has("supply") and len(judged):
+        m = _ok(run.layers["supply"])
+        sp = pieces(unc_geom, run.geoms("supply", m), crs=run.crs, sliver_m2=run.sliver,
+                    geometry=False, n_jobs=run.n_jobs)
+        supplied = _covered_by(sp, feature_ids(run.layers["supply"], "supply")[m], len(judged))
+    # The nearest approval touching each unlawful part.
     near = np.full(len(judged), -1, dtype=np.intp)
     a_ids = np.empty(0, dtype=object)
     if run.has("approvals"):
-        m = _ok(run.layers["approvals"])
+        # Approvals given after as_of do not exist yet.
+        m = _ok(run.layers["approvals"]) & ~(_dates(run.layers["approvals"], "approved_on")
+                                             > np.datetime64(run.as_of, "D"))
         a_ids = feature_ids(run.layers["approvals"], "approvals")[m]
         near = nearest_within(unc_geom, run.geoms("approvals", m), distance=settings.touch_m)
-    ids_ok = ids[ok]
+    ids_ok = ch["ids"]
     n_pieces = np.bincount(up.left, minlength=len(judged))
-    det = column_dates(frame, "detected_on")[ok].reset_index(drop=True) if "detected_on" in frame \
-        else pd.Series(pd.NaT, index=range(len(g)))
     w = words(run.lang)
     for k in range(len(up)):
         j = int(up.left[k])
         i = int(judged[j])
         fid = str(ids_ok[i])
-        code = str(piece_code[k])
+        code = str(ch["piece_code"][k])
         b, f, o = ps.on_basic_m2[k], ps.on_farmland_m2[k], ps.on_other_m2[k]
         nb = str(a_ids[near[j]]) if near[j] >= 0 else ""
-        part_cov = covered_by[i]
+        part_cov = str(cov.lawful_by[i])
+        late = str(cov.late[i])
+        void = str(cov.void[i])
         crossing = n_pieces[j] > 1
+        detected = ch["when"][i]
         msg = w.UNAPPROVED_CONSTRUCTION.format(
             id=fid, part=w.UNAPPROVED_PART.format(code=code) if crossing else "",
             area=_fmt(up.area_m2[k], run.lang), basic=_fmt(np.nan_to_num(b), run.lang),
             farmland=_fmt(np.nan_to_num(f), run.lang), other=_fmt(o, run.lang),
-            covered=w.UNAPPROVED_COVERED.format(ids=part_cov) if part_cov else "",
-            nearest=w.UNAPPROVED_NEAREST.format(id=nb) if nb else "", note=_sliver_note(run))
+            late=(w.UNAPPROVED_LATE.format(approvals=_listed(late, run.lang),
+                                           detected=str(detected)) if late else ""),
+            void=w.VOID_BASIC.format(ids=_listed(void, run.lang)) if void else "",
+            supplied=(w.UNAPPROVED_SUPPLIED.format(ids=_listed(str(supplied[j]), run.lang))
+                      if supplied[j] else ""),
+            covered=(w.UNAPPROVED_COVERED.format(ids=_listed(part_cov, run.lang))
+                     if part_cov else ""),
+            nearest=w.UNAPPROVED_NEAREST.format(id=nb) if nb else "",
+            unjudged=_unjudged_note(run, float(cov.doubt_m2[i])) if k == 0 or not crossing
+            else "", note=_sliver_note(run))
         run.records.append({
             "rule": rule, "layer": "changes", "feature_id": fid, "part": code if crossing else None,
             "admin_code": code, "admin_name": run.name_of(code), "area_m2": up.area_m2[k],
             "message": msg, "regulation": regulation(rule, run.lang),
-            "threshold": f">= {run.sliver:g} m2", "matched": _join([part_cov, nb]),
+            "threshold": f">= {run.sliver:g} m2",
+            "matched": _join([part_cov, *_ids_of(late), void, str(supplied[j]), nb]),
             "geometry": up.geometry[k],
         })
-    # Features: the whole patch split three ways, what is uncovered, and its units.
-    n = len(frame)
-    cols: dict[str, Any] = {}
-    for name, values in (("area_m2", whole.area_m2), ("on_basic_m2", whole.on_basic_m2),
-                         ("on_farmland_m2", whole.on_farmland_m2),
-                         ("on_other_m2", whole.on_other_m2),
-                         ("uncovered_m2", cov.uncovered_m2)):
-        full = np.full(n, np.nan)
-        full[ok] = values
-        cols[name] = full
-    cb = np.full(n, "", dtype=object)
-    cb[ok] = covered_by
-    unit_joined = np.full(len(g), "", dtype=object)
-    if len(run.units):
-        wp = pieces(g, run.units, crs=run.crs, sliver_m2=run.sliver, n_jobs=run.n_jobs)
-        unit_joined = run.unit_of(wp, len(g))[1]
-    adm = np.full(n, "", dtype=object)
-    adm[ok] = unit_joined
-    features.append(_feature_frame("changes", ids, covered_by=cb, admin_code=adm, **cols))
-    if no_cover:
-        return None
-    return {
-        "judged": judged, "ids": ids_ok, "pieces": up, "piece_code": piece_code,
-        "split": ps, "uncovered": unc_geom, "detected": det,
-    }
+    return ch
 
 
-def _criminal_threshold(run: _Run, ch: dict[str, Any] | None) -> None:
+def _farmland_loss(run: _Run, ch: dict[str, Any] | None, wanted: frozenset[str]) -> None:
+    """``farmland_loss`` and ``facility_agriculture``: farmland turned to other uses."""
+    rules = [r for r in ("farmland_loss", "facility_agriculture") if r in wanted]
+    if ch is None:
+        for rule in rules:
+            run.skipped.append((rule, "no changes layer"))
+        return
+    if not ch["has_class"]:
+        for rule in rules:
+            run.skipped.append((rule, "changes has no land_code field: what a patch became is "
+                                      "unknown"))
+        return
+    if not (run.has("farmland") or run.has("basic_farmland")):
+        for rule in rules:
+            run.skipped.append((rule, "no farmland or basic_farmland layer: farmland cannot be "
+                                      "located"))
+        return
+    whole: FarmlandSplit = ch["whole"]
+    on_farm = np.nan_to_num(whole.on_basic_m2) + np.nan_to_num(whole.on_farmland_m2)
+    kinds = {"farmland_loss": "other_agricultural_or_natural",
+             "facility_agriculture": "facility_agriculture"}
+    frame = ch["frame"]
+    codes = _text(frame, "land_code")[ch["rows"]]
+    w = words(run.lang)
+    for rule in rules:
+        sel = np.flatnonzero((ch["kind"] == kinds[rule]) & (on_farm >= max(run.sliver, 1e-12)))
+        if not len(sel):
+            continue
+        split = farmland_areas(run, ch["g"][sel], area=whole.area_m2[sel], geometry=True)
+        assert split.farmland is not None
+        main = run.main_unit(ch["g"][sel], whole.area_m2[sel])[0]
+        for k, i in enumerate(sel):
+            fid = str(ch["ids"][i])
+            basic = float(np.nan_to_num(split.on_basic_m2[k]))
+            farm = float(np.nan_to_num(split.on_farmland_m2[k]))
+            template = w.FARMLAND_LOSS if rule == "farmland_loss" else w.FACILITY_AGRICULTURE
+            msg = template.format(
+                id=fid, code=codes[i], area=_fmt(basic + farm, run.lang),
+                basic=_fmt(basic, run.lang), farmland=_fmt(farm, run.lang),
+                on_basic=(w.FACILITY_ON_BASIC if rule == "facility_agriculture"
+                          and basic >= max(run.sliver, 1e-12) else ""),
+                note=_sliver_note(run))
+            code = str(main[k])
+            run.records.append({
+                "rule": rule, "layer": "changes", "feature_id": fid, "admin_code": code,
+                "admin_name": run.name_of(code), "area_m2": basic + farm, "message": msg,
+                "regulation": regulation(rule, run.lang), "threshold": f">= {run.sliver:g} m2",
+                "matched": "", "geometry": split.farmland[k],
+            })
+
+
+class _Groups:
+    """Union-find over positions 0..n-1."""
+
+    def __init__(self, n: int) -> None:
+        self.parent = np.arange(n)
+
+    def find(self, i: int) -> int:
+        root = i
+        while self.parent[root] != root:
+            root = int(self.parent[root])
+        while self.parent[i] != root:
+            self.parent[i], i = root, int(self.parent[i])
+        return root
+
+    def join(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+    def labels(self) -> NDArray[np.intp]:
+        return np.asarray([self.find(i) for i in range(len(self.parent))], dtype=np.intp)
+
+
+def _party_windows(party: NDArray[np.object_], when: NDArray[np.datetime64]
+                   ) -> list[NDArray[np.intp]]:
+    """Positions of one party's acts within one window of ``criminal_party_years``.
+
+    Each party's dated acts in date order; a window starts at the first act not yet in
+    one and takes every act before the window's anniversary (法释〔2000〕14号 Art. 9: acts
+    within one year not yet dealt with are summed). Undated acts are summed with none.
+    """
+    out: list[NDArray[np.intp]] = []
+    years = int(settings.criminal_party_years)
+    dated = np.flatnonzero((party != "") & ~np.isnat(when))
+    for name in dict.fromkeys(party[dated]):
+        mine = dated[party[dated] == name]
+        mine = mine[np.argsort(when[mine], kind="stable")]
+        start = 0
+        while start < len(mine):
+            span = full_years(np.repeat(when[mine[start]], len(mine) - start),
+                              when[mine[start:]])
+            stop = start + int(np.sum(span < years))
+            stop = max(stop, start + 1)
+            if stop - start > 1:
+                out.append(mine[start:stop])
+            start = stop
+    return out
+
+
+def _criminal_threshold(run: _Run, ch: dict[str, Any] | None) -> None:  # noqa: PLR0915
     rule = "criminal_threshold"
     if ch is None:
         run.skipped.append((rule, "unapproved_construction did not run (see its reason): "
@@ -605,11 +1111,40 @@ def _criminal_threshold(run: _Run, ch: dict[str, Any] | None) -> None:
     if not (run.has("farmland") or run.has("basic_farmland")):
         run.skipped.append((rule, "no farmland or basic_farmland layer"))
         return
+    if not ch["has_class"]:
+        run.skipped.append((rule, "changes has no land_code field: non-agricultural "
+                                  "construction, which the crime needs, cannot be told"))
+        return
     up: Pieces = ch["pieces"]
     n = len(ch["judged"])
     basic = np.bincount(up.left, weights=np.nan_to_num(ch["split"].on_basic_m2), minlength=n)
     other = np.bincount(up.left, weights=np.nan_to_num(ch["split"].on_farmland_m2), minlength=n)
-    basic_mu, other_mu = basic / settings.M2_PER_MU, other / settings.M2_PER_MU
+    ids = ch["ids"][ch["judged"]].astype(str)
+    when = ch["when"][ch["judged"]]
+    party = ch["party"][ch["judged"]]
+    geoms = ch["uncovered"]
+    groups = _Groups(n)
+    site = np.zeros(n, dtype=bool)
+    by_party = np.zeros(n, dtype=bool)
+    # One site: unlawful parts touching within touch_m, detected on one date (one round).
+    if n > 1:
+        tree = shapely.STRtree(geoms)
+        with Prepared(geoms) as (prepared,):
+            a, b = tree.query(prepared, predicate="dwithin", distance=max(settings.touch_m, 0.0))
+        keep = (a < b) & ~np.isnat(when[a]) & (when[a] == when[b])
+        for i, j in zip(a[keep].tolist(), b[keep].tolist(), strict=True):
+            groups.join(i, j)
+            site[i] = site[j] = True
+    # One party: acts within the window summed (when the layer names the party).
+    for members in _party_windows(party, when):
+        for j in members[1:].tolist():
+            groups.join(int(members[0]), j)
+        by_party[members] = True
+    label = groups.labels()
+    keys, group = np.unique(label, return_inverse=True)
+    g_basic = np.bincount(group, weights=basic, minlength=len(keys))
+    g_other = np.bincount(group, weights=other, minlength=len(keys))
+    basic_mu, other_mu = g_basic / settings.M2_PER_MU, g_other / settings.M2_PER_MU
     hit = ((basic_mu >= settings.criminal_basic_mu - _TOL_MU)
            | (other_mu >= settings.criminal_farmland_mu - _TOL_MU))
     main = np.full(n, "", dtype=object)
@@ -620,19 +1155,38 @@ def _criminal_threshold(run: _Run, ch: dict[str, Any] | None) -> None:
     w = words(run.lang)
     limits = w.CRIMINAL_LIMITS.format(basic_mu=settings.criminal_basic_mu,
                                       farmland_mu=settings.criminal_farmland_mu)
-    for j in np.flatnonzero(hit):
-        fid = str(ch["ids"][ch["judged"][j]])
-        msg = w.CRIMINAL_THRESHOLD.format(id=fid, basic_mu=basic_mu[j], farmland_mu=other_mu[j],
-                                          threshold=limits)
-        code = str(main[j])
+    for gi in np.flatnonzero(hit):
+        members = np.flatnonzero(group == gi)
+        # The lead patch: the most farmland taken (to 0.01 m2), then the smallest id.
+        taken = np.round(basic + other, 2)[members]
+        lead = members[np.lexsort((ids[members], -taken))[0]]
+        ordered = [str(ids[lead]), *sorted(str(ids[m]) for m in members if m != lead)]
+        how = []
+        if len(members) > 1 and site[members].any():
+            how.append(w.CRIMINAL_SITE)
+        if len(members) > 1 and by_party[members].any():
+            how.append(w.CRIMINAL_PARTY.format(party=party[lead] or "-",
+                                               years=settings.criminal_party_years))
+        summed = (w.CRIMINAL_SUMMED.format(n=len(members), how=w.ID_JOIN.join(how))
+                  if len(members) > 1 else "")
+        msg = w.CRIMINAL_THRESHOLD.format(
+            ids=w.ID_JOIN.join(ordered), summed=summed, basic_mu=basic_mu[gi],
+            farmland_mu=other_mu[gi], threshold=limits)
+        code = str(main[lead])
+        outline = (geoms[lead] if len(members) == 1
+                   else shapely.union_all(geoms[members]))
         run.records.append({
-            "rule": rule, "layer": "changes", "feature_id": fid, "admin_code": code,
-            "admin_name": run.name_of(code), "area_m2": basic[j] + other[j], "message": msg,
-            "regulation": regulation(rule, run.lang),
-            "threshold": limits, "matched": "",
-            "geometry": ch["uncovered"][j],
+            "rule": rule, "layer": "changes", "feature_id": str(ids[lead]), "admin_code": code,
+            "admin_name": run.name_of(code), "area_m2": g_basic[gi] + g_other[gi],
+            "message": msg, "regulation": regulation(rule, run.lang),
+            "threshold": limits, "matched": _join(ordered[1:]),
+            "summed_ids": _join(sorted(ordered)),
+            "summed_by": ";".join(k for k, on in (("site", site[members].any()),
+                                                   ("party", by_party[members].any()))
+                                  if on and len(members) > 1),
+            "on_basic_m2": g_basic[gi], "on_farmland_m2": g_other[gi],
+            "geometry": outline,
         })
-
 
 def _accountability_ratio(  # noqa: PLR0915 - one rule, read top to bottom
     run: _Run, ch: dict[str, Any] | None
@@ -737,26 +1291,64 @@ def accountability_inputs(layers: Mapping[str, gpd.GeoDataFrame], *, as_of: date
     """Cut the layers to the features the accountability ratio reads, keeping every field.
 
     The ratio weighs the farmland built on by change patches detected in the year of
-    ``as_of``, less what approvals and supply cover, against the farmland occupied by
+    ``as_of``, less what approvals lawfully cover, against the farmland occupied by
     approvals of that year. So: the year's change patches; the approvals and supply
-    meeting them; the year's approvals; the farmland and basic farmland meeting any
-    of those; the admin units whole. A layer without its date field keeps no rows
-    (the rule says it cannot run, as in one pass). A tiled run checks the whole county
-    for this rule on these. Farmland layers in ``spilled`` (on disk) are read for the
-    features meeting those parcels only.
+    meeting them (and every approval with no geometry, which may stand anywhere); the
+    year's approvals; the farmland and basic farmland meeting any of those; the admin
+    units whole. A layer without its date field keeps no rows (the rule says it cannot
+    run, as in one pass). A tiled run checks the whole county for this rule on these.
+    Farmland layers in ``spilled`` (on disk) are read for the features meeting those
+    parcels only.
     """
+    changes = layers.get("changes")
+    keep = None if changes is None else (
+        _ok(changes) & in_year_to_date(changes, "detected_on", as_of))
+    return _cut(layers, keep, as_of=as_of, year_approvals=True, spilled=spilled)
+
+
+def criminal_inputs(layers: Mapping[str, gpd.GeoDataFrame], *, as_of: datetime.date,
+                    spilled: Mapping[str, Windows] | None = None
+                    ) -> dict[str, gpd.GeoDataFrame]:
+    """Cut the layers to the features ``criminal_threshold`` reads, keeping every field.
+
+    The threshold adds up unlawful construction across the county (touching pieces of one
+    site, one party's acts), so a tiled run screens it once over the whole county, on
+    these: every judgeable change patch; the approvals meeting them (and those with no
+    geometry); the farmland and basic farmland meeting them; the admin units whole.
+    """
+    changes = layers.get("changes")
+    keep = None if changes is None else _ok(changes)
+    return _cut(layers, keep, as_of=as_of, year_approvals=False, spilled=spilled)
+
+
+#: The rules a tiled check runs once over the whole county, each with the cut of the layers
+#: it reads (:mod:`redline.analysis.tiles` leaves them out of the tiles).
+COUNTY_INPUTS: dict[str, Any] = {
+    "accountability_ratio": accountability_inputs,
+    "criminal_threshold": criminal_inputs,
+}
+
+
+def _cut(layers: Mapping[str, gpd.GeoDataFrame], changes_kept: NDArray[np.bool_] | None, *,
+         as_of: datetime.date, year_approvals: bool,
+         spilled: Mapping[str, Windows] | None) -> dict[str, gpd.GeoDataFrame]:
     out = dict(layers)
     changes = layers.get("changes")
-    if changes is not None:
-        out["changes"] = changes[_ok(changes) & in_year_to_date(changes, "detected_on", as_of)]
-    year_changes = _geometries(out.get("changes"))
+    if changes is not None and changes_kept is not None:
+        out["changes"] = changes[changes_kept]
+    kept_changes = _geometries(out.get("changes"))
     for role in ("approvals", "supply"):
         if role in layers:
-            rows = _meeting(layers[role], year_changes)
+            frame = layers[role]
+            rows = _meeting(frame, kept_changes, boxes=role == "approvals")
             if role == "approvals":
-                rows = np.union1d(rows, np.flatnonzero(
-                    _ok(layers[role]) & in_year_to_date(layers[role], "approved_on", as_of)))
-            out[role] = layers[role].iloc[rows]
+                geoms = np.asarray(frame.geometry.values, dtype=object)
+                nowhere = np.flatnonzero(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+                rows = np.union1d(rows, nowhere)
+                if year_approvals:
+                    rows = np.union1d(rows, np.flatnonzero(
+                        _ok(frame) & in_year_to_date(frame, "approved_on", as_of)))
+            out[role] = frame.iloc[rows]
     parcels = np.concatenate([_geometries(out.get(r)) for r in ("changes", "approvals", "supply")])
     for role in ("farmland", "basic_farmland"):
         if spilled and role in spilled:
@@ -774,9 +1366,16 @@ def _geometries(frame: gpd.GeoDataFrame | None) -> NDArray[np.object_]:
     return geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
 
 
-def _meeting(frame: gpd.GeoDataFrame, geoms: NDArray[np.object_]) -> NDArray[np.intp]:
-    """Positions in ``frame`` of the features meeting one of ``geoms``, sorted."""
+def _meeting(frame: gpd.GeoDataFrame, geoms: NDArray[np.object_], *, boxes: bool = False
+             ) -> NDArray[np.intp]:
+    """Positions in ``frame`` of the features meeting one of ``geoms``, sorted.
+
+    ``boxes``: the features whose bounding boxes meet them (an approval that cannot be
+    judged stands on its convex hull, which its box holds).
+    """
     if not len(geoms) or not len(frame):
         return np.zeros(0, np.intp)
+    if boxes:
+        return np.unique(frame.sindex.query(geoms)[1]).astype(np.intp)
     with Prepared(geoms) as (prepared,):
         return np.unique(frame.sindex.query(prepared, predicate="intersects")[1]).astype(np.intp)

@@ -39,8 +39,9 @@ if TYPE_CHECKING:
 
 #: Layers split between tiles; the others are context read per tile.
 PARCEL_ROLES: Final[tuple[str, ...]] = ("approvals", "supply", "changes")
-#: Rules over a whole county, computed after the tiles are merged.
-COUNTY_RULES: Final[frozenset[str]] = frozenset({"accountability_ratio"})
+#: Rules over a whole county, computed after the tiles are merged: the accountability ratio,
+#: and the criminal threshold, whose sums join touching pieces and one party's acts anywhere.
+COUNTY_RULES: Final[frozenset[str]] = frozenset({"accountability_ratio", "criminal_threshold"})
 Analyse = Callable[[Mapping[str, gpd.GeoDataFrame]], RuleResult]
 
 
@@ -101,6 +102,11 @@ def plan_tiles(
         iy = np.clip(np.floor((xy[:, 1] - y0) / dy).astype(np.intp), 0, ny - 1)
         cell[ok] = iy * nx + ix
         cells[role] = cell
+    # The polygons of one approval document are judged together: all in its first one's tile.
+    if "approvals" in cells:
+        ids = feature_ids(layers["approvals"], "approvals")
+        first = pd.Series(np.arange(len(ids))).groupby(ids, sort=False).transform("min")
+        cells["approvals"] = cells["approvals"][first.to_numpy()]
     tiles: list[Tile] = []
     for k in range(nx * ny):
         owned = {r: np.flatnonzero(c == k) for r, c in cells.items()}
@@ -142,6 +148,11 @@ def tile_layers(layers: Mapping[str, gpd.GeoDataFrame], tile: Tile, *,
             continue
         rows = (frame.sindex.query(area, predicate="intersects") if len(frame)
                 else np.array([], dtype=np.intp))
+        # A feature with no geometry may stand anywhere (an approval without one leaves
+        # land unjudged everywhere): every tile sees it.
+        geoms = np.asarray(frame.geometry.values, dtype=object)
+        rows = np.union1d(rows, np.flatnonzero(shapely.is_missing(geoms)
+                                               | shapely.is_empty(geoms)))
         if role in tile.owned:
             rows = np.union1d(rows, tile.owned[role])
         rows = np.unique(rows)
@@ -158,6 +169,16 @@ def _owned_ids(layers: Mapping[str, gpd.GeoDataFrame], tile: Tile) -> set[tuple[
     return keys
 
 
+def _owned_rows(layers: Mapping[str, gpd.GeoDataFrame], tile: Tile) -> set[tuple[str, int]]:
+    """Return the ``_row`` of each owned feature (rows of one id may lie in several tiles)."""
+    keys: set[tuple[str, int]] = set()
+    for role, rows in tile.owned.items():
+        frame = layers[role]
+        source = frame["_row"].to_numpy() if "_row" in frame else np.arange(len(frame))
+        keys.update((role, int(r)) for r in source[rows])
+    return keys
+
+
 def _run_tile(analyse: Analyse, layers: Mapping[str, gpd.GeoDataFrame], tile: Tile
               ) -> RuleResult:
     """Analyse one tile's cut layers; keep what concerns the parcels it owns."""
@@ -169,8 +190,13 @@ def _run_tile(analyse: Analyse, layers: Mapping[str, gpd.GeoDataFrame], tile: Ti
                      for la, fid, rule in zip(f["layer"], f["feature_id"], f["rule"],
                                               strict=True)], dtype=bool)
     feats = result.features
-    fkeep = np.array([(la, str(fid)) in keys for la, fid in
-                      zip(feats["layer"], feats["feature_id"], strict=True)], dtype=bool)
+    if "_row" in feats:
+        rows = _owned_rows(part, tile)
+        fkeep = np.array([(la, int(r)) in rows for la, r in
+                          zip(feats["layer"], feats["_row"], strict=True)], dtype=bool)
+    else:
+        fkeep = np.array([(la, str(fid)) in keys for la, fid in
+                          zip(feats["layer"], feats["feature_id"], strict=True)], dtype=bool)
     return RuleResult(findings=f[keep], features=feats[fkeep], skipped=result.skipped,
                       tables=result.tables, parameters=result.parameters)
 

@@ -305,8 +305,11 @@ def _build_frame(raw: gpd.GeoDataFrame, role: Role, fields: dict[str, str], *,
             note = _join(note, np.where(blank, "no id: made from the row number", ""))
     ids = data[id_field]
     problem = pd.Series("", index=index, dtype=object)
-    dup = ids.duplicated(keep="first").to_numpy()
-    if seen is not None:
+    # An approval's id is a document number (批准文号, 电子监管号), not a row key: one
+    # document owns several polygons, each judged. Other roles' ids are row keys.
+    many = role == "approvals"
+    dup = np.zeros(len(ids), dtype=bool) if many else ids.duplicated(keep="first").to_numpy()
+    if seen is not None and not many:
         text = [str(v) for v in ids.tolist()]
         dup = dup | np.fromiter((t in seen for t in text), dtype=bool, count=len(text))
         seen.update(text)

@@ -22,8 +22,11 @@ RULE_NAMES: Final[dict[str, str]] = {
     "industrial_negotiated": "Industrial land sold by negotiation",
     "industrial_standard": "Industrial land below standards",
     "evidence_mismatch": "Record and imagery disagree",
-    "criminal_threshold": "Criminal threshold reached",
+    "criminal_threshold": "Suspected criminal threshold",
     "accountability_ratio": "Accountability ratio reached",
+    "unauthorized_approval": "Unauthorised approval of basic farmland",
+    "farmland_loss": "Farmland turned to other use",
+    "facility_agriculture": "Facility farmland: check its filing",
 }
 
 #: Severity code -> its name.
@@ -62,6 +65,12 @@ HEADERS: Final[dict[str, str]] = {
     "rules": "Rules",
     "reason": "Why not judged",
     "findings_count": "Findings",
+    "summed_ids": "Patches summed",
+    "summed_by": "Summed by",
+    "authority_level": "Authority level",
+    "land_kind": "Current land kind",
+    "unjudged_m2": "Area not judged (m2)",
+    "unjudged_reason": "Why part was not judged",
 }
 
 #: Ledger column -> its header (summary.csv columns of the county ledger).
@@ -130,6 +139,7 @@ FIELD_NAMES: Final[dict[str, str]] = {
     "delay_cause": "Delay cause",
     "change_id": "Change id",
     "detected_on": "Detected on",
+    "party": "Party",
     "project_id": "Project id",
     "farmland_added": "Farmland added",
     "paddy_added": "Paddy added",
@@ -148,20 +158,38 @@ RULE_COLUMN_SUFFIXES: Final[dict[str, str]] = {
 #: Rule code -> the regulation it enforces, as a finding quotes it.
 REGULATIONS: Final[dict[str, str]] = {
     "basic_farmland_encroachment": (
-        "Land Administration Law Art. 35, 44, 46: converting or expropriating permanent basic "
-        "farmland needs State Council approval"
+        "Land Administration Law (2019) Art. 35, 44, 46: converting or expropriating permanent "
+        "basic farmland needs State Council approval"
+    ),
+    "unauthorized_approval": (
+        "Land Administration Law (2019) Art. 44, 46 (permanent basic farmland: State Council "
+        "only), Art. 79 (an approval beyond the approver's power is void); Criminal Law "
+        "Art. 410; 法释〔2000〕14号 Art. 4 (unlawfully approving >= 10 mu of basic farmland is "
+        "serious; to be verified)"
     ),
     "supply_without_approval": (
-        "Land Administration Law Art. 44: farmland must be approved for conversion before it is "
-        "supplied for construction"
+        "Land Administration Law (2019) Art. 44: farmland must be approved for conversion "
+        "before it is supplied for construction (an approval given later does not undo the "
+        "supply without one)"
     ),
     "unapproved_construction": (
-        "Land Administration Law Art. 44, 77: land occupied without approval (satellite "
-        "enforcement)"
+        "Land Administration Law (2019) Art. 44, 77: land occupied without approval (satellite "
+        "enforcement; an approval given after detection is built-then-approved, unapproved "
+        "when detected)"
+    ),
+    "farmland_loss": (
+        "Land Administration Law (2019) Art. 37; Implementing Regulation (2021) Art. 51: "
+        "orchards and fish ponds on permanent basic farmland are forbidden; farmland turned to "
+        "other agricultural use must be balanced (自然资发〔2021〕166号, to be verified)"
+    ),
+    "facility_agriculture": (
+        "自然资规〔2019〕4号 (facility agricultural land): agricultural land, under filing "
+        "(备案); not a finding of a violation"
     ),
     "criminal_threshold": (
-        "Judicial interpretation 法释〔2000〕14号 Art. 3: illegal occupation of basic farmland "
-        ">= 5 mu or other farmland >= 10 mu is a large quantity (unverified)"
+        "Criminal Law Art. 342; 法释〔2000〕14号 Art. 3 (basic farmland >= 5 mu or other "
+        "farmland >= 10 mu occupied for non-agricultural construction and seriously damaged), "
+        "Art. 9 (acts within one year not yet dealt with are summed) (to be verified)"
     ),
     "accountability_ratio": (
         "Measures on sanctions for violations of land regulations (MOS/MOHRSS/MLR Order No. 15) "
@@ -188,33 +216,100 @@ SLIVER_NOTE: Final[str] = "; threshold: sliver >= {sliver:g} m2."
 PARCEL_KINDS: Final[dict[str, str]] = {"approvals": "Approved", "supply": "Supplied"}
 BASIC_FARMLAND_ENCROACHMENT: Final[str] = (
     "{kind} parcel {id} overlaps permanent basic farmland by {area} (patches {patches}) not "
-    "covered by any approval granting basic farmland{partly}{note}"
+    "covered by any State Council approval of basic farmland{partly}{late}{unjudged}{note}"
 )
 #: Approvals that cover part of the basic farmland taken.
 BASIC_FARMLAND_PARTLY: Final[str] = " (approvals {ids} cover only part)"
 SUPPLY_WITHOUT_APPROVAL: Final[str] = (
-    "Supplied parcel {id} includes {area} of farmland that no approval covers (supplied before "
-    "approval){cover}; parcel area {parcel_area}{note}"
+    "Supplied parcel {id} includes {area} of farmland no approval covered when the contract "
+    "was signed (supplied before approval){cover}{late}{void}{unjudged}; parcel area "
+    "{parcel_area}{note}"
 )
 #: Approvals that cover part of a supplied parcel; none.
 SUPPLY_PARTLY: Final[str] = "; approvals {ids} cover only part"
 SUPPLY_UNCOVERED: Final[str] = ""
+#: Approvals given after the supply contract: 补办.
+SUPPLY_LATE: Final[str] = (
+    "; approvals {approvals} were given after the contract (approved after supply, 补办)"
+)
+#: Approvals by a government that may not take permanent basic farmland.
+VOID_BASIC: Final[str] = (
+    "; approvals {ids} are not the State Council's and cannot make the basic farmland lawful"
+)
+#: Part of a parcel that could not be judged (an approval without geometry, date...).
+PART_NOT_JUDGED: Final[str] = (
+    "; {area} more could not be judged for want of approval data (see the features layer)"
+)
 UNAPPROVED_CONSTRUCTION: Final[str] = (
-    "Change patch {id}{part} has {area} that no approval or supply covers: basic farmland "
-    "{basic}, other farmland {farmland}, other land {other}{covered}{nearest}{note}"
+    "Change patch {id}{part} has {area} that no approval covered when it was detected: basic "
+    "farmland {basic}, other farmland {farmland}, other land {other}{late}{void}{supplied}"
+    "{covered}{nearest}{unjudged}{note}"
 )
 #: The part of a change patch in one admin unit, when it crosses a line.
 UNAPPROVED_PART: Final[str] = " (its part in {code})"
 UNAPPROVED_COVERED: Final[str] = "; partly covered by {ids}"
 UNAPPROVED_NEAREST: Final[str] = "; nearest approval touching it: {id}"
-CRIMINAL_THRESHOLD: Final[str] = (
-    "Change patch {id} illegally occupies {basic_mu:,.2f} mu of basic farmland and "
-    "{farmland_mu:,.2f} mu of other farmland, reaching the prosecution threshold ({threshold})."
+#: Approvals given after the detection: 先建后批.
+UNAPPROVED_LATE: Final[str] = (
+    "; approvals {approvals} were given after the detection on {detected} (built before "
+    "approval, 先建后批: unapproved when detected)"
 )
+#: Supply parcels on the unlawful part.
+UNAPPROVED_SUPPLIED: Final[str] = (
+    "; supplied as {ids}, but a supply contract is no conversion approval"
+)
+UNAUTHORIZED_APPROVAL: Final[str] = (
+    "Approval {id} (authority: {authority}, {level}) takes {area} of permanent basic farmland "
+    "(patches {patches}), which only the State Council may approve: an approval beyond its "
+    "power, void, and the land stays unlawfully occupied{crime}{note}"
+)
+#: An unauthorised approval over the criminal threshold of 法释〔2000〕14号 Art. 4.
+UNAUTHORIZED_CRIME: Final[str] = (
+    "; >= {limit:g} mu of basic farmland unlawfully approved: a suspected crime of unlawful "
+    "approval, to be verified"
+)
+#: The thresholds of ``unauthorized_approval``.
+UNAUTHORIZED_LIMITS: Final[str] = (
+    ">= {sliver:g} m2; >= {limit:g} mu a suspected crime (法释〔2000〕14号 Art. 4)"
+)
+#: Level of an approving authority -> its name.
+AUTHORITY_LEVELS: Final[dict[str, str]] = {
+    "state_council": "State Council", "entrusted": "a province entrusted by the State Council",
+    "province": "a provincial government", "city": "a city government",
+    "county": "a county government",
+}
+FARMLAND_LOSS: Final[str] = (
+    "Change patch {id} is now {code} and takes {area} of farmland (basic farmland {basic}, "
+    "other farmland {farmland}): farmland turned to other agricultural or natural use, not "
+    "construction; orchards and fish ponds on permanent basic farmland are forbidden: check, "
+    "restore or balance it{on_basic}{note}"
+)
+FACILITY_AGRICULTURE: Final[str] = (
+    "Change patch {id} is now {code} (facility agricultural land) on {area} of farmland "
+    "(basic farmland {basic}, other farmland {farmland}): such land is agricultural and filed "
+    "(备案); check its filing and size{on_basic}; a list to check, not a violation{note}"
+)
+#: A facility on permanent basic farmland.
+FACILITY_ON_BASIC: Final[str] = (
+    "; facilities may not, as a rule, take permanent basic farmland: check it first"
+)
+CRIMINAL_THRESHOLD: Final[str] = (
+    "Change patches {ids}{summed} are suspected of illegally occupying {basic_mu:,.2f} mu of "
+    "basic farmland and {farmland_mu:,.2f} mu of other farmland for non-agricultural "
+    "construction, reaching the large-quantity threshold ({threshold}). A satellite lead: a "
+    "field check must first confirm unapproved non-agricultural construction and the damage "
+    "to the farmland before any referral for prosecution."
+)
+#: How pieces were added up for ``criminal_threshold``.
+CRIMINAL_SUMMED: Final[str] = " ({how}: {n} summed)"
+CRIMINAL_SITE: Final[str] = "touching, one site detected together"
+CRIMINAL_PARTY: Final[str] = "one party, {party}, within {years} year(s)"
 #: The thresholds, in mu, of ``criminal_threshold``.
 CRIMINAL_LIMITS: Final[str] = (
     "basic farmland >= {basic_mu:g} mu, other farmland >= {farmland_mu:g} mu"
 )
+#: Ids listed in a message are joined by this.
+ID_JOIN: Final[str] = ", "
 ACCOUNTABILITY_RATIO: Final[str] = (
     "County {county}: {illegal} of farmland illegally occupied in {year} is {ratio:.1%} of the "
     "{total} newly occupied for construction (approved {approved} + illegal), reaching the "

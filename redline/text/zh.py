@@ -22,8 +22,11 @@ RULE_NAMES: Final[dict[str, str]] = {
     "industrial_negotiated": "工业用地协议出让",
     "industrial_standard": "工业用地控制指标不达标",
     "evidence_mismatch": "记录与影像不符",
-    "criminal_threshold": "达到刑事立案标准",
+    "criminal_threshold": "涉嫌达到刑事追诉标准",
     "accountability_ratio": "问责比例超15%",
+    "unauthorized_approval": "无权批准占用永久基本农田",
+    "farmland_loss": "耕地流出(非农化/非粮化)",
+    "facility_agriculture": "设施农用地备案核查",
 }
 
 #: Severity code -> its name.
@@ -62,6 +65,12 @@ HEADERS: Final[dict[str, str]] = {
     "rules": "命中规则",
     "reason": "未能判定原因",
     "findings_count": "问题总数",
+    "summed_ids": "合计图斑",
+    "summed_by": "合计依据",
+    "authority_level": "批准机关级别",
+    "land_kind": "现状地类性质",
+    "unjudged_m2": "未能判定面积(平方米)",
+    "unjudged_reason": "部分未能判定原因",
 }
 
 #: Ledger column -> its header (summary.csv columns of the county ledger).
@@ -130,6 +139,7 @@ FIELD_NAMES: Final[dict[str, str]] = {
     "delay_cause": "延期原因",
     "change_id": "图斑编号",
     "detected_on": "监测日期",
+    "party": "当事人",
     "project_id": "项目编号",
     "farmland_added": "新增耕地",
     "paddy_added": "新增水田",
@@ -148,17 +158,35 @@ RULE_COLUMN_SUFFIXES: Final[dict[str, str]] = {
 #: Rule code -> the regulation it enforces, as a finding quotes it.
 REGULATIONS: Final[dict[str, str]] = {
     "basic_farmland_encroachment": (
-        "《土地管理法》第三十五条、第四十四条、第四十六条：永久基本农田转用、征收须经国务院批准"
+        "《土地管理法》(2019年修正)第三十五条、第四十四条、第四十六条：永久基本农田转为建设用地、"
+        "征收永久基本农田须经国务院批准"
+    ),
+    "unauthorized_approval": (
+        "《土地管理法》(2019年修正)第四十四条、第四十六条(永久基本农田由国务院批准)、第七十九条"
+        "(超越批准权限非法批准占用土地，批准文件无效)；《刑法》第四百一十条；"
+        "法释〔2000〕14号第四条(非法批准占用基本农田10亩以上为“情节严重”，待核)"
     ),
     "supply_without_approval": (
-        "《土地管理法》第四十四条：建设占用农用地须先办理农用地转用审批（未批先供）"
+        "《土地管理法》(2019年修正)第四十四条：建设占用土地涉及农用地转为建设用地的，"
+        "应当先办理农用地转用审批（未批先供；供地后补办批准不改变供地时无批准的事实）"
     ),
     "unapproved_construction": (
-        "《土地管理法》第四十四条、第七十七条：未经批准非法占用土地（卫片执法）"
+        "《土地管理法》(2019年修正)第四十四条、第七十七条：未经批准非法占用土地（卫片执法；"
+        "监测后才取得的批准为先建后批，监测时仍属未批先建）"
+    ),
+    "farmland_loss": (
+        "《土地管理法》(2019年修正)第三十七条；《土地管理法实施条例》(2021)第五十一条："
+        "禁止占用永久基本农田发展林果业和挖塘养鱼；耕地转为其他农用地须落实耕地进出平衡"
+        "(自然资发〔2021〕166号，待核)"
+    ),
+    "facility_agriculture": (
+        "《自然资源部 农业农村部关于设施农业用地管理有关问题的通知》(自然资规〔2019〕4号)："
+        "设施农业用地按农用地管理，实行备案；不是违法认定"
     ),
     "criminal_threshold": (
-        "法释〔2000〕14号第三条：非法占用基本农田5亩以上或基本农田以外的耕地10亩以上为"
-        "“数量较大”（待核）"
+        "《刑法》第三百四十二条；法释〔2000〕14号第三条(非法占用基本农田5亩以上或基本农田以外的"
+        "耕地10亩以上为“数量较大”，须进行非农业建设并造成耕地大量毁坏)、第九条(一年内多次实施"
+        "未经处理的累计计算)（标准待核）"
     ),
     "accountability_ratio": (
         "《违反土地管理规定行为处分办法》（监察部 人社部 国土资源部令第15号）第三条"
@@ -184,31 +212,80 @@ SLIVER_NOTE: Final[str] = "；阈值：碎片面积 ≥ {sliver:g} 平方米。"
 PARCEL_KINDS: Final[dict[str, str]] = {"approvals": "报批", "supply": "供地"}
 BASIC_FARMLAND_ENCROACHMENT: Final[str] = (
     "{kind}地块 {id} 占用永久基本农田 {area}（基本农田图斑 {patches}），"
-    "该部分无经国务院批准占用基本农田的批文覆盖{partly}{note}"
+    "该部分无经国务院批准占用基本农田的批文覆盖{partly}{late}{unjudged}{note}"
 )
 #: Approvals that cover part of the basic farmland taken.
 BASIC_FARMLAND_PARTLY: Final[str] = "（批文 {ids} 仅覆盖部分）"
 SUPPLY_WITHOUT_APPROVAL: Final[str] = (
-    "供地地块 {id} 有 {area} 耕地未经农用地转用批准即供应（未批先供）{cover}；"
-    "地块面积 {parcel_area}{note}"
+    "供地地块 {id} 有 {area} 耕地在供地（合同签订）时未经农用地转用批准即供应（未批先供）"
+    "{cover}{late}{void}{unjudged}；地块面积 {parcel_area}{note}"
 )
 #: Approvals that cover part of a supplied parcel; none.
 SUPPLY_PARTLY: Final[str] = "；批文 {ids} 仅覆盖部分"
-SUPPLY_UNCOVERED: Final[str] = "；无任何批文覆盖"
+SUPPLY_UNCOVERED: Final[str] = "；供地时无任何有效批文覆盖"
+#: Approvals given after the supply contract: 补办.
+SUPPLY_LATE: Final[str] = "；批文 {approvals} 批准晚于供地合同（先供后批，属事后补办）"
+#: Approvals by a government that may not take permanent basic farmland.
+VOID_BASIC: Final[str] = "；批文 {ids} 非国务院批准，不能使所占永久基本农田合法"
+#: Part of a parcel that could not be judged (an approval without geometry, date...).
+PART_NOT_JUDGED: Final[str] = "；另有 {area} 因批文资料不全未能判定（原因见要素图层 features）"
 UNAPPROVED_CONSTRUCTION: Final[str] = (
-    "变化图斑 {id}{part} 有 {area} 无批地或供地覆盖，其中永久基本农田 {basic}，"
-    "其他耕地 {farmland}，其他土地 {other}{covered}{nearest}{note}"
+    "变化图斑 {id}{part} 有 {area} 在监测时无有效用地批准，其中永久基本农田 {basic}，"
+    "其他耕地 {farmland}，其他土地 {other}{late}{void}{supplied}{covered}{nearest}{unjudged}{note}"
 )
 #: The part of a change patch in one admin unit, when it crosses a line.
 UNAPPROVED_PART: Final[str] = " 在 {code} 境内部分"
 UNAPPROVED_COVERED: Final[str] = "；部分由 {ids} 覆盖"
 UNAPPROVED_NEAREST: Final[str] = "；相邻最近的批地：{id}"
-CRIMINAL_THRESHOLD: Final[str] = (
-    "变化图斑 {id} 非法占用永久基本农田 {basic_mu:,.2f} 亩、其他耕地 {farmland_mu:,.2f} 亩，"
-    "达到“数量较大”追诉标准（{threshold}），应移送司法机关。"
+#: Approvals given after the detection: 先建后批.
+UNAPPROVED_LATE: Final[str] = (
+    "；批文 {approvals} 批准晚于监测日期 {detected}（先建后批，监测时仍属未批先建）"
 )
+#: Supply parcels on the unlawful part.
+UNAPPROVED_SUPPLIED: Final[str] = "；已供地 {ids}，但供地合同不能代替农用地转用批准"
+UNAUTHORIZED_APPROVAL: Final[str] = (
+    "批地 {id}（批准机关：{authority}，{level}）占用永久基本农田 {area}（基本农田图斑 {patches}）："
+    "永久基本农田转用、征收须经国务院批准，该机关无权批准，属超越批准权限非法批准，批准文件无效，"
+    "所占土地仍按非法占地处理{crime}{note}"
+)
+#: An unauthorised approval over the criminal threshold of 法释〔2000〕14号 Art. 4.
+UNAUTHORIZED_CRIME: Final[str] = (
+    "；非法批准占用基本农田达 {limit:g} 亩以上，涉嫌非法批准占用土地罪，须先核实批准情况"
+)
+#: The thresholds of ``unauthorized_approval``.
+UNAUTHORIZED_LIMITS: Final[str] = (
+    "≥ {sliver:g} 平方米；≥ {limit:g} 亩涉嫌犯罪(法释〔2000〕14号第四条)"
+)
+#: Level of an approving authority -> its name.
+AUTHORITY_LEVELS: Final[dict[str, str]] = {
+    "state_council": "国务院", "entrusted": "受国务院委托的省级人民政府",
+    "province": "省级人民政府", "city": "市级人民政府", "county": "县级人民政府",
+}
+FARMLAND_LOSS: Final[str] = (
+    "变化图斑 {id} 现状地类为 {code}，占用耕地 {area}（其中永久基本农田 {basic}，其他耕地 "
+    "{farmland}）：耕地转为其他农用地或自然地类（耕地流出），不属建设占用；占用永久基本农田发展"
+    "林果业、挖塘养鱼为法律禁止，须核实并恢复或落实进出平衡{on_basic}{note}"
+)
+FACILITY_AGRICULTURE: Final[str] = (
+    "变化图斑 {id} 现状地类为 {code}（设施农用地），占用耕地 {area}（其中永久基本农田 {basic}，"
+    "其他耕地 {farmland}）：设施农业用地按农用地管理、实行备案，请核查是否已备案及用地规模"
+    "{on_basic}；此为备案核查清单，不是违法认定{note}"
+)
+#: A facility on permanent basic farmland.
+FACILITY_ON_BASIC: Final[str] = "；设施农业用地原则上不得占用永久基本农田，须重点核查"
+CRIMINAL_THRESHOLD: Final[str] = (
+    "变化图斑 {ids}{summed} 涉嫌非法占用永久基本农田 {basic_mu:,.2f} 亩、其他耕地 "
+    "{farmland_mu:,.2f} 亩进行非农业建设，达到“数量较大”标准（{threshold}）。此为卫片线索："
+    "须先经实地核查，确认系未经批准的非农业建设并查明耕地毁坏情况，再依法决定是否移送司法机关。"
+)
+#: How pieces were added up for ``criminal_threshold``.
+CRIMINAL_SUMMED: Final[str] = "（{how}，共 {n} 块合计）"
+CRIMINAL_SITE: Final[str] = "同一地块相邻且同期监测"
+CRIMINAL_PARTY: Final[str] = "同一当事人 {party} {years} 年内多次实施"
 #: The thresholds, in mu, of ``criminal_threshold``.
 CRIMINAL_LIMITS: Final[str] = "基本农田 ≥ {basic_mu:g} 亩，其他耕地 ≥ {farmland_mu:g} 亩"
+#: Ids listed in a message are joined by this.
+ID_JOIN: Final[str] = "、"
 ACCOUNTABILITY_RATIO: Final[str] = (
     "{county} {year} 年非法占用耕地 {illegal}，占当年新增建设占用耕地 {total}"
     "（批准占用 {approved} + 非法占用）的 {ratio:.1%}，达到 {limit} 问责比例，"

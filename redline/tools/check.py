@@ -413,20 +413,21 @@ def _tiled_overlap(layers: Mapping[str, gpd.GeoDataFrame], overlap: Any, *,
                    ) -> RuleResult:
     """Run the overlap rules tile by tile, and the county-wide rules in one reduced pass.
 
-    The county-wide rules (the accountability ratio) run once more over the whole
-    county, alone and on only what they read
-    (:func:`~redline.analysis.rules.accountability_inputs`). The grid, the number of
+    The county-wide rules (the accountability ratio, the criminal threshold's sums) run
+    once more over the whole county, each alone and on only what it reads
+    (:data:`~redline.analysis.rules.COUNTY_INPUTS`). The grid, the number of
     tiles and where they ran (``"in-process"``, ``"dask"``, or the executor's ``kind``
     or class name) are recorded as the ``tiles`` parameter.
     """
     from redline.analysis.findings import concat_findings
-    from redline.analysis.rules import accountability_inputs
+    from redline.analysis.rules import COUNTY_INPUTS
     from redline.analysis.tiles import COUNTY_RULES, run_tiled
 
     tiled = run_tiled(layers, overlap, shape=shape, executor=executor, spilled=spilled)
-    wide = overlap(accountability_inputs(layers, as_of=as_of, spilled=spilled),
-                   rules=COUNTY_RULES).findings
     crs = next((f.crs for f in layers.values() if f.crs is not None), None)
+    wide = concat_findings([overlap(COUNTY_INPUTS[rule](layers, as_of=as_of, spilled=spilled),
+                                    rules={rule}).findings for rule in sorted(COUNTY_RULES)],
+                           crs=crs)
     kind = ("in-process" if executor is None else getattr(executor, "kind", None) or (
         "dask" if type(executor).__module__.startswith("distributed.")
         else type(executor).__name__))
@@ -482,13 +483,22 @@ def _features(ds: Dataset, results: list[RuleResult], findings: gpd.GeoDataFrame
             extra = result.features
             if extra is None or extra.empty:
                 continue
+            # Rows of one id (the polygons of one approval document) are told apart by row.
+            key = ["feature_id", "_row"] if "_row" in extra else ["feature_id"]
             extra = extra[extra["layer"] == role].drop(columns=["layer"])
-            extra = extra.drop_duplicates("feature_id")
+            extra = extra.drop_duplicates(key)
             extra = extra.drop(columns=[c for c in extra.columns
-                                        if c in part.columns and c != "feature_id"])
-            merged = part.merge(extra, on="feature_id", how="left")
-            merged.loc[~judged.to_numpy(), list(extra.columns.drop("feature_id"))] = None
+                                        if c in part.columns and c not in key])
+            merged = part.merge(extra, on=key, how="left")
+            merged.loc[~judged.to_numpy(), [c for c in extra.columns if c not in key]] = None
             part = merged
+        if "unjudged_reason" in part:
+            # Land a rule could not judge (an approval without geometry or date...): a
+            # feature with no finding is not clear, it is not judged, and says why.
+            why = part["unjudged_reason"].fillna("").astype(str)
+            held = (part["status"] == "clear") & (why != "")
+            part.loc[held, "status"] = "not_judged"
+            part.loc[held, "reason"] = why[held]
         part["geometry"] = frame.geometry.to_numpy()
         frames.append(part)
     if not frames:
