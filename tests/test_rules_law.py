@@ -423,6 +423,21 @@ def test_the_reader_keeps_every_polygon_of_an_approval_document(tmp_path: Path) 
     assert not [p for p in ds.all_problems() if p.kind == "duplicate_id"]
 
 
+def test_the_reader_names_an_authority_it_cannot_read(tmp_path: Path) -> None:
+    frame = gpd.GeoDataFrame({"PZWH": ["A", "B", "C"],
+                              "PZJG": ["某某公司", "辽政地〔2025〕7号", None]},
+                             geometry=[box(0, 0, 10, 10), box(20, 0, 10, 10),
+                                       box(40, 0, 10, 10)], crs=CRS)
+    frame.to_file(tmp_path / "approvals.gpkg")
+    ds = read_dataset(tmp_path)
+    bad = [p for p in ds.all_problems() if p.kind == "bad_value"]
+    assert [p.feature_id for p in bad] == ["A"]
+    assert "PZJG" in bad[0].problem
+    assert "某某公司" in bad[0].problem
+    assert ds["approvals"]["authority"].tolist()[:2] == ["某某公司", "辽政地〔2025〕7号"]
+    assert ds["approvals"]["_problem"].tolist() == ["", "", ""]
+
+
 # --------------------------------------------------------------------------- against an overlay
 
 

@@ -33,6 +33,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
 from redline import settings
+from redline.authority import read_authorities
 from redline.io import crs as crsmod
 from redline.io.config import CONFIG_NAME, LayerSpec
 from redline.io.digest import digest_later
@@ -266,6 +267,16 @@ class _Labels:
         return str(value) if value is not None else f"#{self.rows[i]}"
 
 
+def _unread_authority(values: pd.Series) -> pd.Series:
+    """Return why each approving authority names no level (redline.authority), or "".
+
+    The value is kept; the rules leave the basic farmland under it unjudged.
+    """
+    unread = read_authorities(values)["problem"]
+    unread = unread.where(unread != "no authority", "")
+    return unread.str.replace("authority ", "", n=1)
+
+
 def _build_frame(raw: gpd.GeoDataFrame, role: Role, fields: dict[str, str], *,
                  display: str, problems: list[Problem], seen: set[str] | None = None
                  ) -> gpd.GeoDataFrame:
@@ -286,6 +297,8 @@ def _build_frame(raw: gpd.GeoDataFrame, role: Role, fields: dict[str, str], *,
         else:
             values, bad = parse_field(col, kind)
         data[canonical] = values
+        if canonical == "authority":
+            bad = bad.where(bad != "", _unread_authority(values))
         bad = bad.where(bad == "", f"{canonical} ({source}) " + bad.astype(str))
         value_notes = _join(value_notes, bad.to_numpy())
     id_field = ID_FIELD[role]
