@@ -9,8 +9,9 @@ what was found, the regulation, and a blank verdict box to fill in on paper.
 
 The page is self-contained (a Content-Security-Policy allows nothing to be fetched)
 and every value from the data goes through :func:`html.escape`. Each case is a
-``<section>`` followed by a page break (CSS ``break-after: page``), so a browser prints
-one case a page.
+``<section>`` one printable A4 page high followed by a page break (CSS ``break-after:
+page``), and its map takes whatever height the facts, findings and coordinate table leave
+(a flex column), so a case with many findings still prints on one page.
 """
 
 from __future__ import annotations
@@ -47,7 +48,10 @@ _CSS: Final[str] = """
 @page{size:A4;margin:12mm}
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;color:#222;
 margin:0;font-size:11px;line-height:1.35}
-section.case{break-after:page;page-break-after:always;padding:0}
+section.case{break-after:page;page-break-after:always;padding:0;height:270mm;
+display:flex;flex-direction:column}
+section.case>*{flex:none}
+section.case>.mapbox{flex:1 1 0;min-height:35mm}
 section.case:last-of-type{break-after:auto;page-break-after:auto}
 h1{font-size:16px;margin:0 0 4px;border-bottom:2px solid #c0392b}
 h2{font-size:12px;margin:6px 0 2px}
@@ -58,7 +62,7 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 .facts td:first-child{font-weight:bold;white-space:nowrap;width:22%}
 .facts{width:100%}
 .points{display:flex;gap:6px;flex-wrap:wrap}
-svg.map{width:100%;height:auto;border:1px solid #999;display:block}
+svg.map{width:100%;height:100%;border:1px solid #999;display:block;box-sizing:border-box}
 .legend span{display:inline-block;margin-right:10px}
 .legend i{display:inline-block;width:10px;height:10px;border:1px solid #555;margin-right:3px;
 vertical-align:middle}
@@ -312,8 +316,10 @@ def render_dossier(cases: gpd.GeoDataFrame, findings: pd.DataFrame,
             f"<small>{_e(w['of'].format(n=n, total=total))}</small></h1>"
             f'<table class="facts">{rows}</table>'
             f"<h2>{_e(w['map'])}</h2>"
+            + '<div class="mapbox">'
             + case_map(geom, context, points, lang, projected=projected,
                        evidence=evidence.get(str(case.case_id)))
+            + "</div>"
             + _legend(context, lang, evidence=evidence.get(str(case.case_id)) is not None)
             + f"<h2>{_e(w['messages'])}</h2><ul class=\"msg\">{found}</ul>"
             f"<h2>{_e(w['points'].format(crs=crs_name))}</h2>"
