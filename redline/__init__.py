@@ -1,8 +1,8 @@
 """redline: guard the farmland red line in a county's land data.
 
-Read a dataset, run the checks, get GeoDataFrames back, write outputs, make a map,
-run a batch. The functions are imported on first use, so ``import redline`` (and the
-``redline`` command) start fast.
+Read a dataset, run the checks, get GeoDataFrames back, write outputs, make a map (or
+explore it as a folium map), run a batch. The functions are imported on first use, so
+``import redline`` (and the ``redline`` command) start fast.
 
 Examples
 --------
@@ -16,6 +16,7 @@ True
 np.int64(3)
 >>> redline.make_map(f"{out}/tiedong", f"{out}/tiedong.html").suffix
 '.html'
+>>> m = redline.explore(run)  # the same map as a folium.Map, for a notebook or more layers
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
     from redline.tools.check import CheckRun, check
     from redline.tools.fieldwork import FieldworkRun, fieldwork
     from redline.tools.info import InfoReport, info
-    from redline.tools.map import make_map
+    from redline.tools.map import explore, make_map
     from redline.tools.report import write_report
     from redline.tools.samples import make_county, make_sample
     from redline.tools.verdicts import VerdictImport, import_verdicts
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
 #: Public name -> module it is imported from on first use.
 _LAZY: dict[str, str] = {
     "check": "redline.tools.check",
+    "explore": "redline.tools.map",
     "info": "redline.tools.info",
     "make_county": "redline.tools.samples",
     "make_map": "redline.tools.map",
@@ -100,6 +102,7 @@ __all__ = [
     "VerdictImport",
     "__version__",
     "check",
+    "explore",
     "fieldwork",
     "import_verdicts",
     "info",

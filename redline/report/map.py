@@ -1,23 +1,28 @@
-"""Interactive inspection maps: one self-contained HTML page that opens offline.
+"""Interactive inspection maps, as folium maps: one object for the page, a notebook and more layers.
 
-The page is built here as text (no folium): Leaflet from the ``xstatic-leaflet``
-package and redline's own small controls are inlined, and the data travels as
-one JSON document inside ``<script type="application/json">`` with ``<``, ``>``
-and ``&`` escaped, so no value can close the element. Every value from the data
-reaches the page through ``textContent``; layer names given to Leaflet's layer
-control (which takes HTML) are escaped first.
+:func:`build_map` returns a ``folium.Map`` (:class:`~redline.report.plugins.InspectionMap`)
+holding the county's layers and findings as redline's folium plugins
+(:mod:`redline.report.plugins`): saved, it is one self-contained HTML page that opens
+offline; in a notebook it shows inline; a user adds layers of their own with plain
+folium calls. The data of each layer travels as one JSON document inside
+``<script type="application/json">`` with ``<``, ``>`` and ``&`` escaped, never through a
+template; every value from the data reaches the page through ``textContent``, and layer
+names given to Leaflet's layer control (which takes HTML) are escaped first.
 
-Findings, approvals and supply are always vector and clickable. Context layers
-with more than :data:`MAX_VECTOR_FEATURES` features (farmland and basic farmland
-of a whole county) are rasterised into a palette PNG in Web Mercator, the
-projection Leaflet draws in, and embedded as an image overlay: a county with a
-million farmland patches stays a page of a few megabytes that shows in seconds.
+Findings, approvals and supply are always clickable. Context layers with more than
+:data:`MAX_VECTOR_FEATURES` features (farmland and basic farmland of a whole county) are
+rasterised into a palette PNG in Web Mercator, the projection Leaflet draws in, and
+embedded as an image: a county with a million farmland patches stays a page of a few
+megabytes that shows in seconds. Findings beyond :data:`MAX_VECTOR_FINDINGS` are drawn
+the same way at county zoom, their geometries and values carried gzip-compressed, and
+drawn one by one, clickable, from :func:`vector_zoom` on; every id stays in the search.
 """
 
 from __future__ import annotations
 
 import base64
-import html
+import gzip
+import json
 import logging
 import math
 import os
@@ -26,16 +31,30 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Final, Literal
 from urllib.parse import quote
 
+import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from folium.utilities import JsCode
 from pyproj import Transformer
 
 from redline.analysis.findings import feature_ids
 from redline.errors import CRSError, RedlineError
-from redline.io.outputs import generator_meta
 from redline.report import assets
+from redline.report.plugins import (
+    BulkLayer,
+    FullScreen,
+    ImageLayer,
+    InspectionMap,
+    Legend,
+    Measure,
+    Scale,
+    Search,
+    Setup,
+    Title,
+    VectorLayer,
+)
 from redline.schema import FIELDS
 from redline.text import Lang, check_lang, header, layer_name, rule_name, severity_name, words
 
@@ -50,7 +69,10 @@ Basemap = Literal["none", "osm", "tianditu"]
 
 #: Context layers with more features than this are drawn as an image, not vectors.
 MAX_VECTOR_FEATURES: Final[int] = 5000
-#: Longest side, in pixels, of a rasterised context layer.
+#: Findings drawn one by one at every zoom; the rules with the most findings beyond this
+#: are drawn as images until zoomed in (:func:`vector_zoom`).
+MAX_VECTOR_FINDINGS: Final[int] = 5000
+#: Longest side, in pixels, of a rasterised layer.
 RASTER_MAX_PX: Final[int] = 8192
 #: Smallest pixel of a rasterised layer, in Web Mercator metres (about 1.5 m on the ground
 #: at 41 N): finer than this shows nothing more of a parcel map at county scale.
@@ -132,10 +154,14 @@ def build_map(
     lang: Lang = "zh",
     title: str | None = None,
     max_vector_features: int | None = None,
+    max_vector_findings: int | None = None,
     raster_max_px: int | None = None,
     images: Mapping[str, tuple[dict[str, Any], np.ndarray]] | None = None,
-) -> str:
-    """Build an interactive inspection map as one HTML page.
+) -> InspectionMap:
+    """Build the interactive inspection map as a ``folium.Map``.
+
+    Save it with ``m.save(path)`` (or :func:`map_html`), show it in a notebook, or add
+    layers of your own with plain folium calls first. The page opens offline.
 
     Parameters
     ----------
@@ -163,16 +189,21 @@ def build_map(
         Context layers (everything but admin, approvals, supply and findings)
         with more features are drawn as an image; default
         :data:`MAX_VECTOR_FEATURES`.
+    max_vector_findings
+        Findings drawn one by one at every zoom; the rules beyond (largest counts
+        last) are drawn as an image until zoomed in to :func:`vector_zoom`, each
+        finding still searchable and clickable then; default
+        :data:`MAX_VECTOR_FINDINGS`.
     raster_max_px
-        Longest side of such an image; default :data:`RASTER_MAX_PX`.
+        Longest side of an image; default :data:`RASTER_MAX_PX`.
     images
-        Those images already drawn by :func:`image_layers` (for instance beside
-        other work), by layer key.
+        Images of context layers already drawn by :func:`image_layers` (for
+        instance beside other work), by layer key.
 
     Returns
     -------
-    str
-        The HTML page.
+    InspectionMap
+        A ``folium.Map``.
 
     Raises
     ------
@@ -184,12 +215,51 @@ def build_map(
     """
     _check_options(basemap=basemap, lang=lang)
     tiles = _basemap_layers(basemap, lang)
-    vector_max = MAX_VECTOR_FEATURES if max_vector_features is None else max_vector_features
-    max_px = RASTER_MAX_PX if raster_max_px is None else raster_max_px
+    defs, bounds = _layer_defs(
+        layers, findings, lang=lang, images=images or {},
+        vector_max=MAX_VECTOR_FEATURES if max_vector_features is None else max_vector_features,
+        findings_max=MAX_VECTOR_FINDINGS if max_vector_findings is None else max_vector_findings,
+        max_px=RASTER_MAX_PX if raster_max_px is None else raster_max_px)
 
-    images = dict(images or {})
+    ui = words(lang).MAP
+    page_title = title if title is not None else ui["title"]
+    m = InspectionMap(title=page_title, lang=lang, offline=offline, prefer_canvas=True,
+                      zoom_snap=0.25, location=None if bounds else [35, 105],
+                      zoom_start=10 if bounds else 4)
+    Setup(ui=dict(ui), lang=lang, severity=SEVERITY_STYLES).add_to(m)
+    for tile in tiles:
+        folium.TileLayer(tiles=tile["url"], attr=tile["attribution"],
+                         subdomains=tile["subdomains"], max_zoom=18, control=False,
+                         overlay=True).add_to(m)
+    for layer_def in defs:
+        label = f"{assets.html_text(layer_def['name'])} ({layer_def['count']})"
+        if layer_def["kind"] in ("raster", "bulk"):
+            label += " " + assets.html_text(ui[layer_def["kind"]])
+        element = {"vector": VectorLayer, "raster": ImageLayer, "bulk": BulkLayer}[
+            layer_def["kind"]]
+        element(layer_json(layer_def), name=label, show=layer_def["show"]).add_to(m)
+    Scale().add_to(m)
+    Title(page_title).add_to(m)
+    Legend(_legend(defs, lang=lang)).add_to(m)
+    FullScreen().add_to(m)
+    Measure().add_to(m)
+    Search().add_to(m)
+    # Listed top layer first; autoZIndex would stack the images by the list, upside down.
+    folium.LayerControl(position="topright", collapsed=False, autoZIndex=False,
+                        sortLayers=True, sortFunction=JsCode(_TOP_FIRST),  # type: ignore[arg-type]
+                        ).add_to(m)
+    if bounds:
+        m.fit_bounds(bounds, padding=(10, 10))
+    return m
+
+
+def _layer_defs(layers: Mapping[str, gpd.GeoDataFrame], findings: gpd.GeoDataFrame | None,
+                *, lang: Lang, images: Mapping[str, tuple[dict[str, Any], np.ndarray]],
+                vector_max: int, findings_max: int, max_px: int
+                ) -> tuple[list[dict[str, Any]], list[list[float]] | None]:
+    """Return every layer's definition, bottom to top, and the bounds of them all."""
     defs: list[dict[str, Any]] = []
-    bounds: list[np.ndarray] = []
+    boxes: list[np.ndarray] = []
     for key in _ordered(layers):
         if key in images:
             layer_def, box = images[key]
@@ -202,27 +272,42 @@ def build_map(
                 continue
             layer_def, box = _vector_def(key, frame, lang=lang)
         defs.append(layer_def)
-        bounds.append(box)
+        boxes.append(box)
     if findings is not None and len(findings):
         frame = _drawable(findings, "findings")
-        for rule in _rules_in(frame):
+        rules = _rules_in(frame)
+        bulk = _bulk_rules(frame, rules, findings_max)
+        for rule in rules:
             part = frame[frame["rule"].astype(str) == rule]
-            layer_def, box = _findings_def(rule, part, lang=lang)
+            if rule in bulk:
+                layer_def, box = _bulk_def(rule, part, lang=lang, max_px=max_px)
+            else:
+                layer_def, box = _findings_def(rule, part, lang=lang)
             defs.append(layer_def)
-            bounds.append(box)
+            boxes.append(box)
+    return defs, _leaflet_bounds(boxes)
 
-    page_title = title if title is not None else words(lang).MAP["title"]
-    data = {
-        "title": page_title,
-        "lang": lang,
-        "ui": dict(words(lang).MAP),
-        "basemap": {"layers": tiles} if tiles else None,
-        "bounds": _leaflet_bounds(bounds),
-        "severity": SEVERITY_STYLES,
-        "layers": defs,
-        "legend": _legend(defs, findings, lang=lang),
-    }
-    return _page(data, title=page_title, lang=lang, offline=offline)
+
+#: Layers in the layer control by the order they were made, the last (top) one first.
+_TOP_FIRST: Final[str] = "function (a, b) { return L.stamp(b) - L.stamp(a); }"
+
+
+def map_html(m: folium.Map) -> str:
+    """Return the HTML page of a map (what ``m.save`` writes)."""
+    return str(m.get_root().render())
+
+
+def layer_json(layer_def: dict[str, Any]) -> str:
+    """Return a layer's definition as JSON for its data element.
+
+    Geometries are already GeoJSON text: spliced in rather than parsed and dumped again.
+    """
+    if "geoms" not in layer_def:
+        return assets.json_for_script(layer_def)
+    rest = {k: v for k, v in layer_def.items() if k != "geoms"}
+    rest["geoms"] = "@@GEOMS@@"
+    text = assets.json_for_script(rest)
+    return text.replace('"@@GEOMS@@"', "[" + ",".join(layer_def["geoms"]) + "]", 1)
 
 
 def image_layers(
@@ -301,7 +386,7 @@ def _basemap_layers(basemap: Basemap, lang: Lang) -> list[dict[str, str]]:
 
     return [
         {"url": wmts("vec"), "subdomains": "01234567", "attribution": "© 天地图 Tianditu"},
-        {"url": wmts(labels), "subdomains": "01234567", "attribution": ""},
+        {"url": wmts(labels), "subdomains": "01234567", "attribution": "© 天地图 Tianditu"},
     ]
 
 
@@ -423,7 +508,8 @@ def _vector_def(key: str, frame: gpd.GeoDataFrame, *, lang: Lang) -> tuple[dict[
     return layer_def, _bounds4326(np.asarray(geoms), frame.crs)
 
 
-def _findings_def(rule: str, frame: gpd.GeoDataFrame, *, lang: Lang) -> tuple[dict[str, Any], Any]:
+def _finding_rows(rule: str, frame: gpd.GeoDataFrame, *, lang: Lang) -> dict[str, Any]:
+    """Return what a rule's findings show: text columns, ids, style; largest finding first."""
     name = rule_name(rule, lang)
     # Largest first: on a canvas the last drawn is on top and gets the click.
     order = np.argsort(-shapely.area(np.asarray(frame.geometry.values)), kind="stable")
@@ -435,8 +521,9 @@ def _findings_def(rule: str, frame: gpd.GeoDataFrame, *, lang: Lang) -> tuple[di
     m2 = frame["area_m2"].to_numpy(dtype=np.float64)
     mu = frame["area_mu"].to_numpy(dtype=np.float64)
     severities = _text(frame["severity"])
+    ids = _text(frame["finding_id"])
     columns: list[tuple[str, list[str]]] = [
-        (header("finding_id", lang), _text(frame["finding_id"])),
+        (header("finding_id", lang), ids),
         (header("rule_name", lang), [name] * len(frame)),
         (header("layer", lang), layer_names),
         (header("feature_id", lang), _text(frame["feature_id"])),
@@ -458,25 +545,178 @@ def _findings_def(rule: str, frame: gpd.GeoDataFrame, *, lang: Lang) -> tuple[di
         drawn = np.where(polygonal, shapely.boundary(geoms), geoms)
         style = {"color": color, "weight": 3, "fillOpacity": 0.0, "opacity": 0.9,
                  "dashArray": "10 6"}
-    layer_def = {
-        "key": f"finding:{rule}",
-        "name": words(lang).MAP_RULE_LAYER.format(rule=name),
-        "kind": "vector",
-        "count": len(frame),
-        "show": True,
-        "interactive": True,
-        "style": style,
+    return {
+        "layer": {
+            "key": f"finding:{rule}",
+            "name": words(lang).MAP_RULE_LAYER.format(rule=name),
+            "count": len(frame),
+            "show": True,
+            "interactive": True,
+            "style": style,
+            "head": name,
+            "rule": rule,
+            "color": color,
+        },
         "severity": None if rule in AREA_WIDE_RULES else severities,
-        "ids": _text(frame["finding_id"]),
-        "search": _text(frame["feature_id"]),
-        "heads": [name] * len(frame),
+        "ids": ids,
+        "search": columns[3][1],
+        "columns": columns,
+        "geoms": geoms,
+        "drawn": drawn,
+        "crs": frame.crs,
+    }
+
+
+def _findings_def(rule: str, frame: gpd.GeoDataFrame, *, lang: Lang) -> tuple[dict[str, Any], Any]:
+    rows = _finding_rows(rule, frame, lang=lang)
+    columns = rows["columns"]
+    layer_def = {
+        **rows["layer"],
+        "kind": "vector",
+        "severity": rows["severity"],
+        "ids": rows["ids"],
+        "search": rows["search"],
         "fields": [c[0] for c in columns],
         "values": [list(row) for row in zip(*(c[1] for c in columns), strict=True)],
-        "geoms": _lonlat_geojson(drawn, frame.crs),
-        "rule": rule,
-        "color": color,
+        "geoms": _lonlat_geojson(rows["drawn"], rows["crs"]),
     }
-    return layer_def, _bounds4326(geoms, frame.crs)
+    return layer_def, _bounds4326(rows["geoms"], rows["crs"])
+
+
+def _bulk_rules(frame: gpd.GeoDataFrame, rules: list[str], budget: int) -> set[str]:
+    """Rules whose findings are drawn as images until zoomed in: those beyond ``budget``.
+
+    Rules are kept one by one, from the fewest findings up, while their findings add up
+    to at most ``budget``; county-wide rules (outlines) always are.
+    """
+    counts = frame["rule"].astype(str).value_counts()
+    kept = 0
+    bulk = set()
+    for rule in sorted(rules, key=lambda r: (r not in AREA_WIDE_RULES, counts[r], r)):
+        if rule in AREA_WIDE_RULES or kept + counts[rule] <= budget:
+            kept += int(counts[rule])
+        else:
+            bulk.add(rule)
+    return bulk
+
+
+def _bulk_def(rule: str, frame: gpd.GeoDataFrame, *, lang: Lang, max_px: int
+              ) -> tuple[dict[str, Any], Any]:
+    """Draw a rule's many findings as an image; pack their data gzip-compressed."""
+    rows = _finding_rows(rule, frame, lang=lang)
+    layer = rows["layer"]
+    png, (west, south, east, north), pixel = _rasterize(
+        lambda: iter([_merc(rows["drawn"], rows["crs"])]), color=layer["color"], max_px=max_px)
+    doc = {
+        "severity": rows["severity"],
+        "ids": rows["ids"],
+        "search": rows["search"],
+        "fields": [c[0] for c in rows["columns"]],
+        "columns": [_column(values) for _, values in rows["columns"]],
+        "geometry": pack_geometry(_lonlat(rows["drawn"], rows["crs"],
+                                          simplify=CONTEXT_SIMPLIFY_M)),
+    }
+    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    packed = base64.b64encode(gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0))
+    log.info("findings %s: %d drawn as a %d-byte image, %d bytes of data compressed to %d",
+             rule, len(frame), len(png), len(text), len(packed))
+    layer_def = {
+        **layer,
+        "kind": "bulk",
+        "png": base64.b64encode(png).decode("ascii"),
+        "bounds": [[south, west], [north, east]],
+        "opacity": 0.8,
+        "vectorZoom": vector_zoom(pixel),
+        "packed": packed.decode("ascii"),
+    }
+    return layer_def, _bounds4326(rows["geoms"], rows["crs"])
+
+
+def vector_zoom(pixel_m: float) -> int:
+    """Zoom from which many findings are drawn one by one, for an image of ``pixel_m`` pixels.
+
+    The first zoom at which a screen pixel is no larger than a pixel of the image (both
+    in Web Mercator metres), within 12 to 16.
+
+    Examples
+    --------
+    >>> vector_zoom(9.7)  # a 60 km county in an 8,192-pixel image
+    14
+    """
+    zoom = math.ceil(math.log2(_MERC_M_PER_PX_Z0 / pixel_m)) if pixel_m > 0 else 16
+    return int(min(max(zoom, 12), 16))
+
+
+#: Web Mercator metres per screen pixel at zoom 0 (256-pixel tiles).
+_MERC_M_PER_PX_Z0: Final[float] = 2 * math.pi * 6378137 / 256
+
+
+def _column(values: list[str]) -> dict[str, Any]:
+    """Return a text column as it is, or as codes into its distinct values when they repeat."""
+    distinct = list(dict.fromkeys(values))
+    if len(distinct) * 4 > len(values):
+        return {"text": values}
+    code = {v: i for i, v in enumerate(distinct)}
+    return {"distinct": distinct, "codes": [code[v] for v in values]}
+
+
+def _lonlat(geoms: np.ndarray, crs: Any, *, simplify: float = 0.0) -> NDArray[np.object_]:
+    if simplify > 0 and not gpd.GeoSeries(geoms[:1], crs=crs).crs.is_geographic:
+        geoms = shapely.simplify(geoms, simplify, preserve_topology=True)
+    return np.asarray(gpd.GeoSeries(geoms, crs=crs).to_crs("EPSG:4326").values)
+
+
+def pack_geometry(geoms: Any) -> dict[str, Any]:
+    """Pack lon/lat geometries into flat integer arrays, as ``redline.bulk`` reads them.
+
+    Coordinates are in 1e-6 degree (about 0.1 m) from ``origin``; each ring's first
+    vertex is given whole and the others as steps from the one before, polygon rings
+    without their closing vertex. ``parts[i]``, ``rings[p]`` and ``vertices[r]`` are
+    where geometry ``i``, part ``p`` and ring ``r`` end; ``kinds[p]`` is 2 for a
+    polygon, 1 for a line, 0 for a point.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> g = pack_geometry([shapely.box(1, 2, 1.5, 2.5), shapely.Point(1, 2)])
+    >>> g["origin"], g["parts"], g["rings"], g["vertices"], g["kinds"]
+    ([1000000, 2000000], [1, 2], [1, 2], [4, 5], [2, 0])
+    >>> g["xy"][:8]
+    [500000, 0, 0, 500000, -500000, 0, 0, -500000]
+    """
+    arr = np.asarray(geoms, dtype=object)
+    parts, part_of = shapely.get_parts(arr, return_index=True)
+    kinds = shapely.get_type_id(parts)
+    is_poly = kinds == shapely.GeometryType.POLYGON
+    # Every part as rings: a polygon's rings, a line or a point as one ring of its own.
+    poly_rings, poly_of = shapely.get_rings(parts[is_poly], return_index=True)
+    rest = np.flatnonzero(~is_poly)
+    ring_part = np.concatenate([np.flatnonzero(is_poly)[poly_of], rest])
+    rings = np.concatenate([poly_rings, parts[rest]])
+    order = np.argsort(ring_part, kind="stable")
+    rings, ring_part = rings[order], ring_part[order]
+    coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
+    counts = np.bincount(coord_ring, minlength=len(rings))
+    closed = is_poly[ring_part]
+    keep = np.ones(len(coords), dtype=bool)
+    keep[(np.cumsum(counts) - 1)[closed & (counts > 0)]] = False  # the closing vertex
+    coords, coord_ring = coords[keep], coord_ring[keep]
+    counts = np.bincount(coord_ring, minlength=len(rings))
+    q = np.round(coords * 1e6).astype(np.int64)
+    origin = q.min(axis=0) if len(q) else np.zeros(2, dtype=np.int64)
+    q -= origin
+    steps = np.diff(q, axis=0, prepend=q[:1])
+    starts = np.cumsum(counts) - counts
+    starts = starts[counts > 0]
+    steps[starts] = q[starts]
+    return {
+        "origin": origin.tolist(),
+        "parts": np.cumsum(np.bincount(part_of, minlength=len(arr))).tolist(),
+        "rings": np.cumsum(np.bincount(ring_part, minlength=len(parts))).tolist(),
+        "vertices": np.cumsum(counts).tolist(),
+        "kinds": np.select([is_poly, kinds == shapely.GeometryType.POINT], [2, 0], 1).tolist(),
+        "xy": steps.ravel().tolist(),
+    }
 
 
 def format_area(value: float) -> str:
@@ -501,7 +741,7 @@ def _raster_def(
     else:  # a layer on disk, drawn window by window
         disk = geoms
         count = disk.drawable
-        png, (west, south, east, north) = _rasterize(
+        png, (west, south, east, north), _ = _rasterize(
             lambda: (_merc(np.asarray(w.geometry.values, dtype=object), disk.crs)
                      for w in disk.windows()), color=color, max_px=max_px)
     log.info("layer %s: %d features drawn as a %d-byte image", key, count, len(png))
@@ -513,7 +753,8 @@ def _raster_def(
         "count": count,
         "show": True,
         "interactive": False,
-        "style": {"fillOpacity": min(1.0, style.get("fillOpacity", 0.5) + 0.2)},
+        "style": {"fillColor": color},
+        "opacity": min(1.0, style.get("fillOpacity", 0.5) + 0.2),
         "png": base64.b64encode(png).decode("ascii"),
         "bounds": [[south, west], [north, east]],
     }
@@ -542,7 +783,8 @@ def rasterize_png(
         The PNG bytes and its bounds ``(west, south, east, north)`` in degrees.
     """
     merc = _merc(geoms, crs)
-    return _rasterize(lambda: iter([merc]), color=color, max_px=max_px)
+    png, bounds, _ = _rasterize(lambda: iter([merc]), color=color, max_px=max_px)
+    return png, bounds
 
 
 def _merc(geoms: Any, crs: Any) -> NDArray[np.object_]:
@@ -551,10 +793,11 @@ def _merc(geoms: Any, crs: Any) -> NDArray[np.object_]:
 
 
 def _rasterize(windows: Callable[[], Iterator[NDArray[np.object_]]], *, color: str,
-               max_px: int) -> tuple[bytes, tuple[float, float, float, float]]:
+               max_px: int) -> tuple[bytes, tuple[float, float, float, float], float]:
     """:func:`rasterize_png` of Web Mercator geometries given window by window.
 
-    ``windows()`` is called twice: once for the extent, once to draw.
+    ``windows()`` is called twice: once for the extent, once to draw. Also returns the
+    side of a pixel in Web Mercator metres.
     """
     from affine import Affine
     from rasterio.errors import NotGeoreferencedWarning
@@ -591,7 +834,7 @@ def _rasterize(windows: Callable[[], Iterator[NDArray[np.object_]]], *, color: s
     tr = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True)
     west, south = tr.transform(x0, y0)
     east, north = tr.transform(x1, y1)
-    return png, (float(west), float(south), float(east), float(north))
+    return png, (float(west), float(south), float(east), float(north)), pixel
 
 
 def polygon_shapes(geoms: Any) -> list[Any]:
@@ -633,8 +876,7 @@ def _leaflet_bounds(boxes: list[np.ndarray]) -> list[list[float]] | None:
             [float(arr[:, 3].max()), float(arr[:, 2].max())]]
 
 
-def _legend(defs: list[dict[str, Any]], findings: gpd.GeoDataFrame | None, *,
-            lang: Lang) -> list[dict[str, Any]]:
+def _legend(defs: list[dict[str, Any]], *, lang: Lang) -> list[dict[str, Any]]:
     context = [
         {"label": d["name"], "fill": d["style"].get("fillColor", "")
          if d["style"].get("fill", True) else "",
@@ -662,31 +904,3 @@ def _legend(defs: list[dict[str, Any]], findings: gpd.GeoDataFrame | None, *,
     if context:
         sections.append({"title": words(lang).MAP["layers"], "rows": context})
     return sections
-
-
-def _page(data: dict[str, Any], *, title: str, lang: Lang, offline: bool) -> str:
-    # Geometries are already GeoJSON text: splice them in rather than parse and re-dump.
-    geoms = []
-    for i, layer_def in enumerate(data["layers"]):
-        if "geoms" in layer_def:
-            geoms.append("[" + ",".join(layer_def["geoms"]) + "]")
-            layer_def["geoms"] = f"@@GEOMS{i}@@"
-        else:
-            geoms.append("")
-    text = assets.json_for_script(data)
-    for i, g in enumerate(geoms):
-        if g:
-            text = text.replace(f'"@@GEOMS{i}@@"', g, 1)
-    html_lang = "zh-CN" if lang == "zh" else "en"
-    return (
-        "<!DOCTYPE html>\n"
-        f'<html lang="{html_lang}">\n<head>\n<meta charset="utf-8">\n{generator_meta()}\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title)}</title>\n"
-        f"{assets.head_tags(offline=offline)}\n"
-        "</head>\n<body>\n"
-        '<div id="redline-map"></div>\n'
-        f'<script type="application/json" id="redline-data">{text}</script>\n'
-        f"<script>{assets.redline_js()}</script>\n"
-        "</body>\n</html>\n"
-    )

@@ -472,6 +472,7 @@ MAP: Final[dict[str, str]] = {
     "layers": "Layers",
     "severity": "Severity (outline)",
     "raster": "[drawn as image]",
+    "bulk": "[an image until zoomed in]",
     "search": "Search parcel or finding id",
     "no_match": "No match",
     "fullscreen": "Full screen",

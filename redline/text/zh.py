@@ -438,6 +438,7 @@ MAP: Final[dict[str, str]] = {
     "layers": "图层",
     "severity": "严重程度(边线)",
     "raster": "[栅格显示]",
+    "bulk": "[放大前以图像显示]",
     "search": "搜索地块或问题编号",
     "no_match": "无匹配",
     "fullscreen": "全屏",

@@ -682,12 +682,12 @@ def _write_pages(tmp: Path, *, out: Path, ds: Dataset, layers: dict[str, gpd.Geo
     from redline.io import write
     from redline.io.results import RunOutput
     from redline.report.html import render_report
-    from redline.report.map import build_map
+    from redline.report.map import build_map, map_html
 
     name = postgis.dataset_name(ds.path) if postgis.is_database_url(ds.path) else Path(ds.path).name
     title = words(lang).MAP_TITLE.format(name=name)
-    write.write_text(tmp / "map.html", build_map(layers, findings, offline=True, lang=lang,
-                                                 title=title, images=images))
+    write.write_text(tmp / "map.html", map_html(build_map(
+        layers, findings, offline=True, lang=lang, title=title, images=images)))
     page = render_report(RunOutput(str(out), run, summary, findings), lang=lang, ledger=ledger,
                          admin=layers.get("admin"))
     write.write_text(tmp / "report.html", page)

@@ -1,20 +1,97 @@
-"""The map tool: a dataset or a check output folder in, one HTML map out."""
+"""The map tool: a check's results or a dataset in, a folium map (and its HTML page) out."""
 
 from __future__ import annotations
 
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 
 from redline.io.results import is_results_folder
 from redline.io.write import write_text
-from redline.report.map import Basemap, build_map
+from redline.model import Dataset
+from redline.report.map import Basemap, build_map, map_html
 from redline.text import Lang, check_lang, words
 
+if TYPE_CHECKING:
+    import folium
+
+    from redline.io.results import RunOutput
+    from redline.tools.check import CheckRun
+
 log = logging.getLogger(__name__)
+
+
+def explore(
+    source: str | os.PathLike[str] | CheckRun | RunOutput | Dataset,
+    *,
+    basemap: Basemap = "none",
+    lang: Lang | None = None,
+    title: str | None = None,
+    offline: bool | None = None,
+    max_vector_features: int | None = None,
+    max_vector_findings: int | None = None,
+) -> folium.Map:
+    """Return the interactive inspection map of a check's results or of a dataset.
+
+    The map ``redline check`` writes as map.html, as a ``folium.Map``: it shows inline
+    in a notebook, takes layers of your own with plain folium calls
+    (``folium.GeoJson(...).add_to(m)``: they are drawn over redline's and listed in
+    its layer control), and ``m.save("map.html")`` writes one page that opens offline.
+
+    Parameters
+    ----------
+    source
+        What :func:`redline.check` returned (a ``CheckRun``), a check output folder
+        (its path, or :func:`redline.read_results`), a dataset read by
+        :func:`redline.read_dataset`, or a dataset's path. Findings are drawn over the
+        county's layers; a check output folder's layers come from the dataset named
+        in its run.json (when that is gone, the checked approvals, supply and change
+        patches stand in).
+    basemap
+        ``"none"``, ``"osm"`` or ``"tianditu"`` (its key from ``TIANDITU_KEY``); tiles
+        need the network.
+    lang
+        Language of the legend, controls and popups; by default the check's, else
+        Chinese.
+    title
+        The map's title; by default the dataset's name.
+    offline
+        Inline everything so the page needs no network; by default offline unless a
+        basemap is asked for.
+    max_vector_features, max_vector_findings
+        As for :func:`redline.report.map.build_map`.
+
+    Returns
+    -------
+    folium.Map
+        The map (:class:`~redline.report.plugins.InspectionMap`).
+
+    Raises
+    ------
+    RedlineError
+        The source cannot be read, or ``basemap="tianditu"`` without its key.
+
+    Examples
+    --------
+    >>> import folium
+    >>> import redline
+    >>> m = redline.explore("data/samples/tiexi", lang="en")
+    >>> isinstance(m, folium.Map)
+    True
+    >>> _ = folium.GeoJson({"type": "Point", "coordinates": [123.0, 41.1]},
+    ...                    name="survey").add_to(m)
+    """
+    layers, findings, name, run_lang = _source(source, [])
+    lang = check_lang(lang if lang is not None else run_lang or "zh")
+    if title is None:
+        title = words(lang).MAP_TITLE.format(name=name)
+    return build_map(layers, findings, offline=basemap == "none" if offline is None else offline,
+                     basemap=basemap, lang=lang, title=title,
+                     max_vector_features=max_vector_features,
+                     max_vector_findings=max_vector_findings)
 
 
 def make_map(
@@ -28,6 +105,9 @@ def make_map(
     overwrite: bool = False,
 ) -> Path:
     """Write the interactive inspection map of a dataset or of a check output folder.
+
+    The page of :func:`explore`, saved: one HTML file that opens with no network
+    unless a basemap is asked for.
 
     Parameters
     ----------
@@ -78,18 +158,46 @@ def make_map(
     if offline is None:
         offline = basemap == "none"
     read: list[str] = []
-    if is_results_folder(source):
-        layers, findings, name = _from_result_dir(Path(source), read)
-    else:
-        layers, findings, name = _from_dataset(Path(source), read), None, Path(source).name
+    layers, findings, name, _ = _source(source, read)
     refuse_inputs(target, read, kind="file")
     if title is None:
         title = words(lang).MAP_TITLE.format(name=name)
-    page = build_map(layers, findings, offline=offline, basemap=basemap, lang=lang, title=title)
+    text = map_html(build_map(layers, findings, offline=offline, basemap=basemap, lang=lang,
+                              title=title))
     check_out_file(out, overwrite=overwrite, inputs=[source])  # still free to write
-    write_text(target, page)
-    log.info("map written to %s (%.1f MB)", out, len(page.encode("utf-8")) / 1e6)
+    write_text(target, text)
+    log.info("map written to %s (%.1f MB)", out, len(text.encode("utf-8")) / 1e6)
     return Path(out)
+
+
+def _source(source: Any, read: list[str]
+            ) -> tuple[dict[str, gpd.GeoDataFrame], gpd.GeoDataFrame | None, str, str | None]:
+    """Return the layers, findings, name and check language of what a map is made of.
+
+    Files read are added to ``read``.
+    """
+    if isinstance(source, Dataset):
+        return _layers_of(source), None, Path(source.path).name, None
+    out = getattr(source, "out", None)
+    if isinstance(out, Path) and isinstance(getattr(source, "dataset", None), Dataset):
+        # A CheckRun: its layers in memory, unless the check kept some on disk (gone now).
+        ds: Dataset = source.dataset
+        if not ds.spilled:
+            return (_layers_of(ds), source.findings, Path(ds.path).name,
+                    source.run.get("lang"))
+        source = out
+    if not isinstance(source, str | os.PathLike):
+        source = source.path  # a RunOutput
+    if is_results_folder(source):
+        layers, findings, name, lang = _from_result_dir(Path(source), read)
+        return layers, findings, name, lang
+    return _from_dataset(Path(source), read), None, Path(source).name, None
+
+
+def _layers_of(dataset: Dataset) -> dict[str, gpd.GeoDataFrame]:
+    for problem in dataset.errors:
+        log.warning("%s", problem.line())
+    return {role: layer.frame for role, layer in dataset.layers.items()}
 
 
 def _from_dataset(path: Path, read: list[str]) -> dict[str, gpd.GeoDataFrame]:
@@ -99,13 +207,11 @@ def _from_dataset(path: Path, read: list[str]) -> dict[str, gpd.GeoDataFrame]:
 
     dataset = read_dataset(path)
     read.extend(input_paths(dataset))
-    for problem in dataset.errors:
-        log.warning("%s", problem.line())
-    return {role: layer.frame for role, layer in dataset.layers.items()}
+    return _layers_of(dataset)
 
 
 def _from_result_dir(folder: Path, read: list[str]
-                     ) -> tuple[dict[str, gpd.GeoDataFrame], gpd.GeoDataFrame, str]:
+                     ) -> tuple[dict[str, gpd.GeoDataFrame], gpd.GeoDataFrame, str, str | None]:
     from redline.io.results import read_checked_features, read_results
 
     run = read_results(folder)
@@ -123,7 +229,8 @@ def _from_result_dir(folder: Path, read: list[str]
                     "findings and the checked features only", folder, dataset)
         layers = read_checked_features(folder)
         name = folder.name
-    return layers, run.findings, name
+    lang = run.run.get("lang")
+    return layers, run.findings, name, lang if isinstance(lang, str) else None
 
 
 def _dataset_path(run: dict[str, Any]) -> Path | None:
