@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
+
+#: "required" (as .ci/run sets it) makes the browser tests fail, not skip, without Chromium.
+BROWSER_ENV = "REDLINE_TEST_BROWSER"
 
 
 @pytest.fixture(scope="session")
@@ -26,6 +31,30 @@ def unplanted(code: str) -> set[tuple[str, str, str]]:
     return {("unauthorized_approval", "approvals", f"{code}-BFE1-A"),
             ("unauthorized_approval", "approvals", f"{code}-BFE2-A"),
             ("supply_without_approval", "supply", f"{code}-BFE2-S")}
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Path of Debian's Chromium, which the browser tests drive through Playwright.
+
+    Without it (or without Playwright) they are skipped, saying how to install it;
+    with REDLINE_TEST_BROWSER=required they fail instead.
+    """
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    problem = None
+    if path is None:
+        problem = "Chromium is not installed: apt-get install chromium"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            problem = 'Playwright is not installed: pip install -e ".[test]"'
+    if problem is not None:
+        if os.environ.get(BROWSER_ENV, "").lower() == "required":
+            pytest.fail(f"{problem} ({BROWSER_ENV}=required)")
+        pytest.skip(f"browser test: {problem}")
+    assert path is not None
+    return path
 
 
 # --- tiny county datasets for reading (redline.io.dataset) -------------------------

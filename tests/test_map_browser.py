@@ -1,48 +1,52 @@
-"""The inspection map in headless Chromium, with every network request blocked.
+"""The inspection map (a folium map) in headless Chromium, with every network request blocked.
 
 Driven with Playwright: its wheel ships the driver (no browser download), it
-drives Debian's /usr/bin/chromium directly, and ``page.route`` blocks and counts
-requests without a proxy. One browser for the whole module.
+drives Debian's chromium directly, and ``page.route`` blocks and counts requests
+without a proxy. One browser for the whole module; without Chromium the tests are
+skipped (``tests/conftest.py``), or fail with REDLINE_TEST_BROWSER=required.
 """
 
 from __future__ import annotations
 
 import io
-import shutil
 
+import folium
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from PIL import Image
-from playwright import sync_api
 from pyproj import Geod, Transformer
 
+import redline
 from redline.analysis.findings import make_findings
-from redline.report.map import build_map, format_area
+from redline.io.write import write_gpkg
+from redline.report.map import build_map, format_area, map_html
 
 from mapdata import CRS, XSS, XSS_SCRIPT, XSS_SVG, box, county, findings
-
-# Debian's chromium (installed by .ci/run); a missing browser fails the tests loudly.
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(chromium):
+    from playwright import sync_api
+
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        b = p.chromium.launch(executable_path=chromium, args=ARGS)
         yield b
         b.close()
+
+
+def page_of(*args, **kwargs) -> str:
+    return map_html(build_map(*args, **kwargs))
 
 
 class Opened:
     """A page showing one map file, with its console errors and blocked requests."""
 
-    def __init__(self, browser, html: str, tmp_path) -> None:
-        path = tmp_path / "map.html"
-        path.write_text(html, encoding="utf-8")
+    def __init__(self, browser, path) -> None:
         self.errors: list[str] = []
         self.blocked: list[str] = []
         self.page = browser.new_page(viewport={"width": 1000, "height": 700})
@@ -50,7 +54,8 @@ class Opened:
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.route("**/*", self._route)
         self.page.goto(path.as_uri())
-        self.page.wait_for_function("window.redlineMap !== undefined", timeout=10_000)
+        self.page.wait_for_function(
+            "window.redlineMap !== undefined && window.redlineMap.loaded", timeout=20_000)
 
     def _route(self, route) -> None:
         url = route.request.url
@@ -68,8 +73,12 @@ class Opened:
 def opened(browser, tmp_path):
     pages: list[Opened] = []
 
-    def open_(html: str) -> Opened:
-        pages.append(Opened(browser, html, tmp_path))
+    def open_(html: str | None = None, *, path=None) -> Opened:
+        """Open a page given as text (written to a file first) or a file saved already."""
+        if path is None:
+            path = tmp_path / f"map{len(pages)}.html"
+            path.write_text(html, encoding="utf-8")
+        pages.append(Opened(browser, path))
         return pages[-1]
 
     yield open_
@@ -87,7 +96,7 @@ COUNT_FEATURES = """() => {
 
 
 def test_map_draws_every_layer_offline(opened):
-    o = opened(build_map(county(), findings(), title=XSS))
+    o = opened(page_of(county(), findings(), title=XSS))
     counts = o.js(COUNT_FEATURES)
     assert counts == {
         "farmland": 40, "basic_farmland": 2, "changes": 1, "approvals": 2, "supply": 2,
@@ -108,7 +117,7 @@ def _click_at(o: Opened, x: float, y: float) -> None:
         41_500_000 + x, 4_550_000 + y)
     point = o.js("([lat, lon]) => window.redlineMap.map.latLngToContainerPoint([lat, lon])",
                  [lat, lon])
-    box_ = o.page.locator("#redline-map").bounding_box()
+    box_ = o.page.locator(".folium-map").bounding_box()
     o.page.mouse.click(box_["x"] + point["x"], box_["y"] + point["y"])
 
 
@@ -122,7 +131,7 @@ def _with_county_wide_finding(found):
 def test_click_on_a_finding_opens_its_popup_with_areas(opened):
     # A county-wide finding must not catch the clicks meant for what lies inside it.
     found = _with_county_wide_finding(findings(payload=False))
-    o = opened(build_map(county(payload=False), found, lang="en"))
+    o = opened(page_of(county(payload=False), found, lang="en"))
     _click_at(o, 230, 630)  # inside the unapproved-construction finding
     o.page.wait_for_selector(".leaflet-popup-content", timeout=5000)
     text = o.page.inner_text(".leaflet-popup-content")
@@ -143,7 +152,7 @@ def test_click_on_a_finding_opens_its_popup_with_areas(opened):
 
 
 def test_payloads_stay_inert_in_tooltips_popups_search_and_names(opened):
-    o = opened(build_map(county(), findings(), title=XSS))
+    o = opened(page_of(county(), findings(), title=XSS))
     opened_count = o.js("""async () => {
       const m = window.redlineMap;
       let n = 0;
@@ -183,7 +192,7 @@ def test_payloads_stay_inert_in_tooltips_popups_search_and_names(opened):
 def test_layer_names_with_payloads_stay_inert(opened):
     layers = county(payload=False)
     layers[XSS] = layers["supply"]
-    o = opened(build_map(layers, None, title=XSS_SVG))
+    o = opened(page_of(layers, None, title=XSS_SVG))
     assert XSS in o.page.inner_text(".leaflet-control-layers-overlays")
     assert XSS in o.page.inner_text(".rl-legend")
     assert o.js("() => document.querySelectorAll('img[src=x], svg[onload]').length") == 0
@@ -192,7 +201,7 @@ def test_layer_names_with_payloads_stay_inert(opened):
 
 
 def test_search_zooms_to_a_parcel_and_opens_it(opened):
-    o = opened(build_map(county(payload=False), findings(payload=False)))
+    o = opened(page_of(county(payload=False), findings(payload=False)))
     o.page.fill(".rl-search input", "gd-2")
     o.page.press(".rl-search input", "Enter")
     o.page.wait_for_selector(".leaflet-popup-content", timeout=5000)
@@ -200,7 +209,7 @@ def test_search_zooms_to_a_parcel_and_opens_it(opened):
 
 
 def test_measure_distance(opened):
-    o = opened(build_map(county(payload=False), None, lang="en"))
+    o = opened(page_of(county(payload=False), None, lang="en"))
     o.page.click(".rl-btn[aria-label='Measure distance and area']")
     _click_at(o, 0, 1000)
     _click_at(o, 1000, 1000)
@@ -216,7 +225,7 @@ def test_measure_distance(opened):
 
 
 def test_rasterised_layer_shows_and_screenshot_is_not_blank(opened):
-    o = opened(build_map(county(payload=False), findings(payload=False),
+    o = opened(page_of(county(payload=False), findings(payload=False),
                          max_vector_features=1))
     assert o.js("() => [...document.querySelectorAll('img.rl-raster')]"
                 ".map(i => i.naturalWidth > 10)") == [True, True]
@@ -248,4 +257,106 @@ def test_rasterised_layer_shows_and_screenshot_is_not_blank(opened):
     r, g, b = shot[int(point["y"]), int(point["x"])]
     assert g > max(r, b)
     assert r < 120
+    assert o.errors == []
+
+
+# --- many findings: an image at county zoom, features when zoomed in -------------------
+
+
+def many_findings(n: int = 60) -> pd.DataFrame:
+    """n small findings of one rule on a grid, 40 m x 30 m each, 100 m apart."""
+    return make_findings([
+        {"rule": "idle_1y", "layer": "supply", "feature_id": f"GD-{k:03d}",
+         "admin_code": "210302", "message": f"闲置 {k} " + XSS,
+         "geometry": box(100 * (k % 10), 100 * (k // 10), 100 * (k % 10) + 40,
+                         100 * (k // 10) + 30)}
+        for k in range(n)], crs=CRS)
+
+
+def _ellipsoidal_m2(geom) -> float:
+    lon, lat = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True).transform(
+        *np.asarray(geom.exterior.coords).T)
+    return abs(Geod(ellps="GRS80").polygon_area_perimeter(lon, lat)[0])
+
+
+def test_many_findings_are_an_image_then_clickable_features(opened):
+    found = many_findings()
+    o = opened(page_of(county(payload=False), found, max_vector_findings=10, lang="en"))
+    bulk = "window.redlineMap.layers['finding:idle_1y']"
+    # County zoom: the image, no features, every id already in the search.
+    assert o.js(f"() => {bulk}._def.vectorZoom > window.redlineMap.map.getZoom()")
+    assert o.js("() => [...document.querySelectorAll('.leaflet-rl-marks-pane img')]"
+                ".map(i => i.complete && i.naturalWidth > 10)") == [True]
+    assert o.js(f"() => {bulk}._vectors.getLayers().length") == 0
+    ids = o.js("() => window.redlineMap.index.filter(h => h.bulk).map(h => h.id)")
+    assert sorted(ids) == sorted(found["finding_id"])
+    # Zoomed in on one finding: the features in view are drawn; a click opens the popup.
+    k = 37
+    x, y = 100 * (k % 10) + 20, 100 * (k // 10) + 15
+    lon, lat = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True).transform(
+        41_500_000 + x, 4_550_000 + y)
+    o.js(f"([lat, lon]) => {{ window.redlineMap.map.setView([lat, lon],"
+         f" {bulk}._def.vectorZoom + 1, {{animate: false}}); }}", [lat, lon])
+    assert o.js(f"() => {bulk}._vectors.getLayers().length") > 0
+    assert o.js("() => document.querySelectorAll('.leaflet-rl-marks-pane img').length") == 0
+    _click_at(o, x, y)
+    o.page.wait_for_selector(".leaflet-popup-content", timeout=5000)
+    text = o.page.inner_text(".leaflet-popup-content")
+    geom = box(100 * (k % 10), 100 * (k // 10), 100 * (k % 10) + 40, 100 * (k // 10) + 30)
+    assert f"idle_1y/supply/GD-{k:03d}" in text
+    assert format_area(_ellipsoidal_m2(geom)) in text
+    assert XSS in text  # the message, as text
+    assert o.js("() => window.__xss") is None
+    assert o.blocked == []
+    assert o.errors == []
+
+
+def test_search_finds_a_finding_drawn_as_image_and_opens_it(opened):
+    o = opened(page_of({}, many_findings(), max_vector_findings=0))
+    o.page.fill(".rl-search input", "gd-052")
+    o.page.wait_for_function("() => document.querySelectorAll('.rl-search ul li').length > 0")
+    o.page.press(".rl-search input", "Enter")
+    o.page.wait_for_selector(".leaflet-popup-content", timeout=5000)
+    text = o.page.inner_text(".leaflet-popup-content")
+    assert "idle_1y/supply/GD-052" in text
+    assert format_area(_ellipsoidal_m2(box(200, 500, 240, 530))) in text
+    assert o.js("() => window.redlineMap.map.getZoom()"
+                " >= window.redlineMap.layers['finding:idle_1y']._def.vectorZoom")
+    assert o.errors == []
+
+
+# --- the map as a folium object, with a layer of the user's own ------------------------
+
+
+def test_explore_then_a_user_layer_saved_works_offline(opened, tmp_path):
+    layers = county(payload=False)
+    dataset = tmp_path / "county.gpkg"
+    write_gpkg(dataset, {role: layers[role] for role in ("admin", "farmland", "approvals",
+                                                         "supply")})
+    m = redline.explore(dataset, lang="en")
+    assert isinstance(m, folium.Map)
+    # A drone survey outline, with plain folium calls.
+    tr = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True)
+    x0, y0 = tr.transform(41_500_000 + 1_300, 4_550_000 + 1_300)
+    x1, y1 = tr.transform(41_500_000 + 1_700, 4_550_000 + 1_700)
+    survey = folium.GeoJson(
+        shapely.geometry.mapping(shapely.box(x0, y0, x1, y1)), name="drone survey",
+        style_function=lambda _: {"color": "#00ffff", "fillColor": "#00ffff",
+                                  "fillOpacity": 1.0, "weight": 1},
+        tooltip="survey 2026")
+    survey.add_to(m)
+    m.save(tmp_path / "saved.html")
+    o = opened(path=tmp_path / "saved.html")
+    name = survey.get_name()
+    assert o.js(f"() => window.redlineMap.map.hasLayer(window['{name}'])")
+    assert o.js(f"() => window['{name}'].getLayers().length") == 1
+    assert "drone survey" in o.page.inner_text(".leaflet-control-layers-overlays")
+    # Drawn: the middle of the outline is its cyan.
+    lon, lat = tr.transform(41_500_000 + 1_500, 4_550_000 + 1_500)
+    point = o.js("([lat, lon]) => window.redlineMap.map.latLngToContainerPoint([lat, lon])",
+                 [lat, lon])
+    shot = np.asarray(Image.open(io.BytesIO(o.page.screenshot())).convert("RGB"))
+    r, g, b = shot[int(point["y"]), int(point["x"])]
+    assert (r, g, b) == (0, 255, 255)
+    assert o.blocked == []
     assert o.errors == []

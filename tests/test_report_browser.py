@@ -1,20 +1,20 @@
 """report.html in headless Chromium with the network cut off: tables, charts, inert payloads.
 
-Driven with Playwright against Debian's /usr/bin/chromium (no browser download);
+Driven with Playwright against Debian's chromium (no browser download);
 ``page.route`` aborts and records every request that is not ``file:`` or ``data:``.
+Without Chromium the tests are skipped (``tests/conftest.py``), or fail with
+REDLINE_TEST_BROWSER=required.
 """
 
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
-from playwright import sync_api
 
 from redline.analysis.ledger import county_ledger
 from redline.analysis.summary import admin_units, summarise
@@ -22,9 +22,6 @@ from redline.io.results import RunOutput
 from redline.report.html import render_report
 
 import report_data as rd
-
-# Debian's chromium (installed by .ci/run); a missing browser fails the tests loudly.
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
@@ -51,8 +48,10 @@ def report_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def shown(report_file: Path):
+def shown(report_file: Path, chromium: str):
     """The page loaded once: (evaluated facts, screenshot PNG, blocked requests, errors)."""
+    from playwright import sync_api
+
     blocked: list[str] = []
     errors: list[str] = []
     dialogs: list[str] = []
@@ -65,7 +64,7 @@ def shown(report_file: Path):
             r.abort()
 
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=chromium, args=ARGS)
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
             page.route("**/*", route)
