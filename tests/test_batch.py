@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -155,22 +156,58 @@ def test_batch_broken_county_fails_alone(root: Path, tmp_path: Path) -> None:
     assert not (out / batch.STAGING).exists()
 
 
-def test_overview_map_escapes_and_links(root: Path, tmp_path: Path) -> None:
-    evil = root / "<img src=x onerror=alert(1)>"
+def overview_data(page: str) -> dict[str, Any]:
+    """The counties document of an overview page (the JSON its runtime reads)."""
+    found = re.findall(r'<script type="application/json" id="[^"]*-data">(.*?)</script>',
+                       page, flags=re.S)
+    assert len(found) == 1
+    data: dict[str, Any] = json.loads(found[0])
+    return data
+
+
+def test_overview_page_escapes_links_and_carries_the_figures(root: Path,
+                                                             tmp_path: Path) -> None:
+    evil = root / "<img src=x onerror=alert(1)>{{ 7*7 }}"
     make_county(evil, code="2103x", n=3, shift=6000)  # not an admin code: named by folder
+    (root / "tiexi" / "CRASH").touch()
     run(root, tmp_path / "out")
     page = (tmp_path / "out" / "overview.html").read_text(encoding="utf-8")
     assert "<img src=x" not in page
-    assert "\\u003cimg src=x onerror=alert(1)\\u003e" in page
-    data = page.split('id="batch-data">')[1].split("</script>")[0]
-    feats = json.loads(data)["features"]["features"]
-    by_name = {f["properties"]["name"]: f["properties"] for f in feats}
+    assert "\\u003cimg src=x onerror=alert(1)\\u003e{{ 7*7 }}" in page  # data, not a template
+    assert "//unpkg.com" not in page
+    assert "<link" not in page
+    assert "检查截至 2026-06-30" in page
+    data = overview_data(page)
+    by_name = {c["name"]: c for c in data["counties"]}
+    # Every county is in the table, a failed one too (with no outline, map or figures).
+    assert set(by_name) == {"铁东区", "tiexi", "haicheng", "broken",
+                            "<img src=x onerror=alert(1)>{{ 7*7 }}"}
+    assert by_name["tiexi"]["status"] == "failed"
+    assert by_name["tiexi"]["geom"] is None
     assert by_name["铁东区"]["map"] == "210302/map.html"
-    assert by_name["铁东区"]["color"] == ratio_color(0.2)
-    assert by_name["haicheng"]["color"] == ratio_color(0.01)
-    folder = by_name["<img src=x onerror=alert(1)>"]["map"].split("/")[0]
+    assert by_name["铁东区"]["report"] is None  # the stand-in check writes no report.html
+    assert by_name["铁东区"]["geom"]["type"] in ("Polygon", "MultiPolygon")
+    assert by_name["铁东区"]["values"]["illegal_share"] == 0.2
+    assert by_name["haicheng"]["values"]["illegal_share"] == 0.01
+    assert by_name["铁东区"]["values"]["findings"] == 3
+    # Only figures some county has are offered; the violation ratio's classes are the
+    # accountability line's.
+    figures = {f["key"]: f for f in data["figures"]}
+    assert list(figures) == ["illegal_share", "findings"]
+    assert [c["upper"] for c in figures["illegal_share"]["classes"]] == [0.05, 0.10, 0.15, None]
+    assert figures["illegal_share"]["classes"][3]["color"] == ratio_color(0.2)
+    folder = by_name["<img src=x onerror=alert(1)>{{ 7*7 }}"]["map"].split("/")[0]
     assert (tmp_path / "out" / folder).is_dir()
     assert not set(folder) & set("<>/")
+
+
+def test_overview_quartile_classes_hold_every_county() -> None:
+    from redline.report.batch_overview import _quartile_classes
+
+    classes = _quartile_classes([0.0, 1.0, 2.0, 3.0, 4.0], "reds")
+    # Quartiles of 0..4 are 1, 2, 3: four classes, each county in exactly one.
+    assert [b for b, _ in classes] == [1.0, 2.0, 3.0, float("inf")]
+    assert _quartile_classes([5.0, 5.0], "reds") == ((float("inf"), "#cb181d"),)
 
 
 def test_resume_after_interrupted_batch(root: Path, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ skipped (``tests/conftest.py``), or fail with REDLINE_TEST_BROWSER=required.
 
 from __future__ import annotations
 
+import datetime
 import io
 
 import folium
@@ -358,5 +359,84 @@ def test_explore_then_a_user_layer_saved_works_offline(opened, tmp_path):
     shot = np.asarray(Image.open(io.BytesIO(o.page.screenshot())).convert("RGB"))
     r, g, b = shot[int(point["y"]), int(point["x"])]
     assert (r, g, b) == (0, 255, 255)
+    assert o.blocked == []
+    assert o.errors == []
+
+
+# --- a batch's overview page -----------------------------------------------------------
+
+
+def _square(x: float, y: float) -> dict:
+    return {"type": "Polygon",
+            "coordinates": [[[x, y], [x + 0.2, y], [x + 0.2, y + 0.2], [x, y + 0.2], [x, y]]]}
+
+
+def overview_counties() -> list[dict]:
+    """Two counties drawn (one named with payloads) and a failed one, table only."""
+    return [
+        {"name": "铁东区", "code": "210302", "status": "finished", "outline": _square(123.0, 41.0),
+         "rank": 2, "map": "210302/map.html", "report": "210302/report.html",
+         "figures": {"illegal_share": 0.2, "findings_high_count": 3, "findings": 5,
+                     "idle_ha": 1.5, "farmland_margin_ha": -3.2, "quota_used_share": 1.1}},
+        {"name": XSS, "code": XSS_SVG, "status": "finished", "outline": _square(123.3, 41.0),
+         "rank": 1, "map": "a b/map.html", "report": None,
+         "figures": {"illegal_share": 0.01, "findings_high_count": 0, "findings": 1,
+                     "idle_ha": None, "farmland_margin_ha": -5.0, "quota_used_share": 0.5}},
+        {"name": XSS_SCRIPT, "code": "", "status": "failed", "outline": None, "rank": None,
+         "map": None, "report": None, "figures": {}},
+    ]
+
+
+FILLS = ("() => window.redlineMap.layers.counties.getLayers()"
+         ".map(g => g.getLayers()[0].options.fillColor)")
+ROWS = ("() => [...document.querySelectorAll('.rl-ranking tbody tr')]"
+        ".map(r => [...r.cells].map(c => c.innerText))")
+
+
+def test_batch_overview_names_counties_switches_figures_and_links(opened):
+    from redline.report.batch_overview import MARGIN_CLASSES, overview_page, ratio_color
+
+    o = opened(overview_page(overview_counties(), lang="en", as_of=datetime.date(2026, 6, 30)))
+    names = o.js("() => [...document.querySelectorAll('.rl-county-name')].map(e => e.textContent)")
+    assert names == ["铁东区", XSS]  # county names on the map, as text
+    assert "checked as of 2026-06-30" in o.page.inner_text(".rl-title")
+    # Coloured by the violation ratio first; the table ranks it, worst first, the failed
+    # county last with no data.
+    assert o.js(FILLS) == [ratio_color(0.2), ratio_color(0.01)]
+    rows = o.js(ROWS)
+    assert [r[1] for r in rows] == ["铁东区 (210302)", f"{XSS} ({XSS_SVG})", XSS_SCRIPT]
+    assert [r[4] for r in rows] == ["20.0 %", "1.0 %", "no data"]
+    assert rows[0][3] == "2"
+    assert rows[1][3] == "1"
+    # Farmland against target: both short of it; the larger shortfall ranks last first.
+    o.page.select_option(".rl-figure select", "farmland_margin_ha")
+    assert o.js(FILLS) == [MARGIN_CLASSES[0][1]] * 2
+    assert "Farmland against target (ha)" in o.page.inner_text(".rl-legend")
+    assert [r[1] for r in o.js(ROWS)][:2] == [f"{XSS} ({XSS_SVG})", "铁东区 (210302)"]
+    # Links to each county's pages, relative and encoded.
+    hrefs = o.js("() => [...document.querySelectorAll('.rl-ranking a')]"
+                 ".map(a => a.getAttribute('href'))")
+    assert sorted(hrefs) == ["210302/map.html", "210302/report.html", "a%20b/map.html"]
+    # A county's name in the table opens its popup on the map, with its figures.
+    o.page.click(".rl-ranking button.rl-county >> nth=1")
+    o.page.wait_for_selector(".leaflet-popup-content")
+    popup = o.page.inner_text(".leaflet-popup-content")
+    assert "铁东区 (210302)" in popup
+    assert "Violation ratio" in popup
+    assert "110.0 %" in popup
+    assert o.blocked == []
+    assert o.errors == []
+
+
+def test_batch_overview_payloads_stay_inert(opened):
+    from redline.report.batch_overview import overview_page
+
+    o = opened(overview_page(overview_counties(), lang="zh"))
+    o.js("() => window.redlineMap.layers.counties.getLayers().forEach(g => g.openPopup())")
+    o.page.wait_for_selector(".leaflet-popup-content")
+    assert XSS in o.page.inner_text(".leaflet-popup-content")
+    assert XSS_SCRIPT in o.page.inner_text(".rl-ranking")
+    assert o.js("() => document.querySelectorAll('img[src=x], svg[onload]').length") == 0
+    assert o.js("() => window.__xss") is None
     assert o.blocked == []
     assert o.errors == []

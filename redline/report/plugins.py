@@ -199,6 +199,16 @@ class BulkLayer(_DataLayer):
     _kind = "bulk"
 
 
+class CountyLayer(_DataLayer):
+    """A batch's counties: named outlines coloured by the figure a selector picks.
+
+    With its legend, and the ranking table below the map linking to each county's pages
+    (:mod:`redline.report.batch_overview`).
+    """
+
+    _kind = "counties"
+
+
 class _Control(_Plugin):
     """A control of the runtime: ``redline.<kind>(map, args...)``."""
 

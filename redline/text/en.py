@@ -505,12 +505,29 @@ TOTAL: Final[str] = "Total"
 
 #: Words of a batch's overview page.
 BATCH_MAP: Final[dict[str, str]] = {
-    "title": "Counties by violation ratio",
-    "ratio": "Violation ratio",
+    "title": "Land inspection of the counties",
+    "as_of": "checked as of {date}",
+    "made": "made on {date}",
+    "counties": "Counties",
+    "figure": "Figure shown",
+    "illegal_share": "Violation ratio",
+    "findings_high_count": "High-severity findings",
     "findings": "Findings",
-    "status": "Status",
-    "open": "Open the county map",
+    "idle_ha": "Idle land (ha)",
+    "farmland_margin_ha": "Farmland against target (ha)",
+    "quota_used_share": "Quota used",
+    "ha": "ha",
+    "all": "all",
     "none": "no data",
+    "table": "Counties ranked",
+    "order": "#",
+    "county": "County",
+    "status": "Status",
+    "rank": "Rank (score)",
+    "pages": "Pages",
+    "map_link": "map",
+    "report_link": "report",
+    "fullscreen": "Full screen",
 }
 
 # --- the inspection loop (redline fieldwork / verdicts / check --previous) -------------

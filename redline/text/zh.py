@@ -471,12 +471,29 @@ TOTAL: Final[str] = "合计"
 
 #: Words of a batch's overview page.
 BATCH_MAP: Final[dict[str, str]] = {
-    "title": "各县(市、区)违法占用耕地比例",
-    "ratio": "违法占用耕地比例",
+    "title": "各县(市、区)土地执法检查汇总",
+    "as_of": "检查截至 {date}",
+    "made": "生成于 {date}",
+    "counties": "县(市、区)",
+    "figure": "显示指标",
+    "illegal_share": "违法占用耕地比例",
+    "findings_high_count": "严重问题数",
     "findings": "问题数",
-    "status": "状态",
-    "open": "打开县级地图",
+    "idle_ha": "闲置土地(公顷)",
+    "farmland_margin_ha": "耕地较保有量目标(公顷)",
+    "quota_used_share": "计划指标使用率",
+    "ha": "公顷",
+    "all": "全部",
     "none": "无数据",
+    "table": "各县(市、区)排名",
+    "order": "序",
+    "county": "县(市、区)",
+    "status": "状态",
+    "rank": "综合排名",
+    "pages": "页面",
+    "map_link": "地图",
+    "report_link": "报告",
+    "fullscreen": "全屏",
 }
 
 # --- the inspection loop (redline fieldwork / verdicts / check --previous) -------------

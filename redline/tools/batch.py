@@ -401,7 +401,7 @@ def run_batch(
 
         ordered = [results[i] for i in range(len(counties))]
         step = time.perf_counter()
-        summary = rollup(out_dir, ordered, lang=lang)
+        summary = rollup(out_dir, ordered, lang=lang, as_of=as_of)
         timings["rollup"] = round(time.perf_counter() - step, 3)
         from redline.io.write import write_json
 
@@ -601,7 +601,7 @@ def _dask_client(address: str) -> Any:
 
 
 def rollup(out: str | os.PathLike[str], results: Iterable[CountyResult], *,
-           lang: Lang = "zh") -> pd.DataFrame:
+           lang: Lang = "zh", as_of: datetime.date | None = None) -> pd.DataFrame:
     """Write the batch's summary.csv, merged findings and overview map; return the summary.
 
     Each county's outputs are read in turn, so memory holds one county at a time.
@@ -620,7 +620,7 @@ def rollup(out: str | os.PathLike[str], results: Iterable[CountyResult], *,
     summary = pd.concat([summary, pd.DataFrame([totals])], ignore_index=True)
     write_csv(out / "summary.csv", summary)
     merge_findings(out, [(r.name, r.folder) for r in results])
-    _overview(out, results, summary, lang=lang)
+    _overview(out, results, summary, lang=lang, as_of=as_of)
     return summary
 
 
@@ -656,27 +656,23 @@ def _county_row(out: Path, result: CountyResult) -> dict[str, Any]:
 
 
 def _overview(out: Path, results: list[CountyResult], summary: pd.DataFrame, *,
-              lang: Lang) -> None:
-    """overview.html: counties coloured by violation ratio, each linking to its map.html."""
+              lang: Lang, as_of: datetime.date | None = None) -> None:
+    """overview.html: every county with its figures, named on the map, linking to its pages."""
     from redline.io.write import write_text
-    from redline.report.batch_overview import overview_page
+    from redline.report.batch_overview import FIGURES, overview_page
 
     counties = []
     for r, (_, row) in zip(results, summary.iloc[:len(results)].iterrows(), strict=True):
-        if not r.folder:
-            continue
-        meta = read_county_meta(out / r.folder)
-        if meta is None or not meta.get("outline"):
-            continue
-        ratio = pd.to_numeric(pd.Series([row.get("illegal_share")]), errors="coerce").iloc[0]
-        has_map = (out / r.folder / "map.html").is_file()
+        meta = read_county_meta(out / r.folder) if r.folder else None
+        pages = {page: f"{r.folder}/{page}.html"
+                 if r.folder and (out / r.folder / f"{page}.html").is_file() else None
+                 for page in ("map", "report")}
         counties.append({
             "name": r.name, "code": r.admin_code, "status": r.status,
-            "findings": int(row.get("findings", 0) or 0),
-            "ratio": None if pd.isna(ratio) else round(float(ratio), 4),
-            "outline": meta["outline"],
-            "map": f"{r.folder}/map.html" if has_map else None,
+            "outline": (meta or {}).get("outline"), "rank": row.get("rank"),
+            "figures": {f.column: row.get(f.column) for f in FIGURES},
+            **pages,
         })
-    write_text(out / "overview.html", overview_page(counties, lang=lang))
+    write_text(out / "overview.html", overview_page(counties, lang=lang, as_of=as_of))
 
 

@@ -466,4 +466,216 @@
       return box;
     }).addTo(map);
   };
+  // --- a batch's overview: counties, the figure shown, the ranking table ------------
+
+  function figureText(st, fig, v) {
+    if (v === null || v === undefined) { return st.ui.none; }
+    if (fig.kind === "share") { return fmt(st, 100 * v, 1) + " %"; }
+    if (fig.kind === "count") { return fmt(st, v, 0); }
+    return fmt(st, v, 2) + (fig.unit ? " " + fig.unit : "");
+  }
+
+  function classOf(fig, v) {
+    if (v === null || v === undefined) { return null; }
+    for (var k = 0; k < fig.classes.length; k++) {
+      var b = fig.classes[k].upper;
+      if (b === null || v < b) { return fig.classes[k]; }
+    }
+    return fig.classes[fig.classes.length - 1];
+  }
+
+  /* A link to a page beside this one: each part of the path encoded, never a scheme. */
+  function pageLink(path, text) {
+    var a = el("a", null, text);
+    a.href = String(path).split("/").map(encodeURIComponent).join("/");
+    return a;
+  }
+
+  function countyLinks(ui, c) {
+    var span = el("span", "rl-links");
+    if (c.map) { span.appendChild(pageLink(c.map, ui.map_link)); }
+    if (c.map && c.report) { span.appendChild(document.createTextNode(" \u00b7 ")); }
+    if (c.report) { span.appendChild(pageLink(c.report, ui.report_link)); }
+    return span;
+  }
+
+  /* The counties of a batch: outlines named on the map and coloured by the figure picked
+   * in the selector, its legend, and the ranking table after the map. */
+  R.counties = function (map, def) {
+    var st = state(map), ui = st.ui;
+    var figs = {};
+    def.figures.forEach(function (f) { figs[f.key] = f; });
+    var current = def.figures.length ? def.figures[0].key : null;
+    var subs = [];
+
+    function fillOf(c) {
+      var k = current ? classOf(figs[current], c.values[current]) : null;
+      return k ? k.color : def.none_color;
+    }
+    function styleFor(c) {
+      return {renderer: st.renderer, color: "#333", weight: 1.2, fillColor: fillOf(c),
+        fillOpacity: 0.75};
+    }
+    function popup(c) {
+      var box = el("div", "rl-popup");
+      box.appendChild(el("h4", null, c.name + (c.code ? " (" + c.code + ")" : "")));
+      var table = el("table");
+      function row(label, text) {
+        var tr = el("tr");
+        tr.appendChild(el("th", null, label));
+        tr.appendChild(el("td", null, text));
+        table.appendChild(tr);
+      }
+      row(ui.status, c.status);
+      if (c.rank !== null) { row(ui.rank, fmt(st, c.rank, 0)); }
+      def.figures.forEach(function (f) { row(f.label, figureText(st, f, c.values[f.key])); });
+      box.appendChild(table);
+      box.appendChild(countyLinks(ui, c));
+      return box;
+    }
+
+    var layer = L.featureGroup();
+    def.counties.forEach(function (c, i) {
+      if (!c.geom) { subs.push(null); return; }
+      var sub = L.geoJSON(c.geom, {renderer: st.renderer, style: function () {
+        return styleFor(c);
+      }});
+      sub.bindPopup(function () { return popup(c); }, {maxWidth: 420});
+      sub.bindTooltip(el("span", null, c.name), {permanent: true, direction: "center",
+        className: "rl-county-name", interactive: false});
+      sub._rl = {county: i};
+      layer.addLayer(sub);
+      subs.push(sub);
+      st.index.push({id: c.name, extra: c.code, low: c.name.toLowerCase(),
+        extraLow: c.code.toLowerCase(), def: {key: def.key, name: def.name}, layer: sub,
+        bulk: null, i: i});
+    });
+    st.layers[def.key] = layer;
+
+    // The legend of the figure shown.
+    var legendBox = null;
+    function legend() {
+      if (!legendBox) { return; }
+      legendBox.textContent = "";
+      var f = figs[current];
+      if (!f) { return; }
+      legendBox.appendChild(el("h4", null, f.label));
+      f.classes.concat([{color: def.none_color, label: ui.none}]).forEach(function (k) {
+        var r = el("div", "rl-legend-row");
+        var sw = el("span", "rl-swatch");
+        sw.style.background = k.color;
+        sw.style.borderColor = "#333";
+        r.appendChild(sw);
+        r.appendChild(el("span", null, k.label));
+        legendBox.appendChild(r);
+      });
+    }
+    control("bottomleft", function () {
+      legendBox = el("div", "rl-box rl-legend");
+      L.DomEvent.disableScrollPropagation(legendBox);
+      legend();
+      return legendBox;
+    }).addTo(map);
+
+    // The selector of the figure shown.
+    if (def.figures.length) {
+      control("topright", function () {
+        var box = el("div", "rl-box rl-figure");
+        var label = el("label", null, ui.figure);
+        var select = el("select");
+        select.setAttribute("aria-label", ui.figure);
+        def.figures.forEach(function (f) {
+          var o = el("option", null, f.label);
+          o.value = f.key;
+          select.appendChild(o);
+        });
+        label.appendChild(select);
+        box.appendChild(label);
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.on(select, "change", function () { show(select.value); });
+        return box;
+      }).addTo(map);
+    }
+
+    // The ranking table, after the map.
+    var section = el("section", "rl-ranking");
+    section.appendChild(el("h3", null, ui.table));
+    var table = el("table");
+    var thead = el("thead"), tbody = el("tbody");
+    table.appendChild(thead);
+    table.appendChild(tbody);
+    section.appendChild(table);
+    var hasRank = def.counties.some(function (c) { return c.rank !== null; });
+
+    function order() {
+      var f = figs[current];
+      var idx = def.counties.map(function (c, i) { return i; });
+      if (!f) { return idx; }
+      return idx.sort(function (a, b) {
+        var x = def.counties[a].values[f.key], y = def.counties[b].values[f.key];
+        if (x === null && y === null) { return a - b; }
+        if (x === null) { return 1; }
+        if (y === null) { return -1; }
+        return (f.worse === "low" ? x - y : y - x) || a - b;
+      });
+    }
+    function fillTable() {
+      thead.textContent = "";
+      tbody.textContent = "";
+      var head = el("tr");
+      [ui.order, ui.county, ui.status].concat(hasRank ? [ui.rank] : []).forEach(function (h) {
+        head.appendChild(el("th", null, h));
+      });
+      def.figures.forEach(function (f) {
+        var th = el("th", f.key === current ? "rl-current" : null, f.label);
+        head.appendChild(th);
+      });
+      head.appendChild(el("th", null, ui.pages));
+      thead.appendChild(head);
+      order().forEach(function (i, n) {
+        var c = def.counties[i];
+        var tr = el("tr");
+        tr.setAttribute("data-county", String(i));
+        tr.appendChild(el("td", "rl-num", String(n + 1)));
+        var name = el("td");
+        var go = el("button", "rl-county", c.name + (c.code ? " (" + c.code + ")" : ""));
+        go.type = "button";
+        if (subs[i]) {
+          L.DomEvent.on(go, "click", function () {
+            map.fitBounds(subs[i].getBounds(), {padding: [20, 20]});
+            subs[i].openPopup();
+            map.getContainer().scrollIntoView();
+          });
+        } else { go.disabled = true; }
+        name.appendChild(go);
+        tr.appendChild(name);
+        tr.appendChild(el("td", null, c.status));
+        if (hasRank) { tr.appendChild(el("td", "rl-num", c.rank === null ? "" : fmt(st, c.rank, 0))); }
+        def.figures.forEach(function (f) {
+          var td = el("td", "rl-num" + (f.key === current ? " rl-current" : ""),
+            figureText(st, f, c.values[f.key]));
+          tr.appendChild(td);
+        });
+        var links = el("td");
+        links.appendChild(countyLinks(ui, c));
+        tr.appendChild(links);
+        tbody.appendChild(tr);
+      });
+    }
+    function show(key) {
+      current = key;
+      layer.eachLayer(function (sub) {
+        sub.setStyle(styleFor(def.counties[sub._rl.county]));
+      });
+      legend();
+      fillTable();
+    }
+    fillTable();
+    var box = map.getContainer();
+    box.parentNode.insertBefore(section, box.nextSibling);
+    var b = layer.getBounds();
+    if (b.isValid()) { map.fitBounds(b, {padding: [10, 10]}); }
+    st.pub.show = show;
+    return layer;
+  };
 })();
