@@ -22,6 +22,7 @@ from redline.errors import ConfigError, InputError, OutputExistsError
 from redline.io import digest, outputs, write
 from redline.io.counties import is_complete, read_counties
 from redline.io.safepath import safe_child, safe_name
+from redline.report import assets
 from redline.report.batch_overview import ratio_color
 from redline.schema import FINDING_COLUMNS
 from redline.tools import batch
@@ -174,8 +175,11 @@ def test_overview_page_escapes_links_and_carries_the_figures(root: Path,
     page = (tmp_path / "out" / "overview.html").read_text(encoding="utf-8")
     assert "<img src=x" not in page
     assert "\\u003cimg src=x onerror=alert(1)\\u003e{{ 7*7 }}" in page  # data, not a template
-    assert "//unpkg.com" not in page
-    assert "<link" not in page
+    # Offline: no element loads anything, and the only URLs are strings of Leaflet's code.
+    assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=", page, re.I)
+    leaflet = assets.leaflet_js() + assets.leaflet_css()
+    assert set(re.findall(r"https?://[^\s\"'<>)]+", page)) <= set(
+        re.findall(r"https?://[^\s\"'<>)]+", leaflet))
     assert "检查截至 2026-06-30" in page
     data = overview_data(page)
     by_name = {c["name"]: c for c in data["counties"]}
