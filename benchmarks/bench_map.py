@@ -34,6 +34,8 @@ from redline.report import map as rmap
 CRS = "EPSG:4529"
 X0, Y0 = 41_470_000.0, 4_530_000.0  # a 60 km square around 123 E, 41 N
 SIDE = 60_000.0
+#: A page not shown within this many seconds is reported as not shown.
+TIMEOUT_S = 180
 
 RULES = {
     "basic_farmland_encroachment": (
@@ -138,6 +140,8 @@ def findings(rng: np.random.Generator, n: int) -> gpd.GeoDataFrame:
 
 
 def load_time(path: Path, runs: int) -> list[float]:
+    """Seconds until the page has drawn everything, per run; inf when past TIMEOUT_S."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -150,14 +154,18 @@ def load_time(path: Path, runs: int) -> list[float]:
             page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
                 ("file:", "data:")) else r.abort())
             start = time.perf_counter()
-            page.goto(path.resolve().as_uri(), timeout=120_000)
-            page.wait_for_function(
-                "window.redlineMap !== undefined && window.redlineMap.loaded !== false"
-                " && [...document.querySelectorAll('img.rl-raster')]"
-                ".every(i => i.complete && i.naturalWidth > 0)", timeout=120_000, polling=50)
-            # One more frame: the canvas layers have been painted.
-            page.evaluate("() => new Promise(r => requestAnimationFrame(() => r()))")
-            times.append(time.perf_counter() - start)
+            try:
+                page.goto(path.resolve().as_uri(), timeout=TIMEOUT_S * 1000)
+                page.wait_for_function(
+                    "window.redlineMap !== undefined && window.redlineMap.loaded !== false"
+                    " && [...document.querySelectorAll('img.rl-raster')]"
+                    ".every(i => i.complete && i.naturalWidth > 0)",
+                    timeout=TIMEOUT_S * 1000, polling=50)
+                # One more frame: the canvas layers have been painted.
+                page.evaluate("() => new Promise(r => requestAnimationFrame(() => r()))")
+                times.append(time.perf_counter() - start)
+            except PlaywrightTimeout:
+                times.append(float("inf"))  # not shown within TIMEOUT_S
             page.close()
         browser.close()
     return times
