@@ -74,6 +74,13 @@ MAX_VECTOR_FEATURES: Final[int] = 5000
 MAX_VECTOR_FINDINGS: Final[int] = 5000
 #: Longest side, in pixels, of a rasterised layer.
 RASTER_MAX_PX: Final[int] = 8192
+#: Longest side, in pixels, of the image of one rule's many findings. With eight images
+#: of 8,192 pixels a side (farmland, basic farmland and six rules of 100,000 findings)
+#: headless Chromium took over three minutes to paint the first frame on a loaded machine,
+#: about a minute with these (BENCHMARKS.md, "Maps"). Marks of findings need less detail
+#: than parcels: they stand for places to zoom into, and are drawn one by one from the
+#: zoom an image of :data:`RASTER_MAX_PX` would have been sharp at.
+BULK_MAX_PX: Final[int] = 2048
 #: Smallest pixel of a rasterised layer, in Web Mercator metres (about 1.5 m on the ground
 #: at 41 N): finer than this shows nothing more of a parcel map at county scale.
 RASTER_MIN_PIXEL_M: Final[float] = 2.0
@@ -605,8 +612,9 @@ def _bulk_def(rule: str, frame: gpd.GeoDataFrame, *, lang: Lang, max_px: int
     """Draw a rule's many findings as an image; pack their data gzip-compressed."""
     rows = _finding_rows(rule, frame, lang=lang)
     layer = rows["layer"]
+    bulk_px = min(max_px, BULK_MAX_PX)
     png, (west, south, east, north), pixel = _rasterize(
-        lambda: iter([_merc(rows["drawn"], rows["crs"])]), color=layer["color"], max_px=max_px)
+        lambda: iter([_merc(rows["drawn"], rows["crs"])]), color=layer["color"], max_px=bulk_px)
     doc = {
         "severity": rows["severity"],
         "ids": rows["ids"],
@@ -626,7 +634,8 @@ def _bulk_def(rule: str, frame: gpd.GeoDataFrame, *, lang: Lang, max_px: int
         "png": base64.b64encode(png).decode("ascii"),
         "bounds": [[south, west], [north, east]],
         "opacity": 0.8,
-        "vectorZoom": vector_zoom(pixel),
+        # Drawn one by one from the zoom an image of max_px would have been sharp to.
+        "vectorZoom": vector_zoom(max(pixel * bulk_px / max_px, RASTER_MIN_PIXEL_M)),
         "packed": packed.decode("ascii"),
     }
     return layer_def, _bounds4326(rows["geoms"], rows["crs"])
