@@ -170,8 +170,6 @@ def gbk_writer() -> Callable[..., Path]:
 # --- a throwaway PostGIS server (tests/test_postgis.py) ----------------------------------
 
 import contextlib  # noqa: E402
-import os  # noqa: E402
-import shutil  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
