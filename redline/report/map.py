@@ -72,15 +72,19 @@ MAX_VECTOR_FEATURES: Final[int] = 5000
 #: Findings drawn one by one at every zoom; the rules with the most findings beyond this
 #: are drawn as images until zoomed in (:func:`vector_zoom`).
 MAX_VECTOR_FINDINGS: Final[int] = 5000
-#: Longest side, in pixels, of a rasterised layer.
-RASTER_MAX_PX: Final[int] = 8192
-#: Longest side, in pixels, of the image of one rule's many findings. With eight images
-#: of 8,192 pixels a side (farmland, basic farmland and six rules of 100,000 findings)
-#: headless Chromium took over three minutes to paint the first frame on a loaded machine,
-#: about a minute with these (BENCHMARKS.md, "Maps"). Marks of findings need less detail
-#: than parcels: they stand for places to zoom into, and are drawn one by one from the
-#: zoom an image of :data:`RASTER_MAX_PX` would have been sharp at.
+#: Longest side, in pixels, of a rasterised layer (about 20 m pixels for a 60 km county).
+#: Chromium did not keep an image of 8,192 pixels a side (268 MB decoded) between the
+#: tiles it paints: its trace showed the two farmland images decoded 25 times each, and
+#: the first frame of a county with many findings took over a minute (BENCHMARKS.md,
+#: "Maps"). At 4,096 pixels (67 MB) each is decoded once.
+RASTER_MAX_PX: Final[int] = 4096
+#: Longest side, in pixels, of the image of one rule's many findings: marks of places to
+#: zoom into need less detail than parcels, and six rules must fit beside the farmland.
 BULK_MAX_PX: Final[int] = 2048
+#: Many findings are drawn one by one from the zoom an image of this many pixels a side
+#: would be sharp at (zoom 14 for a 60 km county): close enough that the findings in view
+#: stay a few thousand.
+FINDINGS_DETAIL_PX: Final[int] = 8192
 #: Smallest pixel of a rasterised layer, in Web Mercator metres (about 1.5 m on the ground
 #: at 41 N): finer than this shows nothing more of a parcel map at county scale.
 RASTER_MIN_PIXEL_M: Final[float] = 2.0
@@ -634,8 +638,8 @@ def _bulk_def(rule: str, frame: gpd.GeoDataFrame, *, lang: Lang, max_px: int
         "png": base64.b64encode(png).decode("ascii"),
         "bounds": [[south, west], [north, east]],
         "opacity": 0.8,
-        # Drawn one by one from the zoom an image of max_px would have been sharp to.
-        "vectorZoom": vector_zoom(max(pixel * bulk_px / max_px, RASTER_MIN_PIXEL_M)),
+        "vectorZoom": vector_zoom(max(pixel * bulk_px / FINDINGS_DETAIL_PX,
+                                      RASTER_MIN_PIXEL_M)),
         "packed": packed.decode("ascii"),
     }
     return layer_def, _bounds4326(rows["geoms"], rows["crs"])
