@@ -432,9 +432,13 @@ def test_batch_overview_payloads_stay_inert(opened):
     from redline.report.batch_overview import overview_page
 
     o = opened(overview_page(overview_counties(), lang="zh"))
-    o.js("() => window.redlineMap.layers.counties.getLayers().forEach(g => g.openPopup())")
-    o.page.wait_for_selector(".leaflet-popup-content")
+    o.js("() => window.redlineMap.layers.counties.getLayers()[1].openPopup()")
+    o.page.wait_for_function(
+        "() => document.querySelectorAll('.leaflet-popup-content').length === 1"
+        " && document.querySelector('.leaflet-popup-content').innerText.includes('onerror')",
+        timeout=10_000)
     assert XSS in o.page.inner_text(".leaflet-popup-content")
+    assert XSS_SVG in o.page.inner_text(".leaflet-popup-content")
     assert XSS_SCRIPT in o.page.inner_text(".rl-ranking")
     assert o.js("() => document.querySelectorAll('img[src=x], svg[onload]').length") == 0
     assert o.js("() => window.__xss") is None
