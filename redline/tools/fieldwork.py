@@ -136,7 +136,7 @@ def fieldwork(
     target = outputs.output_path(out)
     outputs.refuse_inputs(target, [result_dir])
     read: list[str] = []
-    context, findings, name = _from_result_dir(Path(result_dir), read)
+    context, findings, name, _ = _from_result_dir(Path(result_dir), read)
     cases = group_cases(findings)
     keep = np.ones(len(cases), dtype=bool)
     if wanted is not None:
