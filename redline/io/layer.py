@@ -45,6 +45,7 @@ from redline.io.encoding import (
     sniff_dbf,
 )
 from redline.io.geometry import repair_polygons
+from redline.io.shapefile import check_shapefile
 from redline.io.values import parse_codes, parse_field
 from redline.model import Layer, Problem
 from redline.schema import (
@@ -190,6 +191,25 @@ def preflight(src: Source, encoding: str | None) -> dict[str, Any]:
         return {"features": meta.num_rows, "crs": None, "encoding": "UTF-8"}
     enc = gdal_encoding(encoding) if encoding is not None else None
     return cast("dict[str, Any]", pyogrio.read_info(src.gdal, layer=src.layer, encoding=enc))
+
+
+def _first_line(ex: BaseException) -> str:
+    """Return the first line of an error's text (drivers' messages may run over several)."""
+    text = str(ex).strip()
+    return text.splitlines()[0] if text else type(ex).__name__
+
+
+def _read_failure(src: Source, ex: Exception, enc: str | None) -> tuple[str, str]:
+    """Say why a layer could not be read, and the fix: a damaged file is not an encoding."""
+    if src.kind == "parquet":
+        return (f"the GeoParquet file cannot be read: it is damaged or cut short "
+                f"({type(ex).__name__}: {_first_line(ex)})", "write it again from its source")
+    if isinstance(ex, UnicodeError | pa.ArrowException):
+        # The undecodable bytes are not echoed: they would print as garbage.
+        return (f"the text is not valid {enc or 'UTF-8'}", "give the right encoding (e.g. "
+                f'encoding = "gbk") under [layers.{src.role}] in {CONFIG_NAME}')
+    return (f"cannot read the layer ({type(ex).__name__}: {_first_line(ex)})",
+            "check the file is complete and opens in QGIS")
 
 
 def _find_column(columns: list[str], name: str, *, truncated: bool) -> str | None:
@@ -475,21 +495,22 @@ def read_layer(src: Source, spec: LayerSpec, *, crs: str | None = None,
             return None
         return _land_class_in(attrs[found["land_code"]], codes)
 
+    if src.kind == "shp" and src.local is not None and (rows is None or rows.start == 0):
+        # The parts are checked first: GDAL reads a .dbf shorter than its .shp without a word.
+        found = check_shapefile(src.local, zip_member=src.zip_member,
+                                encoding_given=enc is not None)
+        for f in found:
+            problem(f.problem, f.fix.replace("<role>", role), "error", f.kind)
+        if found:
+            return None, problems
     try:
         raw, meta, enc, detected = _read_raw(src, enc, explicit=enc is not None,
                                              keep=keep if codes is not None else None,
                                              rows=rows)
-    except (UnicodeError, pa.ArrowException) as ex:
-        # The undecodable bytes are not echoed: they would print as garbage.
-        log.debug("decoding %s failed: %s", src.display, ex)
-        problem(f"the text is not valid {enc or 'UTF-8'}", "give the right encoding "
-                f'(e.g. encoding = "gbk") under [layers.{role}] in {CONFIG_NAME}', "error",
-                "bad_encoding")
-        return None, problems
     except Exception as ex:  # any driver failure makes the file unreadable: reported
-        problem(f"cannot read the layer ({type(ex).__name__}: {ex})",
-                "check the file opens in QGIS; give its encoding in redline.toml", "error",
-                "unreadable")
+        log.debug("reading %s failed: %s", src.display, ex)
+        problem(*_read_failure(src, ex, enc), "error", "bad_encoding" if isinstance(
+            ex, UnicodeError | pa.ArrowException) and src.kind != "parquet" else "unreadable")
         return None, problems
     if detected:
         problem(f"text encoding not declared (no .cpg, empty code page): detected {enc} "
