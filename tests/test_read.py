@@ -205,13 +205,25 @@ def test_toml_crs_fills_a_missing_one(tmp_path):
 def test_layers_that_do_not_overlap_are_an_error(tmp_path):
     layers = county_layers()
     layers["XZQ"].to_file(tmp_path / "admin.gpkg")
-    # Coordinates in zone 41 but labelled as zone 40: lands ~3 degrees west.
-    layers["DLTB"].set_crs("EPSG:4528", allow_override=True).to_file(tmp_path / "DLTB.gpkg")
+    # Within zone 41's area, but 400 km east of the admin layer.
+    farmland = layers["DLTB"]
+    farmland.set_geometry(farmland.translate(xoff=400_000)).to_file(tmp_path / "DLTB.gpkg")
     ds = read_dataset(tmp_path)
     errors = [p for p in ds.errors if p.kind == "no_overlap"]
     assert len(errors) == 1
     assert "farmland" in errors[0].problem
     assert "admin" in errors[0].problem
+
+
+def test_a_layer_labelled_with_the_wrong_zone_is_named_with_the_right_one(tmp_path):
+    layers = county_layers()
+    layers["XZQ"].to_file(tmp_path / "admin.gpkg")
+    # Coordinates in zone 41 (X prefixed 41) but labelled as zone 40.
+    layers["DLTB"].set_crs("EPSG:4528", allow_override=True).to_file(tmp_path / "DLTB.gpkg")
+    (error,) = read_dataset(tmp_path).errors
+    assert error.kind == "wrong_crs"
+    assert "EPSG:4528" in error.problem
+    assert 'crs = "EPSG:4529"' in error.fix
 
 
 # --- geometry -------------------------------------------------------------------

@@ -7,12 +7,14 @@ they are EPSG:4534-4554 (central meridians 75E..135E).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Final
 
 import numpy as np
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError as ProjCRSError
+from pyproj.exceptions import ProjError
 
 from redline.errors import CRSError
 
@@ -27,6 +29,53 @@ Bounds = tuple[float, float, float, float]
 #: parts of it (tens of km apart), while a wrong zone moves a layer by ~250 km
 #: and a wrong prefix or unit by far more.
 OVERLAP_MARGIN_M: Final[float] = 20_000.0
+
+
+#: Degrees a CRS's area of use is grown by before a coordinate is taken to lie outside it:
+#: a county's data may spill over its zone's edge, a wrong unit or CRS misses by far more.
+AREA_MARGIN_DEG: Final[float] = 3.0
+
+#: Largest coordinate, in metres, of a projected CRS that declares no area of use (the
+#: Earth's circumference is 4e7 m; an 8-digit Gauss-Kruger X is under 1e8).
+MAX_METRES: Final[float] = 1e8
+
+
+@functools.lru_cache(maxsize=64)
+def crs_extent(crs: str) -> Bounds | None:
+    """Return the box, in the CRS's own units, its coordinates may lie in (None: unknown).
+
+    The CRS's area of use grown by :data:`AREA_MARGIN_DEG` degrees, in its coordinates;
+    for a CRS declaring none, the whole Earth (degrees) or :data:`MAX_METRES`.
+
+    Examples
+    --------
+    >>> x0, y0, x1, y1 = crs_extent("EPSG:4529")  # zone 41, X prefixed: 41 xxx xxx m
+    >>> 41_000_000 < x0 < 41_500_000 < x1 < 42_000_000
+    True
+    >>> crs_extent("EPSG:4490")
+    (70.62, 13.7, 137.77, 56.56)
+    """
+    try:
+        parsed = CRS.from_user_input(crs)
+    except ProjCRSError:
+        return None
+    area = parsed.area_of_use
+    if area is None:
+        whole = (-180.0, -90.0, 180.0, 90.0)
+        return whole if parsed.is_geographic else (-MAX_METRES, -MAX_METRES, MAX_METRES,
+                                                   MAX_METRES)
+    m = AREA_MARGIN_DEG
+    west, south = max(area.west - m, -180.0), max(area.south - m, -90.0)
+    east, north = min(area.east + m, 180.0), min(area.north + m, 90.0)
+    if parsed.is_geographic:
+        return (round(west, 6), round(south, 6), round(east, 6), round(north, 6))
+    try:
+        tr = Transformer.from_crs(GEOGRAPHIC, parsed, always_xy=True)
+        box = tr.transform_bounds(west, south, east, north, densify_pts=41)
+    except ProjError:
+        box = (np.nan,) * 4
+    return (float(box[0]), float(box[1]), float(box[2]), float(box[3])) if np.all(
+        np.isfinite(box)) else None
 
 
 def zone_crs(zone: int) -> str:

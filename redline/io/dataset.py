@@ -258,7 +258,11 @@ def _file_extent(src: Source, spec: LayerSpec, crs: str | None, encoding: str | 
     bounds = meta.get("total_bounds")
     if source is None or bounds is None or not np.all(np.isfinite(bounds)):
         return None
-    return (float(bounds[0]), float(bounds[1]), float(bounds[2]), float(bounds[3])), str(source)
+    box = (float(bounds[0]), float(bounds[1]), float(bounds[2]), float(bounds[3]))
+    area = crsmod.crs_extent(str(source))
+    if area is not None and not crsmod.boxes_overlap(box, area):
+        return None  # in no place its CRS covers: its read says so, not the working CRS
+    return box, str(source)
 
 
 def _read_extras(dataset: Dataset, config: Config, found: Found, folder: Path, *,

@@ -67,6 +67,53 @@ def polygonal_part(geoms: ArrayLike) -> NDArray[np.object_]:
     return out
 
 
+def coordinate_problems(geoms: ArrayLike, extent: tuple[float, float, float, float] | None
+                        ) -> NDArray[np.object_]:
+    """Say, per feature, why its coordinates cannot be right (``""`` when they can).
+
+    A coordinate that is not a number (NaN, infinite) makes every measure of the feature
+    meaningless; one outside ``extent`` (the box the layer's CRS covers,
+    :func:`redline.io.crs.crs_extent`) is in another CRS or unit: a feature in degrees
+    inside a layer in metres, a coordinate typed with extra digits. Missing and empty
+    geometries are left to :func:`repair_polygons`.
+
+    Examples
+    --------
+    >>> box = (0.0, 0.0, 100.0, 100.0)
+    >>> for text in coordinate_problems([shapely.box(1, 1, 2, 2), shapely.box(1, 1, 2, 200),
+    ...                                  None], box):
+    ...     print(repr(text))
+    ''
+    "coordinates outside the CRS's area (X 1..2, Y 1..200; the CRS covers X 0..100, Y 0..100)"
+    ''
+    """
+    arr = np.asarray(geoms, dtype=object)
+    out = np.full(len(arr), "", dtype=object)
+    present = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
+    if not present.any():
+        return out
+    geo = arr[present]
+    with np.errstate(all="ignore"):
+        bounds = shapely.bounds(geo)
+        area, length = shapely.area(geo), shapely.length(geo)
+    # Bounds skip NaN coordinates; the area and length do not.
+    finite = np.isfinite(bounds).all(axis=1) & ~np.isnan(area) & ~np.isnan(length)
+    text = np.full(len(geo), "", dtype=object)
+    text[~finite] = "coordinates are not numbers (NaN or infinite)"
+    text[finite & ~(np.isfinite(area) & np.isfinite(length))] = (
+        "coordinates too large to measure")
+    if extent is not None:
+        x0, y0, x1, y1 = extent
+        outside = finite & ((bounds[:, 0] < x0) | (bounds[:, 1] < y0) | (bounds[:, 2] > x1)
+                            | (bounds[:, 3] > y1))
+        text[outside] = [
+            f"coordinates outside the CRS's area (X {b[0]:.0f}..{b[2]:.0f}, Y {b[1]:.0f}.."
+            f"{b[3]:.0f}; the CRS covers X {x0:.0f}..{x1:.0f}, Y {y0:.0f}..{y1:.0f})"
+            for b in bounds[outside]]
+    out[present] = text
+    return out
+
+
 def repair_polygons(geoms: ArrayLike) -> Repaired:
     """Make a polygon layer's geometries usable, saying what was done to each.
 

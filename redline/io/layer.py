@@ -18,6 +18,7 @@ nullable ``boolean``, text ``object`` holding ``str`` or ``None``), then ``_row`
 from __future__ import annotations
 
 import logging
+import warnings
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ import pyarrow as pa
 import pyogrio
 import shapely
 from pyproj import CRS
-from pyproj.exceptions import CRSError as ProjCRSError
+from pyproj.exceptions import ProjError
 
 from redline import settings
 from redline.authority import read_authorities
@@ -44,7 +45,7 @@ from redline.io.encoding import (
     looks_misdecoded,
     sniff_dbf,
 )
-from redline.io.geometry import repair_polygons
+from redline.io.geometry import Repaired, coordinate_problems, repair_polygons
 from redline.io.shapefile import check_shapefile
 from redline.io.values import parse_codes, parse_field
 from redline.model import Layer, Problem
@@ -122,20 +123,25 @@ def _read_frame(src: Source, encoding: str | None, keep: Keep | None = None,
     ``rows``, only that window of features is read (GDAL sources).
     """
     start = 0 if rows is None else rows.start
-    if src.kind == "parquet":
-        frame = _kept(gpd.read_parquet(src.gdal), keep)
-    else:
-        enc = gdal_encoding(encoding) if encoding is not None else None
-        window = _window(rows)
-        try:
-            frame = (_kept(pyogrio.read_dataframe(src.gdal, layer=src.layer, encoding=enc,
-                                                  use_arrow=True, **window), None, start)
-                     if keep is None else _read_kept(src, enc, keep, rows))
-        except (pyogrio.errors.DataSourceError, UnicodeDecodeError) as ex:
-            # Arrow needs UTF-8 text; a file it cannot take goes the slower way.
-            log.debug("arrow read of %s failed (%s); reading without arrow", src.display, ex)
-            frame = _kept(pyogrio.read_dataframe(src.gdal, layer=src.layer, encoding=enc,
-                                                 use_arrow=False, **window), keep, start)
+    with warnings.catch_warnings():
+        # Coordinates that are not numbers are found and named after reading
+        # (geometry.coordinate_problems); shapely's warning on decoding them is not news.
+        warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
+        if src.kind == "parquet":
+            frame = _kept(gpd.read_parquet(src.gdal), keep)
+        else:
+            enc = gdal_encoding(encoding) if encoding is not None else None
+            window = _window(rows)
+            try:
+                frame = (_kept(pyogrio.read_dataframe(src.gdal, layer=src.layer, encoding=enc,
+                                                      use_arrow=True, **window), None, start)
+                         if keep is None else _read_kept(src, enc, keep, rows))
+            except (pyogrio.errors.DataSourceError, UnicodeDecodeError) as ex:
+                # Arrow needs UTF-8 text; a file it cannot take goes the slower way.
+                log.debug("arrow read of %s failed (%s); reading without arrow", src.display,
+                          ex)
+                frame = _kept(pyogrio.read_dataframe(src.gdal, layer=src.layer, encoding=enc,
+                                                     use_arrow=False, **window), keep, start)
     # Text as Python str now, so that bytes a wrong encoding left undecodable fail
     # here, as an unreadable layer, rather than later in parsing.
     for col in frame.columns:
@@ -297,12 +303,57 @@ def _unread_authority(values: pd.Series) -> pd.Series:
     return unread.str.replace("authority ", "", n=1)
 
 
+def _feature_problems(problems: list[Problem], display: str, role: Role, labels: _Labels,
+                      rows: pd.Series, *, dup: NDArray[np.bool_], wrong: NDArray[np.object_],
+                      repaired: Repaired, value_notes: pd.Series) -> None:
+    """List each feature's problems, kind by kind, in file order within a kind."""
+    bad_xy = np.asarray(wrong != "", dtype=bool)
+    problems.extend(
+        Problem(display, f"duplicate id {labels[i]!r} (row {rows[i]}): not judged",
+                "give every feature its own id", "warning", role=role,
+                feature_id=labels[i], kind="duplicate_id")
+        for i in np.flatnonzero(dup))
+    problems.extend(
+        Problem(display, f"{wrong[i]} (row {rows[i]}): not judged",
+                "correct the feature's coordinates, or give the layer's right CRS",
+                "warning", role=role, feature_id=labels[i], kind="bad_coordinates")
+        for i in np.flatnonzero(bad_xy))
+    problems.extend(
+        Problem(display, f"{repaired.problem[i]} (row {rows[i]}): not judged",
+                "fix or delete the feature", "warning", role=role, feature_id=labels[i],
+                kind="bad_geometry")
+        for i in np.flatnonzero(repaired.unusable & ~bad_xy))
+    problems.extend(
+        Problem(display, repaired.note[i], "", "warning", role=role, feature_id=labels[i],
+                kind="geometry_repaired")
+        for i in np.flatnonzero(repaired.repaired & ~repaired.unusable))
+    problems.extend(
+        Problem(display, value_notes.iloc[i], "correct the value", "warning", role=role,
+                feature_id=labels[i], kind="bad_value")
+        for i in np.flatnonzero((value_notes != "").to_numpy()))
+
+
+def _repaired(geoms: NDArray[np.object_], wrong: NDArray[np.object_]) -> Repaired:
+    """Repair the geometries; those whose coordinates are wrong are dropped, with the reason."""
+    bad_xy = np.asarray(wrong != "", dtype=bool)
+    if bad_xy.any():
+        # Nothing can be measured, repaired or reprojected from such coordinates.
+        geoms = geoms.copy()
+        geoms[bad_xy] = None
+    repaired = repair_polygons(geoms)
+    repaired.problem[bad_xy] = wrong[bad_xy]
+    return repaired
+
+
 def _build_frame(raw: gpd.GeoDataFrame, role: Role, fields: dict[str, str], *,
-                 display: str, problems: list[Problem], seen: set[str] | None = None
-                 ) -> gpd.GeoDataFrame:
+                 display: str, problems: list[Problem], seen: set[str] | None = None,
+                 wrong: NDArray[np.object_] | None = None) -> gpd.GeoDataFrame:
     """Parse fields, make ids, repair geometries: the canonical frame (source CRS).
 
     ``seen``: ids met in earlier windows of the same layer (updated with these).
+    ``wrong``: per feature, why its coordinates cannot be right
+    (:func:`~redline.io.geometry.coordinate_problems`); such a feature keeps its row with
+    no geometry and the reason.
     """
     index = pd.RangeIndex(len(raw))
     rows = pd.Series(np.asarray(raw["_row"]), index=index)
@@ -348,30 +399,15 @@ def _build_frame(raw: gpd.GeoDataFrame, role: Role, fields: dict[str, str], *,
         seen.update(text)
     problem[dup] = "duplicate id"
 
-    repaired = repair_polygons(raw.geometry.to_numpy())
+    if wrong is None:
+        wrong = np.full(len(raw), "", dtype=object)
+    repaired = _repaired(raw.geometry.to_numpy(), wrong)
     note = _join(note, repaired.note)
     problem = _join(problem, repaired.problem)
     note = _join(note, value_notes.to_numpy())
 
-    labels = _Labels(ids, rows)
-    problems.extend(
-        Problem(display, f"duplicate id {labels[i]!r} (row {rows[i]}): not judged",
-                "give every feature its own id", "warning", role=role,
-                feature_id=labels[i], kind="duplicate_id")
-        for i in np.flatnonzero(dup))
-    problems.extend(
-        Problem(display, f"{repaired.problem[i]} (row {rows[i]}): not judged",
-                "fix or delete the feature", "warning", role=role, feature_id=labels[i],
-                kind="bad_geometry")
-        for i in np.flatnonzero(repaired.unusable))
-    problems.extend(
-        Problem(display, repaired.note[i], "", "warning", role=role, feature_id=labels[i],
-                kind="geometry_repaired")
-        for i in np.flatnonzero(repaired.repaired & ~repaired.unusable))
-    problems.extend(
-        Problem(display, value_notes.iloc[i], "correct the value", "warning", role=role,
-                feature_id=labels[i], kind="bad_value")
-        for i in np.flatnonzero((value_notes != "").to_numpy()))
+    _feature_problems(problems, display, role, _Labels(ids, rows), rows, dup=dup,
+                      wrong=wrong, repaired=repaired, value_notes=value_notes)
 
     data["_row"] = rows.astype("int64")
     data["_problem"] = problem.astype(object)
@@ -380,6 +416,30 @@ def _build_frame(raw: gpd.GeoDataFrame, role: Role, fields: dict[str, str], *,
     return gpd.GeoDataFrame({c: data[c] for c in ordered}, index=index,
                             geometry=gpd.GeoSeries(repaired.geometry, index=index),
                             crs=raw.crs)
+
+
+def _misplaced(raw: gpd.GeoDataFrame, wrong: NDArray[np.object_]) -> bool:
+    """Whether no feature lies where the layer's CRS can be (the CRS is wrong, not a feature)."""
+    geoms = raw.geometry.to_numpy()
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    bad = np.asarray(wrong != "", dtype=bool)
+    outside = np.asarray([str(w).startswith("coordinates outside") for w in wrong[bad]])
+    return bool(present.any() and bad[present].all() and outside.any())
+
+
+def _misplaced_text(raw: gpd.GeoDataFrame, source_crs: str, inferred: bool
+                    ) -> tuple[str, str | None]:
+    """Say that no feature lies where the layer's CRS can be; return it and the CRS they fit."""
+    geoms = raw.geometry.to_numpy()
+    with np.errstate(all="ignore"):
+        b = shapely.total_bounds(geoms)
+    where = "the inferred" if inferred else "the layer's"
+    text = (f"every feature lies outside the area of {where} CRS {source_crs} "
+            f"(X {b[0]:.0f}..{b[2]:.0f}, Y {b[1]:.0f}..{b[3]:.0f})")
+    guess, why = crsmod.infer_crs(cast("crsmod.Bounds", tuple(float(v) for v in b)))
+    if guess is None or guess == source_crs:
+        return text, None
+    return f"{text}: they fit {guess}, as {why}", guess
 
 
 def filtered_note(codes: tuple[str, ...], *, kept: int, total: int) -> str:
@@ -522,6 +582,8 @@ def read_layer(src: Source, spec: LayerSpec, *, crs: str | None = None,
         total=read.get("features"), truncated=src.kind == "shp",
         encoding=enc or str(meta.get("encoding") or "") or None, encoding_detected=detected,
         layer_name=src.layer, seen_ids=seen_ids, problems=problems)
+    if layer is None:
+        return None, problems
     if digest is not None:
         layer.sha256 = digest.result()
     return layer, problems
@@ -532,7 +594,8 @@ def layer_from_frame(raw: gpd.GeoDataFrame, role: Role, spec: LayerSpec, *, disp
                      total: int | None = None, truncated: bool = False,
                      encoding: str | None = None, encoding_detected: bool = False,
                      layer_name: str | None = None, seen_ids: set[str] | None = None,
-                     problems: list[Problem] | None = None, no_crs: str = "no .prj") -> Layer:
+                     problems: list[Problem] | None = None, no_crs: str = "no .prj"
+                     ) -> Layer | None:
     """Make a role's :class:`Layer` (in its source CRS) from the features of its source.
 
     Whatever the source (a file, a database table), its raw frame goes through the
@@ -542,7 +605,8 @@ def layer_from_frame(raw: gpd.GeoDataFrame, role: Role, spec: LayerSpec, *, disp
     the number of features before the land-class filter ``codes`` was applied while
     reading; ``None`` when ``raw`` holds them all, and the filter is applied here.
     ``no_crs`` says why a CRS is missing (``"no .prj"``, ``"no SRID"``).
-    The problems found are appended to ``problems`` and put on the layer.
+    The problems found are appended to ``problems`` and put on the layer; ``None`` when
+    one of them stops the layer (no feature lies where its CRS can be).
     """
     problems = [] if problems is None else problems
 
@@ -577,8 +641,15 @@ def layer_from_frame(raw: gpd.GeoDataFrame, role: Role, spec: LayerSpec, *, disp
         problem(f"the layer has no CRS ({no_crs}): inferred {source_crs}, as {why}",
                 f'write crs = "{source_crs}" in redline.toml if this is wrong', "info",
                 "crs_inferred")
+    extent = crsmod.crs_extent(source_crs) if source_crs is not None else None
+    wrong = coordinate_problems(raw.geometry.to_numpy(), extent)
+    if source_crs is not None and _misplaced(raw, wrong):
+        text, guess = _misplaced_text(raw, source_crs, inferred)
+        problem(text, f'give the right crs = "{guess or "EPSG:...."}" under [layers.{role}] '
+                f"in {CONFIG_NAME}", "error", "wrong_crs")
+        return None
     frame = _build_frame(raw, role, fields, display=display, problems=problems,
-                         seen=seen_ids)
+                         seen=seen_ids, wrong=wrong)
     if source_crs is not None:
         frame = frame.set_crs(source_crs, allow_override=True)
     return Layer(
@@ -609,7 +680,7 @@ def to_working(frame: gpd.GeoDataFrame, source_crs: str, working: str, *, path: 
         if not src_crs.equals(target):
             return frame.to_crs(target), None
         return frame.set_crs(target, allow_override=True), None
-    except (ProjCRSError, ValueError) as ex:
-        return None, Problem(path, f"cannot reproject to {working} ({ex})",
+    except (ProjError, ValueError) as ex:
+        return None, Problem(path, f"cannot reproject to {working} ({_first_line(ex)})",
                              f"check the layer's CRS {source_crs}", "error", role=role,
                              kind="wrong_crs")

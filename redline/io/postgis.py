@@ -461,6 +461,8 @@ def _read_table(conn: Connection, target: _Target, role: str, table: str, *,
                              meta={"total_bounds": bounds}, crs=crs, codes=codes,
                              encoding="UTF-8", layer_name=f"{target.schema}.{table}",
                              problems=problems, no_crs="no SRID")
+    if layer is None:
+        return None, problems
     layer.sha256 = digest
     return layer, problems
 

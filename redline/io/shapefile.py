@@ -208,8 +208,9 @@ def _check_prj(parts: dict[str, Part]) -> list[Found]:
     """Check the .prj, when there is one: a CRS pyproj can read."""
     if ".prj" not in parts:
         return []
-    from pyproj import CRS
+    from pyproj import CRS, Transformer
     from pyproj.exceptions import CRSError as ProjCRSError
+    from pyproj.exceptions import ProjError
 
     size, read = parts[".prj"]
     fix = ('replace the .prj with the one the data was made in, or delete it and give '
@@ -218,10 +219,17 @@ def _check_prj(parts: dict[str, Part]) -> list[Found]:
         return []  # names no CRS: read as a layer without one (the CRS is inferred)
     try:
         text = read(64 * 1024).decode("utf-8-sig").strip()
-        CRS.from_user_input(text)
+        crs = CRS.from_user_input(text)
     except (UnicodeDecodeError, ProjCRSError) as ex:
         why = "it is not text" if isinstance(ex, UnicodeDecodeError) else str(ex).split(":")[0]
         return [Found("bad_prj", f"the .prj is not a CRS ({why})", fix)]
+    try:
+        Transformer.from_crs(crs, "EPSG:4490", always_xy=True)
+    except ProjError as ex:
+        why = ("its ellipsoid is not the Earth's" if "celestial body" in str(ex)
+               else str(ex).splitlines()[0][:200])
+        return [Found("bad_prj", f"the .prj's CRS {crs.name!r} cannot be converted to "
+                      f"CGCS2000 ({why})", fix)]
     return []
 
 

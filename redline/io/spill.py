@@ -49,7 +49,8 @@ if TYPE_CHECKING:
 WINDOW = 100_000
 
 #: Per-feature problems, in the order a whole read lists them.
-_FEATURE_KINDS = ("duplicate_id", "bad_geometry", "geometry_repaired", "bad_value")
+_FEATURE_KINDS = ("duplicate_id", "bad_coordinates", "bad_geometry", "geometry_repaired",
+                  "bad_value")
 
 
 @dataclass(frozen=True)
