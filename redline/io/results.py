@@ -10,6 +10,7 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 
 from redline.errors import InputError
 
@@ -79,14 +80,22 @@ def read_results(path: str | os.PathLike[str]) -> RunOutput:
         raise InputError("run.json is missing: not a check output folder", path=str(folder),
                          fix="give the --out folder of a `redline check` run") from ex
     except (OSError, ValueError) as ex:
-        raise InputError(f"run.json cannot be read ({ex})", path=str(run_json),
+        raise InputError(f"run.json cannot be read ({_first_line(ex)})", path=str(run_json),
                          fix="run `redline check` again with --overwrite") from ex
+    if not isinstance(run, dict):
+        raise InputError(f"run.json holds a {type(run).__name__}, not the run's record",
+                         path=str(run_json), fix="run `redline check` again with --overwrite")
     summary_csv = folder / "summary.csv"
-    summary = (
-        pd.read_csv(summary_csv, encoding="utf-8-sig", dtype={"admin_code": str})
-        if summary_csv.exists()
-        else pd.DataFrame(columns=["admin_code", "admin_name", "level"])
-    )
+    try:
+        summary = (
+            pd.read_csv(summary_csv, encoding="utf-8-sig", dtype={"admin_code": str})
+            if summary_csv.exists()
+            else pd.DataFrame(columns=["admin_code", "admin_name", "level"])
+        )
+    except (OSError, ValueError) as ex:  # UnicodeDecodeError and pandas' errors included
+        raise InputError(f"summary.csv cannot be read ({_first_line(ex)})",
+                         path=str(summary_csv),
+                         fix="run `redline check` again with --overwrite") from ex
     gpkg = folder / "findings.gpkg"
     csv = folder / "findings.csv"
     try:
@@ -99,15 +108,22 @@ def read_results(path: str | os.PathLike[str]) -> RunOutput:
         else:
             raise InputError("neither findings.gpkg nor findings.csv is there",
                              path=str(folder), fix="run `redline check` again with --overwrite")
-    except (OSError, ValueError) as ex:
+    except (OSError, ValueError, pyogrio.errors.DataSourceError,
+            pyogrio.errors.DataLayerError) as ex:
         if isinstance(ex, InputError):
             raise
-        raise InputError(f"the findings cannot be read ({ex})", path=str(gpkg),
+        raise InputError(f"the findings cannot be read ({_first_line(ex)})", path=str(gpkg),
                          fix="run `redline check` again with --overwrite") from ex
     for column in ("admin_code", "admin_name", "finding_id", "feature_id", "message"):
         if column in findings:
             findings[column] = findings[column].astype("string").fillna("").astype(str)
     return RunOutput(path=str(folder), run=run, summary=summary, findings=findings)
+
+
+def _first_line(ex: BaseException) -> str:
+    """Return the first line of an exception's text, cut short (GDAL's can run long)."""
+    text = str(ex).strip().splitlines()
+    return text[0][:200] if text else type(ex).__name__
 
 
 def is_results_folder(path: str | os.PathLike[str]) -> bool:
@@ -129,8 +145,10 @@ def read_checked_features(folder: str | os.PathLike[str]) -> dict[str, gpd.GeoDa
         return {}
     try:
         features = gpd.read_file(gpkg, layer="features", engine="pyogrio")
-    except (OSError, ValueError) as ex:
-        raise InputError(f"the features layer cannot be read ({ex})", path=str(gpkg),
+    except (OSError, ValueError, pyogrio.errors.DataSourceError,
+            pyogrio.errors.DataLayerError) as ex:
+        raise InputError(f"the features layer cannot be read ({_first_line(ex)})",
+                         path=str(gpkg),
                          fix="run `redline check` again with --overwrite") from ex
     if "layer" not in features:
         return {"features": features}

@@ -460,7 +460,7 @@ def _text(series: pd.Series, lang: Lang = "zh") -> list[str]:
         ]
     if pd.api.types.is_bool_dtype(series):
         yes, no = words(lang).YES_NO
-        return [yes if v else no for v in series]
+        return ["" if pd.isna(v) else yes if v else no for v in series]
     if pd.api.types.is_float_dtype(series):
         values = series.to_numpy(dtype=np.float64, na_value=np.nan)
         text = np.char.mod("%.6g", values).astype(object)

@@ -196,7 +196,12 @@ def run_county(task: _Task) -> CountyResult:
     except RedlineError as ex:
         reason = ex.line()
     except Exception as ex:  # a crash in one county must not stop the batch
-        reason = f"{type(ex).__name__}: {ex}"
+        # Not the data's fault: name the county's dataset, what failed, and where the
+        # whole story is, on one line.
+        text = str(ex).strip().splitlines()
+        reason = (f"{county.dataset}: the check failed ({type(ex).__name__}"
+                  f"{': ' + text[0][:200] if text else ''}); run `redline -vv check "
+                  f"{county.dataset} --out DIR` for the traceback and report it")
         log.debug("county %s crashed:\n%s", county.name, traceback.format_exc())
     shutil.rmtree(task.staging, ignore_errors=True)
     return CountyResult(name=county.name, dataset=county.dataset, status="failed",
