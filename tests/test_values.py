@@ -181,3 +181,48 @@ def test_a_long_date_column_of_date_objects():
     assert values.tolist() == want.iloc[pick].tolist()
     assert (problems[pick == 1] != "").all()
     assert (problems[pick != 1] == "").all()
+
+
+# --- numbers that are not finite or lie outside their field's range -----------------
+
+
+@pytest.mark.parametrize("raw", ["inf", "-inf", "Infinity", "nan", float("inf"), -np.inf])
+def test_a_number_that_is_not_finite_is_not_read(raw):
+    values, problems = parse_numbers(pd.Series([raw, "3"], dtype=object))
+    assert np.isnan(values[0])
+    assert values[1] == 3.0
+    assert problems[0] != ""
+    assert problems[1] == ""
+
+
+def test_infinite_floats_in_a_numeric_column_are_not_read():
+    values, problems = parse_numbers(pd.Series([1.5, np.inf, np.nan]))
+    assert values.isna().tolist() == [False, True, True]
+    assert problems.tolist() == ["", "number: 'inf' is not a finite number", ""]
+
+
+@pytest.mark.parametrize(("field", "raw", "why"), [
+    ("price", "-1e12", "is below 0"),
+    ("invest_total", "-1", "is below 0"),
+    ("built_area_ratio", "-5", "-5 is below 0"),
+    ("built_area_ratio", "250", "250 is above 100"),
+    ("green_ratio", "101", "is above 100"),
+    ("grade", "0", "0 is below 1"),
+    ("grade", "16", "16 is above 15"),
+])
+def test_a_number_outside_its_field_range_is_not_read(field, raw, why):
+    values, problems = parse_field(pd.Series([raw, "1"], dtype=object), "float", field)
+    assert np.isnan(values[0])
+    assert values[1] == 1.0
+    assert why in problems[0]
+    assert problems[1] == ""
+
+
+@pytest.mark.parametrize(("field", "raw"), [
+    ("price", "0"), ("built_area_ratio", "0.4"), ("built_area_ratio", "40"),
+    ("grade", "15"), ("plot_ratio", "12.5"),
+])
+def test_numbers_inside_their_range_are_kept(field, raw):
+    values, problems = parse_field(pd.Series([raw], dtype=object), "float", field)
+    assert values[0] == float(raw)
+    assert problems[0] == ""

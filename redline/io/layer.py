@@ -366,7 +366,7 @@ def _build_frame(raw: gpd.GeoDataFrame, role: Role, fields: dict[str, str], *,
         if canonical == "land_code":
             values, bad = parse_codes(col, width=4)
         else:
-            values, bad = parse_field(col, kind)
+            values, bad = parse_field(col, kind, canonical)
         data[canonical] = values
         if canonical == "authority":
             bad = bad.where(bad != "", _unread_authority(values))

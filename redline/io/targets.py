@@ -66,10 +66,10 @@ def read_targets(path: Path, display: str, *, encoding: str | None = None
         if col == "admin_code":
             out[col], bad = parse_codes(out[col])
         elif col == "year":
-            years, bad = parse_numbers(out[col])
+            years, bad = parse_numbers(out[col], low=1900, high=2100)
             out[col] = years.round().astype("Int64")
-        else:
-            out[col], bad = parse_numbers(out[col])
+        else:  # hectares
+            out[col], bad = parse_numbers(out[col], low=0)
         problems.extend(
             Problem(display, f"row {numbers[i]}: {col} {msg}", "correct the value", "warning",
                     role="targets", kind="bad_value")

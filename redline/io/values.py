@@ -162,16 +162,72 @@ def parse_codes(raw: pd.Series, *, width: int | None = None) -> Parsed:
     return values, pd.Series("", index=raw.index, dtype=object)
 
 
+#: Range (low, high; ``None``: open) of each number field, by canonical name. A value
+#: outside it is not read, and the rules needing it leave the feature unjudged. Shares
+#: run to 100 because a share above 1 and at most 100 is read as a percentage
+#: (analysis/supply.py); 耕地等别 run 1 (best) to 15 in the national grading of
+#: GB/T 28407-2012 (农用地质量分等规程).
+NUMBER_RANGES: Final[dict[str, tuple[float | None, float | None]]] = {
+    "price": (0.0, None),
+    "invest_total": (0.0, None),
+    "invest_done": (0.0, None),
+    "built_area_ratio": (0.0, 100.0),
+    "plot_ratio": (0.0, None),
+    "building_coefficient": (0.0, 100.0),
+    "green_ratio": (0.0, 100.0),
+    "office_share": (0.0, 100.0),
+    "farmland_added": (0.0, None),
+    "paddy_added": (0.0, None),
+    "grade": (1.0, 15.0),
+}
+
+
+def _number_text(v: float) -> str:
+    return f"{v:.10g}"
+
+
 @_per_distinct
-def parse_numbers(raw: pd.Series) -> Parsed:
-    """Numbers, also from strings with thousands separators (``"1,234.5"``)."""
+def parse_numbers(raw: pd.Series, *, low: float | None = None,
+                  high: float | None = None) -> Parsed:
+    """Numbers, also from strings with thousands separators (``"1,234.5"``).
+
+    A value that is not finite (``inf``, ``nan`` typed as text) or lies outside
+    ``[low, high]`` is not read (``NaN``) and its problem says why.
+
+    Examples
+    --------
+    >>> values, problems = parse_numbers(pd.Series(["1,200.5", "inf", "-5", ""]), low=0)
+    >>> values.tolist()[:1], values.isna().tolist()
+    ([1200.5], [False, True, True, True])
+    >>> problems.tolist()
+    ['', "number: 'inf' is not a finite number", 'number: -5 is below 0', '']
+    """
     if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
         values = raw.astype("float64")
-        return values, pd.Series("", index=raw.index, dtype=object)
-    text = _text(raw).str.replace(r"[,，\s]", "", regex=True)
-    values = pd.to_numeric(text.where(text != "", None), errors="coerce").astype("float64")
-    bad = values.isna().to_numpy() & ~_blank(raw)
-    return values, _problems(bad, raw, "number")
+        bad = np.zeros(len(raw), dtype=bool)
+        problems = pd.Series("", index=raw.index, dtype=object)
+    else:
+        text = _text(raw).str.replace(r"[,，\s]", "", regex=True)
+        values = pd.to_numeric(text.where(text != "", None), errors="coerce").astype(
+            "float64")
+        bad = values.isna().to_numpy() & ~_blank(raw)
+        problems = _problems(bad, raw, "number")
+    arr = values.to_numpy()
+    with np.errstate(invalid="ignore"):
+        infinite = np.isinf(arr)
+        below = np.zeros(len(arr), dtype=bool) if low is None else arr < low
+        above = np.zeros(len(arr), dtype=bool) if high is None else arr > high
+    if infinite.any() or below.any() or above.any():
+        texts = _text(raw).to_numpy()
+        out = problems.to_numpy().copy()
+        out[infinite] = [f"number: {t!r} is not a finite number" for t in texts[infinite]]
+        out[below] = [f"number: {_number_text(v)} is below {_number_text(float(low or 0))}"
+                      for v in arr[below]]
+        out[above] = [f"number: {_number_text(v)} is above {_number_text(float(high or 0))}"
+                      for v in arr[above]]
+        problems = pd.Series(out, index=raw.index, dtype=object)
+        values = values.where(~(infinite | below | above))
+    return values, problems
 
 
 @_per_distinct
@@ -273,8 +329,14 @@ def parse_bools(raw: pd.Series) -> Parsed:
     return values, _problems(bad, raw, "yes/no value")
 
 
-def parse_field(raw: pd.Series, kind: FieldKind) -> Parsed:
-    """Parse one canonical field by its kind (``schema.FIELDS``)."""
+def parse_field(raw: pd.Series, kind: FieldKind, name: str | None = None) -> Parsed:
+    """Parse one canonical field by its kind (``schema.FIELDS``).
+
+    ``name``, the canonical field's, gives a number its range (:data:`NUMBER_RANGES`).
+    """
+    if kind == "float" and name in NUMBER_RANGES:
+        low, high = NUMBER_RANGES[name]
+        return parse_numbers(raw, low=low, high=high)
     return _PARSERS[kind](raw)
 
 
