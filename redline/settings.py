@@ -9,6 +9,7 @@ of a check once, for the Python API, the command line and run.json.
 from __future__ import annotations
 
 import datetime
+import math
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
@@ -147,6 +148,11 @@ idle_excused_negations: tuple[str, ...] = (
 #: pass over a 1M-patch county stays under 2 GB.
 tile_max_features: int = 2_000_000
 
+#: Most tiles along each side of a grid given as ``NXxNY``: 100x100 tiles already hold
+#: a few hundred features each in the largest county measured (BENCHMARKS.md); a grid
+#: such as 3000x3000 would only make nine million empty tasks.
+max_tiles_per_side: int = 100
+
 # --- the inspection loop (redline fieldwork / verdicts / check --previous) -------------
 
 #: A finding is on the same land as an earlier run's finding, and takes its field verdict,
@@ -209,7 +215,8 @@ class CheckOptions:
         set_ = object.__setattr__
         set_(self, "as_of", as_date(self.as_of, name="as_of") or datetime.date.today())
         set_(self, "lang", check_lang(self.lang))
-        set_(self, "sliver_m2", float(sliver_m2 if self.sliver_m2 is None else self.sliver_m2))
+        set_(self, "sliver_m2", check_sliver(sliver_m2 if self.sliver_m2 is None
+                                             else self.sliver_m2))
         if isinstance(self.n_jobs, bool) or not isinstance(self.n_jobs, int) or self.n_jobs < 1:
             raise ConfigError(f"n_jobs was {self.n_jobs!r} but is expected to be a whole "
                               "number >= 1", fix="pass n_jobs=1 or more threads")
@@ -250,6 +257,35 @@ def as_date(value: object, *, name: str = "as_of") -> datetime.date | None:
                           fix="pass a datetime.date or ISO text YYYY-MM-DD") from ex
 
 
+def check_sliver(value: object, *, name: str = "sliver_m2") -> float:
+    """Return the sliver threshold ``value`` as a float: a finite number of m2, 0 or more.
+
+    A NaN threshold would drop every overlap, a negative one keep edges that only touch.
+
+    Raises
+    ------
+    ConfigError
+        ``value`` is not such a number.
+
+    Examples
+    --------
+    >>> check_sliver("2.5")
+    2.5
+    >>> check_sliver(float("nan"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    redline.errors.ConfigError: sliver_m2 was nan but is expected to be a finite number ...
+    """
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        number = math.nan
+    if not (math.isfinite(number) and number >= 0):
+        raise ConfigError(f"{name} was {value!r} but is expected to be a finite number of m2, "
+                          "0 or more", fix=f"pass {name}=1.0 or another area in m2")
+    return number
+
+
 def parse_tiles(value: object) -> Tiles:
     """Return a tiling given as ``"auto"``, ``None``, ``"none"``, ``(nx, ny)`` or ``"NXxNY"``.
 
@@ -280,4 +316,8 @@ def parse_tiles(value: object) -> Tiles:
     if nx < 1 or ny < 1:
         raise ConfigError(f"{value!r}: a grid needs at least 1x1",
                           fix="pass a grid of 1x1 or more tiles")
+    top = max_tiles_per_side
+    if nx > top or ny > top:
+        raise ConfigError(f"{value!r}: a grid has at most {top} tiles a side",
+                          fix=f"pass a grid of at most {top}x{top} tiles, or auto")
     return (nx, ny)

@@ -30,6 +30,7 @@ counted as an overlap.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import os
 import threading
@@ -41,14 +42,16 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import numpy as np
 import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError
 
 from redline import settings
 from redline.analysis.areas import ellipsoidal_area
 from redline.analysis.cache import ScopedCache
+from redline.errors import CRSError as RedlineCRSError
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
-    from pyproj import CRS
 
 __all__ = [
     "Coverage",
@@ -162,8 +165,24 @@ def _as_geoms(values: ArrayLike) -> NDArray[np.object_]:
     return arr
 
 
+@functools.lru_cache(maxsize=32)
+def _metric(crs: CRS | str) -> None:
+    """Refuse a CRS whose units are not metres: areas, slivers and distances are in m."""
+    try:
+        parsed = CRS.from_user_input(crs)
+    except CRSError as ex:
+        raise RedlineCRSError(f"crs {crs!r} is not a CRS ({ex})",
+                              fix="pass the layers' projected CRS, e.g. EPSG:4529") from None
+    unit = parsed.axis_info[0].unit_name if parsed.axis_info else ""
+    if not parsed.is_projected or unit not in ("metre", "meter"):
+        raise RedlineCRSError(
+            f"crs {crs!r} is not a projected CRS in metres (its unit: {unit or 'none'})",
+            fix="bring the geometries to a metric CRS first, e.g. "
+                "GeoSeries.to_crs('EPSG:4529'), and pass that CRS")
+
+
 def _sliver(sliver_m2: float | None) -> float:
-    return float(settings.sliver_m2 if sliver_m2 is None else sliver_m2)
+    return settings.check_sliver(settings.sliver_m2 if sliver_m2 is None else sliver_m2)
 
 
 def _chunks(n: int, n_jobs: int) -> list[slice]:
@@ -493,6 +512,7 @@ def pieces(
     >>> p.left.tolist(), p.right.tolist(), round(float(p.area_m2[0]))
     ([0], [0], 5000)
     """
+    _metric(crs)
     lg, rg = _as_geoms(left), _as_geoms(right)
     sliver = _sliver(sliver_m2)
     if len(lg) == 0 or len(rg) == 0:
@@ -687,6 +707,7 @@ def overlap_area(
     numpy.ndarray
         Ellipsoidal m2, aligned to ``parcels``.
     """
+    _metric(crs)
     pg = _as_geoms(parcels)
     parcel_area = (_measure(pg, crs, n_jobs) if parcel_area_m2 is None
                    else np.asarray(parcel_area_m2, dtype=np.float64))
@@ -747,6 +768,7 @@ def cover(
     Coverage
         ``covered_m2 + uncovered_m2 == area_m2`` for every parcel.
     """
+    _metric(crs)
     pg = _as_geoms(parcels)
     n = len(pg)
     area = (_measure(pg, crs, n_jobs) if parcel_area_m2 is None
@@ -818,6 +840,7 @@ def farmland_split(
     FarmlandSplit
         Arrays aligned to ``parcels``, in ellipsoidal m2.
     """
+    _metric(crs)
     pg = _as_geoms(parcels)
     n = len(pg)
     area = (_measure(pg, crs, n_jobs) if parcel_area_m2 is None
@@ -947,6 +970,7 @@ def split_by_units(
         One piece per geometry and unit it lies in, plus a piece with
         ``right == -1`` for the part outside every unit (when at least the sliver).
     """
+    _metric(crs)
     gg = _as_geoms(geoms)
     n = len(gg)
     sliver = _sliver(sliver_m2)

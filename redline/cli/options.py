@@ -14,7 +14,7 @@ from typing import Any, Final, TypeVar
 import click
 
 from redline.errors import ConfigError
-from redline.settings import CheckOptions, as_date, parse_tiles
+from redline.settings import CheckOptions, as_date, check_sliver, parse_tiles
 from redline.text import LANGS
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -41,11 +41,21 @@ def _parse_tiles(ctx: click.Context, param: click.Parameter, value: str) -> Any:
         raise click.BadParameter(ex.problem) from None
 
 
+def _parse_sliver(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    if value is None:
+        return None
+    try:
+        return check_sliver(value)
+    except ConfigError:
+        raise click.BadParameter(f"{value!r} is not an area; give a finite number of m2, "
+                                 "0 or more") from None
+
+
 #: How the command line spells each option's value (click type, callback, metavar).
 _KINDS: Final[dict[str, dict[str, Any]]] = {
     "as_of": {"callback": _parse_date, "metavar": "YYYY-MM-DD"},
     "lang": {"type": click.Choice(list(LANGS)), "show_default": True},
-    "sliver_m2": {"type": float},
+    "sliver_m2": {"callback": _parse_sliver, "metavar": "M2"},
     "n_jobs": {"type": click.IntRange(1), "show_default": True},
     "tiles": {"callback": _parse_tiles, "metavar": "auto|none|NXxNY", "show_default": True},
     "crs": {"metavar": "EPSG:NNNN"},
