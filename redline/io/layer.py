@@ -418,6 +418,22 @@ def _build_frame(raw: gpd.GeoDataFrame, role: Role, fields: dict[str, str], *,
                             crs=raw.crs)
 
 
+def _geometry_kinds(geoms: NDArray[np.object_]) -> str:
+    """Name the geometry types of a layer none of whose features is polygonal ("" else)."""
+    present = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    if not len(present):
+        return ""
+    types = shapely.get_type_id(present)
+    polygonal = np.isin(types, (shapely.GeometryType.POLYGON,
+                                shapely.GeometryType.MULTIPOLYGON,
+                                shapely.GeometryType.GEOMETRYCOLLECTION))
+    if polygonal.any():
+        return ""  # the features that are not are listed one by one
+    first = np.unique(types, return_index=True)[1]
+    names = sorted({str(g.geom_type) for g in present[first]})
+    return "only " + " and ".join(names)
+
+
 def _misplaced(raw: gpd.GeoDataFrame, wrong: NDArray[np.object_]) -> bool:
     """Whether no feature lies where the layer's CRS can be (the CRS is wrong, not a feature)."""
     geoms = raw.geometry.to_numpy()
@@ -641,6 +657,12 @@ def layer_from_frame(raw: gpd.GeoDataFrame, role: Role, spec: LayerSpec, *, disp
         problem(f"the layer has no CRS ({no_crs}): inferred {source_crs}, as {why}",
                 f'write crs = "{source_crs}" in redline.toml if this is wrong', "info",
                 "crs_inferred")
+    kinds = _geometry_kinds(raw.geometry.to_numpy())
+    if kinds:
+        problem(f"the layer holds {kinds}, not polygons: {role} are areas",
+                f"give the polygon (面) layer of {role} in its place", "error",
+                "wrong_geometry_type")
+        return None
     extent = crsmod.crs_extent(source_crs) if source_crs is not None else None
     wrong = coordinate_problems(raw.geometry.to_numpy(), extent)
     if source_crs is not None and _misplaced(raw, wrong):
