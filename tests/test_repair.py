@@ -15,9 +15,7 @@ import shapely
 from redline.io.dataset import read_dataset
 from redline.io.geometry import keep_area, repair_polygons
 
-from conftest import county_layers
-
-X0, Y0 = 41_500_000.0, 4_550_000.0
+from conftest import X0, Y0, county_layers
 
 
 def _write(folder: Path, role_layer: str, geometries: list[shapely.Geometry]) -> Path:

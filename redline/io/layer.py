@@ -345,6 +345,54 @@ def _repaired(geoms: NDArray[np.object_], wrong: NDArray[np.object_]) -> Repaire
     return repaired
 
 
+#: Roles whose areas are summed: a feature given twice, under two ids, would count twice.
+#: (Approvals and supply are left alone: a document renewed, or a contract superseded,
+#: legitimately covers the same land as an earlier one.)
+DEDUPLICATED_ROLES: Final[frozenset[str]] = frozenset({"farmland", "basic_farmland",
+                                                       "changes"})
+
+
+def _same_geometry(geoms: NDArray[np.object_], candidates: NDArray[np.bool_],
+                   labels: _Labels) -> NDArray[np.object_]:
+    """Per feature, the earlier feature whose geometry it repeats exactly (``""`` if none).
+
+    Features with the same bounds and area are compared by their WKB; only those are
+    encoded, so a layer without copies costs two vectorised passes. A layer read in
+    windows (:mod:`redline.io.spill`) is compared within each window.
+    """
+    out = np.full(len(geoms), "", dtype=object)
+    where = np.flatnonzero(candidates)
+    if len(where) < 2:
+        return out
+    with np.errstate(all="ignore"):
+        shape = pd.DataFrame(shapely.bounds(geoms[where]))
+        shape[4] = shapely.area(geoms[where])
+    alike = shape.duplicated(keep=False).to_numpy()
+    if not alike.any():
+        return out
+    where = where[alike]
+    first: dict[bytes, str] = {}
+    for i, wkb in zip(where, shapely.to_wkb(geoms[where]), strict=True):
+        if wkb in first:
+            out[i] = repr(first[wkb])
+        else:
+            first[wkb] = labels[i]
+    return out
+
+
+def _copies(problems: list[Problem], display: str, role: Role, *, labels: _Labels,
+            rows: pd.Series, repaired: Repaired, candidates: NDArray[np.bool_]
+            ) -> NDArray[np.object_]:
+    """List each copy of an earlier feature's geometry; return the per-feature problem."""
+    twin = _same_geometry(repaired.geometry, candidates, labels)
+    problems.extend(
+        Problem(display, f"the same geometry as {twin[i]} (row {rows[i]}): not judged, "
+                "so that its area is counted once", "delete the copy", "warning",
+                role=role, feature_id=labels[i], kind="duplicate_geometry")
+        for i in np.flatnonzero(twin != ""))
+    return np.where(twin != "", "duplicate geometry", "")
+
+
 def _build_frame(raw: gpd.GeoDataFrame, role: Role, fields: dict[str, str], *,
                  display: str, problems: list[Problem], seen: set[str] | None = None,
                  wrong: NDArray[np.object_] | None = None) -> gpd.GeoDataFrame:
@@ -406,8 +454,13 @@ def _build_frame(raw: gpd.GeoDataFrame, role: Role, fields: dict[str, str], *,
     problem = _join(problem, repaired.problem)
     note = _join(note, value_notes.to_numpy())
 
-    _feature_problems(problems, display, role, _Labels(ids, rows), rows, dup=dup,
+    labels = _Labels(ids, rows)
+    _feature_problems(problems, display, role, labels, rows, dup=dup,
                       wrong=wrong, repaired=repaired, value_notes=value_notes)
+    if role in DEDUPLICATED_ROLES:
+        problem = _join(problem, _copies(problems, display, role, labels=labels, rows=rows,
+                                         repaired=repaired,
+                                         candidates=~(dup | repaired.unusable)))
 
     data["_row"] = rows.astype("int64")
     data["_problem"] = problem.astype(object)

@@ -50,7 +50,7 @@ WINDOW = 100_000
 
 #: Per-feature problems, in the order a whole read lists them.
 _FEATURE_KINDS = ("duplicate_id", "bad_coordinates", "bad_geometry", "geometry_repaired",
-                  "bad_value")
+                  "bad_value", "duplicate_geometry")
 
 
 @dataclass(frozen=True)
