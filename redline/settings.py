@@ -210,6 +210,8 @@ class CheckOptions:
         "CRS for layers that carry none (overrides redline.toml)."))
     encoding: str | None = field(default=None, metadata=_meta(
         "Text encoding of the shapefiles, e.g. gbk (wins over detection)."))
+    outside_paths: bool = field(default=False, metadata=_meta(
+        "Allow redline.toml and symlinks to reach files outside the dataset folder."))
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__

@@ -23,6 +23,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 CHECK_FLAGS: Final[dict[str, str]] = {
     "as_of": "--as-of", "lang": "--lang", "sliver_m2": "--sliver", "n_jobs": "--jobs",
     "tiles": "--tiles", "crs": "--crs", "encoding": "--encoding",
+    "outside_paths": "--outside-paths",
 }
 
 
@@ -60,6 +61,7 @@ _KINDS: Final[dict[str, dict[str, Any]]] = {
     "tiles": {"callback": _parse_tiles, "metavar": "auto|none|NXxNY", "show_default": True},
     "crs": {"metavar": "EPSG:NNNN"},
     "encoding": {"metavar": "NAME"},
+    "outside_paths": {"is_flag": True},
 }
 
 _DEFAULTS: Final[dict[str, Any]] = {f.name: f.default for f in fields(CheckOptions)}

@@ -44,6 +44,7 @@ from redline.io.discover import Found, Source, resolve_sources, scan_file
 from redline.io.layer import preflight, read_layer
 from redline.io.place import check_overlap, choose_working_crs, reproject
 from redline.io.postgis import is_database_url, read_postgis
+from redline.io.safepath import OUTSIDE_FIX, outside
 from redline.io.spill import can_spill, spill_layer
 from redline.io.targets import read_targets
 from redline.model import Dataset, Layer, Problem
@@ -84,6 +85,7 @@ def read_dataset(
     spill: Collection[str] = (),
     spill_dir: str | Path | None = None,
     spill_over: int = 0,
+    outside_paths: bool = False,
 ) -> Dataset:
     """Read a county dataset: every layer in one working CRS, with the problems found.
 
@@ -109,6 +111,9 @@ def read_dataset(
         GeoParquet files under ``spill_dir`` (:mod:`redline.io.spill`); its layer's
         ``frame`` is empty and its ``spill`` gives the features back. A GeoParquet
         source is read whole.
+    outside_paths
+        Allow ``redline.toml`` to name, and symlinks to reach, files outside the
+        dataset folder; without it such a file is an error (kind ``outside_dataset``).
 
     Returns
     -------
@@ -153,14 +158,14 @@ def read_dataset(
         return _read(path, root, shown, zipped, crs=crs, encoding=encoding, layers=layers,
                      spill=frozenset(spill) if spill_dir is not None else frozenset(),
                      spill_dir=None if spill_dir is None else Path(spill_dir),
-                     spill_over=spill_over)
+                     spill_over=spill_over, outside_paths=outside_paths)
 
 
 def _read(path: Path, root: Path, shown: str, zipped: tuple[Path, Path] | None, *,
           crs: str | None,
           encoding: str | None, layers: Mapping[str, str | Mapping[str, Any]] | None,
           spill: frozenset[str] = frozenset(), spill_dir: Path | None = None,
-          spill_over: int = 0) -> Dataset:
+          spill_over: int = 0, outside_paths: bool = False) -> Dataset:
     found = Found()
     if root.is_file():
         if root.suffix.lower() != ".gpkg":
@@ -179,7 +184,8 @@ def _read(path: Path, root: Path, shown: str, zipped: tuple[Path, Path] | None, 
         config = merge_layers(config, layers)
 
     resolved: list[Problem] = []
-    sources = resolve_sources(config, found, folder, shown, resolved)
+    sources = resolve_sources(config, found, folder, shown, resolved,
+                              outside_paths=outside_paths)
     # A file redline.toml maps is not "ignored", whatever its name.
     mapped = {src.display for src in sources.values()}
     problems = [p for p in found.problems if not (p.kind == "ignored" and p.path in mapped)]
@@ -218,7 +224,8 @@ def _read(path: Path, root: Path, shown: str, zipped: tuple[Path, Path] | None, 
     read = {role: read[role] for role in sources if role in read}
 
     dataset = Dataset(path=str(path), working_crs=working, layers=read, problems=problems)
-    _read_extras(dataset, config, found, folder, shown=shown, zipped=zipped)
+    _read_extras(dataset, config, found, folder, shown=shown, zipped=zipped,
+                 outside_paths=outside_paths)
     return dataset
 
 
@@ -266,7 +273,16 @@ def _file_extent(src: Source, spec: LayerSpec, crs: str | None, encoding: str | 
 
 
 def _read_extras(dataset: Dataset, config: Config, found: Found, folder: Path, *,
-                 shown: str, zipped: tuple[Path, Path] | None) -> None:
+                 shown: str, zipped: tuple[Path, Path] | None,
+                 outside_paths: bool = False) -> None:
+    def refused(p: Path, display: str, role: str) -> bool:
+        real = None if outside_paths else outside(folder, p)
+        if real is not None:
+            dataset.problems.append(Problem(display, f"the file of {role} lies outside the "
+                                            f"dataset folder ({real})", OUTSIDE_FIX, "error",
+                                            role=role, kind="outside_dataset"))
+        return real is not None
+
     def in_place(p: Path) -> str:
         # A file inside a zipped dataset is named in the zip, not in the extract,
         # which is gone once the dataset is read (GDAL reads /vsizip/ paths).
@@ -278,6 +294,8 @@ def _read_extras(dataset: Dataset, config: Config, found: Found, folder: Path, *
         spec = config.layers.get(role)
         if spec is not None and spec.path is not None:
             p = folder / spec.path
+            if refused(p, f"{shown}/{spec.path}", role):
+                continue
             if p.is_file():
                 dataset.rasters[role] = in_place(p)
             else:
@@ -291,7 +309,7 @@ def _read_extras(dataset: Dataset, config: Config, found: Found, folder: Path, *
             dataset.problems.append(Problem(shown, f"{len(claims)} rasters claim {role}",
                                             "keep one", "error", role=role,
                                             kind="role_conflict"))
-        if claims:
+        if claims and not refused(claims[0], str(claims[0]), role):
             dataset.rasters[role] = in_place(claims[0])
 
     spec = config.layers.get("targets", LayerSpec())
@@ -301,6 +319,8 @@ def _read_extras(dataset: Dataset, config: Config, found: Found, folder: Path, *
         return
     display = f"{shown}/{targets.relative_to(folder).as_posix()}" \
         if targets.is_relative_to(folder) else str(targets)
+    if refused(targets, display, "targets"):
+        return
     if not targets.is_file():
         dataset.problems.append(Problem(display, "the targets table does not exist",
                                         "correct [layers.targets] path", "error",

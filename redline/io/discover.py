@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Final, Literal
 import pyogrio
 
 from redline.io.config import CONFIG_NAME, Config, LayerSpec
+from redline.io.safepath import OUTSIDE_FIX, outside
 from redline.model import Problem
 from redline.schema import (
     RASTER_ROLES,
@@ -184,8 +185,13 @@ def _toml_source(role: str, spec: LayerSpec, root: Path, shown: str) -> Source |
 
 
 def resolve_sources(config: Config, found: Found, folder: Path, shown: str,
-                     problems: list[Problem]) -> dict[str, Source]:
-    """One source per role: the toml's path, else the one file found (conflicts reported)."""
+                     problems: list[Problem], *, outside_paths: bool = False
+                     ) -> dict[str, Source]:
+    """One source per role: the toml's path, else the one file found (conflicts reported).
+
+    A file lying outside ``folder`` (by its path or a symlink) is an error unless
+    ``outside_paths``.
+    """
     sources: dict[str, Source] = {}
     for role in ROLES:
         spec = config.layers.get(role, LayerSpec())
@@ -206,4 +212,12 @@ def resolve_sources(config: Config, found: Found, folder: Path, shown: str,
                 "error", role=role, kind="role_conflict"))
         if claims:
             sources[role] = claims[0]
+    if not outside_paths:
+        for name, src in list(sources.items()):
+            real = outside(folder, src.local) if src.local is not None else None
+            if real is not None:
+                problems.append(Problem(src.display, f"the file of {name} lies outside the "
+                                        f"dataset folder ({real})", OUTSIDE_FIX, "error",
+                                        role=name, kind="outside_dataset"))
+                del sources[name]
     return sources

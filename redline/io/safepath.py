@@ -98,3 +98,27 @@ def unique_name(name: str, taken: set[str]) -> str:
     while f"{name}-{i}".casefold() in lowered:
         i += 1
     return f"{name}-{i}"
+
+
+#: The fix of a path outside the dataset folder.
+OUTSIDE_FIX: Final[str] = ("move the file into the dataset folder (a copy, not a link), or "
+                           "pass --outside-paths to allow files outside it")
+
+
+def outside(folder: Path, path: Path) -> Path | None:
+    """Return where ``path`` really lies when that is outside ``folder`` (None: inside).
+
+    Both are resolved, symlinks included, so neither ``../`` nor an absolute path nor a
+    link inside the folder pointing out of it reaches a file the dataset does not hold
+    (redline.toml of a county sent in by others could otherwise name any file the
+    process can read).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> outside(root, root / "a.shp") is None, outside(root, root / ".." / "x") is not None
+    (True, True)
+    """
+    real = path.resolve()
+    return None if real.is_relative_to(folder.resolve()) else real

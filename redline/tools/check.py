@@ -92,6 +92,7 @@ def check(
     tiles: Tiles | str = "auto",
     crs: str | None = None,
     encoding: str | None = None,
+    outside_paths: bool = False,
     schema: str | None = None,
     out_db: str | None = None,
     previous: str | os.PathLike[str] | None = None,
@@ -107,7 +108,7 @@ def check(
     (:func:`redline.io.outputs.staged_dir`); the results come back in memory as
     GeoDataFrames. ``out`` may not be, hold or lie inside any input; it is locked for
     the run, so a second run to it fails at once. The options from ``as_of`` to
-    ``encoding`` are those of :class:`~redline.settings.CheckOptions` (declared there
+    ``outside_paths`` are those of :class:`~redline.settings.CheckOptions` (declared there
     once, for this function, the command line and run.json); ``schema`` and ``out_db``
     say where a database's tables are read from and the results written to.
 
@@ -142,6 +143,9 @@ def check(
         kept; run.json names them under ``parameters.tiles.on_disk``).
     crs, encoding
         As for :func:`redline.read_dataset`, for layers that declare none.
+    outside_paths
+        Allow ``redline.toml`` and symlinks to reach files outside the dataset folder
+        (refused by default).
     schema
         The schema of a ``postgresql://`` dataset holding the county's tables (wins over
         the URL's ``?schema=``; ``public`` when neither names one).
@@ -201,7 +205,8 @@ def check(
     (32, 10)
     """
     options = CheckOptions(as_of=as_date(as_of), lang=lang, sliver_m2=sliver_m2, n_jobs=n_jobs,
-                           tiles=parse_tiles(tiles), crs=crs, encoding=encoding)
+                           tiles=parse_tiles(tiles), crs=crs, encoding=encoding,
+                           outside_paths=outside_paths)
     if schema is not None:
         dataset = _in_schema(dataset, schema)
     return _check(dataset, out, options, overwrite=overwrite, progress=progress,
@@ -234,6 +239,7 @@ def _check(  # noqa: PLR0915 -- one pipeline, read top to bottom
                             ) as tmp, outputs.temp_dir("redline-spill-") as spill_dir:
         ds = dataset if isinstance(dataset, Dataset) else read_dataset(
             dataset, crs=options.crs, encoding=options.encoding,
+            outside_paths=options.outside_paths,
             **_spill_options(options.tiles, str(spill_dir)))
         _raise_on_errors(ds, out)
         step("read")
