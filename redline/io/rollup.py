@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from redline.io.write import neutralise_formulas
 from redline.schema import FINDING_COLUMNS
 
 
@@ -72,7 +73,7 @@ def merge_findings(out: Path, counties: list[tuple[str, str]]) -> None:
             if column not in frame:
                 frame[column] = ""
         frame = frame[[*columns, "geometry"]]
-        pd.DataFrame(frame.drop(columns="geometry")).to_csv(
+        neutralise_formulas(pd.DataFrame(frame.drop(columns="geometry"))).to_csv(
             csv_tmp, mode="a", header=False, index=False, encoding="utf-8")
         if len(frame):
             pyogrio.write_dataframe(frame.set_crs(crs, allow_override=True), gpkg_tmp,

@@ -11,7 +11,7 @@ import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import geopandas as gpd
 import pandas as pd
@@ -44,11 +44,48 @@ def write_json(path: str | os.PathLike[str], obj: Any) -> Path:
     return write_text(path, json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
+#: First characters that make a spreadsheet read a CSV cell as a formula (OWASP, "CSV
+#: Injection"): such a text cell is written with a leading apostrophe, which the
+#: spreadsheet shows as text. The GeoPackage keeps the value as it was.
+FORMULA_STARTS: Final[tuple[str, ...]] = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with each text cell a spreadsheet would run as a formula quoted.
+
+    Only text columns are touched: a negative number stays a number.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"id": ["=cmd|' /C calc'!A0", "@SUM(1)", "a-1"], "x": [-1, 2, 3]})
+    >>> neutralise_formulas(table).to_dict("list")
+    {'id': ["'=cmd|' /C calc'!A0", "'@SUM(1)", 'a-1'], 'x': [-1, 2, 3]}
+    """
+    out = None
+    for column in frame.columns:
+        series = frame[column]
+        if not (pd.api.types.is_object_dtype(series.dtype)
+                or pd.api.types.is_string_dtype(series.dtype)):
+            continue
+        text = series.astype("string")
+        risky = text.str.startswith(FORMULA_STARTS).fillna(False).to_numpy(dtype=bool)
+        if risky.any():
+            out = frame.copy() if out is None else out
+            out[column] = series.astype(object).where(~risky, "'" + text.astype(object))
+    return frame if out is None else out
+
+
 def write_csv(path: str | os.PathLike[str], frame: pd.DataFrame) -> Path:
-    """Write CSV as UTF-8 with BOM, so Excel opens Chinese text correctly."""
+    """Write CSV as UTF-8 with BOM, so Excel opens Chinese text correctly.
+
+    Text cells a spreadsheet would run as formulas are quoted
+    (:func:`neutralise_formulas`); rows end in CRLF.
+    """
     path = Path(path)
     tmp = _atomic(path)
-    frame.to_csv(tmp, index=False, encoding="utf-8-sig")
+    # CRLF rows (RFC 4180): a cell holding a lone CR is then quoted, not split.
+    neutralise_formulas(frame).to_csv(tmp, index=False, encoding="utf-8-sig",
+                                      lineterminator="\r\n")
     tmp.replace(path)
     return path
 
