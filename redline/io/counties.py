@@ -115,6 +115,7 @@ def _from_toml(toml: Path) -> list[County]:
         raise ConfigError("`county` must be an array of tables", path=str(toml),
                           fix='write each county as [[county]] with path = "..."')
     counties = []
+    listed: dict[str, int] = {}
     for i, entry in enumerate(entries, start=1):
         path = entry.get("path")
         if not isinstance(path, str) or not path.strip():
@@ -122,6 +123,12 @@ def _from_toml(toml: Path) -> list[County]:
                               fix='give each [[county]] a path = "folder, .gpkg or .zip"')
         dataset = Path(path) if Path(path).is_absolute() else toml.parent / path
         dataset = dataset.resolve()
+        if str(dataset) in listed:
+            # Checked twice, a county would count twice in the roll-up.
+            raise ConfigError(f"county #{i} lists {dataset} again (county "
+                              f"#{listed[str(dataset)]} is the same dataset)", path=str(toml),
+                              fix="list each dataset once")
+        listed[str(dataset)] = i
         name = entry.get("name") or (dataset.stem if dataset.suffix else dataset.name)
         code = entry.get("code")
         counties.append(County(name=str(name), dataset=str(dataset),
@@ -129,15 +136,20 @@ def _from_toml(toml: Path) -> list[County]:
     return counties
 
 
-def dataset_files(dataset: str | os.PathLike[str]) -> dict[str, int]:
-    """List a dataset's data files (relative path -> bytes), to notice layers added or removed."""
+def dataset_files(dataset: str | os.PathLike[str]) -> dict[str, str]:
+    """List a dataset's data files: relative path -> ``"<bytes>:<sha256>"``.
+
+    Every file of every layer is hashed (the .dbf, .shx, .prj and .cpg of a shapefile
+    as well as its .shp), so a file edited in place, even to the same size, is seen to
+    have changed: ``--resume`` then checks the county again.
+    """
     path = Path(dataset)
     if path.is_file():
-        return {path.name: path.stat().st_size}
+        return {path.name: f"{path.stat().st_size}:{sha256_file(path)}"}
     if not path.is_dir():
         return {}
     return {
-        p.relative_to(path).as_posix(): p.stat().st_size
+        p.relative_to(path).as_posix(): f"{p.stat().st_size}:{sha256_file(p)}"
         for p in sorted(path.rglob("*"))
         if p.is_file() and p.suffix.lower() in DATA_SUFFIXES
         and not any(part.startswith(".") for part in p.relative_to(path).parts)
@@ -169,7 +181,7 @@ def is_complete(  # noqa: PLR0911
     if meta.get("dataset") != county.dataset:
         return False, "output of another dataset"
     if meta.get("files") != dataset_files(county.dataset):
-        return False, "files added, removed or resized"
+        return False, "files added, removed or changed"
     archive = archive_of(county.dataset)
     if archive is not None:
         # A zipped county's layers are named in the zip: the zip's own sha256 stands
