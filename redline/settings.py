@@ -162,6 +162,16 @@ max_tiles_per_side: int = 100
 #: more than twice its size a new lead.
 verdict_match_share: float = 0.5
 
+# --- zipped datasets -------------------------------------------------------------
+
+#: Largest size a zipped dataset may unpack to, in bytes (the largest county measured
+#: holds a few GB of shapefiles); more is refused before anything is written.
+max_unzipped_bytes: int = 32 * 2**30
+
+#: Largest ratio of unpacked to packed bytes of a zipped dataset. Shapefiles and
+#: GeoPackages pack 3-20 times; a zip bomb packs a thousand times and more.
+max_zip_ratio: float = 200.0
+
 # --- the options of a check ------------------------------------------------------
 
 #: How to tile the overlap rules: ``"auto"``, a grid ``(nx, ny)``, or ``None`` (one pass).

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from redline import settings
 from redline.errors import InputError
 from redline.io import crs as crsmod
 from redline.io.config import (
@@ -56,6 +57,28 @@ if TYPE_CHECKING:
     pass
 
 
+def _check_zip_size(zf: zipfile.ZipFile, path: Path) -> None:
+    """Refuse a zip that would unpack to more than the settings allow, before unpacking.
+
+    The sizes are those the archive declares; Python's zipfile never writes more than
+    a member declares.
+    """
+    members = zf.infolist()
+    unpacked = sum(m.file_size for m in members)
+    packed = max(sum(m.compress_size for m in members), 1)
+    if unpacked > settings.max_unzipped_bytes:
+        raise InputError(f"the zip would unpack to {unpacked / 2**30:.1f} GiB, over the "
+                         f"{settings.max_unzipped_bytes / 2**30:.0f} GiB allowed",
+                         path=str(path), fix="unzip it yourself and give the folder, or "
+                         "raise redline.settings.max_unzipped_bytes")
+    if unpacked > 1 << 20 and unpacked / packed > settings.max_zip_ratio:
+        raise InputError(f"the zip would unpack {unpacked / packed:.0f} times its size "
+                         f"({unpacked / 2**20:.0f} MiB), over the ratio "
+                         f"{settings.max_zip_ratio:.0f} allowed: not a dataset",
+                         path=str(path), fix="unzip it yourself and give the folder, if it "
+                         "is one")
+
+
 @contextlib.contextmanager
 def _opened(path: Path) -> Iterator[tuple[Path, str, tuple[Path, Path] | None]]:
     """Yield (folder to read, how to show it, (zip, extracted to) if from a zip)."""
@@ -63,6 +86,7 @@ def _opened(path: Path) -> Iterator[tuple[Path, str, tuple[Path, Path] | None]]:
         with tempfile.TemporaryDirectory(prefix="redline-") as tmp:
             try:
                 with zipfile.ZipFile(path) as zf:
+                    _check_zip_size(zf, path)
                     zf.extractall(tmp)
             except (zipfile.BadZipFile, OSError) as ex:
                 raise InputError(f"cannot open the zip ({ex})", path=str(path),
