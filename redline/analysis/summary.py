@@ -55,11 +55,19 @@ def assign_admin(findings: gpd.GeoDataFrame, admin: gpd.GeoDataFrame | None) -> 
     empty = out["admin_code"].isna() | (out["admin_code"].astype("string") == "")
     if not empty.any():
         return out
-    units = finest_units(admin)
+    # Codes of mixed length (a village under a township whose other villages are not
+    # drawn) are a hierarchy: each finding takes the longest code of the units it lies
+    # in, not only units of the longest code there is.
+    units = admin[admin.geometry.notna().to_numpy()]
     names = units["admin_name"] if "admin_name" in units else pd.Series("", index=units.index)
     points = shapely.point_on_surface(out.geometry.values[empty.to_numpy()])
     tree = shapely.STRtree(units.geometry.values)
     hit_pt, hit_unit = tree.query(points, predicate="within")
+    depth = units["admin_code"].astype("string").fillna("").str.len().to_numpy()[hit_unit]
+    order = np.lexsort((-depth, hit_pt))  # per point, the deepest unit first
+    hit_pt, hit_unit = hit_pt[order], hit_unit[order]
+    first = np.r_[True, hit_pt[1:] != hit_pt[:-1]] if len(hit_pt) else np.zeros(0, bool)
+    hit_pt, hit_unit = hit_pt[first], hit_unit[first]
     code = np.full(len(points), "", dtype=object)
     name = np.full(len(points), "", dtype=object)
     code[hit_pt] = units["admin_code"].to_numpy()[hit_unit]
