@@ -180,8 +180,6 @@ def is_complete(  # noqa: PLR0911
         return False, f"run status is {run.get('status')!r}"
     if meta.get("dataset") != county.dataset:
         return False, "output of another dataset"
-    if meta.get("files") != dataset_files(county.dataset):
-        return False, "files added, removed or changed"
     archive = archive_of(county.dataset)
     if archive is not None:
         # A zipped county's layers are named in the zip: the zip's own sha256 stands
@@ -191,6 +189,8 @@ def is_complete(  # noqa: PLR0911
                 return False, f"{archive} changed"
         except OSError:
             return False, f"{archive} is gone"
+    if meta.get("files") != dataset_files(county.dataset):
+        return False, "files added, removed or changed"
     for item in run.get("inputs", []):
         path, recorded = item.get("path"), item.get("sha256")
         if not path or not recorded or (archive is not None and _in_archive(path, archive)):
