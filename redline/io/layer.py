@@ -393,20 +393,10 @@ def _copies(problems: list[Problem], display: str, role: Role, *, labels: _Label
     return np.where(twin != "", "duplicate geometry", "")
 
 
-def _build_frame(raw: gpd.GeoDataFrame, role: Role, fields: dict[str, str], *,
-                 display: str, problems: list[Problem], seen: set[str] | None = None,
-                 wrong: NDArray[np.object_] | None = None) -> gpd.GeoDataFrame:
-    """Parse fields, make ids, repair geometries: the canonical frame (source CRS).
-
-    ``seen``: ids met in earlier windows of the same layer (updated with these).
-    ``wrong``: per feature, why its coordinates cannot be right
-    (:func:`~redline.io.geometry.coordinate_problems`); such a feature keeps its row with
-    no geometry and the reason.
-    """
-    index = pd.RangeIndex(len(raw))
-    rows = pd.Series(np.asarray(raw["_row"]), index=index)
+def _parse_fields(raw: gpd.GeoDataFrame, role: Role, fields: dict[str, str],
+                  index: pd.RangeIndex) -> tuple[dict[str, Any], pd.Series]:
+    """Parse each mapped field; return the values by canonical name and each row's notes."""
     data: dict[str, Any] = {}
-    note = pd.Series("", index=index, dtype=object)
     value_notes = pd.Series("", index=index, dtype=object)
     for canonical, source in fields.items():
         col = raw[source].reset_index(drop=True)
@@ -420,6 +410,23 @@ def _build_frame(raw: gpd.GeoDataFrame, role: Role, fields: dict[str, str], *,
             bad = bad.where(bad != "", _unread_authority(values))
         bad = bad.where(bad == "", f"{canonical} ({source}) " + bad.astype(str))
         value_notes = _join(value_notes, bad.to_numpy())
+    return data, value_notes
+
+
+def _build_frame(raw: gpd.GeoDataFrame, role: Role, fields: dict[str, str], *,
+                 display: str, problems: list[Problem], seen: set[str] | None = None,
+                 wrong: NDArray[np.object_] | None = None) -> gpd.GeoDataFrame:
+    """Parse fields, make ids, repair geometries: the canonical frame (source CRS).
+
+    ``seen``: ids met in earlier windows of the same layer (updated with these).
+    ``wrong``: per feature, why its coordinates cannot be right
+    (:func:`~redline.io.geometry.coordinate_problems`); such a feature keeps its row with
+    no geometry and the reason.
+    """
+    index = pd.RangeIndex(len(raw))
+    rows = pd.Series(np.asarray(raw["_row"]), index=index)
+    data, value_notes = _parse_fields(raw, role, fields, index)
+    note = pd.Series("", index=index, dtype=object)
     id_field = ID_FIELD[role]
     def made() -> pd.Series:
         return pd.Series([f"{role}#{r}" for r in rows], index=index, dtype=object)
