@@ -54,6 +54,7 @@ from redline.report.plugins import (
     Setup,
     Title,
     VectorLayer,
+    stable_names,
 )
 from redline.schema import FIELDS
 from redline.text import Lang, check_lang, header, layer_name, rule_name, severity_name, words
@@ -261,6 +262,7 @@ def build_map(
                         ).add_to(m)
     if bounds:
         m.fit_bounds(bounds, padding=(10, 10))
+    stable_names(m.get_root())
     return m
 
 

@@ -85,6 +85,31 @@ class Page(Figure):
         self.generator = generator_meta()
 
 
+def stable_names(root: Element) -> None:
+    """Name every element under ``root`` by its place in the tree, not at random.
+
+    branca names each element with 16 random bytes, so two runs over the same data would
+    write pages that differ in every name; numbered in tree order, the same map gives the
+    same page, byte for byte (a map.html can be compared, hashed and diffed). Names are
+    read only when the page is rendered, so renaming before that is safe.
+    """
+    count = 0
+
+    def walk(element: Element) -> None:
+        nonlocal count
+        count += 1
+        element._id = f"{count:032x}"
+        for part in ("header", "html", "script"):
+            inner = getattr(element, part, None)
+            if isinstance(inner, Element) and inner is not element:
+                walk(inner)
+        # The children stay under their keys: only rendered names are read from the ids.
+        for child in element._children.values():
+            walk(child)
+
+    walk(root)
+
+
 def _runtime(figure: Element) -> None:
     """Put redline's runtime into the page's head, once."""
     assert isinstance(figure, Figure), "a redline element must be in a folium map"
