@@ -102,6 +102,9 @@ class Layer:
     layer_name: str | None = None  # inside a GeoPackage
     #: A layer too large to hold: its features on disk (``frame`` is then empty).
     spill: Windows | None = None
+    #: The unit the layer's area figures were recorded in (the supplement's new farmland,
+    #: held in ha once read: :mod:`redline.io.supplement`); None for other layers.
+    unit: str | None = None
 
     @property
     def count(self) -> int:

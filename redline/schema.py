@@ -20,16 +20,29 @@ ROLES: Final[tuple[Role, ...]] = (
 #: Kinds of value a canonical field holds; the reader parses into these.
 FieldKind = Literal["str", "date", "float", "bool", "supply_method", "land_use", "code"]
 
+#: A farmland patch's areas, in m2, from which its net (land-class) area is taken:
+#: ``gross_area`` the patch (图斑面积 TBMJ), ``deduction_share`` the share deducted for
+#: field ridges (扣除系数 KCXS, 0-1), ``deduction_area`` the area deducted (扣除面积 KCMJ),
+#: ``net_area`` the land-class area (图斑地类面积 TBDLMJ = TBMJ - KCMJ; 永久基本农田面积
+#: YJJBNTMJ). See :mod:`redline.analysis.farmland`.
+NET_AREA_FIELDS: Final[dict[str, FieldKind]] = {
+    "gross_area": "float", "deduction_share": "float", "deduction_area": "float",
+    "net_area": "float",
+}
+
 #: Canonical fields per role and the kind of value each holds (docs/contract.md).
 FIELDS: Final[dict[Role, dict[str, FieldKind]]] = {
     "admin": {"admin_code": "code", "admin_name": "str"},
-    "farmland": {"feature_id": "str", "land_code": "code", "admin_code": "code"},
-    "basic_farmland": {"feature_id": "str", "admin_code": "code"},
+    "farmland": {"feature_id": "str", "land_code": "code", "admin_code": "code",
+                 **NET_AREA_FIELDS},
+    "basic_farmland": {"feature_id": "str", "admin_code": "code", **NET_AREA_FIELDS},
     "approvals": {
         "approval_id": "str",
         "approved_on": "date",
         "authority": "str",
         "basic_farmland_approved": "bool",
+        # The planned use (拟用途), for the demand forecast by land use.
+        "land_use": "land_use",
     },
     "supply": {
         "supply_id": "str",
@@ -88,10 +101,18 @@ STANDARD_LAYER_NAMES: Final[dict[str, Role]] = {
 #: Keys are upper case; matching is case-insensitive.
 STANDARD_FIELDS: Final[dict[Role, dict[str, str]]] = {
     "admin": {"XZQDM": "admin_code", "XZQMC": "admin_name"},
-    "farmland": {"BSM": "feature_id", "DLBM": "land_code", "ZLDWDM": "admin_code"},
+    "farmland": {"BSM": "feature_id", "DLBM": "land_code", "ZLDWDM": "admin_code",
+                 "TBMJ": "gross_area", "KCXS": "deduction_share", "KCMJ": "deduction_area",
+                 "TBDLMJ": "net_area"},
     "basic_farmland": {
         "BSM": "feature_id",
         "ZLDWDM": "admin_code",
+        "TBMJ": "gross_area",
+        "KCXS": "deduction_share",
+        "KCMJ": "deduction_area",
+        "TBDLMJ": "net_area",
+        "YJJBNTMJ": "net_area",
+        "JBNTMJ": "net_area",
     },
     "approvals": {
         "DZJGH": "approval_id",
@@ -173,6 +194,7 @@ RULES: Final[dict[str, Severity]] = {
     "unauthorized_approval": "high",
     "farmland_loss": "medium",
     "facility_agriculture": "low",
+    "quota_overrun": "medium",
 }
 
 #: Raster roles: found as ``<role>.tif`` / ``<role>.tiff`` in the dataset folder or

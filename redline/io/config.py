@@ -37,6 +37,12 @@ _TOP_KEYS: Final = frozenset({"crs", "encoding", "layers"})
 
 _LAYER_KEYS: Final = frozenset({"path", "layer", "encoding", "crs", "filter", "fields"})
 
+#: Keys of one role only: ``unit`` of the supplement's new-farmland figures.
+_ROLE_KEYS: Final[dict[str, frozenset[str]]] = {"supplement": frozenset({"unit"})}
+
+#: Units ``[layers.supplement] unit`` may name (:mod:`redline.io.supplement`).
+SUPPLEMENT_UNITS: Final[tuple[str, ...]] = ("ha", "m2", "mu")
+
 
 _TABLE_KEYS: Final = frozenset({"path", "encoding"})
 
@@ -54,6 +60,7 @@ class LayerSpec:
     crs: str | None = None
     filter: tuple[str, ...] | None = None
     fields: dict[str, str] = field(default_factory=dict)
+    unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,7 +94,7 @@ def _config_crs(value: object, *, path: str) -> str:
 
 def _allowed_keys(role: str, *, where: str, path: str) -> frozenset[str]:
     if role in ROLES:
-        return _LAYER_KEYS
+        return _LAYER_KEYS | _ROLE_KEYS.get(role, frozenset())
     if role == "targets":
         return _TABLE_KEYS
     if role in RASTER_ROLES:
@@ -124,6 +131,12 @@ def _layer_spec(role: str, raw: object, *, path: str) -> LayerSpec:
         spec["filter"] = _check_filter(raw["filter"], where=where, path=path)
     if "fields" in raw:
         spec["fields"] = _check_fields(role, raw["fields"], path=path)
+    if "unit" in raw:
+        if raw["unit"] not in SUPPLEMENT_UNITS:
+            raise ConfigError(f"{where} unit must be one of {', '.join(SUPPLEMENT_UNITS)}, "
+                              f"not {raw['unit']!r}", path=path,
+                              fix=f'write unit = "ha" (or "m2", "mu") under {where}')
+        spec["unit"] = raw["unit"]
     return LayerSpec(**spec)
 
 

@@ -47,6 +47,7 @@ from redline.io.place import check_overlap, choose_working_crs, reproject
 from redline.io.postgis import is_database_url, read_postgis
 from redline.io.safepath import OUTSIDE_FIX, outside
 from redline.io.spill import can_spill, spill_layer
+from redline.io.supplement import read_unit
 from redline.io.targets import read_targets
 from redline.model import Dataset, Layer, Problem
 from redline.schema import (
@@ -246,6 +247,9 @@ def _read(path: Path, root: Path, shown: str, zipped: tuple[Path, Path] | None, 
            working=working, crs=default_crs, encoding=default_enc)
     check_overlap(read, boxes, problems)
     read = {role: read[role] for role in sources if role in read}
+    if "supplement" in read:
+        problems.extend(read_unit(read["supplement"],
+                                  config.layers.get("supplement", LayerSpec()).unit))
 
     dataset = Dataset(path=str(path), working_crs=working, layers=read, problems=problems)
     _read_extras(dataset, config, found, folder, shown=shown, zipped=zipped,
