@@ -250,14 +250,20 @@ def test_criminal_threshold_at_and_under(h: float, on_basic: bool, expected: boo
 
 @pytest.mark.parametrize(("illegal_w", "expected"), [(25.0, True), (10.0, False)])
 def test_accountability_ratio(illegal_w: float, expected: bool) -> None:
+    # The denominator is all farmland in the year's construction change patches, lawful
+    # and unlawful (令15号 Art. 3 as satellite enforcement reads it): C2 is 10,000 m2 built
+    # this year under an approval of 2024, so it counts; an approval of this year with
+    # nothing built on it (PZ1) does not. (Before, the approvals of the year were the
+    # denominator and C2 dropped out.)
     farm = layer([box(0, 0, 1000, 1000)], feature_id=["F1"], land_code=["0101"])
-    # Approved this year on farmland: 100 x 100 = 10,000 m2; one last year does not count.
-    appr = approvals([box(0, 0, 100, 100), box(300, 0, 100, 100)], ["PZ1", "PZ0"],
-                     on=[datetime.date(2026, 2, 1), datetime.date(2025, 2, 1)])
+    appr = approvals([box(0, 0, 100, 100), box(300, 0, 100, 100)], ["PZ24", "PZ1"],
+                     on=[datetime.date(2024, 2, 1), datetime.date(2026, 2, 1)])
     # Illegal: a patch of illegal_w x 100 on farmland, detected this year; another
     # detected last year does not count.
-    ch = changes([box(500, 0, illegal_w, 100), box(700, 0, 50, 100)], ["C1", "C0"],
-                 detected=[datetime.date(2026, 4, 1), datetime.date(2025, 4, 1)])
+    ch = changes([box(500, 0, illegal_w, 100), box(700, 0, 50, 100), box(0, 0, 100, 100)],
+                 ["C1", "C0", "C2"], detected=[datetime.date(2026, 4, 1),
+                                              datetime.date(2025, 4, 1),
+                                              datetime.date(2026, 3, 1)])
     res = vector_findings({"admin": admin_two_townships(), "farmland": farm,
                            "approvals": appr, "changes": ch}, as_of=AS_OF, lang="en")
     f = rules(res, "accountability_ratio")

@@ -28,7 +28,7 @@ are ``NaT`` and give ``NaT`` / ``-1`` results rather than errors.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -42,12 +42,9 @@ __all__ = [
     "column_dates",
     "days_between",
     "full_years",
-    "in_calendar_year",
-    "in_year_to_date",
+    "in_year",
     "to_date",
 ]
-
-FrameT = TypeVar("FrameT", bound=pd.DataFrame)
 
 _NAT = np.datetime64("NaT", "D")
 
@@ -161,15 +158,11 @@ def days_between(start: ArrayLike, end: ArrayLike) -> NDArray[np.float64]:
     return out
 
 
-# --- the year of a check: two windows ------------------------------------------
+# --- the year of a check -------------------------------------------------------
 #
-# The accountability ratio and the county ledger each take "this year's" approvals and
-# change patches, in two different windows: the rule from 1 January to ``as_of``
-# (in_year_to_date: dates after the check are not yet), the ledger over the whole
-# calendar year (in_calendar_year: a date later in the year counts, and a layer without
-# the date column counts whole). So one county can get two illegal-occupation figures
-# for one year. They are kept side by side, each as its caller has it, until they are
-# made one (issue 15); merging them changes figures.
+# One window for every "this year" figure of a check: the accountability ratio and the
+# county ledger alike take the features dated from 1 January of the year of ``as_of`` up
+# to ``as_of`` (a date after the check is not yet known to it).
 
 
 def column_dates(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -177,28 +170,26 @@ def column_dates(frame: pd.DataFrame, column: str) -> pd.Series:
     return pd.to_datetime(pd.Series(frame[column].to_numpy(dtype=object)), errors="coerce")
 
 
-def in_year_to_date(frame: pd.DataFrame, column: str, as_of: dt.date) -> NDArray[np.bool_]:
+def in_year(frame: pd.DataFrame | None, column: str, as_of: dt.date, *,
+            undated: bool = False) -> NDArray[np.bool_]:
     """Return where rows are dated from 1 January of the year of ``as_of`` to ``as_of``.
 
-    The window of ``accountability_ratio`` (:mod:`redline.analysis.rules`); all False
-    when ``frame`` has no ``column``.
+    The window of the accountability ratio (:mod:`redline.analysis.accountability`) and of
+    the county ledger (:mod:`redline.analysis.ledger`). A row whose date is missing or
+    cannot be read is outside; a frame without ``column`` is all ``undated``.
+
+    Examples
+    --------
+    >>> import datetime as dt, pandas as pd
+    >>> frame = pd.DataFrame({"on": ["2026-01-01", "2026-06-30", "2026-07-01", "2025-12-31"]})
+    >>> in_year(frame, "on", dt.date(2026, 6, 30)).tolist()
+    [True, True, False, False]
     """
+    if frame is None:
+        return np.zeros(0, dtype=bool)
     if column not in frame:
-        return np.zeros(len(frame), dtype=bool)
+        return np.full(len(frame), undated, dtype=bool)
     when = column_dates(frame, column).to_numpy()
     start, end = pd.Timestamp(as_of.year, 1, 1), pd.Timestamp(as_of)
     return np.asarray((when >= start.to_datetime64()) & (when <= end.to_datetime64()),
                       dtype=bool)
-
-
-def in_calendar_year(frame: FrameT | None, column: str, year: int) -> FrameT | None:
-    """Return the rows dated in ``year``, all rows when the date column is missing.
-
-    The window of the county ledger (:mod:`redline.analysis.ledger`): the whole calendar
-    year, dates after the check's ``as_of`` included; None when no row is left.
-    """
-    if frame is None or column not in frame:
-        return frame
-    when = pd.to_datetime(frame[column], errors="coerce")
-    out = frame[(when.dt.year == year).to_numpy(dtype=bool)]
-    return out if len(out) else None

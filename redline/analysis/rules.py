@@ -34,7 +34,7 @@ from redline.analysis.coverage import (
     judgeable,
     polygonal,
 )
-from redline.analysis.dates import as_day_array, full_years, in_year_to_date
+from redline.analysis.dates import as_day_array, full_years, in_year
 from redline.analysis.findings import RuleResult, feature_ids, make_findings
 from redline.analysis.overlay import (
     FarmlandSplit,
@@ -166,6 +166,7 @@ class _Run:
         self.n_jobs = n_jobs
         self.records: list[dict[str, Any]] = []
         self.skipped: list[tuple[str, str]] = []
+        self.accountability: Any = None
         self.units: NDArray[Any] = np.empty(0, dtype=object)
         self.unit_codes: NDArray[Any] = np.empty(0, dtype=object)
         self.unit_names: NDArray[Any] = np.empty(0, dtype=object)
@@ -391,14 +392,11 @@ def vector_findings(
         farmland >= ``settings.criminal_basic_mu`` or other farmland >=
         ``settings.criminal_farmland_mu`` is one finding (涉嫌: a lead for a field check).
     ``accountability_ratio``
-        Per county (first six characters of the admin code), for the calendar
-        year of ``as_of`` up to ``as_of``:
-        *illegal* = farmland (basic and other) inside the unlawful parts of
-        construction patches detected that year; *approved* = farmland inside the
-        union of the approvals approved that year; the county is a finding when
-        ``illegal / (approved + illegal) >= settings.accountability_ratio``
-        (and *illegal* is at least the sliver). Both are cut by county, so a
-        patch across a county line counts in each county for its own part.
+        Per county (first six characters of the admin code), for the year of
+        ``as_of`` up to ``as_of``: net farmland in the unapproved pieces of the
+        year's construction change patches over all net farmland in those patches
+        (:mod:`redline.analysis.accountability`, shared with the ledger); a finding
+        when it is at least ``settings.accountability_ratio``.
     """
     sliver = float(settings.sliver_m2 if sliver_m2 is None else sliver_m2)
     run = _Run(layers, as_of=as_of, sliver=sliver, lang=lang, n_jobs=n_jobs)
@@ -455,8 +453,23 @@ def vector_findings(
             "accountability_ratio": settings.accountability_ratio,
             "as_of": as_of.isoformat(),
             "farmland_codes": list(settings.farmland_codes),
+            **_accountability_record(run),
         },
     )
+
+
+def _accountability_record(run: _Run) -> dict[str, Any]:
+    """What run.json says of the accountability ratio's inputs (when it ran)."""
+    result = run.accountability
+    if result is None:
+        return {}
+    return {"accountability": {
+        "window": f"{run.as_of.year}-01-01/{run.as_of.isoformat()}",
+        "farmland": "net (net_share of the farmland patches)",
+        "notes": list(result.notes),
+        "outside_admin_m2": round(float(result.outside_m2), 2),
+        "outside_admin_changes": list(result.outside_ids),
+    }}
 
 
 _FEATURE_COLUMNS = [
@@ -1188,9 +1201,14 @@ def _criminal_threshold(run: _Run, ch: dict[str, Any] | None) -> None:  # noqa: 
             "geometry": outline,
         })
 
-def _accountability_ratio(  # noqa: PLR0915 - one rule, read top to bottom
-    run: _Run, ch: dict[str, Any] | None
-) -> None:
+
+def _accountability_ratio(run: _Run, ch: dict[str, Any] | None) -> None:
+    """令15号 Art. 3 per county: :func:`redline.analysis.accountability.accountability`.
+
+    The unlawful pieces are this run's ``unapproved_construction`` pieces.
+    """
+    from redline.analysis.accountability import accountability
+
     rule = "accountability_ratio"
     why = None
     if ch is None:
@@ -1201,66 +1219,36 @@ def _accountability_ratio(  # noqa: PLR0915 - one rule, read top to bottom
         why = "no farmland or basic_farmland layer"
     elif "detected_on" not in run.layers["changes"]:
         why = "changes has no detected_on field: the year of a patch is unknown"
-    elif run.has("approvals") and "approved_on" not in run.layers["approvals"]:
-        why = "approvals has no approved_on field: farmland approved this year is unknown"
     if why is not None or ch is None:
         run.skipped.append((rule, str(why)))
         return
-    year = run.as_of.year
-    start, end = pd.Timestamp(year, 1, 1), pd.Timestamp(run.as_of)
     up: Pieces = ch["pieces"]
-    det = ch["detected"].to_numpy()[ch["judged"]][up.left] if len(up) else np.empty(0)
-    this_year = (det >= start.to_datetime64()) & (det <= end.to_datetime64()) if len(up) \
-        else np.zeros(0, dtype=bool)
-    farm_m2 = np.nan_to_num(ch["split"].on_basic_m2) + np.nan_to_num(ch["split"].on_farmland_m2)
-    county = np.asarray([str(c)[:6] for c in ch["piece_code"]], dtype=object)
-    illegal = pd.Series(farm_m2[this_year]).groupby(county[this_year]).sum()
-    # Farmland approved this year, per county: the union of the year's approvals cut by county.
-    approved = pd.Series(dtype="float64")
-    if run.has("approvals"):
-        approvals = run.layers["approvals"]
-        m = _ok(approvals) & in_year_to_date(approvals, "approved_on", run.as_of)
-        ag = run.geoms("approvals", m)
-        if len(ag):
-            cp = split_by_units(ag, run.units, crs=run.crs, sliver_m2=run.sliver,
-                                n_jobs=run.n_jobs)
-            cp = cp.take(cp.right >= 0)
-            c_of = np.asarray([str(c)[:6] for c in run.unit_codes[cp.right]], dtype=object)
-            names, grp = np.unique(c_of, return_inverse=True)
-            merged = union_by_group(cp.geometry, grp, len(names), n_jobs=run.n_jobs)
-            farm = run.farmland
-            basic = run.basic
-            # The polygons of a union do not overlap, so each is split on its own
-            # and summed: a county-wide multipolygon would be tested against every
-            # farmland patch under its extent.
-            parts, owner = shapely.get_parts(merged, return_index=True)
-            fs = farmland_split(parts, farm, basic, crs=run.crs, sliver_m2=run.sliver,
-                                n_jobs=run.n_jobs)
-            on = np.nan_to_num(fs.on_basic_m2) + np.nan_to_num(fs.on_farmland_m2)
-            approved = pd.Series(np.bincount(owner, weights=on, minlength=len(names)),
-                                 index=names)
-    counties = sorted(set(illegal.index) | set(approved.index))
+    unlawful = gpd.GeoDataFrame(
+        {"feature_id": np.asarray(ch["ids"], dtype=object)[ch["judged"][up.left]]
+         if len(up) else np.empty(0, dtype=object)},
+        geometry=np.asarray(up.geometry, dtype=object), crs=run.crs)
+    result = accountability(run.layers["changes"], unlawful, run.layers.get("farmland"),
+                            run.layers.get("basic_farmland"), run.layers.get("admin"),
+                            as_of=run.as_of, sliver_m2=run.sliver, n_jobs=run.n_jobs)
+    run.accountability = result
+    year = run.as_of.year
     pct = f"{settings.accountability_ratio:.0%}"
-    for c in counties:
-        ill = float(illegal.get(c, 0.0))
-        app = float(approved.get(c, 0.0))
-        total = ill + app
-        if ill < max(run.sliver, 1e-12) or total <= 0:
-            continue
-        ratio = ill / total
-        if ratio < settings.accountability_ratio - 1e-12:
-            continue
+    for row in result.table[result.table["breach"].to_numpy(dtype=bool)].itertuples():
+        c = str(row.admin_code)
+        ill, total = float(row.illegal_m2), float(row.new_m2)
         mask = np.asarray([str(u).startswith(c) for u in run.unit_codes])
         outline = shapely.union_all(run.units[mask])
         name = run.name_of(c)
         msg = words(run.lang).ACCOUNTABILITY_RATIO.format(
             county=name or c, year=year, illegal=_fmt(ill, run.lang),
-            total=_fmt(total, run.lang), approved=_fmt(app, run.lang), ratio=ratio, limit=pct)
+            total=_fmt(total, run.lang), approved=_fmt(total - ill, run.lang),
+            ratio=float(row.ratio), limit=pct)
         run.records.append({
             "rule": rule, "layer": "admin", "feature_id": c, "admin_code": c,
             "admin_name": name, "area_m2": ill, "message": msg,
             "regulation": regulation(rule, run.lang), "threshold": f">= {pct}",
-            "matched": "", "geometry": outline, "ratio": ratio, "approved_m2": app,
+            "matched": "", "geometry": outline, "ratio": float(row.ratio),
+            "approved_m2": total - ill,
         })
 
 
@@ -1290,20 +1278,20 @@ def accountability_inputs(layers: Mapping[str, gpd.GeoDataFrame], *, as_of: date
                           ) -> dict[str, gpd.GeoDataFrame]:
     """Cut the layers to the features the accountability ratio reads, keeping every field.
 
-    The ratio weighs the farmland built on by change patches detected in the year of
-    ``as_of``, less what approvals lawfully cover, against the farmland occupied by
-    approvals of that year. So: the year's change patches; the approvals and supply
-    meeting them (and every approval with no geometry, which may stand anywhere); the
-    year's approvals; the farmland and basic farmland meeting any of those; the admin
-    units whole. A layer without its date field keeps no rows (the rule says it cannot
-    run, as in one pass). A tiled run checks the whole county for this rule on these.
-    Farmland layers in ``spilled`` (on disk) are read for the features meeting those
-    parcels only.
+    The ratio (:mod:`redline.analysis.accountability`) weighs the net farmland in the
+    unlawful pieces of the construction change patches detected from 1 January of the year
+    of ``as_of`` to ``as_of`` against all net farmland in those patches. So: the year's
+    change patches; the approvals and supply meeting them (and every approval with no
+    geometry, which may stand anywhere), which decide the unlawful pieces; the farmland and
+    basic farmland meeting them; the admin units whole. A layer without its date field
+    keeps no rows (the rule says it cannot run, as in one pass). A tiled run checks the
+    whole county for this rule on these. Farmland layers in ``spilled`` (on disk) are read
+    for the features meeting those parcels only.
     """
     changes = layers.get("changes")
     keep = None if changes is None else (
-        _ok(changes) & in_year_to_date(changes, "detected_on", as_of))
-    return _cut(layers, keep, as_of=as_of, year_approvals=True, spilled=spilled)
+        _ok(changes) & in_year(changes, "detected_on", as_of))
+    return _cut(layers, keep, spilled=spilled)
 
 
 def criminal_inputs(layers: Mapping[str, gpd.GeoDataFrame], *, as_of: datetime.date,
@@ -1318,7 +1306,7 @@ def criminal_inputs(layers: Mapping[str, gpd.GeoDataFrame], *, as_of: datetime.d
     """
     changes = layers.get("changes")
     keep = None if changes is None else _ok(changes)
-    return _cut(layers, keep, as_of=as_of, year_approvals=False, spilled=spilled)
+    return _cut(layers, keep, spilled=spilled)
 
 
 #: The rules a tiled check runs once over the whole county, each with the cut of the layers
@@ -1330,7 +1318,6 @@ COUNTY_INPUTS: dict[str, Any] = {
 
 
 def _cut(layers: Mapping[str, gpd.GeoDataFrame], changes_kept: NDArray[np.bool_] | None, *,
-         as_of: datetime.date, year_approvals: bool,
          spilled: Mapping[str, Windows] | None) -> dict[str, gpd.GeoDataFrame]:
     out = dict(layers)
     changes = layers.get("changes")
@@ -1345,9 +1332,6 @@ def _cut(layers: Mapping[str, gpd.GeoDataFrame], changes_kept: NDArray[np.bool_]
                 geoms = np.asarray(frame.geometry.values, dtype=object)
                 nowhere = np.flatnonzero(shapely.is_missing(geoms) | shapely.is_empty(geoms))
                 rows = np.union1d(rows, nowhere)
-                if year_approvals:
-                    rows = np.union1d(rows, np.flatnonzero(
-                        _ok(frame) & in_year_to_date(frame, "approved_on", as_of)))
             out[role] = frame.iloc[rows]
     parcels = np.concatenate([_geometries(out.get(r)) for r in ("changes", "approvals", "supply")])
     for role in ("farmland", "basic_farmland"):

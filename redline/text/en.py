@@ -312,8 +312,8 @@ CRIMINAL_LIMITS: Final[str] = (
 ID_JOIN: Final[str] = ", "
 ACCOUNTABILITY_RATIO: Final[str] = (
     "County {county}: {illegal} of farmland illegally occupied in {year} is {ratio:.1%} of the "
-    "{total} newly occupied for construction (approved {approved} + illegal), reaching the "
-    "{limit} accountability ratio."
+    "{total} of farmland in the year's new construction change patches (lawful {approved} + "
+    "illegal; net farmland), reaching the {limit} accountability ratio."
 )
 
 # --- messages of the supply rules (redline.analysis.supply) ---------------------------

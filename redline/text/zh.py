@@ -287,8 +287,8 @@ CRIMINAL_LIMITS: Final[str] = "基本农田 ≥ {basic_mu:g} 亩，其他耕地 
 #: Ids listed in a message are joined by this.
 ID_JOIN: Final[str] = "、"
 ACCOUNTABILITY_RATIO: Final[str] = (
-    "{county} {year} 年非法占用耕地 {illegal}，占当年新增建设占用耕地 {total}"
-    "（批准占用 {approved} + 非法占用）的 {ratio:.1%}，达到 {limit} 问责比例，"
+    "{county} {year} 年非法占用耕地 {illegal}，占当年新增建设用地变化图斑占用耕地 {total}"
+    "（合法 {approved} + 非法占用；耕地按净面积）的 {ratio:.1%}，达到 {limit} 问责比例，"
     "应追究政府主要负责人责任。"
 )
 

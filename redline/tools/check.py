@@ -431,16 +431,18 @@ def _tiled_overlap(layers: Mapping[str, gpd.GeoDataFrame], overlap: Any, *,
 
     tiled = run_tiled(layers, overlap, shape=shape, executor=executor, spilled=spilled)
     crs = next((f.crs for f in layers.values() if f.crs is not None), None)
-    wide = concat_findings([overlap(COUNTY_INPUTS[rule](layers, as_of=as_of, spilled=spilled),
-                                    rules={rule}).findings for rule in sorted(COUNTY_RULES)],
-                           crs=crs)
+    county_wide = {rule: overlap(COUNTY_INPUTS[rule](layers, as_of=as_of, spilled=spilled),
+                                 rules={rule}) for rule in sorted(COUNTY_RULES)}
+    wide = concat_findings([r.findings for r in county_wide.values()], crs=crs)
     kind = ("in-process" if executor is None else getattr(executor, "kind", None) or (
         "dask" if type(executor).__module__.startswith("distributed.")
         else type(executor).__name__))
     record = {**tiled.parameters["tiles"], "executor": str(kind),
               "on_disk": sorted(spilled or ())}
     return replace(tiled, findings=concat_findings([tiled.findings, wide], crs=crs),
-                   parameters={**tiled.parameters, "tiles": record})
+                   parameters={**tiled.parameters, "tiles": record,
+                               **{k: v for r in county_wide.values()
+                                  for k, v in r.parameters.items() if k == "accountability"}})
 
 
 def _supply_rules(ds: Dataset, layers: dict[str, gpd.GeoDataFrame], *, as_of: datetime.date,

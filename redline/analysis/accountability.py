@@ -1,0 +1,261 @@
+"""The accountability ratio (令15号 Art. 3): one implementation, for the rule and the ledger.
+
+《违反土地管理规定行为处分办法》(监察部 人社部 国土资源部令第15号) Art. 3: when, within a
+year, the farmland illegally occupied in a county-level unit (县级) reaches 15 % of the
+farmland newly occupied for construction there, its government heads are disciplined. In
+satellite enforcement practice (DOMAIN.md, "Figures officials sign"):
+
+* the window is the monitoring year up to the check's date: change patches detected from
+  1 January of the year of ``as_of`` to ``as_of`` (:func:`redline.analysis.dates.in_year`);
+* the *denominator*, 新增建设用地占用耕地面积, is all farmland in that year's new
+  construction change patches, lawful and unlawful;
+* the *numerator* is the unlawful part: the farmland in the pieces of those patches that
+  ``unapproved_construction`` found (after its sliver rule), taken from that rule's own
+  pieces or findings, never from a second coverage computation;
+* farmland is net (:func:`redline.analysis.farmland.net_share`), the farmland layer's
+  patches (basic farmland where there is no farmland layer), land counted once (the
+  patches are unioned first);
+* a change patch is construction when its ``land_code`` is construction land
+  (:func:`redline.landclass.is_construction`) or blank; a layer with no ``land_code``
+  counts every patch, and the result says so;
+* the units are county-level: the first six characters of the admin codes. A patch's land
+  outside every admin unit is a data problem, reported once (``outside``), never a county.
+
+:func:`accountability` computes it; :func:`redline.analysis.rules.accountability_inputs`
+cuts a county's layers to what it reads (a tiled check runs it once over the whole county
+on those).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from redline import settings
+from redline.analysis.dates import in_year
+from redline.analysis.farmland import net_share
+from redline.analysis.overlay import pieces, split_by_units
+from redline.landclass import is_construction
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+
+#: Columns of :attr:`Accountability.table`.
+COLUMNS: Final[tuple[str, ...]] = (
+    "admin_code", "illegal_m2", "new_m2", "illegal_gross_m2", "new_gross_m2", "ratio", "breach",
+)
+
+
+@dataclass
+class Accountability:
+    """The ratio per unit, and what the computation had to say.
+
+    Attributes
+    ----------
+    table
+        One row per unit with farmland in the year's construction change patches:
+        ``admin_code``, ``illegal_m2`` and ``new_m2`` (net farmland, m2), the same gross,
+        ``ratio`` (illegal / new) and ``breach`` (ratio >= ``settings.accountability_ratio``
+        with illegal farmland of at least the sliver).
+    outside_m2
+        Land of the year's construction change patches outside every admin unit (m2).
+    outside_ids
+        The change patches with such land.
+    notes
+        Sentences for run.json: how construction was told, what was left out.
+    """
+
+    table: pd.DataFrame
+    outside_m2: float = 0.0
+    outside_ids: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _valid(frame: gpd.GeoDataFrame | None) -> NDArray[np.bool_]:
+    if frame is None:
+        return np.zeros(0, dtype=bool)
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if "_problem" in frame:
+        ok &= (frame["_problem"].astype("string").fillna("") == "").to_numpy(dtype=bool)
+    return np.asarray(ok, dtype=bool)
+
+
+def construction_changes(changes: gpd.GeoDataFrame, *, as_of: datetime.date
+                         ) -> tuple[NDArray[np.bool_], str | None]:
+    """Return where change patches are the year's construction, and a note when unsure.
+
+    Judgeable, detected in the year of ``as_of`` up to it, and of a construction land
+    class (or of none: a blank class counts, and a layer without ``land_code`` counts
+    every patch, which the note says).
+    """
+    mask = _valid(changes) & in_year(changes, "detected_on", as_of)
+    if "land_code" not in changes:
+        return mask, ("changes has no land_code: every change patch of the year counts as "
+                      "new construction")
+    codes = changes["land_code"].astype("string").fillna("").str.strip()
+    built = is_construction(codes.where(codes != "", None)).to_numpy(dtype=bool)
+    return mask & (built | (codes == "").to_numpy(dtype=bool)), None
+
+
+def farmland_patches(farmland: gpd.GeoDataFrame | None,
+                     basic: gpd.GeoDataFrame | None
+                     ) -> tuple[NDArray[np.object_], NDArray[np.float64]] | None:
+    """Return the farmland patches the ratio weighs and their net shares (None: no layer).
+
+    The farmland layer's judgeable farmland-class patches; the basic-farmland layer's
+    where there is no farmland layer (basic farmland is farmland).
+    """
+    frame = farmland if farmland is not None else basic
+    if frame is None:
+        return None
+    keep = _valid(frame)
+    if frame is farmland and "land_code" in frame:
+        code = frame["land_code"].astype("string").fillna("").str.slice(0, 4)
+        keep &= code.isin(list(settings.farmland_codes)).to_numpy(dtype=bool)
+    kept = frame[keep]
+    return np.asarray(kept.geometry.values, dtype=object), net_share(kept)
+
+
+def county_units(admin: gpd.GeoDataFrame | None, *, digits: int = 6
+                 ) -> tuple[NDArray[np.object_], NDArray[np.object_]]:
+    """Admin units dissolved to ``digits``-character codes: (codes, polygons), sorted."""
+    if admin is None or "admin_code" not in admin or not len(admin):
+        return np.empty(0, dtype=object), np.empty(0, dtype=object)
+    ok = _valid(admin)
+    codes = admin["admin_code"].astype("string").fillna("").str.strip()
+    ok &= (codes.str.len() >= digits).to_numpy(dtype=bool)
+    if not ok.any():
+        return np.empty(0, dtype=object), np.empty(0, dtype=object)
+    prefix = codes[ok].str.slice(0, digits).to_numpy(dtype=object)
+    geoms = np.asarray(admin.geometry.values, dtype=object)[ok]
+    names = np.asarray(sorted(set(prefix)), dtype=object)
+    merged = np.asarray([shapely.union_all(shapely.make_valid(geoms[prefix == c]))
+                         for c in names], dtype=object)  # counties: a handful
+    return names, merged
+
+
+def accountability(changes: gpd.GeoDataFrame | None, unlawful: gpd.GeoDataFrame | None,
+                   farmland: gpd.GeoDataFrame | None, basic: gpd.GeoDataFrame | None,
+                   admin: gpd.GeoDataFrame | None, *, as_of: datetime.date,
+                   sliver_m2: float | None = None, digits: int = 6, default_code: str = "",
+                   n_jobs: int = 1) -> Accountability:
+    """Work out the accountability ratio of every unit (see the module docstring).
+
+    Parameters
+    ----------
+    changes
+        The change patches (``change_id``, ``detected_on``, ``land_code`` as read).
+    unlawful
+        The unlawful pieces of change patches, as ``unapproved_construction`` made them:
+        ``feature_id`` (the change patch's id) and geometry. Pieces of patches outside
+        the year's construction patches are left out.
+    farmland, basic
+        The farmland and basic-farmland layers (net fields as read).
+    admin
+        The admin units; their codes are cut to ``digits`` characters (6: counties).
+    as_of
+        The check's date: the year of it, up to it, is the window.
+    sliver_m2
+        Farmland pieces under this are noise; ``None`` reads ``settings.sliver_m2``.
+    default_code
+        The unit of every piece when there is no admin unit (a dataset of one county
+        without an admin layer); none when empty.
+    """
+    sliver = float(settings.sliver_m2 if sliver_m2 is None else sliver_m2)
+    empty = pd.DataFrame({c: pd.Series(dtype=object if c == "admin_code" else "float64")
+                          for c in COLUMNS})
+    out = Accountability(empty)
+    patches = farmland_patches(farmland, basic)
+    if changes is None or patches is None or not len(changes):
+        return out
+    year, note = construction_changes(changes, as_of=as_of)
+    if note:
+        out.notes.append(note)
+    crs = changes.crs
+    ids = _change_ids(changes)
+    chosen = set(ids[year].tolist())
+    codes, units = county_units(admin, digits=digits)
+    farm_geoms, share = patches
+    # Land counted once: overlapping patches (or pieces) are unioned first.
+    new_parts = _parts(np.asarray(changes.geometry.values, dtype=object)[year])
+    bad: NDArray[np.object_] = np.empty(0, dtype=object)
+    if unlawful is not None and len(unlawful):
+        mine = np.asarray([str(i) in chosen for i in unlawful["feature_id"].tolist()],
+                          dtype=bool)
+        bad = _parts(np.asarray(unlawful.geometry.values, dtype=object)[mine])
+    sums: dict[str, pd.Series] = {}
+    for name, parts in (("new", new_parts), ("illegal", bad)):
+        unit, part_geoms, outside = _by_unit(parts, codes, units, crs=crs, sliver=sliver,
+                                             default_code=default_code, n_jobs=n_jobs)
+        if name == "new":
+            out.outside_m2 = outside
+        fp = pieces(part_geoms, farm_geoms, crs=crs, sliver_m2=sliver, geometry=False,
+                    n_jobs=n_jobs)
+        gross = pd.Series(fp.area_m2, index=unit[fp.left]).groupby(level=0).sum()
+        net = pd.Series(fp.area_m2 * share[fp.right], index=unit[fp.left]).groupby(
+            level=0).sum()
+        sums[f"{name}_m2"], sums[f"{name}_gross_m2"] = net, gross
+    if out.outside_m2 > 0:
+        out.outside_ids = _outside_ids(changes[year], ids[year], codes, units, crs=crs,
+                                       sliver=sliver)
+    index = sorted(set(sums["new_m2"].index) | set(sums["illegal_m2"].index))
+    table = pd.DataFrame({"admin_code": pd.Series(index, dtype=object)})
+    for column, values in sums.items():
+        table[column] = values.reindex(index).fillna(0.0).to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(table["new_m2"] > 0, table["illegal_m2"] / table["new_m2"], np.nan)
+    table["ratio"] = ratio
+    table["breach"] = ((table["illegal_m2"] >= max(sliver, 1e-12))
+                       & (np.nan_to_num(ratio) >= settings.accountability_ratio - 1e-12))
+    out.table = table[list(COLUMNS)]
+    return out
+
+
+def _change_ids(changes: gpd.GeoDataFrame) -> NDArray[np.object_]:
+    from redline.analysis.findings import feature_ids
+
+    return np.asarray([str(i) for i in feature_ids(changes, "changes")], dtype=object)
+
+
+def _parts(geoms: NDArray[np.object_]) -> NDArray[np.object_]:
+    """The polygons of the union of ``geoms``: land counted once."""
+    keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not keep.any():
+        return np.empty(0, dtype=object)
+    merged = shapely.union_all(shapely.make_valid(geoms[keep]))
+    parts = shapely.get_parts(merged)
+    poly = shapely.get_type_id(parts) >= 3
+    return np.asarray(parts[poly], dtype=object)
+
+
+def _by_unit(parts: NDArray[np.object_], codes: NDArray[np.object_],
+             units: NDArray[np.object_], *, crs: Any, sliver: float, default_code: str,
+             n_jobs: int) -> tuple[NDArray[np.object_], NDArray[np.object_], float]:
+    """Cut the parts by unit: each piece's unit code, the pieces, and the m2 outside all."""
+    if not len(parts):
+        return np.empty(0, dtype=object), np.empty(0, dtype=object), 0.0
+    if not len(units):
+        code = default_code[:6] if len(default_code) >= 6 else ""
+        if not code:
+            return np.empty(0, dtype=object), np.empty(0, dtype=object), 0.0
+        return np.full(len(parts), code, dtype=object), parts, 0.0
+    up = split_by_units(parts, units, crs=crs, sliver_m2=sliver, n_jobs=n_jobs)
+    inside = up.right >= 0
+    outside = float(up.area_m2[~inside].sum())
+    return (codes[up.right[inside]].astype(object), up.geometry[inside], outside)
+
+
+def _outside_ids(changes: gpd.GeoDataFrame, ids: NDArray[np.object_],
+                 codes: NDArray[np.object_], units: NDArray[np.object_], *, crs: Any,
+                 sliver: float) -> list[str]:
+    up = split_by_units(np.asarray(changes.geometry.values, dtype=object), units, crs=crs,
+                        sliver_m2=sliver)
+    return sorted({str(ids[i]) for i in up.left[up.right < 0]})
