@@ -64,11 +64,12 @@ def layers() -> dict[str, gpd.GeoDataFrame]:
         ("C2", date(2026, 4, 1), (150, 150, 250, 250)),    # a quarter under A2: 0.75 ha
         ("C0", date(2025, 4, 1), (600, 300, 700, 400)),    # last year: not this year's
     ])
+    # New farmland in ha, as 补充耕地 tables record it (and the reader holds it).
     supplement = gdf(
         ["project_id", "farmland_added", "paddy_added", "grade", "admin_code", "completed_on"], [
-            ("BC1", 5000.0, 1000.0, 8.0, "210302001", date(2026, 2, 1), (0, 500, 100, 550)),
-            ("BC2", 3000.0, 0.0, 10.0, "210302002", date(2026, 2, 1), (1900, 0, 2000, 30)),
-            ("BC0", 9999.0, 0.0, 3.0, "210302002", date(2025, 2, 1), (1900, 50, 2000, 80)),
+            ("BC1", 0.5, 0.1, 8.0, "210302001", date(2026, 2, 1), (0, 500, 100, 550)),
+            ("BC2", 0.3, 0.0, 10.0, "210302002", date(2026, 2, 1), (1900, 0, 2000, 30)),
+            ("BC0", 0.9999, 0.0, 3.0, "210302002", date(2025, 2, 1), (1900, 50, 2000, 80)),
         ])
     return {"admin": admin, "farmland": farmland, "basic_farmland": basic,
             "approvals": approvals, "supply": supply, "changes": changes,

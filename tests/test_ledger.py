@@ -121,7 +121,7 @@ def test_balance_against_overlay_and_hand_set_supplement(data, ledger) -> None:
     assert row["occupied_paddy_ha"] == pytest.approx(geod_ha(paddy), rel=1e-7)
     # Area-weighted grade, by hand: F2 1 ha grade 9, F3 1 ha grade 7, F1 1.5 ha grade 5.
     assert row["occupied_grade"] == pytest.approx((9 + 7 + 1.5 * 5) / 3.5, rel=1e-6)
-    # Supplement projects completed in 2026: 5000 + 3000 m2, paddy 1000 m2 (BC0 is 2025's).
+    # Supplement projects completed in 2026: 0.5 + 0.3 ha, paddy 0.1 ha (BC0 is 2025's).
     assert row["added_farmland_ha"] == pytest.approx(0.8)
     assert row["added_paddy_ha"] == pytest.approx(0.1)
     assert row["added_grade"] == pytest.approx((5000 * 8 + 3000 * 10) / 8000)
@@ -135,23 +135,34 @@ def test_balance_against_overlay_and_hand_set_supplement(data, ledger) -> None:
 
 
 def test_illegal_share_and_violations(data, ledger) -> None:
+    # 令15号 as satellite enforcement reads it: the numerator is the farmland in the
+    # unapproved_construction pieces (the findings: C1's 100 x 100 m piece on F3), the
+    # denominator all farmland in the year's construction change patches, lawful or not:
+    # C1 (200 x 100 on F3) and C2 (100 x 100 on F1). C0 is last year's. By hand:
+    # 1 ha / 3 ha. (Before, the ledger worked out its own coverage and added the farmland
+    # under the year's approvals: 1.75 / 5.25 ha.)
     farm = data["farmland"][data["farmland"]["land_code"].isin(["0101", "0102", "0103"])]
     changes = data["changes"][pd.to_datetime(data["changes"]["detected_on"]).dt.year == 2026]
-    cover = pd.concat([data["approvals"][["geometry"]], data["supply"][["geometry"]]])
-    built = gpd.overlay(changes, farm[["geometry"]], how="intersection")
-    illegal = gpd.overlay(built, gpd.GeoDataFrame(geometry=[cover.union_all()], crs=rd.CRS),
-                          how="difference")
+    new = gpd.overlay(changes, farm[["geometry"]], how="intersection")
+    unlawful = rd.findings()
+    unlawful = unlawful[unlawful["rule"] == "unapproved_construction"]
+    illegal = gpd.overlay(unlawful[["geometry"]], farm[["geometry"]], how="intersection")
     row = ledger.loc["210302"]
     assert row["illegal_farmland_ha"] == pytest.approx(geod_ha(illegal), rel=1e-7)
-    assert row["illegal_farmland_ha"] == pytest.approx(1.75, rel=1e-3)  # by hand
-    new = row["illegal_farmland_ha"] + row["occupied_farmland_ha"]
-    assert row["new_occupied_farmland_ha"] == pytest.approx(new)
-    assert row["illegal_share"] == pytest.approx(1.75 / 5.25, rel=1e-3)
+    assert row["illegal_farmland_ha"] == pytest.approx(1.0, rel=1e-3)  # by hand
+    assert row["new_occupied_farmland_ha"] == pytest.approx(geod_ha(new), rel=1e-7)
+    assert row["new_occupied_farmland_ha"] == pytest.approx(3.0, rel=1e-3)
+    assert row["illegal_share"] == pytest.approx(1 / 3, rel=1e-3)
     assert bool(row["accountability_breach"]) is True
     assert row["criminal_cases"] == 1
     assert row["findings_high_count"] == 2  # basic farmland + criminal threshold
     assert row["largest_case"] == "idle_1y/supply/S1"
     assert row["largest_case_mu"] == pytest.approx(4e4 / (1e4 / 15), rel=1e-3)
+    # Townships get the areas, not the ratio: 令15号 weighs county-level units.
+    east = ledger.loc["210302002"]
+    assert east["illegal_farmland_ha"] == pytest.approx(1.0, rel=1e-3)
+    assert east["new_occupied_farmland_ha"] == pytest.approx(2.0, rel=1e-3)
+    assert np.isnan(east["illegal_share"]) and pd.isna(east["accountability_breach"])
     clean = ledger.loc["210303"]
     assert clean["illegal_farmland_ha"] == 0.0
     assert bool(clean["accountability_breach"]) is False
@@ -159,12 +170,16 @@ def test_illegal_share_and_violations(data, ledger) -> None:
 
 
 def test_ranking_score(ledger) -> None:
+    # 100 x the mean of four parts, each 0-1 (1 best), worked by hand for 210302:
+    # target: net farmland 46 ha against 30 ha: met, 1. lawful: 1 - (1/3) / 0.15 < 0: 0.
+    # supply: S1 (4 ha) lies outside every approval, so none of the 17.5 ha approved
+    # is supplied: 0. cases: 2 high-severity findings: 1 / 3.
     row = ledger.loc["210302"]
-    deficit = -row["balance_ha"] / row["occupied_farmland_ha"]
-    expected = min(row["illegal_share"] / 0.15, 1.0) + 1.0 + deficit  # idle: S1 is all idle
-    assert row["idle_share"] == pytest.approx(1.0, rel=1e-9)
-    assert row["score"] == pytest.approx(expected)
-    assert ledger.loc["210303", "score"] == 0.0
+    assert row["supply_rate"] == pytest.approx(0.0, abs=1e-12)
+    assert row["score"] == pytest.approx(100 * (1 + 0 + 0 + 1 / 3) / 4)
+    # 210303: 4 ha against 5 ha is a 20 % shortfall, past the 10 % that scores 0; no
+    # violation; no approval (no supply rate, left out); no case: 100 x (0 + 1 + 1) / 3.
+    assert ledger.loc["210303", "score"] == pytest.approx(100 * 2 / 3)
     assert ledger.loc["210303", "rank"] == 1
     assert ledger.loc["210302", "rank"] == 2
     assert pd.isna(ledger.loc["210302001", "rank"])
@@ -172,15 +187,14 @@ def test_ranking_score(ledger) -> None:
 
 def test_forecast_by_hand(ledger) -> None:
     # Demand for 2027 from the complete years before 2026 (2026 is still running):
-    # 2023 1 ha, 2024 4 ha, 2025 6 ha. Least squares on x = -1, 0, 1: slope 2.5,
-    # mean 11/3; at 2027 (x = 3): 11/3 + 7.5.
+    # 2023 1 ha, 2024 4 ha, 2025 6 ha: their mean, and their smallest and largest.
+    # (Before, a least-squares line extrapolated to 11/3 + 7.5 ha.)
     row = ledger.loc["210302"]
-    expected = 11 / 3 + 7.5
-    assert row["demand_next_ha"] == pytest.approx(expected, rel=1e-5)
-    spread = np.std([3.0, 2.0], ddof=1)
-    assert row["demand_low_ha"] == pytest.approx(expected - spread, rel=1e-5)
-    assert row["demand_high_ha"] == pytest.approx(expected + spread, rel=1e-5)
-    assert "linear trend over 3 years" in row["demand_method"]
+    assert row["demand_next_ha"] == pytest.approx(11 / 3, rel=1e-5)
+    assert row["demand_low_ha"] == pytest.approx(1.0, rel=1e-5)
+    assert row["demand_high_ha"] == pytest.approx(6.0, rel=1e-5)
+    assert row["demand_quota_gap_ha"] == pytest.approx(11 / 3 - 10.0, rel=1e-5)
+    assert "mean of 3 complete year(s) of approvals (2023-2025)" in row["demand_method"]
 
 
 def test_forecast_demand_cases() -> None:
@@ -188,9 +202,12 @@ def test_forecast_demand_cases() -> None:
         "no approval history")
     two = forecast_demand(pd.Series({2024: 2.0, 2025: 4.0}), next_year=2026)
     assert two["demand_next_ha"] == 3.0
-    assert (two["demand_low_ha"], two["demand_high_ha"]) == (1.0, 5.0)
-    falling = forecast_demand(pd.Series({2023: 9.0, 2024: 5.0, 2025: 1.0}), next_year=2026)
-    assert falling["demand_next_ha"] == 0.0  # never below zero
+    assert (two["demand_low_ha"], two["demand_high_ha"]) == (2.0, 4.0)
+    # Only the last three years count.
+    four = forecast_demand(pd.Series({2022: 100.0, 2023: 9.0, 2024: 5.0, 2025: 1.0}),
+                           next_year=2026, quota_ha=4.0)
+    assert four["demand_next_ha"] == 5.0
+    assert four["demand_quota_gap_ha"] == 1.0
     planned = forecast_demand(pd.Series({2024: 2.0, 2025: 4.0}), next_year=2026,
                               planned_ha=7.0)
     assert planned["demand_next_ha"] == 7.0
@@ -200,7 +217,9 @@ def test_forecast_demand_cases() -> None:
 def test_year_end_includes_current_year(data) -> None:
     led = county_ledger(data, rd.targets(), rd.findings(), as_of=date(2026, 12, 31))
     row = led.set_index("admin_code").loc["210302"]
-    assert "over 4 years" in row["demand_method"]
+    assert "(2024-2026)" in row["demand_method"]
+    # 2024 4 ha, 2025 6 ha, 2026 A1 4 ha + A2 1.5 ha.
+    assert row["demand_next_ha"] == pytest.approx((4 + 6 + 5.5) / 3, rel=1e-5)
 
 
 def test_inputs_not_mutated(data) -> None:

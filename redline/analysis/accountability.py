@@ -117,7 +117,7 @@ def farmland_patches(farmland: gpd.GeoDataFrame | None,
     if frame is None:
         return None
     keep = _valid(frame)
-    if frame is farmland and "land_code" in frame:
+    if farmland is not None and "land_code" in frame:
         code = frame["land_code"].astype("string").fillna("").str.slice(0, 4)
         keep &= code.isin(list(settings.farmland_codes)).to_numpy(dtype=bool)
     kept = frame[keep]
@@ -226,7 +226,7 @@ def _change_ids(changes: gpd.GeoDataFrame) -> NDArray[np.object_]:
 
 
 def _parts(geoms: NDArray[np.object_]) -> NDArray[np.object_]:
-    """The polygons of the union of ``geoms``: land counted once."""
+    """Return the polygons of the union of ``geoms``: land counted once."""
     keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     if not keep.any():
         return np.empty(0, dtype=object)

@@ -29,9 +29,11 @@ import pandas as pd
 import shapely
 
 from redline import settings
+from redline.analysis.accountability import accountability
 from redline.analysis.areas import ellipsoidal_area
 from redline.analysis.cache import ScopedCache
-from redline.analysis.dates import in_calendar_year
+from redline.analysis.dates import in_year
+from redline.analysis.farmland import net_share
 from redline.analysis.overlay import cover, pieces, reuse_trees
 from redline.analysis.summary import admin_units
 
@@ -44,28 +46,27 @@ Level = Literal["county", "township"]
 
 _PREFIX: Final[dict[str, int]] = {"county": 6, "township": 9}
 
-#: Unit of ``farmland_added`` / ``paddy_added`` in the supplement layer. Supplement
-#: project tables (补充耕地项目, XZGDMJ) record new farmland in square metres; a site
-#: whose table is in hectares converts before the check.
-SUPPLEMENT_AREA_UNIT: Final[str] = "m2"
+#: Complete years of approvals the demand forecast averages over (the last three).
+FORECAST_YEARS: Final[int] = 3
 
-#: Number of approval years the demand forecast looks back over.
-FORECAST_YEARS: Final[int] = 5
-
-#: Rules whose areas count as idle land in the ranking.
+#: Rules whose areas count as idle land.
 IDLE_RULES: Final[tuple[str, ...]] = ("idle_1y", "idle_2y")
 
-#: Ledger columns, in order (their headers: ``redline.text``).
+#: Ledger columns, in order (their headers: ``redline.text``). Farmland is net unless the
+#: column says gross (README "Outputs", docs/contract.md).
 LEDGER_COLUMNS: Final[tuple[str, ...]] = (
-    "farmland_ha", "farmland_target_ha", "farmland_margin_ha", "basic_farmland_ha",
-    "basic_farmland_target_ha", "basic_farmland_margin_ha", "quota_ha", "quota_released_ha",
-    "approved_ha", "quota_used_share", "quota_remaining_ha", "quota_over_release",
-    "quota_over_release_on", "occupied_farmland_ha", "occupied_paddy_ha", "occupied_grade",
-    "added_farmland_ha", "added_paddy_ha", "added_grade", "balance_ha", "paddy_balance_ha",
-    "grade_balance", "illegal_farmland_ha", "new_occupied_farmland_ha", "illegal_share",
-    "accountability_breach", "findings_high_count", "criminal_cases", "largest_case",
-    "largest_case_mu", "supplied_ha", "idle_ha", "idle_share", "score", "rank", "demand_next_ha",
-    "demand_low_ha", "demand_high_ha", "demand_method",
+    "farmland_ha", "farmland_gross_ha", "farmland_target_ha", "farmland_margin_ha",
+    "basic_farmland_ha", "basic_farmland_gross_ha", "basic_farmland_target_ha",
+    "basic_farmland_margin_ha", "quota_ha", "quota_released_ha", "approved_ha",
+    "quota_used_share", "quota_remaining_ha", "quota_over_release", "quota_over_release_on",
+    "occupied_farmland_ha", "occupied_farmland_gross_ha", "occupied_paddy_ha",
+    "occupied_grade", "added_farmland_ha", "added_paddy_ha", "added_grade", "balance_ha",
+    "paddy_balance_ha", "grade_balance", "illegal_farmland_ha", "illegal_farmland_gross_ha",
+    "new_occupied_farmland_ha", "illegal_share", "accountability_breach",
+    "findings_high_count", "criminal_cases", "largest_case", "largest_case_mu",
+    "supplied_ha", "approved_total_ha", "unsupplied_ha", "supply_rate", "idle_ha",
+    "idle_share", "score", "rank", "demand_next_ha", "demand_low_ha", "demand_high_ha",
+    "demand_quota_gap_ha", "demand_by_use", "demand_method",
 )
 
 
@@ -226,13 +227,14 @@ def _unit_parts(frame: gpd.GeoDataFrame, admin: gpd.GeoDataFrame | None, level: 
 
 def spilled_unit_areas(disk: Windows, admin: gpd.GeoDataFrame | None, *,
                        default_code: str = "", farmland_only: bool = False,
-                       levels: tuple[Level, ...] = ("county", "township")
-                       ) -> dict[Level, pd.Series] | None:
+                       levels: tuple[Level, ...] = ("county", "township"),
+                       net: bool = False) -> dict[Level, pd.Series] | None:
     """:func:`unit_areas` at each of ``levels`` of a layer kept on disk, in one read.
 
     The same sums, added in the same order, as for the layer held whole, over the
     rows that can be judged (and, with ``farmland_only``, of the farmland classes);
-    None when there are none.
+    None when there are none. With ``net``, each row's area is weighted by its net
+    share (:func:`redline.analysis.farmland.net_share`).
     """
     parts: dict[Level, tuple[list[Any], list[Any]]] = {lv: ([], []) for lv in levels}
     found = False
@@ -242,6 +244,8 @@ def spilled_unit_areas(disk: Windows, admin: gpd.GeoDataFrame | None, *,
             continue
         found = True
         area = ellipsoidal_area(frame.geometry.values, frame.crs)
+        if net:
+            area = area * net_share(frame, measured=area)
         for lv in levels:
             _, units, where = _unit_parts(frame, admin, lv, default_code, area)
             for i, block in enumerate(zip(units, where, strict=True)):
@@ -283,11 +287,11 @@ def _unit_areas_memo(frame: gpd.GeoDataFrame | None, admin: gpd.GeoDataFrame | N
 
 
 def _spilled_memo(disk: Windows, admin: gpd.GeoDataFrame | None, *, default_code: str,
-                  farmland_only: bool) -> dict[Level, pd.Series] | None:
+                  farmland_only: bool, net: bool) -> dict[Level, pd.Series] | None:
     """:func:`spilled_unit_areas`, computed once per layer within one ledger."""
     return _MEMO.get("spilled", (disk, admin), lambda: spilled_unit_areas(
-        disk, admin, default_code=default_code, farmland_only=farmland_only),
-        default_code, farmland_only)
+        disk, admin, default_code=default_code, farmland_only=farmland_only, net=net),
+        default_code, farmland_only, net)
 
 
 # --- geometry helpers -----------------------------------------------------------
@@ -327,18 +331,32 @@ def _clip(frame: gpd.GeoDataFrame | None,
     return gpd.GeoDataFrame(attrs, geometry=p.geometry, crs=frame.crs)
 
 
-def _uncovered(changes: gpd.GeoDataFrame | None,
-               covering: list[gpd.GeoDataFrame]) -> shapely.Geometry | None:
-    """Union of the parts of change patches that no covering feature covers."""
-    if changes is None or changes.empty:
+def _distinct(frame: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+    """Return the land of ``frame`` counted once: the polygons of its union, with no attribute.
+
+    Two approval documents over the same land (a 转用 batch and its 征收 batch), or the
+    same land supplied twice, are one piece of land: every area total of the ledger is
+    taken over this, never summed over overlapping features.
+    """
+    merged = _union(frame)
+    if merged is None or shapely.is_empty(merged):
         return None
-    left = changes.geometry.values
-    if covering:
-        right = np.concatenate([np.asarray(f.geometry.values, dtype=object) for f in covering])
-        left = cover(left, right, crs=changes.crs).uncovered
-    left = np.asarray(left, dtype=object)
-    keep = ~(shapely.is_missing(left) | shapely.is_empty(left))
-    return shapely.union_all(left[keep]) if keep.any() else None
+    parts = shapely.get_parts(merged)
+    parts = parts[shapely.get_type_id(parts) >= 3]
+    if not len(parts):
+        return None
+    assert frame is not None
+    return gpd.GeoDataFrame(geometry=np.asarray(parts, dtype=object), crs=frame.crs)
+
+
+def _distinct_by_code(frame: gpd.GeoDataFrame | None, code: str) -> float:
+    """Distinct land (m2) of the rows whose ``admin_code`` starts with ``code``."""
+    if frame is None or not len(frame):
+        return 0.0
+    mine = frame[_prefixed(frame, code)]
+    land = _distinct(mine)
+    return float(ellipsoidal_area(land.geometry.values, land.crs).sum()) if land is not None \
+        else 0.0
 
 
 # --- the ledger -----------------------------------------------------------------
@@ -368,93 +386,119 @@ def released_by(targets: pd.DataFrame | None, code: str, year: int, on: date) ->
     return float(pd.to_numeric(rows["quota_ha"], errors="coerce").max())
 
 
+def _years(targets: pd.DataFrame) -> pd.Series:
+    return pd.to_numeric(targets["year"], errors="coerce") if "year" in targets else \
+        pd.Series(np.nan, index=targets.index)
+
+
 def _target_rows(targets: pd.DataFrame | None, code: str, year: int) -> pd.DataFrame | None:
     if targets is None or targets.empty or "admin_code" not in targets:
         return None
     codes = _codes(targets["admin_code"])
-    years = pd.to_numeric(targets["year"], errors="coerce") if "year" in targets else np.nan
-    rows = targets[((codes == code) & (years == year)).to_numpy(dtype=bool)]
+    rows = targets[((codes == code) & (_years(targets) == year)).to_numpy(dtype=bool)]
     return rows if len(rows) else None
 
 
 def _target(targets: pd.DataFrame | None, code: str, year: int, column: str) -> float:
     """Return a county's target for ``year``, else its latest earlier year's (NaN if none)."""
-    if targets is None or column not in targets:
+    if targets is None or column not in targets or "year" not in targets:
         return float("nan")
     codes = _codes(targets["admin_code"])
-    if "year" not in targets:
+    years = _years(targets)
+    keep = ((codes == code) & (years <= year)).to_numpy(dtype=bool)
+    if not keep.any():
         return float("nan")
-    years = pd.to_numeric(targets["year"], errors="coerce")
-    rows = targets[((codes == code) & (years <= year)).to_numpy(dtype=bool)]
-    if rows.empty:
-        return float("nan")
-    last = pd.to_numeric(rows["year"], errors="coerce").max()
-    values = pd.to_numeric(rows.loc[pd.to_numeric(rows["year"]) == last, column], errors="coerce")
+    last = years[keep].max()
+    values = pd.to_numeric(targets.loc[keep & (years == last).to_numpy(dtype=bool), column],
+                           errors="coerce")
     return float(values.max())
 
 
-def _quota_over_release(approvals: gpd.GeoDataFrame | None, targets: pd.DataFrame | None,
-                        *, code: str, year: int, admin: gpd.GeoDataFrame | None,
-                        default_code: str) -> tuple[bool, str]:
-    """Whether approvals of ``year`` ever ran past the quota released by their date."""
+def quota_overrun(approvals: gpd.GeoDataFrame | None, targets: pd.DataFrame | None,
+                  admin: gpd.GeoDataFrame | None, *, code: str, as_of: date,
+                  default_code: str = "") -> dict[str, Any] | None:
+    """Approvals of the year of ``as_of`` beyond the quota released by their date (超计划批地).
+
+    Walks the year's approval dates up to ``as_of`` in order, adding the distinct land
+    approved in county ``code`` (land approved twice counts once) and comparing it with
+    :func:`released_by` on that day. Returns None when the county never ran past its
+    released quota (or has no quota row for the year); else ``on`` (the first date past
+    it), ``approval_ids`` (the approvals of that date and after, in the county),
+    ``excess_ha`` (the most the approved land exceeded the released quota by, on any
+    date), ``approved_ha`` and ``released_ha`` on the date of that excess.
+    """
+    year = as_of.year
     if approvals is None or "approved_on" not in approvals or _target_rows(
             targets, code, year) is None:
-        return False, ""
-    when = pd.to_datetime(approvals["approved_on"], errors="coerce")
-    cumulative = 0.0
-    for day in sorted(when.dropna().dt.date.unique()):  # approval dates of one year: few
-        same = approvals[(when.dt.date == day).to_numpy(dtype=bool)]
-        cumulative += float(unit_areas(same, admin, level="county",
-                                       default_code=default_code).get(code, 0.0))
-        if cumulative / settings.M2_PER_HA > released_by(targets, code, year, day) + 1e-9:
-            return True, day.isoformat()
-    return False, ""
+        return None
+    inside = approvals[in_year(approvals, "approved_on", as_of)]
+    if not len(inside):
+        return None
+    when = pd.to_datetime(inside["approved_on"], errors="coerce").dt.date
+    first: date | None = None
+    worst = (0.0, 0.0, 0.0)
+    for day in sorted(when.dropna().unique()):  # approval dates of one year: few
+        land = _distinct(inside[(when <= day).to_numpy(dtype=bool)])
+        approved = float(unit_areas(land, admin, level="county", default_code=default_code)
+                         .get(code, 0.0)) / settings.M2_PER_HA if land is not None else 0.0
+        released = released_by(targets, code, year, day)
+        excess = approved - np.nan_to_num(released)
+        if excess > 1e-9:
+            first = first or day
+            if excess > worst[0]:
+                worst = (excess, approved, released)
+    if first is None:
+        return None
+    later = inside[(when >= first).to_numpy(dtype=bool)]
+    ids = [str(i) for i in later.get("approval_id", pd.Series(dtype=object)).tolist()]
+    return {"on": first, "approval_ids": ids, "excess_ha": worst[0], "approved_ha": worst[1],
+            "released_ha": worst[2], "geometry": _union(later)}
 
 
-def forecast_demand(history: pd.Series, *, next_year: int,
-                    planned_ha: float | None = None) -> dict[str, Any]:
-    """Next year's new construction-land demand from the annual approved area (ha by year).
+def forecast_demand(history: pd.Series, *, next_year: int, planned_ha: float | None = None,
+                    quota_ha: float | None = None) -> dict[str, Any]:
+    """Next year's new construction-land demand from the distinct land approved each year.
 
-    Method: with 3 or more years, a least-squares line through the last
-    :data:`FORECAST_YEARS` years, extrapolated one year, never below 0; with 1-2
-    years, their mean. The band is the forecast +/- the standard deviation of the
-    year-to-year changes (0 with one year: no spread is known, and the method says
-    so). A planned-projects total, when given, replaces the trend and keeps the band.
+    Method (a planner's, not a trend line that runs away): the mean of the last
+    :data:`FORECAST_YEARS` complete years of approvals (fewer when fewer are known; a year
+    with no approval counts as 0 once approvals began); the band is the smallest and the
+    largest of those years. Planned projects for next year (``planned_ha``, from
+    ``redline.toml``'s ``[forecast]``), when given, are the forecast instead, with the
+    same band. ``demand_quota_gap_ha`` is the forecast minus this year's quota
+    (``quota_ha``): positive when next year needs more than this year was allowed.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> f = forecast_demand(pd.Series({2023: 10.0, 2024: 12.0, 2025: 14.0}), next_year=2026)
-    >>> round(f["demand_next_ha"], 6), round(f["demand_low_ha"], 6)
-    (16.0, 16.0)
+    >>> f = forecast_demand(pd.Series({2023: 10.0, 2024: 12.0, 2025: 14.0}), next_year=2026,
+    ...                     quota_ha=10.0)
+    >>> f["demand_next_ha"], f["demand_low_ha"], f["demand_high_ha"], f["demand_quota_gap_ha"]
+    (12.0, 10.0, 14.0, 2.0)
     """
     h = history.dropna().sort_index()
     h = h[h.index < next_year].tail(FORECAST_YEARS)
-    empty = {"demand_next_ha": float("nan"), "demand_low_ha": float("nan"),
-             "demand_high_ha": float("nan"), "demand_method": "no approval history"}
-    if h.empty and planned_ha is None:
-        return empty
-    years = h.index.to_numpy(dtype=float)
+    out: dict[str, Any] = {"demand_next_ha": float("nan"), "demand_low_ha": float("nan"),
+                           "demand_high_ha": float("nan"), "demand_quota_gap_ha": float("nan"),
+                           "demand_method": "no approval history"}
+    planned = planned_ha is not None and np.isfinite(planned_ha)
+    if h.empty and not planned:
+        return out
     values = h.to_numpy(dtype=float)
-    spread = float(np.std(np.diff(values), ddof=1)) if len(values) >= 3 else (
-        float(abs(values[1] - values[0])) if len(values) == 2 else 0.0)
-    if len(values) >= 3:
-        slope, intercept = np.polyfit(years, values, 1)
-        value = float(slope * next_year + intercept)
-        method = f"linear trend over {len(values)} years; band +/- sd of yearly change"
-    elif len(values):
-        value = float(values.mean())
-        method = f"mean of {len(values)} year(s); too few years for a trend"
-    else:
-        value = 0.0
-        method = ""
-    if planned_ha is not None and np.isfinite(planned_ha):
-        value = float(planned_ha)
-        method = "planned projects" + (f"; band from {len(values)} years of approvals"
-                                       if len(values) else "; no history for a band")
-    value = max(value, 0.0)
-    return {"demand_next_ha": value, "demand_low_ha": max(value - spread, 0.0),
-            "demand_high_ha": value + spread, "demand_method": method}
+    if len(values):
+        years = f"{int(h.index.min())}-{int(h.index.max())}"
+        out.update(demand_next_ha=float(values.mean()), demand_low_ha=float(values.min()),
+                   demand_high_ha=float(values.max()),
+                   demand_method=f"mean of {len(values)} complete year(s) of approvals "
+                                 f"({years}); band: their smallest and largest")
+    if planned:
+        assert planned_ha is not None
+        out["demand_next_ha"] = float(planned_ha)
+        out["demand_method"] = "planned projects (redline.toml [forecast])" + (
+            f"; band from {len(values)} year(s) of approvals" if len(values)
+            else "; no history for a band")
+    if quota_ha is not None and np.isfinite(quota_ha):
+        out["demand_quota_gap_ha"] = float(out["demand_next_ha"]) - float(quota_ha)
+    return out
 
 
 def _default_code(targets: pd.DataFrame | None, findings: pd.DataFrame) -> str:
@@ -472,8 +516,8 @@ def county_ledger(
     findings: gpd.GeoDataFrame,
     *,
     as_of: date,
-    year: int | None = None,
     spilled: Mapping[str, Windows] | None = None,
+    planned_ha: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """One row per admin unit: targets, quota, farmland balance, violations, rank, forecast.
 
@@ -481,69 +525,90 @@ def county_ledger(
     ----------
     layers
         Role -> frame (all in one metric CRS). Any may be missing; its columns are NaN.
-        ``planned`` (optional): planned projects with ``planned_year`` and geometry.
+        The supplement's ``farmland_added`` / ``paddy_added`` are in ha (as
+        :mod:`redline.io.supplement` leaves them).
     targets
         targets.csv rows (``schema.TARGET_COLUMNS``, optional ``released_on``).
     findings
-        The findings table (``schema.FINDING_COLUMNS``).
+        The findings table (``schema.FINDING_COLUMNS``). The unlawful pieces of the
+        accountability ratio are its ``unapproved_construction`` findings.
+    as_of
+        The date of the check. Its year up to it is the window of every "this year"
+        figure (:func:`redline.analysis.dates.in_year`): approvals with ``approved_on``
+        in it use the quota and occupy farmland; supplement projects with
+        ``completed_on`` in it add farmland (all projects when that field is missing);
+        change patches with ``detected_on`` in it are the new construction judged.
+        The demand forecast for the next year uses complete years only (the year of
+        ``as_of`` itself when ``as_of`` is its last day).
     spilled
         Farmland layers kept on disk (:mod:`redline.io.spill`) in place of the frames
         of ``layers``: their areas per unit are summed window by window, and only
         the farmland under the year's approvals and change patches is read whole.
-    as_of
-        The date of the check; quota released is counted up to it.
-    year
-        The plan year (default ``as_of.year``): approvals with ``approved_on`` in it
-        use the quota and occupy farmland; supplement projects with ``completed_on``
-        in it add farmland (all projects when that field is missing); change patches
-        with ``detected_on`` in it are the new construction judged. The demand
-        forecast for ``year + 1`` uses complete years only (``year`` itself when
-        ``as_of`` is its last day).
+    planned_ha
+        Planned projects' new construction land for next year, ha, by county code
+        (``redline.toml`` ``[forecast] planned_ha``): the forecast of those counties.
 
     Returns
     -------
     pandas.DataFrame
         ``admin_code``, ``admin_name``, ``level``, then :data:`LEDGER_COLUMNS`.
+        Farmland figures are net (land-class area, :mod:`redline.analysis.farmland`)
+        with the gross beside them; every area total is distinct land (a union).
         Margins and balances are ``now - target`` and ``added - occupied`` (negative is
-        a shortfall). ``illegal_share`` is farmland built on by change patches of the
-        year that no approval or supply covers, over that plus farmland occupied by the
-        year's approvals (令15号 Art. 3). ``grade_balance`` is mean grade occupied minus
-        mean grade added (grade 1 is best, so negative means worse land was added).
-        ``score`` (county rows, lower is better) is ``illegal_share / 0.15`` capped at 1,
-        plus ``idle_share``, plus the quantity deficit share ``max(0, -balance) /
-        occupied``, each in [0, 1]; ``rank`` 1 is the best county.
+        a shortfall). ``grade_balance`` is mean grade occupied minus mean grade added
+        (grade 1 is best, so negative means worse land was added). ``score`` and
+        ``rank``: :func:`rank_counties`.
     """
     with _MEMO.scope():
-        return _county_ledger(layers, targets, findings, as_of=as_of, year=year,
-                              spilled=spilled)
+        return _county_ledger(layers, targets, findings, as_of=as_of, spilled=spilled,
+                              planned_ha=dict(planned_ha or {}))
 
 
-def _county_ledger(
+def _with_share(frame: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+    """Return the frame with ``_net_share``, each patch's net share, as a column."""
+    if frame is None:
+        return None
+    return frame.assign(_net_share=net_share(frame, measured=_row_areas(frame)))
+
+
+def _county_ledger(  # noqa: PLR0915 - one row per unit, part by part
     layers: Mapping[str, gpd.GeoDataFrame],
     targets: pd.DataFrame | None,
     findings: gpd.GeoDataFrame,
     *,
     as_of: date,
-    year: int | None,
     spilled: Mapping[str, Windows] | None = None,
+    planned_ha: dict[str, float],
 ) -> pd.DataFrame:
-    year = as_of.year if year is None else year
+    year = as_of.year
     admin = _valid(layers.get("admin"))
     spilled = dict(spilled or {})
     approvals_all = _valid(layers.get("approvals"))
-    approvals = in_calendar_year(approvals_all, "approved_on", year)
+    if approvals_all is not None and "approved_on" in approvals_all:
+        # An approval dated after the check is not yet known to it.
+        known = pd.to_datetime(approvals_all["approved_on"], errors="coerce")
+        approvals_all = _valid(approvals_all[~(known > pd.Timestamp(as_of)).to_numpy(bool)])
+    approvals = _in_year(approvals_all, "approved_on", as_of)
     supply = _valid(layers.get("supply"))
-    supplement = in_calendar_year(_valid(layers.get("supplement")), "completed_on", year)
-    changes = in_calendar_year(_valid(layers.get("changes")), "detected_on", year)
+    supplement = _in_year(_valid(layers.get("supplement")), "completed_on", as_of,
+                          undated=True)
+    changes = _valid(layers.get("changes"))
+    year_changes = _in_year(changes, "detected_on", as_of)
     if "farmland" in spilled:
         # Only the farmland under the year's approvals and change patches is cut below.
         under = [np.asarray(f.geometry.values, dtype=object)
-                 for f in (approvals, changes) if f is not None]
+                 for f in (approvals, year_changes) if f is not None]
         farmland = _farmland(_valid(spilled["farmland"].meeting(
             np.concatenate(under) if under else np.zeros(0, dtype=object))))
     else:
         farmland = _farmland(_valid(layers.get("farmland")))
-    basic = _valid(layers.get("basic_farmland"))
+    farmland = _with_share(farmland)
+    basic = _with_share(_valid(layers.get("basic_farmland")))
+    if "basic_farmland" in spilled and year_changes is not None:
+        basic_under = _valid(spilled["basic_farmland"].meeting(
+            np.asarray(year_changes.geometry.values, dtype=object)))
+    else:
+        basic_under = basic
 
     default = _default_code(targets, findings)
     extra = [] if targets is None or "admin_code" not in targets else [
@@ -553,6 +618,16 @@ def _county_ledger(
         extra.append(default)
     units = ledger_units(admin, extra_codes=extra)
 
+    unlawful = findings[(findings["rule"] == "unapproved_construction").to_numpy(dtype=bool)] \
+        if "rule" in findings else None
+    acc = {lv: accountability(changes, unlawful, farmland, basic_under, admin, as_of=as_of,
+                              digits=_PREFIX[lv], default_code=default).table
+           .set_index("admin_code") for lv in ("county", "township")}
+    approved_land = _distinct(approvals)
+    supplied_land = _distinct(supply)
+    idle = findings[findings["rule"].isin(IDLE_RULES).to_numpy(dtype=bool)] \
+        if "rule" in findings else findings.iloc[:0]
+
     # The farmland is overlaid several times below: its tree is built once.
     with reuse_trees(None if farmland is None
                      else np.asarray(farmland.geometry.values, dtype=object)):
@@ -561,10 +636,7 @@ def _county_ledger(
         if occupied is not None and "land_code" in occupied:
             is_paddy = occupied["land_code"].astype("string").fillna("").str.startswith("0101")
             paddy = occupied[is_paddy.to_numpy(dtype=bool)]
-        # Farmland under change patches that nothing covers. A change patch carries no
-        # admin code: the farmland pieces it sits on do.
-        illegal = _clip(farmland, _uncovered(
-            changes, [f for f in (approvals_all, supply) if f is not None]))
+        unsupplied = _unsupplied(approvals_all, supply)
 
         rows = []
         for unit in units.itertuples(index=False):  # one row per unit: tens at most
@@ -578,37 +650,72 @@ def _county_ledger(
 
             row: dict[str, Any] = {"admin_code": code, "admin_name": unit.admin_name,
                                    "level": level}
-            now = {role: _now(area, held, spilled.get(role), admin, level=level, code=code,
-                              default=default, farmland_only=role == "farmland")
-                   for role, held in (("farmland", farmland), ("basic_farmland", basic))}
-            row.update(_targets_part(now["farmland"], now["basic_farmland"], targets,
-                                     code=code, year=year, level=level))
-            row.update(_quota_part(area, approvals, targets, code=code, year=year, level=level,
-                                   as_of=as_of, admin=admin, default=default))
+            now = {(role, net): _now(area, held, spilled.get(role), admin, level=level,
+                                     code=code, default=default, net=net,
+                                     farmland_only=role == "farmland")
+                   for role, held in (("farmland", farmland), ("basic_farmland", basic))
+                   for net in (True, False)}
+            row.update(_targets_part(now, targets, code=code, year=year, level=level))
+            row.update(_quota_part(area, approved_land, approvals, targets, code=code,
+                                   level=level, as_of=as_of, admin=admin, default=default))
             row.update(_balance_part(area, occupied, paddy, supplement))
-            row.update(_violation_part(area, illegal, occupied, findings, code))
-            supplied_m2 = area(supply) if supply is not None else float("nan")
-            idle = findings[findings["rule"].isin(IDLE_RULES).to_numpy(dtype=bool)]
-            idle_m2 = float(idle.loc[_prefixed(idle, code), "area_m2"].sum())
+            row.update(_violation_part(acc[level], findings, code, level=level))
+            supplied_m2 = area(supplied_land) if supply is not None else float("nan")
+            idle_m2 = _distinct_by_code(idle, code)
             row["supplied_ha"] = supplied_m2 / settings.M2_PER_HA
+            row.update(_supply_part(area, approvals_all, unsupplied))
             row["idle_ha"] = idle_m2 / settings.M2_PER_HA
             row["idle_share"] = idle_m2 / supplied_m2 if supplied_m2 > 0 else float("nan")
             row.update(_forecast_part(approvals_all, admin, code=code, level=level, year=year,
-                                      default=default, planned=layers.get("planned"),
-                                      as_of=as_of))
+                                      default=default, planned_ha=planned_ha.get(code),
+                                      as_of=as_of, quota_ha=row.get("quota_ha")))
             rows.append(row)
         out = pd.DataFrame(rows, columns=["admin_code", "admin_name", "level",
                                           *LEDGER_COLUMNS])
-        return _rank(out)
+        return rank_counties(out)
+
+
+def _in_year(frame: gpd.GeoDataFrame | None, column: str, as_of: date, *,
+             undated: bool = False) -> gpd.GeoDataFrame | None:
+    """Return the rows of ``frame`` in the check's year up to ``as_of``; None when none is."""
+    if frame is None:
+        return None
+    out = frame[in_year(frame, column, as_of, undated=undated)]
+    return out if len(out) else None
+
+
+def _unsupplied(approvals: gpd.GeoDataFrame | None, supply: gpd.GeoDataFrame | None
+                ) -> gpd.GeoDataFrame | None:
+    """Land approved (any year up to the check) that no supply parcel covers (批而未供)."""
+    land = _distinct(approvals)
+    if land is None or supply is None:
+        return land
+    rest = cover(land.geometry.values,
+                 np.asarray(supply.geometry.values, dtype=object), crs=land.crs).uncovered
+    return _distinct(gpd.GeoDataFrame(geometry=np.asarray(rest, dtype=object), crs=land.crs))
+
+
+def _supply_part(area: Any, approvals: gpd.GeoDataFrame | None,
+                 unsupplied: gpd.GeoDataFrame | None) -> dict[str, Any]:
+    if approvals is None:
+        return {"approved_total_ha": float("nan"), "unsupplied_ha": float("nan"),
+                "supply_rate": float("nan")}
+    total = area(_distinct(approvals)) / settings.M2_PER_HA
+    left = area(unsupplied) / settings.M2_PER_HA
+    return {"approved_total_ha": total, "unsupplied_ha": left,
+            "supply_rate": 1.0 - left / total if total > 0 else float("nan")}
 
 
 def _now(area: Any, held: gpd.GeoDataFrame | None, disk: Windows | None,
          admin: gpd.GeoDataFrame | None, *, level: Level, code: str, default: str,
-         farmland_only: bool) -> float:
-    """Return a farmland layer's area (m2) in a unit now: held whole, or summed from disk."""
+         farmland_only: bool, net: bool) -> float:
+    """Return a farmland layer's area (m2, net or gross) in a unit: held, or from disk."""
     if disk is None:
-        return area(held) if held is not None else float("nan")
-    sums = _spilled_memo(disk, admin, default_code=default, farmland_only=farmland_only)
+        if held is None:
+            return float("nan")
+        return area(held, "_net_share") if net else area(held)
+    sums = _spilled_memo(disk, admin, default_code=default, farmland_only=farmland_only,
+                         net=net)
     return float(sums[level].get(code, 0.0)) if sums is not None else float("nan")
 
 
@@ -619,65 +726,67 @@ def _prefixed(frame: pd.DataFrame, code: str) -> np.ndarray:
         dtype=bool)
 
 
-def _targets_part(farm_m2: float, basic_m2: float, targets: pd.DataFrame | None, *,
+def _targets_part(now: Mapping[tuple[str, bool], float], targets: pd.DataFrame | None, *,
                   code: str, year: int, level: Level) -> dict[str, Any]:
-    farm_ha = farm_m2 / settings.M2_PER_HA
-    basic_ha = basic_m2 / settings.M2_PER_HA
+    farm_ha = now[("farmland", True)] / settings.M2_PER_HA
+    basic_ha = now[("basic_farmland", True)] / settings.M2_PER_HA
     target = _target(targets, code, year, "farmland_target_ha") if level == "county" else np.nan
     btarget = (_target(targets, code, year, "basic_farmland_target_ha")
                if level == "county" else np.nan)
-    return {"farmland_ha": farm_ha, "farmland_target_ha": target,
-            "farmland_margin_ha": farm_ha - target, "basic_farmland_ha": basic_ha,
+    return {"farmland_ha": farm_ha,
+            "farmland_gross_ha": now[("farmland", False)] / settings.M2_PER_HA,
+            "farmland_target_ha": target, "farmland_margin_ha": farm_ha - target,
+            "basic_farmland_ha": basic_ha,
+            "basic_farmland_gross_ha": now[("basic_farmland", False)] / settings.M2_PER_HA,
             "basic_farmland_target_ha": btarget, "basic_farmland_margin_ha": basic_ha - btarget}
 
 
-def _quota_part(area: Any, approvals: gpd.GeoDataFrame | None,
-                targets: pd.DataFrame | None, *, code: str, year: int, level: Level,
-                as_of: date, admin: gpd.GeoDataFrame | None, default: str) -> dict[str, Any]:
-    approved = area(approvals) / settings.M2_PER_HA
+def _quota_part(area: Any, approved_land: gpd.GeoDataFrame | None,
+                approvals: gpd.GeoDataFrame | None, targets: pd.DataFrame | None, *,
+                code: str, level: Level, as_of: date, admin: gpd.GeoDataFrame | None,
+                default: str) -> dict[str, Any]:
+    approved = area(approved_land) / settings.M2_PER_HA
     if level != "county":
         return {"approved_ha": approved}
-    rows = _target_rows(targets, code, year)
+    rows = _target_rows(targets, code, as_of.year)
     quota = float(pd.to_numeric(rows["quota_ha"], errors="coerce").max()) if (
         rows is not None and "quota_ha" in rows) else float("nan")
-    released = released_by(targets, code, year, as_of)
-    over, on = _quota_over_release(approvals, targets, code=code, year=year, admin=admin,
-                                   default_code=default)
+    released = released_by(targets, code, as_of.year, as_of)
+    over = quota_overrun(approvals, targets, admin, code=code, as_of=as_of,
+                         default_code=default)
     return {"quota_ha": quota, "quota_released_ha": released, "approved_ha": approved,
             "quota_used_share": approved / quota if quota > 0 else float("nan"),
-            "quota_remaining_ha": quota - approved, "quota_over_release": over,
-            "quota_over_release_on": on}
-
-
-def _supplement_ha(values: pd.Series) -> pd.Series:
-    factor = {"m2": 1 / settings.M2_PER_HA, "ha": 1.0,
-              "mu": settings.M2_PER_MU / settings.M2_PER_HA}[SUPPLEMENT_AREA_UNIT]
-    return pd.to_numeric(values, errors="coerce") * factor
+            "quota_remaining_ha": quota - approved, "quota_over_release": over is not None,
+            "quota_over_release_on": "" if over is None else over["on"].isoformat()}
 
 
 def _balance_part(area: Any, occupied: gpd.GeoDataFrame | None,
                   paddy: gpd.GeoDataFrame | None,
                   supplement: gpd.GeoDataFrame | None) -> dict[str, Any]:
-    occ_m2 = area(occupied)
-    occ_grade = (area(occupied, "grade") / occ_m2
-                 if occupied is not None and "grade" in occupied and occ_m2 > 0
-                 else float("nan"))
+    occ_m2 = area(occupied, "_net_share")
+    occ_grade = float("nan")
+    if occupied is not None and "grade" in occupied and occ_m2 > 0:
+        weighted = occupied.assign(_grade_w=occupied["_net_share"] * pd.to_numeric(
+            occupied["grade"], errors="coerce").fillna(0.0))
+        occ_grade = area(weighted, "_grade_w") / occ_m2
     row: dict[str, Any] = {
         "occupied_farmland_ha": occ_m2 / settings.M2_PER_HA,
-        "occupied_paddy_ha": area(paddy) / settings.M2_PER_HA,
+        "occupied_farmland_gross_ha": area(occupied) / settings.M2_PER_HA,
+        "occupied_paddy_ha": area(paddy, "_net_share") / settings.M2_PER_HA,
         "occupied_grade": occ_grade,
     }
     added = paddy_added = grade = float("nan")
     if supplement is not None:
-        # The supplement's own figures (not its outline) are what the project recorded;
-        # they are split between units like areas: by code prefix, or by where it lies.
-        geom_m2 = area(supplement)
+        # The supplement's own figures (ha, as read), not its outline, are what the
+        # project recorded; they are split between units like areas: by code prefix, or
+        # by where the project lies.
         share = supplement.copy()
-        own = ellipsoidal_area(share.geometry.values, share.crs)
+        own = _row_areas(supplement).copy()
         own[own == 0] = np.nan
         for column in ("farmland_added", "paddy_added"):
             if column in share:
-                share[f"_{column}"] = _supplement_ha(share[column]).to_numpy() / own
+                share[f"_{column}"] = pd.to_numeric(share[column], errors="coerce"
+                                                    ).to_numpy() / own
         if "_farmland_added" in share:
             added = area(share, "_farmland_added")
         if "_paddy_added" in share:
@@ -687,7 +796,7 @@ def _balance_part(area: Any, occupied: gpd.GeoDataFrame | None,
                                                                        errors="coerce")
             grade = area(share, "_grade_w") / added if added > 0 else float("nan")
         if not np.isfinite(added):
-            added = geom_m2 / settings.M2_PER_HA
+            added = area(_distinct(supplement)) / settings.M2_PER_HA
     row.update({"added_farmland_ha": added, "added_paddy_ha": paddy_added,
                 "added_grade": grade,
                 "balance_ha": np.nan_to_num(added) - row["occupied_farmland_ha"],
@@ -696,89 +805,171 @@ def _balance_part(area: Any, occupied: gpd.GeoDataFrame | None,
     return row
 
 
-def _violation_part(area: Any, illegal: gpd.GeoDataFrame | None,
-                    occupied: gpd.GeoDataFrame | None, findings: pd.DataFrame,
-                    code: str) -> dict[str, Any]:
-    illegal_ha = area(illegal) / settings.M2_PER_HA
-    new_ha = illegal_ha + area(occupied) / settings.M2_PER_HA
-    share = illegal_ha / new_ha if new_ha > 0 else float("nan")
+def _violation_part(acc: pd.DataFrame, findings: pd.DataFrame, code: str, *,
+                    level: Level) -> dict[str, Any]:
+    got: dict[Any, Any] | None = acc.loc[code].to_dict() if code in acc.index else None
+    illegal = float(got["illegal_m2"]) if got is not None else 0.0
+    new = float(got["new_m2"]) if got is not None else 0.0
+    county = level == "county"
+    share = illegal / new if new > 0 else float("nan")
     mine = findings[_prefixed(findings, code)]
     high = int((mine["severity"] == "high").sum()) if "severity" in mine else 0
-    criminal = int((mine["rule"] == "criminal_threshold").sum())
+    criminal = int((mine["rule"] == "criminal_threshold").sum()) if "rule" in mine else 0
     cases = mine[~mine["rule"].isin(["accountability_ratio", "criminal_threshold"]).to_numpy(
-        dtype=bool)]
+        dtype=bool)] if "rule" in mine else mine.iloc[:0]
     largest = (cases.sort_values(["area_m2", "finding_id"], ascending=[False, True]).iloc[0]
                if len(cases) else None)
-    return {"illegal_farmland_ha": illegal_ha, "new_occupied_farmland_ha": new_ha,
-            "illegal_share": share,
-            "accountability_breach": bool(share >= settings.accountability_ratio)
-            if np.isfinite(share) else False,
+    return {"illegal_farmland_ha": illegal / settings.M2_PER_HA,
+            "illegal_farmland_gross_ha": (float(got["illegal_gross_m2"]) if got is not None
+                                          else 0.0) / settings.M2_PER_HA,
+            "new_occupied_farmland_ha": new / settings.M2_PER_HA,
+            # 令15号 weighs county-level units only: townships get the areas, not the ratio.
+            "illegal_share": share if county else float("nan"),
+            "accountability_breach": (bool(got["breach"]) if got is not None else False)
+            if county else pd.NA,
             "findings_high_count": high, "criminal_cases": criminal,
             "largest_case": "" if largest is None else str(largest["finding_id"]),
             "largest_case_mu": float("nan") if largest is None else float(largest["area_mu"])}
 
 
 def _years_table(approvals: gpd.GeoDataFrame, admin: gpd.GeoDataFrame | None, *,
-                 level: Level, default_code: str) -> pd.DataFrame:
-    """Approved hectares, admin units by years of ``approved_on``."""
-    # Each approval is split by unit once; the years only group the pieces.
-    rows, units, area = _row_units(approvals, admin, level=level,
-                                   default_code=default_code, areas=_row_areas(approvals))
-    when = pd.to_datetime(approvals["approved_on"], errors="coerce")
-    years = when.dt.year.to_numpy(dtype=np.float64)[rows]
-    dated = ~np.isnan(years)
-    table = (pd.DataFrame({"unit": units[dated], "year": years[dated].astype(int),
-                           "ha": area[dated] / settings.M2_PER_HA})
-             .pivot_table(index="unit", columns="year", values="ha", aggfunc="sum",
-                          fill_value=0.0))  # units x years
+                 level: Level, default_code: str, by_use: bool = False) -> pd.DataFrame:
+    """Distinct land approved (ha), admin units (and land uses) by years of ``approved_on``."""
+    when = pd.to_datetime(approvals["approved_on"], errors="coerce").dt.year
+    use = (approvals["land_use"].astype("string").fillna("").str.slice(0, 2)
+           if by_use and "land_use" in approvals else pd.Series("", index=approvals.index))
+    rows = []
+    for (yr, kind), group in approvals.groupby([when, use.to_numpy()], sort=True):
+        land = _distinct(group)
+        if land is None:
+            continue
+        sums = unit_areas(land, admin, level=level, default_code=default_code)
+        rows += [{"unit": u, "year": int(yr), "use": kind, "ha": a / settings.M2_PER_HA}
+                 for u, a in sums.items()]
+    if not rows:
+        return pd.DataFrame()
+    table = pd.DataFrame(rows).pivot_table(index=["unit", "use"], columns="year", values="ha",
+                                           aggfunc="sum", fill_value=0.0)
     table.columns = [int(c) for c in table.columns]
     return table
 
 
 def approvals_by_year(approvals: gpd.GeoDataFrame | None, admin: gpd.GeoDataFrame | None,
-                      *, code: str, level: Level = "county", default_code: str = ""
-                      ) -> pd.Series:
-    """Approved area (ha) per calendar year of ``approved_on`` for one admin unit."""
+                      *, code: str, level: Level = "county", default_code: str = "",
+                      by_use: bool = False) -> pd.DataFrame:
+    """Distinct land approved (ha) per calendar year of ``approved_on`` for one admin unit.
+
+    One row per land use class (the first two characters of ``land_use``; ``""`` for
+    all land, or when ``by_use`` is false), one column per year.
+    """
     if approvals is None or "approved_on" not in approvals:
-        return pd.Series(dtype="float64")
+        return pd.DataFrame()
     table = _MEMO.get("by_year", (approvals, admin), lambda: _years_table(
-        approvals, admin, level=level, default_code=default_code), level, default_code)
-    if code not in table.index:
-        return pd.Series(dict.fromkeys(table.columns, 0.0), dtype="float64")
-    return pd.Series(table.loc[code].to_numpy(dtype="float64"), index=table.columns)
+        approvals, admin, level=level, default_code=default_code, by_use=by_use),
+        level, default_code, by_use)
+    if table.empty or code not in table.index.get_level_values(0):
+        return pd.DataFrame(columns=table.columns, dtype="float64")
+    return pd.DataFrame(table.xs(code, level=0))
+
+
+def _complete(history: pd.Series, *, last: int) -> pd.Series:
+    """Years from the first approval to ``last``, a year with none as 0."""
+    if not len(history):
+        return pd.Series(dtype="float64")
+    first = int(history.index.min())
+    if first > last:
+        return pd.Series(dtype="float64")
+    return history.reindex(range(first, last + 1), fill_value=0.0)
 
 
 def _forecast_part(approvals: gpd.GeoDataFrame | None, admin: gpd.GeoDataFrame | None,
                    *, code: str, level: Level, year: int, default: str,
-                   planned: gpd.GeoDataFrame | None, as_of: date) -> dict[str, Any]:
-    history = approvals_by_year(approvals, admin, code=code, level=level, default_code=default)
+                   planned_ha: float | None, as_of: date, quota_ha: float | None
+                   ) -> dict[str, Any]:
     # Only complete years: a year still running would read as a fall in demand.
     last = year if as_of >= date(year, 12, 31) else year - 1
-    if len(history):
-        first = int(history.index.min())
-        history = history.reindex(range(first, last + 1), fill_value=0.0) if first <= last \
-            else pd.Series(dtype="float64")
-    planned_ha = None
-    if planned is not None and len(planned) and "planned_year" in planned:
-        nxt = planned[(pd.to_numeric(planned["planned_year"], errors="coerce") == year + 1
-                       ).to_numpy(dtype=bool)]
-        planned_ha = float(unit_areas(nxt, admin, level=level, default_code=default).get(
-            code, 0.0)) / settings.M2_PER_HA
-    return forecast_demand(history, next_year=year + 1, planned_ha=planned_ha)
+    table = approvals_by_year(approvals, admin, code=code, level=level, default_code=default)
+    history = (pd.Series(table.sum(axis=0).to_numpy(dtype=float), index=table.columns)
+               if len(table) else pd.Series(dtype="float64"))
+    out = forecast_demand(_complete(history, last=last), next_year=last + 1 if last == year
+                          else year + 1, planned_ha=planned_ha,
+                          quota_ha=quota_ha if level == "county" else None)
+    uses = approvals_by_year(approvals, admin, code=code, level=level, default_code=default,
+                             by_use=True)
+    parts = []
+    if len(uses) and approvals is not None and "land_use" in approvals:
+        for use, row in uses.iterrows():
+            series = _complete(pd.Series(row.to_numpy(dtype=float), index=uses.columns),
+                               last=last).tail(FORECAST_YEARS)
+            if len(series) and str(use):
+                parts.append(f"{use}: {series.mean():.2f}")
+    out["demand_by_use"] = "; ".join(parts)
+    return out
 
 
-def _rank(ledger: pd.DataFrame) -> pd.DataFrame:
-    out = ledger.copy()
-    county = (out["level"] == "county").to_numpy(dtype=bool)
-    ratio = (out["illegal_share"].astype(float) / settings.accountability_ratio).clip(upper=1.0)
-    occ = out["occupied_farmland_ha"].astype(float)
-    deficit = (-out["balance_ha"].astype(float)).clip(lower=0.0) / occ.where(occ > 0)
-    score = (ratio.fillna(0.0) + out["idle_share"].astype(float).clip(0, 1).fillna(0.0)
-             + deficit.clip(upper=1.0).fillna(0.0))
+#: What the county score weighs, each a share 0-1 where 1 is best (README, "Outputs").
+SCORE_PARTS: Final[tuple[str, ...]] = ("target", "lawful", "supply", "cases")
+
+#: A farmland shortfall of this share of the target scores 0 on the target part.
+SCORE_SHORTFALL_ZERO: Final[float] = 0.10
+
+
+def score_parts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the four parts of the county score, each 0-1 (1 best), NaN where unknown.
+
+    ``target``: 1 when net farmland meets its protection target, falling linearly to 0
+    at a shortfall of :data:`SCORE_SHORTFALL_ZERO` of the target; ``lawful``: 1 minus
+    ``illegal_share`` / 0.15 (令15号), at least 0 (1 with no farmland built on
+    illegally); ``supply``: ``supply_rate``, the share
+    of the land ever approved that is supplied; ``cases``: 1 / (1 + the number of
+    high-severity findings).
+    """
+    def num(name: str) -> pd.Series:
+        return pd.to_numeric(frame.get(name, pd.Series(np.nan, index=frame.index)),
+                             errors="coerce").astype(float)
+
+    target = num("farmland_target_ha")
+    shortfall = ((target - num("farmland_ha")).clip(lower=0.0) / target.where(target > 0))
+    return pd.DataFrame({
+        "target": (1.0 - shortfall / SCORE_SHORTFALL_ZERO).clip(0.0, 1.0),
+        # No farmland built on illegally is lawful, even with nothing built at all.
+        "lawful": (1.0 - num("illegal_share").where(num("illegal_farmland_ha") != 0, 0.0)
+                   / settings.accountability_ratio).clip(0.0, 1.0),
+        "supply": num("supply_rate").clip(0.0, 1.0),
+        "cases": 1.0 / (1.0 + num("findings_high_count")),
+    }, index=frame.index)
+
+
+def rank_counties(frame: pd.DataFrame) -> pd.DataFrame:
+    """Score and rank the county rows of a ledger (or of a batch's counties together).
+
+    ``score`` is 100 times the mean of the known parts of :func:`score_parts` (target
+    attainment, lawful share, supply rate, cases), higher is better; ``rank`` 1 is the
+    best county. Ties are broken by the lower ``illegal_share``, then the higher
+    ``supply_rate``, then the admin code, so every county has its own rank. Rows whose
+    ``level`` is not ``county`` get neither.
+    """
+    out = frame.copy()
+    county = ((out["level"] == "county").to_numpy(dtype=bool) if "level" in out
+              else np.ones(len(out), dtype=bool))
+    parts = score_parts(out)
+    score = 100.0 * parts.mean(axis=1, skipna=True)
     out["score"] = score.where(county)
-    order = out.loc[county, "score"].rank(method="min").astype("Int64")
     out["rank"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
-    out.loc[county, "rank"] = order
+    if county.any():
+        rows = out.loc[county]
+        nan = pd.Series(np.nan, index=rows.index)
+        table = pd.DataFrame({
+            "score": rows["score"].astype(float).fillna(-1.0),
+            "illegal": pd.to_numeric(rows.get("illegal_share", nan),
+                                     errors="coerce").astype(float).fillna(np.inf),
+            "supply": -pd.to_numeric(rows.get("supply_rate", nan),
+                                     errors="coerce").astype(float).fillna(-1.0),
+            "code": rows["admin_code"].astype(str),
+        })
+        order = table.sort_values(["score", "illegal", "supply", "code"],
+                                  ascending=[False, True, True, True], kind="stable").index
+        out.loc[order, "rank"] = np.arange(1, len(order) + 1)
     return out
 
 
@@ -787,9 +978,9 @@ def dataset_ledger(
     findings: gpd.GeoDataFrame,
     *,
     as_of: date,
-    year: int | None = None,
+    planned_ha: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """:func:`county_ledger` of a read :class:`~redline.model.Dataset` (its layers and targets)."""
     layers = {role: layer.frame for role, layer in dataset.layers.items()}
-    return county_ledger(layers, dataset.targets, findings, as_of=as_of, year=year,
-                         spilled=dataset.spilled)
+    return county_ledger(layers, dataset.targets, findings, as_of=as_of,
+                         spilled=dataset.spilled, planned_ha=planned_ha)

@@ -459,7 +459,7 @@ def vector_findings(
 
 
 def _accountability_record(run: _Run) -> dict[str, Any]:
-    """What run.json says of the accountability ratio's inputs (when it ran)."""
+    """Return what run.json says of the accountability ratio's inputs (when it ran)."""
     result = run.accountability
     if result is None:
         return {}
@@ -1233,21 +1233,23 @@ def _accountability_ratio(run: _Run, ch: dict[str, Any] | None) -> None:
     run.accountability = result
     year = run.as_of.year
     pct = f"{settings.accountability_ratio:.0%}"
-    for row in result.table[result.table["breach"].to_numpy(dtype=bool)].itertuples():
-        c = str(row.admin_code)
-        ill, total = float(row.illegal_m2), float(row.new_m2)
+    hits = result.table[result.table["breach"].to_numpy(dtype=bool)]
+    for c, ill, total, ratio in zip(hits["admin_code"].astype(str).tolist(),
+                                    hits["illegal_m2"].to_numpy(dtype=float).tolist(),
+                                    hits["new_m2"].to_numpy(dtype=float).tolist(),
+                                    hits["ratio"].to_numpy(dtype=float).tolist(), strict=True):
         mask = np.asarray([str(u).startswith(c) for u in run.unit_codes])
         outline = shapely.union_all(run.units[mask])
         name = run.name_of(c)
         msg = words(run.lang).ACCOUNTABILITY_RATIO.format(
             county=name or c, year=year, illegal=_fmt(ill, run.lang),
             total=_fmt(total, run.lang), approved=_fmt(total - ill, run.lang),
-            ratio=float(row.ratio), limit=pct)
+            ratio=ratio, limit=pct)
         run.records.append({
             "rule": rule, "layer": "admin", "feature_id": c, "admin_code": c,
             "admin_name": name, "area_m2": ill, "message": msg,
             "regulation": regulation(rule, run.lang), "threshold": f">= {pct}",
-            "matched": "", "geometry": outline, "ratio": float(row.ratio),
+            "matched": "", "geometry": outline, "ratio": ratio,
             "approved_m2": total - ill,
         })
 

@@ -127,17 +127,29 @@ def _layer_spec(role: str, raw: object, *, path: str) -> LayerSpec:
         spec["encoding"] = check_encoding(raw["encoding"], where=f"{where} encoding", path=path)
     if "crs" in raw:
         spec["crs"] = _config_crs(raw["crs"], path=path)
+    spec.update(_content_keys(role, raw, where=where, path=path))
+    return LayerSpec(**spec)
+
+
+def _content_keys(role: str, raw: Mapping[str, Any], *, where: str, path: str
+                  ) -> dict[str, Any]:
+    """Check what a layer's ``filter``, ``fields`` and ``unit`` say."""
+    spec: dict[str, Any] = {}
     if "filter" in raw:
         spec["filter"] = _check_filter(raw["filter"], where=where, path=path)
     if "fields" in raw:
         spec["fields"] = _check_fields(role, raw["fields"], path=path)
     if "unit" in raw:
-        if raw["unit"] not in SUPPLEMENT_UNITS:
-            raise ConfigError(f"{where} unit must be one of {', '.join(SUPPLEMENT_UNITS)}, "
-                              f"not {raw['unit']!r}", path=path,
-                              fix=f'write unit = "ha" (or "m2", "mu") under {where}')
-        spec["unit"] = raw["unit"]
-    return LayerSpec(**spec)
+        spec["unit"] = _check_unit(raw["unit"], where=where, path=path)
+    return spec
+
+
+def _check_unit(unit: object, *, where: str, path: str) -> str:
+    if unit not in SUPPLEMENT_UNITS:
+        raise ConfigError(f"{where} unit must be one of {', '.join(SUPPLEMENT_UNITS)}, "
+                          f"not {unit!r}", path=path,
+                          fix=f'write unit = "ha" (or "m2", "mu") under {where}')
+    return str(unit)
 
 
 def _check_filter(codes: object, *, where: str, path: str) -> tuple[str, ...]:

@@ -72,7 +72,7 @@ def read_unit(layer: Layer, declared: str | None) -> list[Problem]:
             return problems
     problems.append(Problem(layer.path, f"farmland_added ({source}) and paddy_added read in "
                             f"{unit}" + (" (declared)" if declared else
-                                         f" (the default; set unit under [layers.supplement] "
+                                         " (the default; set unit under [layers.supplement] "
                                          "in redline.toml otherwise)"), "", "info",
                             role="supplement", kind="unit"))
     factor = UNITS[unit] / settings.M2_PER_HA
