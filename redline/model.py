@@ -124,6 +124,9 @@ class Dataset:
     problems: list[Problem] = field(default_factory=list)
     #: Raster role (``schema.RASTER_ROLES``) -> path GDAL opens (``/vsizip/...`` in a zip).
     rasters: dict[str, str] = field(default_factory=dict)
+    #: Planned projects' new construction land for next year, ha, by county code (``""``:
+    #: the dataset's one county), from ``redline.toml`` ``[forecast] planned_ha``.
+    planned_ha: dict[str, float] = field(default_factory=dict)
 
     def __contains__(self, role: object) -> bool:
         return role in self.layers

@@ -13,6 +13,11 @@ SAMPLES = ROOT / "data" / "samples"
 
 #: "required" (as .ci/run sets it) makes the browser tests fail, not skip, without Chromium.
 BROWSER_ENV = "REDLINE_TEST_BROWSER"
+#: Rules the committed samples plant no case of yet. Every sample county approves more
+#: land in early 2026 than its quota released by then, so ``quota_overrun`` finds one
+#: case per county that planted.json does not list; "exactly the planted cases" leaves
+#: these rules out until the generator plants a case and a near miss of each.
+UNPLANTED_RULES = frozenset({"quota_overrun"})
 
 
 @pytest.fixture(scope="session")

@@ -101,9 +101,6 @@ def test_the_command_passes_every_option_through_and_run_json_records_them(
     assert parameters["tiles"]["grid"] == [1, 2]
 
 
-@pytest.mark.xfail(reason="the supply rules are not handed --sliver: they use "
-                   "settings.sliver_m2, and run.json records theirs over the overlap rules' "
-                   "(a rule's figures change with the fix, so it is not a layout change)")
 def test_run_json_records_the_sliver_asked_for(tmp_path: Path) -> None:
     run = _check_by_command(tmp_path / "run", "--sliver", "5")
     parameters = run["parameters"]

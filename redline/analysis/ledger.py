@@ -546,7 +546,8 @@ def county_ledger(
         the farmland under the year's approvals and change patches is read whole.
     planned_ha
         Planned projects' new construction land for next year, ha, by county code
-        (``redline.toml`` ``[forecast] planned_ha``): the forecast of those counties.
+        (``redline.toml`` ``[forecast] planned_ha``; ``""`` for the one county of a
+        dataset): the forecast of those counties.
 
     Returns
     -------
@@ -617,6 +618,10 @@ def _county_ledger(  # noqa: PLR0915 - one row per unit, part by part
     if default:
         extra.append(default)
     units = ledger_units(admin, extra_codes=extra)
+    if "" in planned_ha and (units["level"] == "county").sum() == 1:
+        # A number alone is the planned land of the dataset's one county.
+        planned_ha = {str(units.loc[units["level"] == "county", "admin_code"].iloc[0]):
+                      planned_ha[""], **planned_ha}
 
     unlawful = findings[(findings["rule"] == "unapproved_construction").to_numpy(dtype=bool)] \
         if "rule" in findings else None

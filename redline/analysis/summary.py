@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from redline.analysis.areas import m2_to_mu
+from redline.analysis.areas import ellipsoidal_area, m2_to_mu
 from redline.schema import RULES
 
 _LEVELS = {6: "county", 9: "township", 12: "village"}
@@ -78,12 +80,44 @@ def assign_admin(findings: gpd.GeoDataFrame, admin: gpd.GeoDataFrame | None) -> 
     return out
 
 
+#: Rules whose ``area_m2`` is not the area of the finding's geometry: the farmland in a
+#: change patch (criminal_threshold), a county's illegal farmland (accountability_ratio),
+#: the approvals beyond the quota (quota_overrun). Their totals are sums (one finding per
+#: patch or county); every other rule's total is the distinct land of its findings.
+SUMMED_RULES: Final[frozenset[str]] = frozenset(
+    {"criminal_threshold", "accountability_ratio", "quota_overrun"})
+
+
+def distinct_m2(findings: pd.DataFrame) -> float:
+    """Return the land (m2) of findings counted once: the area of the union of their geometry.
+
+    Findings without a usable geometry (a table read from CSV) are summed instead.
+    """
+    if not len(findings):
+        return 0.0
+    crs = getattr(findings, "crs", None)
+    if crs is None or "geometry" not in findings:
+        return float(pd.to_numeric(findings["area_m2"], errors="coerce").sum())
+    geoms = np.asarray(findings.geometry.values, dtype=object)
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    rest = float(pd.to_numeric(findings.loc[~ok, "area_m2"], errors="coerce").sum())
+    if not ok.any():
+        return rest
+    merged = shapely.union_all(shapely.make_valid(geoms[ok]))
+    return float(ellipsoidal_area(np.asarray([merged], dtype=object), crs)[0]) + rest
+
+
 def summarise(findings: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     """One row per admin unit: for each rule ``<rule>_count``, ``<rule>_m2``, ``<rule>_mu``.
 
     A finding counts in every unit whose code prefixes its ``admin_code``
     (admin codes nest: a township's finding counts in its county too). With no
-    admin units, one row per county code found in the findings.
+    admin units, one row per county code found in the findings. Areas are distinct
+    land: ``<rule>_m2`` is the union of the rule's findings in the unit (a sum for the
+    rules of :data:`SUMMED_RULES`), and ``findings_m2`` the union of every finding's
+    land but those rules', so land in two findings (an approval and its supply on
+    the same basic farmland, a criminal case inside its unapproved construction)
+    counts once. Per-finding areas stay as the findings give them.
     """
     codes = (
         findings["admin_code"].astype("string").fillna("")
@@ -97,15 +131,26 @@ def summarise(findings: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     for unit in units.itertuples(index=False):  # a few hundred units at most
         inside = codes.str.startswith(str(unit.admin_code)).to_numpy(dtype=bool)
         sel = findings[inside]
+        land = sel[~sel["rule"].isin(list(SUMMED_RULES)).to_numpy(dtype=bool)]
+        total = distinct_m2(land)
         row: dict[str, object] = {
             "admin_code": unit.admin_code, "admin_name": unit.admin_name, "level": unit.level,
-            "findings_count": len(sel),
+            "findings_count": len(sel), "findings_m2": round(total, 2),
+            "findings_mu": round(float(m2_to_mu(total)), 2),
         }
         for rule in RULES:
             part = sel[(sel["rule"] == rule).to_numpy(dtype=bool)]
-            m2 = float(part["area_m2"].sum())
+            m2 = (float(part["area_m2"].sum()) if rule in SUMMED_RULES
+                  else distinct_m2(part))
             row[f"{rule}_count"] = len(part)
             row[f"{rule}_m2"] = round(m2, 2)
             row[f"{rule}_mu"] = round(float(m2_to_mu(m2)), 2)
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=summary_columns())
+
+
+def summary_columns() -> list[str]:
+    """Return the columns :func:`summarise` writes, in order (before the ledger's)."""
+    per_rule = [f"{rule}_{what}" for rule in RULES for what in ("count", "m2", "mu")]
+    return ["admin_code", "admin_name", "level", "findings_count", "findings_m2",
+            "findings_mu", *per_rule]

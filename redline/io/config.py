@@ -32,7 +32,9 @@ if TYPE_CHECKING:
 CONFIG_NAME: Final[str] = "redline.toml"
 
 
-_TOP_KEYS: Final = frozenset({"crs", "encoding", "layers"})
+_TOP_KEYS: Final = frozenset({"crs", "encoding", "layers", "forecast"})
+
+_FORECAST_KEYS: Final = frozenset({"planned_ha"})
 
 
 _LAYER_KEYS: Final = frozenset({"path", "layer", "encoding", "crs", "filter", "fields"})
@@ -70,6 +72,8 @@ class Config:
     crs: str | None = None
     encoding: str | None = None
     layers: dict[str, LayerSpec] = field(default_factory=dict)
+    #: ``[forecast] planned_ha``: ha by county code, ``""`` for the dataset's one county.
+    planned_ha: dict[str, float] = field(default_factory=dict)
 
 
 def check_encoding(value: object, *, where: str, path: str) -> str:
@@ -197,7 +201,30 @@ def parse_config(raw: Mapping[str, Any], *, path: str) -> Config:
         raise ConfigError("layers must be a table of roles", path=path,
                           fix="write [layers.<role>] sections")
     layers = {role: _layer_spec(role, spec, path=path) for role, spec in layers_raw.items()}
-    return Config(crs=crs, encoding=enc, layers=layers)
+    planned = _forecast(raw.get("forecast", {}), path=path)
+    return Config(crs=crs, encoding=enc, layers=layers, planned_ha=planned)
+
+
+def _forecast(raw: object, *, path: str) -> dict[str, float]:
+    """Check ``[forecast]``: ``planned_ha`` a number of ha, or a table of county code -> ha."""
+    fix = "write planned_ha = 12.5 (ha) or planned_ha = { 210302 = 12.5 } under [forecast]"
+    if not isinstance(raw, Mapping):
+        raise ConfigError("forecast must be a table", path=path, fix=fix)
+    for key in raw:
+        if key not in _FORECAST_KEYS:
+            raise ConfigError(f"unknown key {key!r} in [forecast]", path=path,
+                              fix=f"use only: {', '.join(sorted(_FORECAST_KEYS))}")
+    value = raw.get("planned_ha")
+    if value is None:
+        return {}
+    items = value.items() if isinstance(value, Mapping) else [("", value)]
+    out: dict[str, float] = {}
+    for code, ha in items:
+        if isinstance(ha, bool) or not isinstance(ha, int | float) or ha < 0:
+            raise ConfigError(f"[forecast] planned_ha must be hectares (a number >= 0), "
+                              f"not {ha!r}", path=path, fix=fix)
+        out[str(code)] = float(ha)
+    return out
 
 
 def load_config(path: Path) -> Config:

@@ -251,7 +251,8 @@ def _read(path: Path, root: Path, shown: str, zipped: tuple[Path, Path] | None, 
         problems.extend(read_unit(read["supplement"],
                                   config.layers.get("supplement", LayerSpec()).unit))
 
-    dataset = Dataset(path=str(path), working_crs=working, layers=read, problems=problems)
+    dataset = Dataset(path=str(path), working_crs=working, layers=read, problems=problems,
+                      planned_ha=dict(config.planned_ha))
     _read_extras(dataset, config, found, folder, shown=shown, zipped=zipped,
                  outside_paths=outside_paths)
     return dataset

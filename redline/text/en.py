@@ -27,6 +27,7 @@ RULE_NAMES: Final[dict[str, str]] = {
     "unauthorized_approval": "Unauthorised approval of basic farmland",
     "farmland_loss": "Farmland turned to other use",
     "facility_agriculture": "Facility farmland: check its filing",
+    "quota_overrun": "Approved beyond the quota",
 }
 
 #: Severity code -> its name.
@@ -211,6 +212,10 @@ REGULATIONS: Final[dict[str, str]] = {
     "industrial_negotiated": "国发〔2006〕31号; 招标拍卖挂牌出让国有建设用地使用权规定 (2007)",
     "industrial_standard": "工业项目建设用地控制指标 (国土资发〔2008〕24号)",
     "evidence_mismatch": "data quality (imagery vs record)",
+    "quota_overrun": (
+        "Measures on annual land-use plans (国土资源部令第66号, 2016): no new construction "
+        "land may be approved beyond the plan (article to be verified)"
+    ),
 }
 #: Quoted beside the 2012 measures when an idle clock starts from the contract date.
 REGULATION_IDLE_1999: Final[str] = "闲置土地处置办法 (1999) Art. 2"
@@ -323,6 +328,14 @@ ACCOUNTABILITY_RATIO: Final[str] = (
     "County {county}: {illegal} of farmland illegally occupied in {year} is {ratio:.1%} of the "
     "{total} of farmland in the year's new construction change patches (lawful {approved} + "
     "illegal; net farmland), reaching the {limit} accountability ratio."
+)
+
+#: 超计划批地 (redline.analysis.quota).
+QUOTA_OVERRUN: Final[str] = (
+    "County {county}: by {on}, {approved:,.4f} ha of new construction land was approved in "
+    "{year} (land approved twice counted once), past the {released:,.4f} ha of quota "
+    "released by then; the most it ran past was {excess:,.4f} ha (超计划批地). Approvals "
+    "from that date: {ids}."
 )
 
 # --- messages of the supply rules (redline.analysis.supply) ---------------------------

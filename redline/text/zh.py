@@ -27,6 +27,7 @@ RULE_NAMES: Final[dict[str, str]] = {
     "unauthorized_approval": "无权批准占用永久基本农田",
     "farmland_loss": "耕地流出(非农化/非粮化)",
     "facility_agriculture": "设施农用地备案核查",
+    "quota_overrun": "超计划批地",
 }
 
 #: Severity code -> its name.
@@ -207,6 +208,10 @@ REGULATIONS: Final[dict[str, str]] = {
     "industrial_negotiated": "国发〔2006〕31号;《招标拍卖挂牌出让国有建设用地使用权规定》(2007)",
     "industrial_standard": "《工业项目建设用地控制指标》(国土资发〔2008〕24号)",
     "evidence_mismatch": "数据质量核查(影像与记录比对)",
+    "quota_overrun": (
+        "《土地利用年度计划管理办法》（国土资源部令第66号，2016）：不得超计划批准新增建设用地"
+        "（条款待核）"
+    ),
 }
 #: Quoted beside the 2012 measures when an idle clock starts from the contract date.
 REGULATION_IDLE_1999: Final[str] = "《闲置土地处置办法》(1999)第二条"
@@ -299,6 +304,13 @@ ACCOUNTABILITY_RATIO: Final[str] = (
     "{county} {year} 年非法占用耕地 {illegal}，占当年新增建设用地变化图斑占用耕地 {total}"
     "（合法 {approved} + 非法占用；耕地按净面积）的 {ratio:.1%}，达到 {limit} 问责比例，"
     "应追究政府主要负责人责任。"
+)
+
+#: 超计划批地 (redline.analysis.quota).
+QUOTA_OVERRUN: Final[str] = (
+    "{county} {year} 年截至 {on} 批准新增建设用地 {approved:,.4f} 公顷（同一土地只计一次），"
+    "超过截至该日已下达的计划指标 {released:,.4f} 公顷，最多超出 {excess:,.4f} 公顷"
+    "（超计划批地）；自该日起的批文：{ids}。"
 )
 
 # --- messages of the supply rules (redline.analysis.supply) ---------------------------

@@ -202,7 +202,7 @@ def check(
     >>> run.features["status"].value_counts().to_dict()["finding"] > 0
     True
     >>> len(run.findings), run.run["findings_by_rule"]["unapproved_construction"]
-    (32, 10)
+    (33, 10)
     """
     options = CheckOptions(as_of=as_date(as_of), lang=lang, sliver_m2=sliver_m2, n_jobs=n_jobs,
                            tiles=parse_tiles(tiles), crs=crs, encoding=encoding,
@@ -247,7 +247,7 @@ def _check(  # noqa: PLR0915 -- one pipeline, read top to bottom
         layers = {role: layer.frame for role, layer in ds.layers.items()}
         spilled = ds.spilled
         side = _start_side_jobs(ds, layers, as_of=as_of, lang=lang,  # supply rules, images
-                                spilled=spilled)
+                                spilled=spilled, sliver_m2=options.sliver_m2)
         overlap = partial(vector_findings, as_of=as_of, sliver_m2=options.sliver_m2, lang=lang,
                           n_jobs=options.n_jobs)
         counts = {role: layer.count for role, layer in ds.layers.items()}
@@ -261,7 +261,8 @@ def _check(  # noqa: PLR0915 -- one pipeline, read top to bottom
             log.info("overlap rules run in %d x %d tiles%s", *shape,
                      f" ({', '.join(spilled)} read tile by tile from disk)" if spilled else "")
         step("overlap rules")
-        results.append(side.timed_result(0, timings, "supply rules (beside the overlap rules)"))
+        results += [side.timed_result(0, timings, "supply rules (beside the overlap rules)"),
+                    _quota_rule(ds, layers, as_of=as_of, lang=lang)]
         step("supply rules")
 
         admin = layers.get("admin")
@@ -271,7 +272,7 @@ def _check(  # noqa: PLR0915 -- one pipeline, read top to bottom
         carried = _carry(findings, previous)  # the last round's verdicts, on the same land
         if carried is not None:
             findings = carried[0]
-        ledger = dataset_ledger(ds, findings, as_of=as_of)
+        ledger = dataset_ledger(ds, findings, as_of=as_of, planned_ha=ds.planned_ha)
         summary = _summary(findings, ledger, admin, ds.targets)
         # The rules' own per-unit table is what summary.csv already holds.
         tables = {name: table for result in results for name, table in result.tables.items()
@@ -445,8 +446,15 @@ def _tiled_overlap(layers: Mapping[str, gpd.GeoDataFrame], overlap: Any, *,
                                   for k, v in r.parameters.items() if k == "accountability"}})
 
 
+def _quota_rule(ds: Dataset, layers: dict[str, gpd.GeoDataFrame], *, as_of: datetime.date,
+                lang: Lang) -> RuleResult:
+    from redline.analysis.quota import quota_findings
+
+    return quota_findings(layers, ds.targets, as_of=as_of, lang=lang)
+
+
 def _supply_rules(ds: Dataset, layers: dict[str, gpd.GeoDataFrame], *, as_of: datetime.date,
-                  lang: Lang) -> RuleResult:
+                  lang: Lang, sliver_m2: float | None = None) -> RuleResult:
     from redline.analysis.supply import supply_findings
 
     evidence = None
@@ -455,7 +463,8 @@ def _supply_rules(ds: Dataset, layers: dict[str, gpd.GeoDataFrame], *, as_of: da
         from redline.io.evidence import built_fraction
 
         evidence = built_fraction(layers["supply"], raster, id_column=ID_FIELD["supply"])
-    return supply_findings(layers, as_of=as_of, evidence=evidence, lang=lang)
+    return supply_findings(layers, as_of=as_of, evidence=evidence, lang=lang,
+                           sliver_m2=sliver_m2)
 
 
 def _features(ds: Dataset, results: list[RuleResult], findings: gpd.GeoDataFrame
@@ -532,6 +541,7 @@ def _run_record(ds: Dataset, options: CheckOptions, *, results: list[RuleResult]
             "crs": layer.source_crs, "crs_inferred": layer.crs_inferred,
             "encoding": layer.encoding, "encoding_detected": layer.encoding_detected,
             "fields": layer.fields, "count": layer.count,
+            **({"unit": layer.unit} if layer.unit else {}),
         })
     for role, path in ds.rasters.items():
         inputs.append({"role": role, "path": path, "sha256": sha256_file(path)})
@@ -544,6 +554,9 @@ def _run_record(ds: Dataset, options: CheckOptions, *, results: list[RuleResult]
                                   "working_crs": ds.working_crs}
     for result in results:
         parameters.update(result.parameters)
+    # The overlap rules' sliver is the one asked for; every rule was handed it.
+    parameters.update(options.run_parameters())
+    parameters["net_farmland"] = _net_record(ds)
     counts = {}
     for role in JUDGED_ROLES:
         if role in ds.layers:
@@ -562,9 +575,42 @@ def _run_record(ds: Dataset, options: CheckOptions, *, results: list[RuleResult]
         "counts": counts,
         "findings_by_rule": {str(k): int(v) for k, v in by_rule.items()},
         "findings_total": len(findings),
-        "problems": [p.line() for p in ds.all_problems()],
+        "problems": [p.line() for p in ds.all_problems()] + _outside_problems(parameters),
         "skipped": skipped,
     }
+
+
+def _net_record(ds: Dataset) -> dict[str, Any]:
+    """How net farmland was found, per farmland layer (run.json ``net_farmland``)."""
+    from redline.analysis.farmland import net_method
+
+    out: dict[str, Any] = {}
+    for role in ("farmland", "basic_farmland"):
+        layer = ds.layers.get(role)
+        if layer is None:
+            continue
+        if layer.spill is None:
+            out[role] = net_method(layer.frame)
+            continue
+        counts: dict[str, int] = {}
+        for window in layer.spill.windows():
+            for method, n in net_method(window)["patches"].items():
+                counts[method] = counts.get(method, 0) + n
+        out[role] = {"method": max(counts, key=lambda m: counts[m]) if counts else "geometry",
+                     "patches": counts}
+    return out
+
+
+def _outside_problems(parameters: Mapping[str, Any]) -> list[str]:
+    """Return the one data problem of change patches with land outside every admin unit."""
+    record = parameters.get("accountability") or {}
+    ids = record.get("outside_admin_changes") or []
+    if not ids:
+        return []
+    return [f"changes: {len(ids)} change patch(es) of the year have "
+            f"{record.get('outside_admin_m2', 0):,.1f} m2 outside every admin unit "
+            f"({', '.join(ids[:10])}{', ...' if len(ids) > 10 else ''}): not counted in any "
+            "county's accountability ratio; fix: correct the admin layer or the patches"]
 
 
 def _source_sha256(path: str) -> str:
@@ -652,7 +698,8 @@ def _write_tables(tmp: Path, *, findings: gpd.GeoDataFrame, summary: pd.DataFram
 
 def _start_side_jobs(ds: Dataset, layers: dict[str, gpd.GeoDataFrame], *,
                      as_of: datetime.date, lang: Lang,
-                     spilled: Mapping[str, Windows] | None = None) -> SideJobs:
+                     spilled: Mapping[str, Windows] | None = None,
+                     sliver_m2: float | None = None) -> SideJobs:
     """Start the work that needs only the input, beside the overlap rules, for a large county.
 
     The map's images of farmland and basic farmland, and the supply rules, need
@@ -660,7 +707,8 @@ def _start_side_jobs(ds: Dataset, layers: dict[str, gpd.GeoDataFrame], *,
     """
     from redline.report.map import has_images
 
-    return SideJobs([partial(_supply_rules, ds, layers, as_of=as_of, lang=lang),
+    return SideJobs([partial(_supply_rules, ds, layers, as_of=as_of, lang=lang,
+                             sliver_m2=sliver_m2),
                      partial(_images, layers, lang, spilled)],
                     now=not has_images(layers, spilled=spilled))
 
