@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -22,6 +23,7 @@ from redline.io.results import RunOutput, read_results
 from redline.io.write import write_csv, write_gpkg, write_json
 from redline.report.diff import diff_by_admin, diff_findings
 from redline.report.html import render_report
+from redline.schema import RULES
 
 import report_data as rd
 
@@ -127,7 +129,11 @@ def test_report_figures_match_independent_values(runs: tuple[Path, Path]) -> Non
     page = render_report(current, lang="en", previous=read_results(q1))
     found = rd.findings(drop=("idle_1y/supply/S1",), add=True)
     assert f'id="total-findings">{len(found)}<' in page
-    total_mu = found["area_m2"].sum() / MU
+    # Land counted once: the criminal case lies on C2's basic-farmland case, so the land
+    # is three 100 x 100 m boxes, 3 ha = 45 mu (a sum over findings said 60).
+    land = found[found["rule"] != "criminal_threshold"].to_crs("EPSG:4490").union_all()
+    total_mu = abs(Geod(ellps="GRS80").geometry_area_perimeter(land)[0]) / MU
+    assert total_mu == pytest.approx(45.0, rel=1e-4)
     assert re.search(r'id="total-area-mu">([\d,.]+)<', page).group(1) == f"{total_mu:,.2f}"
     # Farmland now, county 210302: pyproj.Geod over the farmland boxes, two decimals.
     farm = rd.layers()["farmland"]
@@ -139,7 +145,7 @@ def test_report_figures_match_independent_values(runs: tuple[Path, Path]) -> Non
     assert f"{farm_ha:,.2f}" in texts
     assert "30.00" in texts
     assert "16.00" in texts
-    # Balance: the hand-set supplement (5000 + 3000 m2) and its weighted grade.
+    # Balance: the hand-set supplement (0.5 + 0.3 ha) and its weighted grade.
     assert "0.80" in texts
     assert "8.75" in texts
     # Diff counts.
@@ -147,7 +153,7 @@ def test_report_figures_match_independent_values(runs: tuple[Path, Path]) -> Non
     assert 'id="diff-persisting">3<' in page
     assert 'id="diff-resolved">1<' in page
     # English headers, parameters and skipped checks.
-    assert "Farmland now (ha)" in page
+    assert "Farmland now, net (ha)" in page
     assert "Quantity balance (ha)" in page
     assert "sliver_m2" in texts
     assert "evidence_mismatch" in texts
@@ -264,12 +270,33 @@ def test_samples_two_checks_a_year_apart(county: str, tmp_path: Path) -> None:
                   ["finding_id"])
     diff = diff_findings(read_results(tmp_path / "q2").findings,
                          read_results(tmp_path / "q1").findings)
-    assert set(diff.loc[diff["status"] == "new", "finding_id"]) == ids_now - ids_before
-    assert set(diff.loc[diff["status"] == "resolved", "finding_id"]) == ids_before - ids_now
+    # A finding only now, on a feature that had a less severe one before (rule/layer/
+    # feature ids; severities of schema.RULES), is an escalation: idle_1y a year later
+    # is idle_2y. The earlier finding, gone, is folded into it rather than resolved.
+    rank = {"low": 1, "medium": 2, "high": 3}
+
+    def feature(fid: str) -> tuple[str, str]:
+        _rule, layer, feat = fid.split("/")[:3]
+        return layer, feat
+
+    def sev(fid: str) -> int:
+        return rank[RULES[fid.split("/", maxsplit=1)[0]]]
+
+    escalated = {f for f in ids_now - ids_before
+                 if any(feature(b) == feature(f) and sev(b) < sev(f) for b in ids_before)}
+    replaced = {b for b in ids_before - ids_now
+                if any(feature(b) == feature(f) and sev(b) < sev(f) for f in escalated)}
+    assert {"idle_2y/supply/210302-IDLE1-S"} <= escalated  # idle_1y a year before
+    assert set(diff.loc[diff["status"] == "escalated", "finding_id"]) == escalated
+    assert set(diff.loc[diff["status"] == "new", "finding_id"]) == (
+        ids_now - ids_before - escalated)
+    assert set(diff.loc[diff["status"] == "resolved", "finding_id"]) == (
+        ids_before - ids_now - replaced)
     assert set(diff.loc[diff["status"] == "persisting", "finding_id"]) == ids_now & ids_before
     page = render_report(read_results(tmp_path / "q2"), previous=read_results(tmp_path / "q1"))
     assert f'id="total-findings">{len(ids_now):,}<' in page
-    assert f'id="diff-new">{len(ids_now - ids_before)}<' in page
+    assert f'id="diff-new">{len(ids_now - ids_before - escalated)}<' in page
+    assert f'id="diff-escalated">{len(escalated)}<' in page
     # Farmland now, per county, against pyproj.Geod over the farmland layer.
     ds = now.dataset
     if "farmland" in ds:
@@ -282,8 +309,14 @@ def test_samples_two_checks_a_year_apart(county: str, tmp_path: Path) -> None:
         if "_problem" in farm:
             farm = farm[farm["_problem"].fillna("") == ""]
         geod = Geod(ellps="GRS80")
-        lonlat = farm[~farm.geometry.is_empty].to_crs("EPSG:4490")
-        total = sum(abs(geod.geometry_area_perimeter(g)[0]) for g in lonlat.geometry) / 1e4
+        farm = farm[~farm.geometry.is_empty]
+        lonlat = farm.to_crs("EPSG:4490")
+        gross = np.asarray([abs(geod.geometry_area_perimeter(g)[0]) for g in lonlat.geometry])
+        # Net: each patch's area times TBDLMJ / TBMJ, as the sample's DLTB records them.
+        net = gross * farm["net_area"].to_numpy(float) / farm["gross_area"].to_numpy(float)
         counties = led[led["level"] == "county"]
-        assert counties["farmland_ha"].sum() == pytest.approx(total, rel=1e-6)
+        assert counties["farmland_gross_ha"].sum() == pytest.approx(gross.sum() / 1e4,
+                                                                   rel=1e-6)
+        assert counties["farmland_ha"].sum() == pytest.approx(net.sum() / 1e4, rel=1e-6)
+        assert counties["farmland_ha"].sum() < counties["farmland_gross_ha"].sum()
     assert before.out.exists()

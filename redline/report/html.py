@@ -20,11 +20,13 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import pandas as pd
 
+from redline.analysis.areas import m2_to_mu
 from redline.analysis.ledger import LEDGER_COLUMNS
+from redline.analysis.summary import SUMMED_RULES, distinct_m2
 from redline.io.outputs import generator_meta
 from redline.report import charts
 from redline.report.casework import casework_sections
-from redline.report.diff import diff_by_admin, diff_findings
+from redline.report.diff import STATUSES, diff_by_admin, diff_findings
 from redline.report.fonts import drawable, picture_lang
 from redline.schema import RULES
 from redline.text import Lang, header, rule_name, words
@@ -229,19 +231,26 @@ def _meta(run: Mapping[str, Any], lang: Lang) -> str:
 
 
 def _overview_section(findings: pd.DataFrame, lang: Lang, pic: Lang) -> list[str]:
-    total_mu = float(pd.to_numeric(findings["area_mu"], errors="coerce").sum()
-                     ) if len(findings) and "area_mu" in findings else 0.0
+    # The total is land counted once; each rule's area is its own land counted once.
+    land = findings[~findings["rule"].isin(list(SUMMED_RULES)).to_numpy(dtype=bool)] \
+        if len(findings) and "rule" in findings else findings
+    total_mu = float(m2_to_mu(distinct_m2(land))) if len(land) and "area_m2" in land else 0.0
     out = [f"<h2>{_t('overview', lang)}</h2>",
            f"<p>{_t('total', lang)}: <b id=\"total-findings\">{len(findings):,}</b>; "
            f"{_t('total_area', lang)}: <b id=\"total-area-mu\">{total_mu:,.2f}</b></p>"]
     if len(findings):
-        by = findings.groupby("rule").agg(count=("finding_id", "size"),
-                                          area_mu=("area_mu", "sum")).reset_index()
+        rows = []
+        for rule, part in findings.groupby("rule", sort=True):
+            m2 = (float(pd.to_numeric(part["area_m2"], errors="coerce").sum())
+                  if rule in SUMMED_RULES else distinct_m2(part))
+            rows.append({"rule": rule, "count": len(part), "area_mu": float(m2_to_mu(m2))})
+        by = pd.DataFrame(rows)
         by["rule_name"] = [rule_name(str(r), lang) for r in by["rule"]]
         by = by.sort_values(["count", "rule"], ascending=[False, True])
         out.append(_table(by, {"rule_name": header("rule_name", lang), "rule": header(
             "rule", lang), "count": _t("count", lang),
             "area_mu": header("area_mu", lang)}, lang))
+        out.append(f"<p class=\"note\">{_e(_t('rule_area_note', lang))}</p>")
     out.append(_img(charts.findings_by_rule_png(findings, lang=pic), _t("by_rule", lang)))
     return out
 
@@ -274,8 +283,9 @@ def _ledger_sections(led: pd.DataFrame, lang: Lang, pic: Lang) -> list[str]:
                              errors="coerce").to_numpy(dtype=float)
 
     out = [f"<h2>{_t('targets', lang)}</h2>",
-           _table(led, cols("farmland_ha", "farmland_target_ha", "farmland_margin_ha",
-                            "basic_farmland_ha", "basic_farmland_target_ha",
+           _table(led, cols("farmland_ha", "farmland_gross_ha", "farmland_target_ha",
+                            "farmland_margin_ha", "basic_farmland_ha",
+                            "basic_farmland_gross_ha", "basic_farmland_target_ha",
                             "basic_farmland_margin_ha"), lang),
            _img(charts.bar_chart(
                names,
@@ -296,7 +306,8 @@ def _ledger_sections(led: pd.DataFrame, lang: Lang, pic: Lang) -> list[str]:
                        ph["approved_ha"]: col(county, "approved_ha")},
                title=_title("quota", pic), ylabel=ha, lang=pic), _t("quota", lang)),
            f"<h2>{_t('balance', lang)}</h2>",
-           _table(led, cols("occupied_farmland_ha", "occupied_paddy_ha", "occupied_grade",
+           _table(led, cols("occupied_farmland_ha", "occupied_farmland_gross_ha",
+                            "occupied_paddy_ha", "occupied_grade",
                             "added_farmland_ha", "added_paddy_ha", "added_grade",
                             "balance_ha", "paddy_balance_ha", "grade_balance"), lang),
            _img(charts.bar_chart(
@@ -305,23 +316,27 @@ def _ledger_sections(led: pd.DataFrame, lang: Lang, pic: Lang) -> list[str]:
                                   ph["balance_ha"]: col(led, "balance_ha")},
                title=_title("balance", pic), ylabel=ha, lang=pic), _t("balance", lang)),
            f"<h2>{_t('violations', lang)}</h2>",
-           _table(led, cols("illegal_farmland_ha", "new_occupied_farmland_ha", "illegal_share",
+           _table(led, cols("illegal_farmland_ha", "illegal_farmland_gross_ha",
+                            "new_occupied_farmland_ha", "illegal_share",
                             "accountability_breach", "findings_high_count", "criminal_cases",
-                            "largest_case", "largest_case_mu", "supplied_ha", "idle_ha",
+                            "largest_case", "largest_case_mu", "supplied_ha",
+                            "approved_total_ha", "unsupplied_ha", "supply_rate", "idle_ha",
                             "idle_share"), lang, digits={"illegal_share": 3,
+                                                         "supply_rate": 3,
                                                          "idle_share": 3})]
     if "rank" in county:
         ranked = county.sort_values(["rank", "admin_code"], na_position="last")
         out += [f"<h2>{_t('ranking', lang)}</h2>",
                 f"<p class=\"note\">{_e(_t('ranking_note', lang))}</p>",
-                _table(ranked, cols("rank", "score", "illegal_share", "idle_share",
-                                    "balance_ha"), lang,
-                       digits={"score": 3, "illegal_share": 3, "idle_share": 3})]
+                _table(ranked, cols("rank", "score", "farmland_margin_ha", "illegal_share",
+                                    "supply_rate", "findings_high_count"), lang,
+                       digits={"score": 1, "illegal_share": 3, "supply_rate": 3})]
     if "demand_next_ha" in led:
         out += [f"<h2>{_t('forecast', lang)}</h2>",
                 f"<p class=\"note\">{_e(_t('forecast_note', lang))}</p>",
-                _table(led, cols("approved_ha", "demand_next_ha", "demand_low_ha",
-                                 "demand_high_ha", "demand_method"), lang),
+                _table(led, cols("approved_ha", "quota_ha", "demand_next_ha", "demand_low_ha",
+                                 "demand_high_ha", "demand_quota_gap_ha", "demand_by_use",
+                                 "demand_method"), lang),
                 _img(charts.bar_chart(
                     names, {ph["demand_next_ha"]: col(county, "demand_next_ha")},
                     errors={ph["demand_next_ha"]: (col(county, "demand_low_ha"),
@@ -330,12 +345,36 @@ def _ledger_sections(led: pd.DataFrame, lang: Lang, pic: Lang) -> list[str]:
     return out
 
 
+#: The order of 重大案件: criminal cases, then accountability, then basic farmland, then
+#: the other rules by severity; within each, the largest area first.
+CASE_ORDER: Final[tuple[str, ...]] = (
+    "criminal_threshold", "accountability_ratio", "basic_farmland_encroachment")
+
+
+def major_cases(findings: pd.DataFrame, top: int = TOP_CASES) -> pd.DataFrame:
+    """Return the ``top`` major cases (重大案件), the most severe first.
+
+    Criminal cases, accountability, basic farmland (:data:`CASE_ORDER`), then the other
+    rules by severity (high, medium, low); within each, the largest area first, then
+    the finding id.
+    """
+    if not len(findings):
+        return findings
+    severity = {"high": 0, "medium": 1, "low": 2}
+    rules = findings["rule"].astype(str)
+    first = rules.map({r: i for i, r in enumerate(CASE_ORDER)})
+    then = len(CASE_ORDER) + findings["severity"].astype(str).map(severity).fillna(3)
+    key = first.where(first.notna(), then).astype(float)
+    ordered = findings.assign(_key=key.to_numpy(), _area=pd.to_numeric(
+        findings["area_m2"], errors="coerce").fillna(0.0).to_numpy())
+    ordered = ordered.sort_values(["_key", "_area", "finding_id"],
+                                  ascending=[True, False, True], kind="stable")
+    return ordered.drop(columns=["_key", "_area"]).head(top)
+
+
 def _cases_section(findings: gpd.GeoDataFrame, lang: Lang, pic: Lang, *, top: int,
                    admin: gpd.GeoDataFrame | None, overview: bytes | None) -> list[str]:
-    cases = findings[~findings["rule"].isin(["accountability_ratio"]).to_numpy(dtype=bool)] \
-        if len(findings) else findings
-    largest = cases.sort_values(["area_m2", "finding_id"], ascending=[False, True]).head(top) \
-        if len(cases) else cases
+    largest = major_cases(findings, top)
     largest = largest.assign(
         rank_n=np.arange(1, len(largest) + 1),
         rule_name=[rule_name(str(r), lang) for r in largest.get("rule", [])],
@@ -354,24 +393,26 @@ def _changes_section(findings: pd.DataFrame, previous: RunOutput, lang: Lang,
     by = diff_by_admin(diff)
     heads = {"admin_code": header("admin_code", lang)} | {
         c: _t(c, lang) for c in ("count_now", "count_prev", "count_change", "area_now_mu",
-                                 "area_prev_mu", "area_change_mu", "new", "persisting",
-                                 "resolved")}
-    counts = {s: int((diff["status"] == s).sum()) for s in ("new", "persisting", "resolved")}
+                                 "area_prev_mu", "area_change_mu", "new", "escalated",
+                                 "persisting", "resolved")}
+    counts = {s: int((diff["status"] == s).sum()) for s in STATUSES}
     line = "; ".join(f"{_t(s, lang)}: <b id=\"diff-{s}\">{n}</b>" for s, n in counts.items())
     shown = diff.assign(
         status_text=[_t(s, lang) for s in diff["status"]],
         rule_name=[rule_name(str(r), lang) for r in diff["rule"]],
+        previous_name=[rule_name(str(r), lang) if r else "" for r in diff["previous_rule"]],
     )
     fcols = {"status_text": header("status", lang), "finding_id": header("finding_id", lang),
-             "rule_name": header("rule_name", lang), "admin_code": header("admin_code", lang),
+             "rule_name": header("rule_name", lang),
+             "previous_name": _t("previous_rule", lang),
+             "admin_code": header("admin_code", lang),
              "admin_name": header("admin_name", lang), "area_mu": header("area_mu", lang)}
     return [f"<h2>{_t('changes', lang)}</h2>",
             f"<p>{_t('previous', lang)}: {_e(previous.run.get('as_of', ''))} "
             f"({_e(previous.path)})</p>", f"<p>{line}</p>", _table(by, heads, lang),
             _img(charts.bar_chart(
                 [str(c) or "—" for c in by["admin_code"]],
-                {_t(s, pic): by[s].to_numpy(dtype=float) for s in
-                 ("new", "persisting", "resolved")},
+                {_t(s, pic): by[s].to_numpy(dtype=float) for s in STATUSES},
                 title=_title("changes", pic), ylabel=words(pic).CHARTS["count"],
                 lang=pic), _t("changes", lang)),
             _table(shown, fcols, lang)]

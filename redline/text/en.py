@@ -409,7 +409,14 @@ REPORT: Final[dict[str, str]] = {
     "overview": "1. Findings overview",
     "total": "Findings in total",
     "count": "Count",
-    "total_area": "Total area (mu)",
+    "total_area": "Land in findings, counted once (mu)",
+    "rule_area_note": (
+        "Areas per rule are each rule's own land counted once; rules overlap (a criminal "
+        "case lies inside its unapproved construction, an approval and its supply on the "
+        "same basic farmland), so they do not add up to the total."
+    ),
+    "escalated": "Escalated",
+    "previous_rule": "Previous rule",
     "by_rule": "By rule",
     "by_unit": "2. By admin unit",
     "targets": "3. Farmland and basic farmland targets",
@@ -418,17 +425,22 @@ REPORT: Final[dict[str, str]] = {
     "violations": "6. Violations and the 15% accountability ratio",
     "ranking": "7. County ranking",
     "ranking_note": (
-        "Score = min(illegal share / 15%, 1) + idle share + balance deficit share (deficit / "
-        "occupied), each in [0, 1]; lower is better."
+        "Score = 100 x the mean of four parts, each 0-1 with 1 best: target attainment (net "
+        "farmland against its target; 0 at a 10% shortfall), lawful share (1 - illegal "
+        "share / 15%), supply rate (land approved that is supplied) and cases (1 / (1 + "
+        "high-severity findings)); a part that cannot be known is left out. Higher is "
+        "better; ties go to the lower illegal share, then the higher supply rate, then the "
+        "admin code."
     ),
     "forecast": "8. Next year's construction-land demand",
     "forecast_note": (
-        "From approved area by year: with 3 or more years, a linear trend over the last 5 "
-        "extrapolated one year; with fewer, their mean. The band is the forecast +/- the "
-        "standard deviation of year-to-year changes; a planned-projects table, when given, "
-        "replaces the trend. A rough guide only."
+        "The mean of the last three complete years of land approved (each year's land "
+        "counted once), by land use where the approvals give it; the band is the smallest "
+        "and largest of those years. Planned projects for next year (redline.toml "
+        "[forecast] planned_ha), when given, are the forecast. Set against this year's "
+        "quota: a positive gap means next year needs more than this year was allowed."
     ),
-    "cases": "9. Largest cases",
+    "cases": "9. Major cases (criminal, accountability, basic farmland first)",
     "changes": "10. Change since the previous run",
     "previous": "Previous run",
     "params": "Appendix: run parameters",
