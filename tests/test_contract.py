@@ -149,11 +149,16 @@ def _allowed(folder: Path, toml: str, prefix: str) -> set[str]:
     return {name.strip() for name in error.fix[len(prefix):].split(",")}
 
 
+#: Roles whose layer takes keys of its own besides those of every layer.
+ROLE_KEY_TABLES = {"supplement": "Keys of [layers.supplement]"}
+
+
 @pytest.mark.parametrize(("heading", "table"), [
     ("Top-level keys", None),
     *(("Keys of a layer", f"layers.{role}") for role in ROLES),
     ("Keys of [layers.targets]", "layers.targets"),
     *((f"Keys of [layers.{role}]", f"layers.{role}") for role in RASTER_ROLES),
+    ("Keys of [forecast]", "forecast"),
 ])
 def test_every_toml_key_the_reader_accepts_is_documented_and_no_other(
         tmp_path: Path, heading: str, table: str | None) -> None:
@@ -161,6 +166,11 @@ def test_every_toml_key_the_reader_accepts_is_documented_and_no_other(
     accepted = _allowed(tmp_path / "county", toml, "use only: ")
     always, conditional = _keys(heading)
     assert not conditional
+    role = (table or "").removeprefix("layers.")
+    if heading == "Keys of a layer" and role in ROLE_KEY_TABLES:
+        own, conditional = _keys(ROLE_KEY_TABLES[role])
+        assert not conditional
+        always |= own
     assert always == accepted, (f"{heading}: undocumented {sorted(accepted - always)}, "
                                 f"not accepted {sorted(always - accepted)}")
 

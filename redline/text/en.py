@@ -155,6 +155,11 @@ FIELD_NAMES: Final[dict[str, str]] = {
     "paddy_added": "Paddy added",
     "grade": "Grade",
     "completed_on": "Completed on",
+    # Net farmland fields (analysis/farmland.py).
+    "gross_area": "Patch area (m2)",
+    "deduction_share": "Deduction share",
+    "deduction_area": "Deducted area (m2)",
+    "net_area": "Land-class area (m2)",
 }
 
 #: Header of a per-rule summary column, by the column's suffix (``idle_1y_count``).

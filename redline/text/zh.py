@@ -155,6 +155,11 @@ FIELD_NAMES: Final[dict[str, str]] = {
     "paddy_added": "新增水田",
     "grade": "耕地等别",
     "completed_on": "验收日期",
+    # Net farmland fields (analysis/farmland.py).
+    "gross_area": "图斑面积(平方米)",
+    "deduction_share": "扣除系数",
+    "deduction_area": "扣除面积(平方米)",
+    "net_area": "图斑地类面积(平方米)",
 }
 
 #: Header of a per-rule summary column, by the column's suffix (``idle_1y_count``).
