@@ -162,7 +162,8 @@ def test_illegal_share_and_violations(data, ledger) -> None:
     east = ledger.loc["210302002"]
     assert east["illegal_farmland_ha"] == pytest.approx(1.0, rel=1e-3)
     assert east["new_occupied_farmland_ha"] == pytest.approx(2.0, rel=1e-3)
-    assert np.isnan(east["illegal_share"]) and pd.isna(east["accountability_breach"])
+    assert np.isnan(east["illegal_share"])
+    assert pd.isna(east["accountability_breach"])
     clean = ledger.loc["210303"]
     assert clean["illegal_farmland_ha"] == 0.0
     assert bool(clean["accountability_breach"]) is False
