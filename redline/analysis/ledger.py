@@ -387,8 +387,14 @@ def released_by(targets: pd.DataFrame | None, code: str, year: int, on: date) ->
 
 
 def _years(targets: pd.DataFrame) -> pd.Series:
-    return pd.to_numeric(targets["year"], errors="coerce") if "year" in targets else \
-        pd.Series(np.nan, index=targets.index)
+    """Return the targets' years as floats.
+
+    A year that could not be read (blank, ``abc``) is NaN and matches no year (the reader
+    has already warned of it).
+    """
+    if "year" not in targets:
+        return pd.Series(np.nan, index=targets.index)
+    return pd.to_numeric(targets["year"], errors="coerce").astype("float64")
 
 
 def _target_rows(targets: pd.DataFrame | None, code: str, year: int) -> pd.DataFrame | None:
