@@ -984,6 +984,51 @@ def rank_counties(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: Ledger columns a city adds up over its counties (counties do not overlap, so their
+#: distinct land adds up to the city's distinct land).
+CITY_SUMS: Final[tuple[str, ...]] = (
+    "farmland_ha", "farmland_gross_ha", "farmland_target_ha", "farmland_margin_ha",
+    "basic_farmland_ha", "basic_farmland_gross_ha", "basic_farmland_target_ha",
+    "basic_farmland_margin_ha", "quota_ha", "quota_released_ha", "approved_ha",
+    "quota_remaining_ha", "occupied_farmland_ha", "occupied_farmland_gross_ha",
+    "occupied_paddy_ha", "added_farmland_ha", "added_paddy_ha", "balance_ha",
+    "paddy_balance_ha", "illegal_farmland_ha", "illegal_farmland_gross_ha",
+    "new_occupied_farmland_ha", "findings_high_count", "criminal_cases", "supplied_ha",
+    "approved_total_ha", "unsupplied_ha", "idle_ha", "demand_next_ha", "demand_quota_gap_ha",
+)
+
+
+def city_row(counties: pd.DataFrame) -> dict[str, Any]:
+    """Return the ledger figures of a city: its counties' rows taken together.
+
+    Areas and counts are the sums of :data:`CITY_SUMS` over the counties that have them
+    (a column none has stays out); shares are recomputed from those sums
+    (``illegal_share`` = illegal / newly occupied farmland, ``supply_rate``,
+    ``idle_share``, ``quota_used_share``), and ``score`` is :func:`score_parts` of the
+    city row, so it reads like a county's. The city has no ``rank`` and no
+    ``accountability_breach`` (令15号 weighs county-level units).
+    """
+    def total(name: str) -> float:
+        values = pd.to_numeric(counties[name], errors="coerce")
+        return float(values.sum()) if values.notna().any() else float("nan")
+
+    row: dict[str, Any] = {name: total(name) for name in CITY_SUMS if name in counties}
+
+    def ratio(top: str, bottom: str) -> float:
+        a, b = row.get(top, float("nan")), row.get(bottom, float("nan"))
+        return a / b if np.isfinite(a) and np.isfinite(b) and b > 0 else float("nan")
+
+    shares = {"illegal_share": ratio("illegal_farmland_ha", "new_occupied_farmland_ha"),
+              "idle_share": ratio("idle_ha", "supplied_ha"),
+              "quota_used_share": ratio("approved_ha", "quota_ha"),
+              "supply_rate": 1.0 - ratio("unsupplied_ha", "approved_total_ha")}
+    row.update({k: v for k, v in shares.items() if k in counties})
+    if "score" in counties:
+        parts = score_parts(pd.DataFrame([row]))
+        row["score"] = float(100.0 * parts.mean(axis=1, skipna=True).iloc[0])
+    return row
+
+
 def dataset_ledger(
     dataset: Dataset,
     findings: gpd.GeoDataFrame,

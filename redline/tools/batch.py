@@ -42,6 +42,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
+import numpy as np
 import pandas as pd
 
 from redline.errors import ConfigError, InputError, RedlineError
@@ -611,22 +612,60 @@ def rollup(out: str | os.PathLike[str], results: Iterable[CountyResult], *,
 
     Each county's outputs are read in turn, so memory holds one county at a time.
     """
+    from redline.analysis.ledger import city_row
     from redline.io.write import write_csv
 
     out = Path(out)
     results = list(results)
     rows = [_county_row(out, r) for r in results]
-    summary = pd.DataFrame(rows)
-    totals: dict[str, Any] = {"county": words(lang).TOTAL, "status": ""}
+    summary = _ranked(pd.DataFrame(rows))
+    totals: dict[str, Any] = {"county": words(lang).TOTAL, "status": "",
+                              "admin_code": _city_code(summary)}
     for column in summary.columns:
         if column.endswith(("_count", "_m2", "_mu")) or column in {"findings", "seconds"}:
             totals[column] = pd.to_numeric(summary[column], errors="coerce").sum()
+    ranked = summary[summary["_ranked"].to_numpy(dtype=bool)]
+    if len(ranked):
+        totals.update(city_row(ranked))
     totals["counties_failed"] = sum(r.status == "failed" for r in results)
-    summary = pd.concat([summary, pd.DataFrame([totals])], ignore_index=True)
+    summary = pd.concat([summary.drop(columns="_ranked"), pd.DataFrame([totals])],
+                        ignore_index=True)
     write_csv(out / "summary.csv", summary)
     merge_findings(out, [(r.name, r.folder) for r in results])
     _overview(out, results, summary, lang=lang, as_of=as_of)
     return summary
+
+
+def _ranked(summary: pd.DataFrame) -> pd.DataFrame:
+    """Rank the counties of the batch together (表彰/通报): ``score`` and ``rank`` redone.
+
+    Each county's own summary.csv ranks it among the counties of its dataset (one: rank
+    1); here every county with a ledger row is ranked against the others by
+    :func:`redline.analysis.ledger.rank_counties` (README, "The county score"). A county
+    that failed, or whose summary has no county row, has no rank.
+    """
+    from redline.analysis.ledger import rank_counties
+
+    out = summary.copy()
+    mask = (out["_ranked"].fillna(False).astype(bool).to_numpy(dtype=bool)
+            if "_ranked" in out else np.zeros(len(out), dtype=bool))
+    out["_ranked"] = mask
+    if not mask.any() or "score" not in out:
+        return out
+    rows = out.loc[mask].assign(level="county",
+                                admin_code=out.loc[mask, "admin_code"].astype(str))
+    ranked = rank_counties(rows)
+    out.loc[mask, "score"] = ranked["score"].to_numpy()
+    out["rank"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
+    out.loc[mask, "rank"] = ranked["rank"].to_numpy()
+    return out
+
+
+def _city_code(summary: pd.DataFrame) -> str:
+    """Return the city (地级) code of the counties, ``XXXX00``, when they share one."""
+    codes = {str(c)[:4] for c in summary.get("admin_code", pd.Series(dtype=str)).dropna()
+             if len(str(c)) >= 6 and str(c)[:6].isdigit()}
+    return f"{codes.pop()}00" if len(codes) == 1 else ""
 
 
 def _county_row(out: Path, result: CountyResult) -> dict[str, Any]:
@@ -645,6 +684,7 @@ def _county_row(out: Path, result: CountyResult) -> dict[str, Any]:
         for column in table.columns:
             if column not in {"admin_code", "admin_name", "level"}:
                 row[column] = unit[column]
+        row["_ranked"] = True
     else:  # no single county row: add the findings up
         findings = read_findings_table(folder)
         row["findings_count"] = len(findings)
