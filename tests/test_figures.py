@@ -363,3 +363,90 @@ def test_summary_without_admin_layer_has_its_header(tmp_path: Path) -> None:
     text = (tmp_path / "out" / "summary.csv").read_text(encoding="utf-8-sig")
     header = text.splitlines()[0].split(",")
     assert header[:4] == ["admin_code", "admin_name", "level", "findings_count"]
+
+
+# --- the committed samples' planted figures ------------------------------------------------
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+
+
+@pytest.mark.parametrize(("name", "deficit"), [("haicheng", True), ("tiedong", False),
+                                               ("tiexi", False)])
+def test_sample_farmland_margins_are_those_data_readme_plants(name: str, deficit: bool) -> None:
+    # data/README.md: 海城市's farmland target is above its farmland (a deficit), the
+    # others are met. Farmland is the net land-class area, so the deficit shows net only.
+    from redline.analysis.ledger import dataset_ledger
+    from redline.io.dataset import read_dataset
+
+    ds = read_dataset(SAMPLES / name)
+    led = dataset_ledger(ds, no_findings(), as_of=AS_OF)
+    row = led[led["level"] == "county"].iloc[0]
+    assert bool(row["farmland_margin_ha"] < 0) is deficit
+    assert row["farmland_ha"] < row["farmland_gross_ha"]
+
+
+def test_haicheng_deficit_is_its_recorded_net_farmland_short_of_the_target() -> None:
+    # Independently of redline's reader: the DLTB's own TBDLMJ (land-class area, m2) of
+    # the farmland classes, against targets.csv. Gross (TBMJ) it would be a surplus.
+    import pyogrio
+
+    from redline.analysis.ledger import dataset_ledger
+    from redline.io.dataset import read_dataset
+
+    dltb = pyogrio.read_dataframe(SAMPLES / "haicheng" / "farmland.shp", read_geometry=False)
+    farm = dltb[dltb["land_code"].astype(str).str[:4].isin(["0101", "0102", "0103"])]
+    targets = pd.read_csv(SAMPLES / "haicheng" / "targets.csv")
+    target = float(targets.loc[targets["year"] == AS_OF.year, "farmland_target_ha"].iloc[0])
+    net_margin = farm["TBDLMJ"].sum() / HA - target
+    gross_margin = farm["TBMJ"].sum() / HA - target
+    assert net_margin < 0 < gross_margin
+    led = dataset_ledger(read_dataset(SAMPLES / "haicheng"), no_findings(), as_of=AS_OF)
+    row = led[led["level"] == "county"].iloc[0]
+    # TBDLMJ and TBMJ are rounded to 0.01 m2 per patch.
+    assert row["farmland_margin_ha"] == pytest.approx(net_margin, abs=0.01)
+    assert row["farmland_gross_ha"] - target == pytest.approx(gross_margin, abs=0.01)
+
+
+# --- the sliver of the supply rules; redline.toml's unit and [forecast] -----------------
+
+
+def test_the_supply_rules_take_the_sliver_asked_for() -> None:
+    from redline.analysis.supply import supply_findings
+
+    # An approval of 2020, supplied but for a 10 x 100 m strip: 1000 m2 批而未供.
+    layers = {"approvals": frame([box(0, 0, 100, 100)], approval_id=["A1"],
+                                 approved_on=[datetime.date(2020, 1, 1)]),
+              "supply": frame([box(10, 0, 90, 100)], supply_id=["S1"],
+                              contract_on=[datetime.date(2020, 6, 1)],
+                              started_on=[datetime.date(2020, 9, 1)])}
+
+    def found(sliver: float | None) -> pd.DataFrame:
+        f = supply_findings(layers, as_of=AS_OF, sliver_m2=sliver).findings
+        return f[f["rule"] == "approved_not_supplied"]
+
+    assert found(None)["area_m2"].tolist() == pytest.approx([1000.0], rel=1e-5)
+    assert found(2000.0).empty
+
+
+def test_redline_toml_sets_the_supplement_unit_and_the_planned_projects(tmp_path: Path) -> None:
+    from redline.analysis.ledger import dataset_ledger
+    from redline.io.dataset import read_dataset
+
+    folder = tmp_path / "county"
+    _tiny_dataset(folder, targets=(
+        "admin_code,year,farmland_target_ha,basic_farmland_target_ha,quota_ha,"
+        "quota_released_ha\n210302,2026,1,1,10,10\n"))
+    county().to_file(folder / "admin.gpkg")
+    frame([box(300, 0, 100, 100)], project_id=["P1"], farmland_added=[9_000.0],
+          admin_code=["210302"], completed_on=["2026-02-01"]).to_file(folder / "supplement.gpkg")
+    (folder / "redline.toml").write_text(
+        '[layers.supplement]\npath = "supplement.gpkg"\nunit = "m2"\n\n'
+        "[forecast]\nplanned_ha = 12.5\n", encoding="utf-8")
+    ds = read_dataset(folder)
+    assert ds.layers["supplement"].unit == "m2"
+    row = dataset_ledger(ds, no_findings(), as_of=AS_OF, planned_ha=ds.planned_ha).set_index(
+        "admin_code").loc["210302"]
+    assert row["added_farmland_ha"] == pytest.approx(0.9)
+    assert row["demand_next_ha"] == 12.5
+    assert row["demand_quota_gap_ha"] == pytest.approx(2.5)
+    assert row["demand_method"].startswith("planned projects")
