@@ -12,9 +12,11 @@ patch's net share. :func:`net_share` gives that share per patch, from the first 
 3. ``1 - deduction_area / gross_area`` (1 - KCMJ / TBMJ, or over the measured area);
 4. 1: the geometry itself, nothing deducted.
 
-and :func:`net_method` says which one each patch used, for run.json. The rules that
-measure occupied farmland (``unapproved_construction``, ``criminal_threshold``) and the
-ledger apply the same share: ``piece area * net_share(patches)[patch]``.
+and :func:`net_method` says which one each patch used, for run.json. The ledger
+(farmland now, farmland occupied by approvals) and the accountability ratio apply the
+share as ``piece area * net_share(patches)[patch]``. The per-finding areas of the overlap
+rules (``unapproved_construction``'s pieces, ``criminal_threshold``'s mu) are still the
+pieces' own (gross) area.
 """
 
 from __future__ import annotations
