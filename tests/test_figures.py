@@ -450,3 +450,46 @@ def test_redline_toml_sets_the_supplement_unit_and_the_planned_projects(tmp_path
     assert row["demand_next_ha"] == 12.5
     assert row["demand_quota_gap_ha"] == pytest.approx(2.5)
     assert row["demand_method"].startswith("planned projects")
+
+
+# --- the report: 重大案件 by severity, escalations ---------------------------------------------
+
+
+def test_major_cases_are_ordered_by_severity_then_area() -> None:
+    from redline.report.html import major_cases
+
+    # The large idle parcel and industrial case would lead by area; the criminal,
+    # accountability and basic-farmland cases lead by severity (in that order).
+    records = [("idle_2y", "supply", "S9", 90_000.0), ("industrial_standard", "supply", "S8",
+                                                       80_000.0),
+               ("basic_farmland_encroachment", "approvals", "A1", 500.0),
+               ("criminal_threshold", "changes", "C1", 4_000.0),
+               ("criminal_threshold", "changes", "C2", 7_000.0),
+               ("accountability_ratio", "admin", "210302", 10_000.0),
+               ("unapproved_construction", "changes", "C3", 20_000.0)]
+    findings = make_findings([{"rule": r, "layer": lay, "feature_id": f, "message": "",
+                               "geometry": box(0, 0, 10, 10)} for r, lay, f, _ in records],
+                             crs=CRS, area_m2=[a for *_, a in records])
+    got = major_cases(findings, top=6)["finding_id"].tolist()
+    assert got == ["criminal_threshold/changes/C2", "criminal_threshold/changes/C1",
+                   "accountability_ratio/admin/210302",
+                   "basic_farmland_encroachment/approvals/A1", "idle_2y/supply/S9",
+                   "unapproved_construction/changes/C3"]
+
+
+def test_idle_1y_to_idle_2y_is_an_escalation_not_new_and_resolved() -> None:
+    from redline.report.diff import diff_findings
+
+    before = pd.DataFrame({"finding_id": ["idle_1y/supply/S1", "idle_1y/supply/S2"],
+                           "rule": ["idle_1y", "idle_1y"], "layer": ["supply", "supply"],
+                           "feature_id": ["S1", "S2"], "area_m2": [100.0, 50.0]})
+    now = pd.DataFrame({"finding_id": ["idle_2y/supply/S1", "idle_2y/supply/S3"],
+                        "rule": ["idle_2y", "idle_2y"], "layer": ["supply", "supply"],
+                        "feature_id": ["S1", "S3"], "area_m2": [100.0, 70.0]})
+    diff = diff_findings(now, before).set_index("finding_id")
+    # S1 went from one year idle to two: escalated, and not also resolved; S2 is gone
+    # (resolved), S3 is new.
+    assert diff["status"].to_dict() == {"idle_2y/supply/S1": "escalated",
+                                        "idle_2y/supply/S3": "new",
+                                        "idle_1y/supply/S2": "resolved"}
+    assert diff.loc["idle_2y/supply/S1", "previous_rule"] == "idle_1y"
