@@ -34,7 +34,9 @@ NET_AREA_FIELDS: Final[dict[str, FieldKind]] = {
 FIELDS: Final[dict[Role, dict[str, FieldKind]]] = {
     "admin": {"admin_code": "code", "admin_name": "str"},
     "farmland": {"feature_id": "str", "land_code": "code", "admin_code": "code",
-                 **NET_AREA_FIELDS},
+                 **NET_AREA_FIELDS,
+                 # 耕地等别 (1 best), joined from the 耕地质量等别 survey: the grade balance.
+                 "grade": "float"},
     "basic_farmland": {"feature_id": "str", "admin_code": "code", **NET_AREA_FIELDS},
     "approvals": {
         "approval_id": "str",
@@ -103,7 +105,7 @@ STANDARD_FIELDS: Final[dict[Role, dict[str, str]]] = {
     "admin": {"XZQDM": "admin_code", "XZQMC": "admin_name"},
     "farmland": {"BSM": "feature_id", "DLBM": "land_code", "ZLDWDM": "admin_code",
                  "TBMJ": "gross_area", "KCXS": "deduction_share", "KCMJ": "deduction_area",
-                 "TBDLMJ": "net_area"},
+                 "TBDLMJ": "net_area", "GDDB": "grade"},
     "basic_farmland": {
         "BSM": "feature_id",
         "ZLDWDM": "admin_code",

@@ -493,3 +493,33 @@ def test_idle_1y_to_idle_2y_is_an_escalation_not_new_and_resolved() -> None:
                                         "idle_2y/supply/S3": "new",
                                         "idle_1y/supply/S2": "resolved"}
     assert diff.loc["idle_2y/supply/S1", "previous_rule"] == "idle_1y"
+
+
+def test_quantity_paddy_and_grade_balances_from_a_dataset_read(tmp_path: Path) -> None:
+    from redline.analysis.ledger import dataset_ledger
+    from redline.io.dataset import read_dataset
+
+    folder = tmp_path / "county"
+    folder.mkdir()
+    county().to_file(folder / "admin.gpkg")
+    # F1 paddy, grade 5, 2 ha with 0.2 ha ridges (net share 0.9); F2 dry land, grade 9.
+    frame([box(0, 0, 200, 100), box(200, 0, 200, 100)], BSM=["F1", "F2"],
+          DLBM=["0101", "0103"], ZLDWDM=["2103020010010000000"] * 2,
+          TBMJ=[20_000.0, 20_000.0], KCMJ=[2_000.0, 0.0], GDDB=[5.0, 9.0]).to_file(
+        folder / "farmland.gpkg")
+    # An approval of this year over 1 ha of each.
+    frame([box(100, 0, 200, 100)], approval_id=["A1"], approved_on=["2026-03-01"]).to_file(
+        folder / "approvals.gpkg")
+    # One project: 1.0 ha added, 0.5 ha of it paddy, grade 8 (ha, as 补充耕地 tables give).
+    frame([box(500, 0, 100, 100)], XMBH=["P1"], XZGDMJ=[1.0], XZSTMJ=[0.5], GDDB=[8.0],
+          XZQDM=["210302"]).to_file(folder / "supplement.gpkg")
+    ds = read_dataset(folder)
+    row = dataset_ledger(ds, no_findings(), as_of=AS_OF).set_index("admin_code").loc["210302"]
+    # By hand: occupied 0.9 ha (F1, net) + 1.0 ha (F2) = 1.9 ha; paddy 0.9 ha;
+    # grade weighted by net area (0.9 x 5 + 1.0 x 9) / 1.9.
+    assert row["occupied_farmland_ha"] == pytest.approx(1.9, rel=1e-5)
+    assert row["occupied_paddy_ha"] == pytest.approx(0.9, rel=1e-5)
+    assert row["occupied_grade"] == pytest.approx(13.5 / 1.9, rel=1e-5)
+    assert row["balance_ha"] == pytest.approx(1.0 - 1.9, rel=1e-5)
+    assert row["paddy_balance_ha"] == pytest.approx(0.5 - 0.9, rel=1e-5)
+    assert row["grade_balance"] == pytest.approx(13.5 / 1.9 - 8.0, rel=1e-5)
