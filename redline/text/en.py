@@ -72,6 +72,8 @@ HEADERS: Final[dict[str, str]] = {
     "land_kind": "Current land kind",
     "unjudged_m2": "Area not judged (m2)",
     "unjudged_reason": "Why part was not judged",
+    "findings_m2": "Land in findings, counted once (m2)",
+    "findings_mu": "Land in findings, counted once (mu)",
 }
 
 #: Ledger column -> its header (summary.csv columns of the county ledger).

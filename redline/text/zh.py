@@ -72,6 +72,8 @@ HEADERS: Final[dict[str, str]] = {
     "land_kind": "现状地类性质",
     "unjudged_m2": "未能判定面积(平方米)",
     "unjudged_reason": "部分未能判定原因",
+    "findings_m2": "问题土地面积(不重复计,平方米)",
+    "findings_mu": "问题土地面积(不重复计,亩)",
 }
 
 #: Ledger column -> its header (summary.csv columns of the county ledger).
