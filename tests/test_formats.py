@@ -8,12 +8,19 @@ same county read from shapefiles.
 from __future__ import annotations
 
 import datetime
+import re
+import shutil
+import zipfile
 from pathlib import Path
 
+import pyogrio
 import pytest
-from conftest import county_layers, write_gbk_shapefile
 
+import redline
+from redline.io.dataset import read_dataset
 from redline.tools.check import check
+
+from conftest import county_layers, write_county, write_gbk_shapefile
 
 AS_OF = datetime.date(2026, 6, 30)
 
@@ -32,3 +39,118 @@ def test_check_without_parcel_layers_skips_the_rules_that_need_them(tmp_path: Pa
     assert out.findings.empty
     assert out.features.empty
     assert out.run["status"] == "finished"
+
+
+# --- a county made by redline.make_county, checked from shapefiles once -----------------
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple[object, ...]]]:
+    """A 三调-style county as GBK shapefiles, and the findings of its check."""
+    root = tmp_path_factory.mktemp("formats")
+    redline.make_county(root, name="县", admin_code="210302", seed=3, n_farmland=1500,
+                        n_parcels=40, fmt="shp", style="standard", evidence="none")
+    folder = root / "县"
+    return folder, _findings(folder, root / "out_shp")
+
+
+def _findings(folder: Path, out: Path) -> list[tuple[object, ...]]:
+    """The findings of a check as (rule, layer, feature id, area to 0.1 m2), sorted."""
+    run = check(folder, out, as_of=AS_OF, progress=False)
+    assert not run.findings.empty
+    return sorted((str(r.rule), str(r.layer), str(r.feature_id), round(float(r.area_m2), 1))
+                  for r in run.findings.itertuples())
+
+
+def _copy_without(folder: Path, dest: Path, stems: set[str]) -> Path:
+    """Copy a county folder leaving out the shapefiles named by ``stems``."""
+    dest.mkdir()
+    for p in folder.iterdir():
+        if Path(p.name).stem not in stems:
+            shutil.copy2(p, dest / p.name)
+    return dest
+
+
+def _to_gdb(folder: Path, stems: list[str], gdb: Path) -> None:
+    """Write the GBK shapefiles ``stems`` of ``folder`` as layers of one FileGDB."""
+    for stem in stems:
+        frame = pyogrio.read_dataframe(folder / f"{stem}.shp", encoding="gbk")
+        pyogrio.write_dataframe(frame, gdb, layer=stem, driver="OpenFileGDB",
+                                promote_to_multi=True)
+
+
+SANDIAO = ["DLTB", "XZQ", "YJJBNTTB"]
+PARCELS = ["报批地块", "供地地块", "变化图斑", "补充耕地"]
+
+
+def test_filegdb_beside_shapefiles_gives_the_shapefiles_findings(
+        county: tuple[Path, list[tuple[object, ...]]], tmp_path: Path) -> None:
+    """The 三调 layers in 210302.gdb, the parcels still shapefiles beside it."""
+    folder, expected = county
+    dest = _copy_without(folder, tmp_path / "县", set(SANDIAO))
+    _to_gdb(folder, SANDIAO, dest / "210302.gdb")
+    ds = read_dataset(dest)
+    assert ds.layers["farmland"].path.endswith("210302.gdb:DLTB")
+    assert ds.layers["farmland"].sha256
+    assert _findings(dest, tmp_path / "out") == expected
+
+
+def test_zipped_filegdb_holding_every_layer_picked_by_layer(
+        county: tuple[Path, list[tuple[object, ...]]], tmp_path: Path) -> None:
+    """Every layer in one zipped FileGDB; redline.toml picks the parcels by ``layer``."""
+    folder, expected = county
+    dest = tmp_path / "县"
+    dest.mkdir()
+    gdb = tmp_path / "210302.gdb"
+    _to_gdb(folder, SANDIAO + PARCELS, gdb)
+    with zipfile.ZipFile(dest / "210302.gdb.zip", "w") as zf:
+        for p in sorted(gdb.iterdir()):
+            zf.write(p, f"210302.gdb/{p.name}")
+    shutil.copy2(folder / "targets.csv", dest / "targets.csv")
+    toml = (folder / "redline.toml").read_text(encoding="utf-8")
+    toml = re.sub(r'path = "(\w+)\.shp"', r'layer = "\1"', toml)
+    (dest / "redline.toml").write_text(toml, encoding="utf-8")
+    ds = read_dataset(dest)
+    assert ds.layers["approvals"].path == f"{dest}/210302.gdb.zip:报批地块"
+    assert _findings(dest, tmp_path / "out") == expected
+
+
+def test_a_filegdb_is_a_dataset_zipped_or_not(tmp_path: Path) -> None:
+    """A bare .gdb (or .gdb.zip) reads as the same tiny county as its shapefiles."""
+    shp = write_county(tmp_path / "shp", "shp")
+    gdb = tmp_path / "县.gdb"
+    for name, frame in county_layers().items():
+        pyogrio.write_dataframe(frame, gdb, layer=name, driver="OpenFileGDB")
+    with zipfile.ZipFile(tmp_path / "县.gdb.zip", "w") as zf:
+        for p in sorted(gdb.iterdir()):
+            zf.write(p, p.name)  # Esri's way: the tables at the top of the zip
+    want = read_dataset(shp)
+    for path in (gdb, tmp_path / "县.gdb.zip"):
+        ds = read_dataset(path)
+        assert sorted(ds.layers) == sorted(want.layers), path
+        assert not ds.errors, ds.errors
+        for role, layer in want.layers.items():
+            got = ds.layers[role].frame
+            assert got.drop(columns="geometry").equals(layer.frame.drop(columns="geometry"))
+            assert got.geometry.geom_equals(layer.frame.geometry).all(), role
+
+
+def test_info_lists_data_it_does_not_read(tmp_path: Path) -> None:
+    folder = write_county(tmp_path / "县", "shp")
+    gdb = folder / "210302.gdb"
+    pyogrio.write_dataframe(county_layers()["XZQ"], gdb, layer="CJDCQ", driver="OpenFileGDB")
+    (folder / "broken.gdb").mkdir()
+    (folder / "宗地图.dwg").write_bytes(b"AC1015")
+    (folder / "台账.mdb").write_bytes(b"\x00\x01\x00\x00Standard Jet DB")
+    (folder / "踏勘.kml").write_text("<kml/>", encoding="utf-8")
+    report = redline.info(folder)
+    by_path = {Path(p.path.split(":")[0]).name + (":" + p.path.split(":")[1]
+               if ":" in p.path else ""): p for p in report.problems
+               if p.kind in ("not_read", "ignored")}
+    assert by_path["210302.gdb:CJDCQ"].kind == "ignored"
+    assert "FileGDB" in by_path["broken.gdb"].problem
+    assert ".dwg" in by_path["宗地图.dwg"].problem
+    assert "Personal Geodatabase" in by_path["台账.mdb"].problem
+    assert "KML" in by_path["踏勘.kml"].problem
+    assert all(p.level == "warning" for k, p in by_path.items() if ":" not in k)
+    assert report.ok

@@ -33,6 +33,7 @@ import numpy as np
 from redline import settings
 from redline.errors import InputError
 from redline.io import crs as crsmod
+from redline.io import filegdb
 from redline.io.config import (
     CONFIG_NAME,
     Config,
@@ -41,7 +42,7 @@ from redline.io.config import (
     load_config,
     merge_layers,
 )
-from redline.io.discover import Found, Source, resolve_sources, scan_file
+from redline.io.discover import Found, Source, resolve_sources, scan_dir, scan_file, scan_gdb
 from redline.io.layer import preflight, read_layer
 from redline.io.place import check_overlap, choose_working_crs, reproject
 from redline.io.postgis import is_database_url, read_postgis
@@ -174,7 +175,7 @@ def read_dataset(
     path = Path(path)
     if not path.exists():
         raise InputError("the dataset does not exist", path=str(path),
-                         fix="give a folder, a .gpkg or a .zip of a folder")
+                         fix="give a folder, a .gpkg, a .gdb or a .zip of a folder")
     if crs is not None:
         crs = crsmod.parse_crs(crs, path=str(path))
     if encoding is not None:
@@ -191,20 +192,7 @@ def _read(path: Path, root: Path, shown: str, zipped: tuple[Path, Path] | None, 
           encoding: str | None, layers: Mapping[str, str | Mapping[str, Any]] | None,
           spill: frozenset[str] = frozenset(), spill_dir: Path | None = None,
           spill_over: int = 0, outside_paths: bool = False) -> Dataset:
-    found = Found()
-    if root.is_file():
-        if root.suffix.lower() != ".gpkg":
-            raise InputError("not a dataset: expected a folder, a .gpkg or a .zip",
-                             path=str(path), fix="point at the county's folder")
-        config = Config()
-        scan_file(root, shown, found)
-        folder = root.parent
-    else:
-        config = load_config(root / CONFIG_NAME)
-        for p in sorted(root.iterdir(), key=lambda q: q.name):
-            if p.is_file():
-                scan_file(p, f"{shown}/{p.name}", found)
-        folder = root
+    config, found, folder = _scan_root(path, root, shown, zipped)
     if layers:
         config = merge_layers(config, layers)
 
@@ -213,7 +201,8 @@ def _read(path: Path, root: Path, shown: str, zipped: tuple[Path, Path] | None, 
                               outside_paths=outside_paths)
     # A file redline.toml maps is not "ignored", whatever its name.
     mapped = {src.display for src in sources.values()}
-    problems = [p for p in found.problems if not (p.kind == "ignored" and p.path in mapped)]
+    problems = [p for p in found.problems
+                if not (p.kind in ("ignored", "not_read") and p.path in mapped)]
     problems += resolved
     if not sources and not problems:
         problems.append(Problem(shown, "no layer found: no file is named after a role",
@@ -256,6 +245,41 @@ def _read(path: Path, root: Path, shown: str, zipped: tuple[Path, Path] | None, 
     _read_extras(dataset, config, found, folder, shown=shown, zipped=zipped,
                  outside_paths=outside_paths)
     return dataset
+
+
+def _scan_root(path: Path, root: Path, shown: str, zipped: tuple[Path, Path] | None
+               ) -> tuple[Config, Found, Path]:
+    """Find what a dataset holds: its redline.toml, its sources, the folder paths start at."""
+    found = Found()
+    if filegdb.is_gdb_dir(root) or _bare_gdb(root):
+        # A FileGDB as the dataset (or a zip of one): its layers by role, no redline.toml.
+        # GDAL opens a folder only by its .gdb name; tables at a zip's top, in the zip.
+        config = Config()
+        gdal = str(root) if filegdb.is_gdb_dir(root) or zipped is None \
+            else filegdb.gdal_path(zipped[0], "")
+        scan_gdb(gdal, root, shown, found)
+        folder = root.parent
+    elif root.is_file():
+        if root.suffix.lower() != ".gpkg":
+            raise InputError("not a dataset: expected a folder, a .gpkg or a .zip",
+                             path=str(path), fix="point at the county's folder")
+        config = Config()
+        scan_file(root, shown, found)
+        folder = root.parent
+    else:
+        config = load_config(root / CONFIG_NAME)
+        for p in sorted(root.iterdir(), key=lambda q: q.name):
+            if p.is_file():
+                scan_file(p, f"{shown}/{p.name}", found)
+            elif p.is_dir():
+                scan_dir(p, f"{shown}/{p.name}", found)
+        folder = root
+    return config, found, folder
+
+
+def _bare_gdb(root: Path) -> bool:
+    """Tell a folder holding a FileGDB's tables at its top (an Esri ``.gdb.zip`` unpacked)."""
+    return root.is_dir() and any(p.suffix.lower() == ".gdbtable" for p in root.iterdir())
 
 
 def _header_count(sources: Iterable[Source], encoding: str | None) -> int:

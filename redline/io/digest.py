@@ -23,10 +23,21 @@ def sha256_file(path: str | os.PathLike[str], *, chunk: int = 1 << 20) -> str:
 
     A GDAL path into a zip, ``/vsizip/<archive>.zip/<member>``, is the member's bytes.
     """
+    if os.path.isdir(path):
+        return _tree_sha256(Path(path))
     digest = hashlib.sha256()
     with _open_bytes(os.fspath(path)) as fh:
         while block := fh.read(chunk):
             digest.update(block)
+    return digest.hexdigest()
+
+
+def _tree_sha256(folder: Path) -> str:
+    """sha256 of a folder's files (a FileGDB): of each one's relative name and digest, sorted."""
+    digest = hashlib.sha256()
+    for p in sorted(q for q in folder.rglob("*") if q.is_file()):
+        digest.update(p.relative_to(folder).as_posix().encode())
+        digest.update(bytes.fromhex(sha256_file(p)))
     return digest.hexdigest()
 
 

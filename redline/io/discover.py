@@ -1,9 +1,12 @@
 """Finding a dataset's layers: the files and GeoPackage layers that fill each role.
 
-A file (or GeoPackage layer) fills a role when named after it (``farmland.shp``, a
-layer ``approvals``) or by a standard name (``DLTB``, ``YJJBNTTB``, ``XZQ``), case
-aside; ``redline.toml`` maps any other file to a role. Two files claiming one role are
-an error naming both; a shapefile named after no role is reported as ignored.
+A file (or GeoPackage or FileGDB layer) fills a role when named after it
+(``farmland.shp``, a layer ``approvals``) or by a standard name (``DLTB``,
+``YJJBNTTB``, ``XZQ``), case aside; ``redline.toml`` maps any other file to a role.
+Two files claiming one role are an error naming both; a shapefile or FileGDB layer
+named after no role is reported as ignored, and a file that looks like data but is not
+read (an ``.mdb``, a ``.dwg``, a ``.gdb`` GDAL cannot open: :mod:`redline.io.filegdb`)
+is reported with the reason.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import TYPE_CHECKING, Final, Literal
 
 import pyogrio
 
+from redline.io import filegdb
 from redline.io.config import CONFIG_NAME, Config, LayerSpec
 from redline.io.safepath import OUTSIDE_FIX, outside
 from redline.model import Problem
@@ -95,6 +99,9 @@ class Found:
         self.rasters: dict[str, list[Path]] = {}
         self.targets: list[Path] = []
         self.problems: list[Problem] = []
+        #: Multi-layer sources (GeoPackages, FileGDBs) by display: (GDAL path, file, kind,
+        #: layer names), where a ``layer`` named in redline.toml without ``path`` is sought.
+        self.containers: dict[str, tuple[str, Path, Kind, list[str]]] = {}
 
     def add(self, src: Source) -> None:
         """Add a source found for its role."""
@@ -111,6 +118,9 @@ def scan_file(p: Path, display: str, found: Found) -> None:
         if p.stem.lower() in RASTER_ROLES:
             found.rasters.setdefault(p.stem.lower(), []).append(p)
         return
+    if low.endswith(".zip") and (gdb := filegdb.zipped_gdb(p)) is not None:
+        scan_gdb(filegdb.gdal_path(p, gdb), p, display, found)
+        return
     if low.endswith(".zip"):
         stem = p.name[: -len(".shp.zip")] if low.endswith(".shp.zip") else p.stem
         role, std = _role_of(stem)
@@ -121,7 +131,7 @@ def scan_file(p: Path, display: str, found: Found) -> None:
             found.add(Source(role, display, f"/vsizip/{p}/{member}", "shp", p, None, std,
                              member))
         return
-    if not low.endswith(_VECTOR_EXT):
+    if _scan_other(p, display, found) or not low.endswith(_VECTOR_EXT):
         return
     kind = _vector_kind(low)
     if kind == "gpkg":
@@ -136,6 +146,47 @@ def scan_file(p: Path, display: str, found: Found) -> None:
                                       "info", kind="ignored"))
 
 
+def _scan_other(p: Path, display: str, found: Found) -> bool:
+    """Add a KML named after a role, or list a data-like file not read; tell if it was one."""
+    suffix = p.suffix.lower()
+    role, std = _role_of(p.stem)
+    if suffix in filegdb.NAMED_ONLY and role is not None:
+        found.add(Source(role, display, str(p), "vector", p, None, std))
+        return True
+    if suffix in filegdb.NOT_READ:
+        what, fix = filegdb.NOT_READ[suffix]
+        found.problems.append(Problem(display, what, fix, "warning", kind="not_read"))
+        return True
+    return False
+
+
+def scan_dir(p: Path, display: str, found: Found) -> None:
+    """Add what a folder inside a dataset holds: a FileGDB's layers (other folders aside)."""
+    if filegdb.is_gdb_dir(p):
+        scan_gdb(str(p), p, display, found)
+
+
+def scan_gdb(gdal: str, local: Path, display: str, found: Found) -> None:
+    """Add a FileGDB's layers named by role or standard name; list the others as ignored."""
+    try:
+        names = filegdb.gdb_layers(gdal)
+    except pyogrio.errors.DataSourceError as ex:
+        found.problems.append(Problem(display, f"cannot open the FileGDB ({ex}): not read",
+                                      "check it opens in ArcGIS or QGIS, or export its "
+                                      "layers to a GeoPackage", "warning", kind="not_read"))
+        return
+    found.containers[display] = (gdal, local, "vector", names)
+    for name in names:
+        role, std = _role_of(name)
+        if role:
+            found.add(Source(role, f"{display}:{name}", gdal, "vector", local, name, std))
+        else:
+            found.problems.append(Problem(
+                f"{display}:{name}", "a FileGDB layer named after no role: ignored",
+                f'map it with path and layer = "{name}" under [layers.<role>] in '
+                f"{CONFIG_NAME}", "info", kind="ignored"))
+
+
 def _scan_gpkg(p: Path, display: str, found: Found) -> None:
     """Add a GeoPackage's layers named by role; a one-layer file may be named itself."""
     try:
@@ -145,6 +196,7 @@ def _scan_gpkg(p: Path, display: str, found: Found) -> None:
                                       "check the file is a valid GeoPackage", "error",
                                       kind="unreadable"))
         return
+    found.containers[display] = (str(p), p, "gpkg", names)
     matched = False
     for name in names:
         role, std = _role_of(name)
@@ -156,6 +208,54 @@ def _scan_gpkg(p: Path, display: str, found: Found) -> None:
         found.add(Source(stem_role, f"{display}:{names[0]}", str(p), "gpkg", p, names[0], std))
 
 
+def _pick_layer(role: str, spec: LayerSpec, names: list[str], display: str
+                ) -> str | Problem:
+    """Pick the layer a role reads from a multi-layer file: ``layer``, else the one fitting."""
+    if spec.layer is not None:
+        lower = {n.lower(): n for n in names}
+        if spec.layer.lower() in lower:
+            return lower[spec.layer.lower()]
+        return Problem(display, f"no layer {spec.layer!r} in the file (layers: "
+                       f"{', '.join(names)})", f"correct [layers.{role}] layer", "error",
+                       role=role, kind="missing_file")
+    fitting = [n for n in names if _role_of(n)[0] == role]
+    if len(names) == 1 or len(fitting) == 1:
+        return names[0] if len(names) == 1 else fitting[0]
+    return Problem(display, f"the file holds {len(names)} layers",
+                   f'name one with layer = "..." under [layers.{role}]', "error",
+                   role=role, kind="ambiguous_layer")
+
+
+def _gdb_source(role: str, spec: LayerSpec, gdal: str, local: Path, display: str
+                ) -> Source | Problem:
+    try:
+        names = filegdb.gdb_layers(gdal)
+    except pyogrio.errors.DataSourceError as ex:
+        return Problem(display, f"cannot open the FileGDB ({ex})", "check it opens in QGIS",
+                       "error", role=role, kind="unreadable")
+    name = _pick_layer(role, spec, names, display)
+    if isinstance(name, Problem):
+        return name
+    return Source(role, f"{display}:{name}", gdal, "vector", local, name,
+                  spec.filter is None and _role_of(name) == (role, True))
+
+
+def _named_layer(role: str, spec: LayerSpec, found: Found) -> Source | Problem | None:
+    """Find the layer ``layer = "..."`` names without ``path`` in the dataset's files."""
+    assert spec.layer is not None
+    hits = [(display, c) for display, c in found.containers.items()
+            if spec.layer.lower() in (n.lower() for n in c[3])]
+    if len(hits) != 1:
+        where = ", ".join(found.containers) or "no GeoPackage or FileGDB"
+        return Problem(where, f"{len(hits)} files hold a layer {spec.layer!r} for {role}",
+                       f"name the file with path under [layers.{role}]", "error", role=role,
+                       kind="ambiguous_layer" if hits else "missing_file")
+    display, (gdal, local, kind, names) = hits[0]
+    name = next(n for n in names if n.lower() == spec.layer.lower())
+    return Source(role, f"{display}:{name}", gdal, kind, local, name,
+                  spec.filter is None and _role_of(name) == (role, True))
+
+
 def _toml_source(role: str, spec: LayerSpec, root: Path, shown: str) -> Source | Problem:
     assert spec.path is not None
     p = root / spec.path
@@ -164,13 +264,20 @@ def _toml_source(role: str, spec: LayerSpec, root: Path, shown: str) -> Source |
         return Problem(display, f"the file mapped to {role} in {CONFIG_NAME} does not exist",
                        f"correct [layers.{role}] path", "error", role=role, kind="missing_file")
     low = p.name.lower()
+    gdb = filegdb.zipped_gdb(p) if low.endswith(".zip") else None
+    if filegdb.is_gdb_dir(p) or gdb is not None:
+        return _gdb_source(role, spec, filegdb.gdal_path(p, gdb), p, display)
     if low.endswith(".zip"):
         member = _zipped_shp(p)
         if member is None:
             return Problem(display, "the zip holds no single .shp", "zip one shapefile",
                            "error", role=role, kind="unreadable")
         return Source(role, display, f"/vsizip/{p}/{member}", "shp", p, None, False, member)
-    kind = _vector_kind(low)
+    return _file_source(role, spec, p, display)
+
+
+def _file_source(role: str, spec: LayerSpec, p: Path, display: str) -> Source | Problem:
+    kind = _vector_kind(p.name.lower())
     if kind == "gpkg":
         layer = spec.layer
         if layer is None:
@@ -195,11 +302,12 @@ def resolve_sources(config: Config, found: Found, folder: Path, shown: str,
     sources: dict[str, Source] = {}
     for role in ROLES:
         spec = config.layers.get(role, LayerSpec())
-        if spec.path is not None:
-            made = _toml_source(role, spec, folder, shown)
+        if spec.path is not None or spec.layer is not None:
+            made = (_toml_source(role, spec, folder, shown) if spec.path is not None
+                    else _named_layer(role, spec, found))
             if isinstance(made, Problem):
                 problems.append(made)
-            else:
+            elif made is not None:
                 sources[role] = made
             continue
         claims = found.vectors.get(role, [])
