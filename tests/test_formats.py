@@ -154,3 +154,74 @@ def test_info_lists_data_it_does_not_read(tmp_path: Path) -> None:
     assert "KML" in by_path["踏勘.kml"].problem
     assert all(p.level == "warning" for k, p in by_path.items() if ":" not in k)
     assert report.ok
+
+
+# --- 二调 land classes -------------------------------------------------------------------
+
+#: 三调 codes and their 二调 equal (GB/T 21010-2007): farmland, industrial, housing.
+ERDIAO = {"0101": "011", "0102": "012", "0103": "013", "0601": "061", "0701": "071",
+          "0702": "072"}
+
+
+def _erdiao_county(tmp_path: Path, **dltb: list[str]) -> Path:
+    """The tiny county with a DLTB of 二调 land classes (BSM t1..t5)."""
+    folder = write_county(tmp_path / "二调", "shp")
+    frame = county_layers()["DLTB"]
+    frame = frame.iloc[[0, 1, 2, 3, 3]].reset_index(drop=True)
+    frame["BSM"] = ["t1", "t2", "t3", "t4", "t5"]
+    frame["DLBM"] = dltb.get("DLBM", ["011", "013", "021", "012", "201"])
+    frame["DLMC"] = dltb.get("DLMC", ["水田", "旱地", "果园", "水浇地", "城市"])
+    frame.geometry = frame.geometry.translate(xoff=frame.index.to_numpy() * 0.0)
+    frame.loc[4, "geometry"] = frame.geometry[4].buffer(-10)
+    write_gbk_shapefile(frame, folder / "DLTB.shp")
+    return folder
+
+
+def test_erdiao_codes_are_farmland_as_read_and_kept_unpadded(tmp_path: Path) -> None:
+    folder = _erdiao_county(tmp_path)
+    farmland = read_dataset(folder).layers["farmland"]
+    assert sorted(farmland.frame["feature_id"]) == ["t1", "t2", "t4"]
+    assert sorted(farmland.frame["land_code"]) == ["011", "012", "013"]
+
+
+@pytest.mark.parametrize("kept", [["水田", "水浇地", "旱地"], ["011", "012", "013"], ["01"],
+                                  ["0101", "0102", "0103"]])
+def test_a_filter_on_erdiao_codes_or_names_keeps_the_farmland(tmp_path: Path,
+                                                            kept: list[str]) -> None:
+    folder = _erdiao_county(tmp_path)
+    quoted = ", ".join(f'"{k}"' for k in kept)
+    (folder / "redline.toml").write_text(f"[layers.farmland]\nfilter = [{quoted}]\n",
+                                         encoding="utf-8")
+    ds = read_dataset(folder)
+    assert not ds.errors, ds.errors
+    assert sorted(ds["farmland"]["feature_id"]) == ["t1", "t2", "t4"]
+
+
+def test_a_filter_that_leaves_a_role_empty_is_an_error(tmp_path: Path) -> None:
+    folder = _erdiao_county(tmp_path)
+    (folder / "redline.toml").write_text('[layers.farmland]\nfilter = ["0301"]\n',
+                                         encoding="utf-8")
+    errors = [p for p in read_dataset(folder).errors if p.kind == "filter_empty"]
+    assert len(errors) == 1
+    assert "0301" in errors[0].problem and "5" in errors[0].problem
+
+
+def test_a_filter_value_no_survey_knows_is_a_config_error(tmp_path: Path) -> None:
+    folder = _erdiao_county(tmp_path)
+    (folder / "redline.toml").write_text('[layers.farmland]\nfilter = ["0011"]\n',
+                                         encoding="utf-8")
+    with pytest.raises(redline.errors.ConfigError, match="0011"):
+        read_dataset(folder)
+
+
+def test_an_erdiao_county_gives_the_findings_of_its_sandiao_twin(
+        county: tuple[Path, list[tuple[object, ...]]], tmp_path: Path) -> None:
+    """The same county with farmland written in 二调 codes: the same findings."""
+    folder, expected = county
+    dest = _copy_without(folder, tmp_path / "县", set())
+    for stem in ("DLTB", "变化图斑"):
+        frame = pyogrio.read_dataframe(dest / f"{stem}.shp", encoding="gbk")
+        assert frame["DLBM"].isin(list(ERDIAO)).any(), stem
+        frame["DLBM"] = frame["DLBM"].replace(ERDIAO)
+        write_gbk_shapefile(frame, dest / f"{stem}.shp")
+    assert _findings(dest, tmp_path / "out") == expected

@@ -36,6 +36,7 @@ from redline.analysis.dates import in_year
 from redline.analysis.farmland import net_share
 from redline.analysis.overlay import cover, pieces, reuse_trees
 from redline.analysis.summary import admin_units
+from redline.landclass import is_farmland
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -265,8 +266,7 @@ def _farmland(frame: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
     """Keep the rows of farmland classes (a land-use layer holds others too)."""
     if frame is None or "land_code" not in frame:
         return frame
-    codes = frame["land_code"].astype("string").fillna("")
-    farm = codes.str.slice(0, 4).isin(settings.farmland_codes).to_numpy(dtype=bool)
+    farm = is_farmland(frame["land_code"]).to_numpy(dtype=bool)  # 三调 or 二调
     return frame[farm] if farm.any() else None
 
 

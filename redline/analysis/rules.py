@@ -49,7 +49,7 @@ from redline.analysis.overlay import (
 )
 from redline.authority import is_state_council
 from redline.errors import CRSError
-from redline.landclass import loss_kind
+from redline.landclass import is_farmland, loss_kind
 from redline.text import Lang, regulation, words
 
 if TYPE_CHECKING:
@@ -212,8 +212,7 @@ class _Run:
         frame = self.layers["farmland"]
         keep = _ok(frame)
         if "land_code" in frame:
-            code = frame["land_code"].astype("string").fillna("").str.slice(0, 4)
-            keep &= code.isin(list(settings.farmland_codes)).to_numpy(dtype=bool)
+            keep &= is_farmland(frame["land_code"]).to_numpy(dtype=bool)  # 三调 or 二调
         return self.geoms("farmland", keep)
 
     @cached_property

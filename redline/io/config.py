@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 from redline.errors import ConfigError, CRSError
 from redline.io import crs as crsmod
+from redline.landclass import class_filter
 from redline.schema import (
     FIELDS,
     RASTER_ROLES,
@@ -162,6 +163,7 @@ def _check_filter(codes: object, *, where: str, path: str) -> tuple[str, ...]:
     if not isinstance(codes, list) or not all(isinstance(c, str | int) for c in codes):
         raise ConfigError(f"{where} filter must be a list of land codes", path=path,
                           fix='write filter = ["0101", "0102", "0103"]')
+    class_filter(codes, path=path, where=f"{where} filter")  # 三调 or 二调 codes, or names
     return tuple(str(c).strip().upper() for c in codes)
 
 

@@ -36,6 +36,7 @@ from pyproj.exceptions import ProjError
 from redline import settings
 from redline.authority import read_authorities
 from redline.io import crs as crsmod
+from redline.io.classes import class_in, land_codes
 from redline.io.config import CONFIG_NAME, LayerSpec
 from redline.io.digest import digest_later
 from redline.io.discover import Source
@@ -47,7 +48,7 @@ from redline.io.encoding import (
 )
 from redline.io.geometry import Repaired, coordinate_problems, repair_polygons
 from redline.io.shapefile import check_shapefile
-from redline.io.values import parse_codes, parse_field
+from redline.io.values import parse_field
 from redline.model import Layer, Problem
 from redline.schema import (
     FIELDS,
@@ -402,7 +403,7 @@ def _parse_fields(raw: gpd.GeoDataFrame, role: Role, fields: dict[str, str],
         col = raw[source].reset_index(drop=True)
         kind = FIELDS[role][canonical]
         if canonical == "land_code":
-            values, bad = parse_codes(col, width=4)
+            values, bad = land_codes(col)
         else:
             values, bad = parse_field(col, kind, canonical)
         data[canonical] = values
@@ -563,13 +564,8 @@ def _read_raw(src: Source, enc: str | None, *, explicit: bool, keep: Keep | None
 
 
 def _land_class_in(values: pd.Series, codes: tuple[str, ...]) -> NDArray[np.bool_]:
-    """Where the land class (parsed as ``land_code`` is) starts with one of ``codes``."""
-    # A few dozen distinct classes among a million patches: each is parsed and tested
-    # once; a missing class (position -1) is the False appended last.
-    at, classes = pd.factorize(values.reset_index(drop=True))
-    parsed, _ = parse_codes(pd.Series(classes, dtype=object), width=4)
-    ok = [str(c).startswith(codes) for c in parsed.fillna("")]
-    return np.array([*ok, False], dtype=bool)[at]
+    """Where the land class is one of ``codes`` (三调 or 二调, :mod:`redline.io.classes`)."""
+    return class_in(values, codes)
 
 
 def _decide_crs(raw: gpd.GeoDataFrame, meta: Mapping[str, Any], spec: LayerSpec,
@@ -705,6 +701,12 @@ def layer_from_frame(raw: gpd.GeoDataFrame, role: Role, spec: LayerSpec, *, disp
     if codes is not None and "land_code" not in fields:
         problem("cannot keep only farmland: no land-class field (DLBM)",
                 f"map land_code under [layers.{role}.fields]", "warning", "no_filter")
+    elif codes is not None and total and not len(raw):
+        problem(f"the land-class filter {'/'.join(codes)} keeps none of the {total} features "
+                f"(land classes read from {fields['land_code']})",
+                f"correct filter under [layers.{role}] in {CONFIG_NAME} (三调 codes such as "
+                '"0101", 二调 codes such as "011", or names such as "水田")', "error",
+                "filter_empty")
     elif codes is not None:
         problem(filtered_note(codes, kept=len(raw), total=total), "", "info",
                 "filtered")
