@@ -13,10 +13,13 @@ import shutil
 import zipfile
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pyogrio
 import pytest
 
 import redline
+from redline.io.coordtxt import write_coordtxt
 from redline.io.dataset import read_dataset
 from redline.tools.check import check
 
@@ -203,7 +206,8 @@ def test_a_filter_that_leaves_a_role_empty_is_an_error(tmp_path: Path) -> None:
                                          encoding="utf-8")
     errors = [p for p in read_dataset(folder).errors if p.kind == "filter_empty"]
     assert len(errors) == 1
-    assert "0301" in errors[0].problem and "5" in errors[0].problem
+    assert "0301" in errors[0].problem
+    assert "of the 5 features" in errors[0].problem
 
 
 def test_a_filter_value_no_survey_knows_is_a_config_error(tmp_path: Path) -> None:
@@ -225,3 +229,190 @@ def test_an_erdiao_county_gives_the_findings_of_its_sandiao_twin(
         frame["DLBM"] = frame["DLBM"].replace(ERDIAO)
         write_gbk_shapefile(frame, dest / f"{stem}.shp")
     assert _findings(dest, tmp_path / "out") == expected
+
+
+# --- coordinate TXT files and attribute tables (台账) -------------------------------------
+
+
+def _as_txt(folder: Path, stem: str, id_field: str, *, table: str) -> pd.DataFrame:
+    """Replace the shapefile ``stem`` by coordinate TXT files (a folder ``stem``, GBK, one
+    per parcel) and its attributes by a table (台账) keyed on 地块编号; return the table."""
+    frame = pyogrio.read_dataframe(folder / f"{stem}.shp", encoding="gbk")
+    write_coordtxt(frame, folder / stem, id_field=id_field, name_field=id_field)
+    for part in folder.glob(f"{stem}.*"):
+        part.unlink()
+    attrs = pd.DataFrame(frame.drop(columns="geometry")).rename(columns={id_field: "地块编号"})
+    if table.endswith(".csv"):
+        (folder / table).write_bytes(attrs.to_csv(index=False).encode("gb18030"))
+    else:
+        attrs.to_excel(folder / table, index=False)
+    return attrs
+
+
+def _txt_county(folder: Path, dest: Path) -> Path:
+    dest = _copy_without(folder, dest, set())
+    _as_txt(dest, "报批地块", "DZJGH", table="报批台账.xlsx")
+    _as_txt(dest, "供地地块", "DZJGH", table="供地台账.csv")
+    toml = (dest / "redline.toml").read_text(encoding="utf-8")
+    toml = toml.replace('path = "报批地块.shp"\n[layers.approvals.fields]\napproval_id = "DZJGH"',
+                        'path = "报批地块"\nattributes = "报批台账.xlsx"\n'
+                        '[layers.approvals.fields]\napproval_id = "地块编号"')
+    toml = toml.replace('path = "供地地块.shp"',
+                        'path = "供地地块"\nattributes = "供地台账.csv"\n'
+                        '[layers.supply.fields]\nsupply_id = "地块编号"')
+    (dest / "redline.toml").write_text(toml, encoding="utf-8")
+    return dest
+
+
+def test_coordinate_txt_with_attribute_tables_gives_the_shapefiles_findings(
+        county: tuple[Path, list[tuple[object, ...]]], tmp_path: Path) -> None:
+    """Approvals and supply as coordinate TXT folders, their attributes in .xlsx / .csv."""
+    folder, expected = county
+    dest = _txt_county(folder, tmp_path / "县")
+    ds = read_dataset(dest)
+    assert not ds.errors, ds.errors
+    assert not [p for p in ds.all_problems() if p.kind == "attributes"]
+    approvals = ds.layers["approvals"]
+    assert approvals.encoding == "GBK"
+    assert approvals.source_crs == "EPSG:4529"
+    assert {"crs_from_header"} <= {p.kind for p in approvals.problems}
+    got = _findings(dest, tmp_path / "out")
+    # Coordinates are written to the millimetre: areas agree to a few cm2.
+    assert [g[:3] for g in got] == [e[:3] for e in expected]
+    assert np.allclose([g[3] for g in got], [e[3] for e in expected], atol=0.2)
+
+
+def test_every_unmatched_id_of_an_attribute_table_is_reported(
+        county: tuple[Path, list[tuple[object, ...]]], tmp_path: Path) -> None:
+    folder, _ = county
+    dest = _copy_without(folder, tmp_path / "县", set())
+    attrs = _as_txt(dest, "报批地块", "DZJGH", table="报批台账.xlsx")
+    gone = [str(v) for v in attrs["地块编号"].iloc[[0, 5]]]
+    extra = attrs.iloc[[1]].assign(地块编号="辽政地〔2030〕99号")
+    attrs = pd.concat([attrs.drop(index=[0, 5]), extra], ignore_index=True)
+    attrs.to_excel(dest / "报批台账.xlsx", index=False)
+    toml = (dest / "redline.toml").read_text(encoding="utf-8")
+    (dest / "redline.toml").write_text(toml.replace(
+        'path = "报批地块.shp"\n[layers.approvals.fields]\napproval_id = "DZJGH"',
+        'path = "报批地块"\nattributes = "报批台账.xlsx"\n[layers.approvals.fields]\n'
+        'approval_id = "地块编号"'), encoding="utf-8")
+    ds = read_dataset(dest)
+    unmatched = {p.feature_id: p for p in ds.all_problems() if p.kind == "attributes"}
+    assert set(unmatched) == {*gone, "辽政地〔2030〕99号"}
+    assert all(p.level == "warning" for p in unmatched.values())
+    frame = ds["approvals"].set_index("approval_id")
+    assert frame.loc[gone, "approved_on"].isna().all()
+    assert frame.drop(index=gone)["approved_on"].notna().all()
+
+
+#: A parcel of 100 m x 100 m with a 20 m x 20 m hole and a second ring of 10 m x 10 m,
+#: in EPSG:4529 (zone 41, prefixed eastings): X the northing, Y the easting.
+TXT = """[属性描述]
+格式版本号=1.0
+数据产生单位=某某县自然资源局
+坐标系=2000国家大地坐标系
+几度分带=3
+投影类型=高斯克吕格
+计量单位=米
+带号=41
+精度=0.001
+[地块坐标]
+14,0.9700,DK䶮01,𠮷祥村工业地块,面,K51G001001,工业用地,0601,@
+J1,1,4550000.000,41500000.000
+J2,1,4550100.000,41500000.000
+J3,1,4550100.000,41500100.000
+J4,1,4550000.000,41500100.000
+J1,1,4550000.000,41500000.000
+J5,2,4550040.000,41500040.000
+J6,2,4550060.000,41500040.000
+J7,2,4550060.000,41500060.000
+J8,2,4550040.000,41500060.000
+J5,2,4550040.000,41500040.000
+J9,3,4550200.000,41500200.000
+J10,3,4550210.000,41500200.000
+J11,3,4550210.000,41500210.000
+J12,3,4550200.000,41500210.000
+"""
+
+
+def test_a_coordinate_txt_in_gb18030_with_a_hole_and_two_shells(tmp_path: Path) -> None:
+    folder = write_county(tmp_path / "县", "shp")
+    for part in folder.glob("approvals.*"):
+        part.unlink()
+    (folder / "报批.txt").write_bytes(TXT.replace("\n", "\r\n").encode("gb18030"))
+    (folder / "redline.toml").write_text(
+        '[layers.approvals]\npath = "报批.txt"\n[layers.approvals.fields]\n'
+        'approval_id = "地块编号"\n', encoding="utf-8")
+    ds = read_dataset(folder)
+    layer = ds.layers["approvals"]
+    assert layer.encoding == "GB18030"
+    frame = layer.frame
+    assert frame["approval_id"].tolist() == ["DK䶮01"]
+    geom = frame.geometry.iloc[0]
+    assert geom.geom_type == "MultiPolygon"
+    assert sorted(len(p.interiors) for p in geom.geoms) == [0, 1]
+    # Planar area in the GK zone: 100*100 - 20*20 + 10*10, by hand.
+    assert geom.area == pytest.approx(10_000 - 400 + 100, abs=0.01)
+    why = next(p.problem for p in layer.problems if p.kind == "crs_from_header")
+    assert "2000国家大地坐标系" in why
+    assert "41" in why
+
+
+# --- 西安1980 / 北京1954 --------------------------------------------------------------------
+
+#: Seven parameters made up for the test (m, arc-seconds, ppm), position vector convention.
+SEVEN = [100.0, -50.0, 20.0, 1.0, -2.0, 3.0, 5.0]
+
+
+def _helmert_by_hand(x: float, y: float, source: str, target: str) -> tuple[float, float]:
+    """Apply SEVEN to a point: X' = T + (1 + s) R X, R the position-vector rotation."""
+    from pyproj import CRS, Transformer
+
+    src, dst = CRS(source), CRS(target)
+    lon, lat = Transformer.from_crs(src, src.geodetic_crs, always_xy=True).transform(x, y)
+    ell = src.ellipsoid
+    to_cart = Transformer.from_pipeline(
+        f"+proj=cart +a={ell.semi_major_metre} +rf={ell.inverse_flattening}")
+    cx, cy, cz = to_cart.transform(lon, lat, 0.0)
+    dx, dy, dz, rx, ry, rz, s = SEVEN
+    rx, ry, rz = (np.radians(v / 3600.0) for v in (rx, ry, rz))
+    rot = np.array([[1, -rz, ry], [rz, 1, -rx], [-ry, rx, 1]])
+    out = np.array([dx, dy, dz]) + (1 + s * 1e-6) * rot @ np.array([cx, cy, cz])
+    back = Transformer.from_pipeline("+proj=cart +ellps=GRS80")
+    lon2, lat2, _ = back.transform(*out, direction="INVERSE")
+    return Transformer.from_crs(dst.geodetic_crs, dst, always_xy=True).transform(lon2, lat2)
+
+
+@pytest.mark.parametrize(("old", "twin"), [("EPSG:2365", "EPSG:4529"),
+                                           ("EPSG:2417", "EPSG:4529")])
+def test_old_datums_warn_or_take_the_provinces_seven_parameters(
+        tmp_path: Path, old: str, twin: str) -> None:
+    folder = write_county(tmp_path / "县", "shp")
+    frame = county_layers()["approvals"].set_crs(old, allow_override=True)
+    for part in folder.glob("approvals.*"):
+        part.unlink()
+    write_gbk_shapefile(frame, folder / "approvals.shp")
+
+    plain = read_dataset(folder).layers["approvals"]
+    warned = [p for p in plain.problems if p.kind == "datum_approximate"]
+    assert len(warned) == 1
+    assert warned[0].level == "warning"
+
+    values = ", ".join(f"{v:g}" for v in SEVEN)
+    (folder / "redline.toml").write_text(f"towgs84 = [{values}]\n", encoding="utf-8")
+    layer = read_dataset(folder).layers["approvals"]
+    assert not [p for p in layer.problems if p.kind == "datum_approximate"]
+    assert [p.kind for p in layer.problems if p.kind == "datum_transformed"]
+    assert layer.source_crs == twin
+    x, y = frame.geometry.iloc[0].exterior.coords[0]
+    want = _helmert_by_hand(x, y, old, twin)
+    got = np.array(layer.frame.geometry.iloc[0].exterior.coords)
+    assert np.min(np.hypot(got[:, 0] - want[0], got[:, 1] - want[1])) < 0.001
+
+
+def test_a_towgs84_key_must_hold_seven_numbers(tmp_path: Path) -> None:
+    folder = write_county(tmp_path / "县", "shp")
+    (folder / "redline.toml").write_text("[layers.approvals]\ntowgs84 = [1, 2]\n",
+                                         encoding="utf-8")
+    with pytest.raises(redline.errors.ConfigError, match="7 numbers"):
+        read_dataset(folder)

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 import redline
 from redline.cli.main import cli
-from redline.errors import InputError
+from redline.errors import ConfigError, InputError
 from redline.io.dataset import read_dataset
 from redline.io.postgis import read_postgis, table_sha256, write_postgis
 
@@ -339,3 +339,22 @@ def test_write_replaces_every_table_in_one_transaction(postgis_url: str) -> None
         assert conn.execute(sa.text("SELECT sum(ST_Area(geometry)) FROM results.findings")
                             ).scalar() == pytest.approx(5.0)
     engine.dispose()
+
+
+def test_a_folder_whose_redline_toml_names_the_database_is_checked_from_it(
+        county_db: str, from_files: redline.CheckRun, tmp_path: Path) -> None:
+    """``[source] url`` in redline.toml: the folder's check reads the schema, not files."""
+    folder = tmp_path / "县"
+    folder.mkdir()
+    (folder / "redline.toml").write_text(f'[source]\nurl = "{county_db}"\n', encoding="utf-8")
+    run = redline.check(folder, tmp_path / "out", as_of=AS_OF)
+    assert run.dataset.layers["farmland"].path.endswith(f"{SCHEMA}.dltb")
+    assert _key(run.findings) == _key(from_files.findings)
+
+
+def test_a_source_url_must_be_a_database(tmp_path: Path) -> None:
+    folder = tmp_path / "县"
+    folder.mkdir()
+    (folder / "redline.toml").write_text('[source]\nurl = "county.gpkg"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="postgresql://"):
+        redline.read_dataset(folder)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 from redline.errors import ConfigError, CRSError
 from redline.io import crs as crsmod
+from redline.io.datum import check_towgs84
 from redline.landclass import class_filter
 from redline.schema import (
     FIELDS,
@@ -33,12 +34,16 @@ if TYPE_CHECKING:
 CONFIG_NAME: Final[str] = "redline.toml"
 
 
-_TOP_KEYS: Final = frozenset({"crs", "encoding", "layers", "forecast"})
+_TOP_KEYS: Final = frozenset({"crs", "encoding", "layers", "forecast", "towgs84", "source"})
 
 _FORECAST_KEYS: Final = frozenset({"planned_ha"})
 
 
-_LAYER_KEYS: Final = frozenset({"path", "layer", "encoding", "crs", "filter", "fields"})
+_SOURCE_KEYS: Final = frozenset({"url"})
+
+
+_LAYER_KEYS: Final = frozenset({"path", "layer", "encoding", "crs", "filter", "fields",
+                                "attributes", "towgs84"})
 
 #: Keys of one role only: ``unit`` of the supplement's new-farmland figures.
 _ROLE_KEYS: Final[dict[str, frozenset[str]]] = {"supplement": frozenset({"unit"})}
@@ -64,6 +69,8 @@ class LayerSpec:
     filter: tuple[str, ...] | None = None
     fields: dict[str, str] = field(default_factory=dict)
     unit: str | None = None
+    attributes: str | None = None  # a table (台账) joined on the id field
+    towgs84: tuple[float, ...] | None = None  # the province's seven parameters
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,8 @@ class Config:
     layers: dict[str, LayerSpec] = field(default_factory=dict)
     #: ``[forecast] planned_ha``: ha by county code, ``""`` for the dataset's one county.
     planned_ha: dict[str, float] = field(default_factory=dict)
+    towgs84: tuple[float, ...] | None = None  # for every Xian 1980 / Beijing 1954 layer
+    url: str | None = None  # [source] url: the county's PostGIS schema instead of files
 
 
 def check_encoding(value: object, *, where: str, path: str) -> str:
@@ -122,7 +131,7 @@ def _layer_spec(role: str, raw: object, *, path: str) -> LayerSpec:
             raise ConfigError(f"unknown key {key!r} in {where}", path=path,
                               fix=f"use only: {', '.join(sorted(allowed))}")
     spec: dict[str, Any] = {}
-    for key in ("path", "layer"):
+    for key in ("path", "layer", "attributes"):
         if key in raw:
             if not isinstance(raw[key], str) or not raw[key]:
                 raise ConfigError(f"{where} {key} must be a non-empty text", path=path,
@@ -144,6 +153,8 @@ def _content_keys(role: str, raw: Mapping[str, Any], *, where: str, path: str
         spec["filter"] = _check_filter(raw["filter"], where=where, path=path)
     if "fields" in raw:
         spec["fields"] = _check_fields(role, raw["fields"], path=path)
+    if "towgs84" in raw:
+        spec["towgs84"] = check_towgs84(raw["towgs84"], where=f"{where} towgs84", path=path)
     if "unit" in raw:
         spec["unit"] = _check_unit(raw["unit"], where=where, path=path)
     return spec
@@ -204,7 +215,10 @@ def parse_config(raw: Mapping[str, Any], *, path: str) -> Config:
                           fix="write [layers.<role>] sections")
     layers = {role: _layer_spec(role, spec, path=path) for role, spec in layers_raw.items()}
     planned = _forecast(raw.get("forecast", {}), path=path)
-    return Config(crs=crs, encoding=enc, layers=layers, planned_ha=planned)
+    towgs84 = check_towgs84(raw["towgs84"], where="towgs84", path=path) \
+        if "towgs84" in raw else None
+    return Config(crs=crs, encoding=enc, layers=layers, planned_ha=planned, towgs84=towgs84,
+                  url=_source_url(raw.get("source"), path=path))
 
 
 def _forecast(raw: object, *, path: str) -> dict[str, float]:
@@ -227,6 +241,24 @@ def _forecast(raw: object, *, path: str) -> dict[str, float]:
                               f"not {ha!r}", path=path, fix=fix)
         out[str(code)] = float(ha)
     return out
+
+
+def _source_url(source: object, *, path: str) -> str | None:
+    """Return the ``[source] url`` of a redline.toml: a ``postgresql://`` database to read."""
+    if source is None:
+        return None
+    if not isinstance(source, Mapping):
+        raise ConfigError("source must be a table", path=path,
+                          fix='write [source] with url = "postgresql://..."')
+    for key in source:
+        if key not in _SOURCE_KEYS:
+            raise ConfigError(f"unknown key {key!r} in [source]", path=path,
+                              fix=f"use only: {', '.join(sorted(_SOURCE_KEYS))}")
+    url = source.get("url")
+    if not isinstance(url, str) or not url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(f"[source] url must be a postgresql:// URL, not {url!r}", path=path,
+                          fix='write url = "postgresql://USER@HOST/DATABASE?schema=SCHEMA"')
+    return url
 
 
 def load_config(path: Path) -> Config:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import tomllib
 import zipfile
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
@@ -42,6 +43,7 @@ from redline.io.config import (
     load_config,
     merge_layers,
 )
+from redline.io.datum import settle_datum
 from redline.io.discover import Found, Source, resolve_sources, scan_dir, scan_file, scan_gdb
 from redline.io.layer import preflight, read_layer
 from redline.io.place import check_overlap, choose_working_crs, reproject
@@ -173,6 +175,10 @@ def read_dataset(
     if is_database_url(path):
         return read_postgis(str(path), crs=crs, layers=layers)
     path = Path(path)
+    database = _database_of(path)
+    if database is not None:  # [source] url in redline.toml: the files are elsewhere
+        url, toml_layers, toml_crs = database
+        return read_postgis(url, crs=crs or toml_crs, layers={**toml_layers, **(layers or {})})
     if not path.exists():
         raise InputError("the dataset does not exist", path=str(path),
                          fix="give a folder, a .gpkg, a .gdb or a .zip of a folder")
@@ -220,9 +226,10 @@ def _read(path: Path, root: Path, shown: str, zipped: tuple[Path, Path] | None, 
     for role, src in sources.items():
         if role in later:
             continue
-        layer, layer_problems = read_layer(src, config.layers.get(role, LayerSpec()),
-                                           crs=default_crs, encoding=default_enc)
+        spec = config.layers.get(role, LayerSpec())
+        layer, layer_problems = read_layer(src, spec, crs=default_crs, encoding=default_enc)
         if layer is not None:
+            settle_datum(layer, spec.towgs84 or config.towgs84)
             read[role] = layer
         else:
             problems.extend(layer_problems)
@@ -245,6 +252,18 @@ def _read(path: Path, root: Path, shown: str, zipped: tuple[Path, Path] | None, 
     _read_extras(dataset, config, found, folder, shown=shown, zipped=zipped,
                  outside_paths=outside_paths)
     return dataset
+
+
+def _database_of(path: Path) -> tuple[str, dict[str, Any], str | None] | None:
+    """Return the ``[source] url`` of a folder's redline.toml, its [layers] and crs."""
+    toml = path / CONFIG_NAME
+    if not toml.is_file():
+        return None
+    config = load_config(toml)
+    if config.url is None:
+        return None
+    raw = tomllib.loads(toml.read_bytes().decode("utf-8-sig"))
+    return config.url, dict(raw.get("layers", {})), config.crs
 
 
 def _scan_root(path: Path, root: Path, shown: str, zipped: tuple[Path, Path] | None

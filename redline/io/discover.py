@@ -12,7 +12,7 @@ is reported with the reason.
 from __future__ import annotations
 
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
 
@@ -41,7 +41,7 @@ _VECTOR_EXT: Final = (".shp", ".gpkg", ".parquet", ".geoparquet", ".geojson", ".
 _RASTER_EXT: Final = (".tif", ".tiff")
 
 
-Kind = Literal["shp", "gpkg", "parquet", "vector"]
+Kind = Literal["shp", "gpkg", "parquet", "vector", "coordtxt"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,8 @@ class Source:
     layer: str | None = None
     standard: bool = False  # found by a standard name (DLTB is filtered)
     zip_member: str | None = None  # the .shp inside a zipped shapefile
+    attributes: Path | None = None  # the table (台账) joined on the layer's id field
+    attributes_display: str | None = None
 
 
 def _role_of(name: str) -> tuple[str | None, bool]:
@@ -277,6 +279,9 @@ def _toml_source(role: str, spec: LayerSpec, root: Path, shown: str) -> Source |
 
 
 def _file_source(role: str, spec: LayerSpec, p: Path, display: str) -> Source | Problem:
+    if p.is_dir() or p.name.lower().endswith(".txt"):
+        # Coordinate TXT files (坐标交换文件): one, or a folder of them.
+        return Source(role, display, str(p), "coordtxt", p)
     kind = _vector_kind(p.name.lower())
     if kind == "gpkg":
         layer = spec.layer
@@ -328,4 +333,9 @@ def resolve_sources(config: Config, found: Found, folder: Path, shown: str,
                                         f"dataset folder ({real})", OUTSIDE_FIX, "error",
                                         role=name, kind="outside_dataset"))
                 del sources[name]
+    for name, src in sources.items():
+        table = config.layers.get(name, LayerSpec()).attributes
+        if table is not None:
+            sources[name] = replace(src, attributes=folder / table,
+                                    attributes_display=f"{shown}/{table}")
     return sources

@@ -48,6 +48,7 @@ from redline.io.encoding import (
 )
 from redline.io.geometry import Repaired, coordinate_problems, repair_polygons
 from redline.io.shapefile import check_shapefile
+from redline.io.sources import join_attributes, read_txt_layer
 from redline.io.values import parse_field
 from redline.model import Layer, Problem
 from redline.schema import (
@@ -636,15 +637,29 @@ def read_layer(src: Source, spec: LayerSpec, *, crs: str | None = None,
         if found:
             return None, problems
     try:
-        raw, meta, enc, detected = _read_raw(src, enc, explicit=enc is not None,
-                                             keep=keep if codes is not None else None,
-                                             rows=rows)
+        if src.kind == "coordtxt":
+            raw, meta, enc, detected = read_txt_layer(src, spec, problems)
+        else:
+            raw, meta, enc, detected = _read_raw(src, enc, explicit=enc is not None,
+                                                 keep=keep if codes is not None else None,
+                                                 rows=rows)
     except Exception as ex:  # any driver failure makes the file unreadable: reported
         log.debug("reading %s failed: %s", src.display, ex)
         problem(*_read_failure(src, ex, enc), "error", "bad_encoding" if isinstance(
             ex, UnicodeError | pa.ArrowException) and src.kind != "parquet" else "unreadable")
         return None, problems
-    if detected:
+    if src.attributes is not None:
+        def id_column(columns: list[str], truncated: bool) -> str | None:
+            return map_fields(columns, role, spec.fields, truncated=truncated)[0].get(
+                ID_FIELD[role])
+
+        joined = join_attributes(raw, src, problems, id_column=id_column)
+        if joined is None:
+            return None, problems
+        raw = joined
+    if detected and src.kind == "coordtxt":
+        problem(f"coordinate files read as {enc}", "", "info", "encoding_detected")
+    elif detected:
         problem(f"text encoding not declared (no .cpg, empty code page): detected {enc} "
                 "and read as such", f'write encoding = "{enc}" under [layers.{role}] to '
                 "make it explicit", "info", "encoding_detected")
