@@ -19,7 +19,7 @@ import pyogrio
 import pytest
 
 import redline
-from redline.io.coordtxt import write_coordtxt
+from redline.io.coordtxt import read_coordtxt, write_coordtxt
 from redline.io.dataset import read_dataset
 from redline.tools.check import check
 
@@ -416,3 +416,21 @@ def test_a_towgs84_key_must_hold_seven_numbers(tmp_path: Path) -> None:
                                          encoding="utf-8")
     with pytest.raises(redline.errors.ConfigError, match="7 numbers"):
         read_dataset(folder)
+
+
+def test_findings_are_written_as_coordinate_txt_one_file_per_case(
+        county: tuple[Path, list[tuple[object, ...]]]) -> None:
+    """Each polygonal finding of findings.gpkg is one file of findings_txt, same shape."""
+    folder, _ = county
+    out = folder.parent / "out_shp"
+    findings = pyogrio.read_dataframe(out / "findings.gpkg", layer="findings")
+    files = sorted((out / "findings_txt").glob("*.txt"))
+    assert len(files) == len(findings)
+    read, problems, meta = read_coordtxt(out / "findings_txt")
+    assert not [p for p in problems if p.level != "info"]
+    assert {f.encoding for f in meta.files} == {"GBK"}
+    assert meta.crs == findings.crs.to_string()
+    got = read.set_index("地块编号").geometry
+    for row in findings.itertuples():
+        # Written to the millimetre: the same polygon within a few cm2.
+        assert got[row.finding_id].symmetric_difference(row.geometry).area < 0.05

@@ -661,9 +661,35 @@ def _write_outputs(tmp: Path, *, findings: gpd.GeoDataFrame, features: gpd.GeoDa
                            {"findings": findings, "features": features})
         names = _write_tables(tmp, findings=findings, summary=summary, tables=tables,
                               lang=lang)
+        names.append(_write_findings_txt(tmp / FINDINGS_TXT, findings, lang=lang))
         gpkg.result()
     return names
 
+
+#: The folder of findings as coordinate TXT files, one per finding (docs/contract.md).
+FINDINGS_TXT = "findings_txt"
+
+
+def _write_findings_txt(folder: Path, findings: gpd.GeoDataFrame, *, lang: Lang) -> str:
+    """Write each finding as a coordinate TXT file (for provincial systems); the folder name.
+
+    A file per finding named by its ``finding_id``, 地块编号 the ``finding_id``,
+    地块名称 the rule's name and the feature's id, 地块面积 the area of the geometry
+    written (ellipsoidal, 公顷); GBK (GB18030 when a name needs it).
+    """
+    from redline.io.coordtxt import write_coordtxt
+    from redline.text import rule_name
+
+    folder.mkdir()
+    polygonal = findings.geometry.notna() & findings.geom_type.isin(["Polygon", "MultiPolygon"])
+    cases = findings[polygonal.to_numpy(dtype=bool)]
+    if len(cases):
+        cases = cases.assign(_name=[f"{rule_name(r, lang)} {fid}" for r, fid in
+                                    zip(cases["rule"], cases["feature_id"], strict=True)])
+        _, problems = write_coordtxt(cases, folder, id_field="finding_id", name_field="_name")
+        for problem in problems:
+            log.info("%s", problem.line())
+    return FINDINGS_TXT
 
 def _write_tables(tmp: Path, *, findings: gpd.GeoDataFrame, summary: pd.DataFrame,
                   tables: dict[str, pd.DataFrame], lang: Lang) -> list[str]:
