@@ -434,3 +434,67 @@ def test_findings_are_written_as_coordinate_txt_one_file_per_case(
     for row in findings.itertuples():
         # Written to the millimetre: the same polygon within a few cm2.
         assert got[row.finding_id].symmetric_difference(row.geometry).area < 0.05
+
+
+# --- GB18030 and what a shapefile declares --------------------------------------------------
+
+NAMES = ["王䶮", "𠮷野家", "水田"]
+
+
+def _gb18030_approvals(folder: Path, cpg: str | None, ldid: int = 0) -> Path:
+    """approvals.shp with names GBK lacks, its text in GB18030, declared as asked."""
+    import warnings
+
+    frame = county_layers()["approvals"].iloc[[0, 1, 1]].reset_index(drop=True)
+    frame["PZWH"] = ["批1", "批2", "批3"]
+    frame["XMMC"] = NAMES
+    shp = folder / "approvals.shp"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pyogrio.write_dataframe(frame, shp, encoding="gb18030")
+    shp.with_suffix(".cpg").unlink(missing_ok=True)
+    if cpg is not None:
+        shp.with_suffix(".cpg").write_text(cpg, encoding="ascii")
+    dbf = shp.with_suffix(".dbf")
+    data = bytearray(dbf.read_bytes())
+    data[29] = ldid
+    dbf.write_bytes(bytes(data))
+    assert "䶮".encode("gb18030") in data  # a four-byte sequence GBK has not
+    return shp
+
+
+@pytest.mark.parametrize(("cpg", "ldid", "written", "mismatch"), [
+    (None, 0, "gb18030", False),        # undeclared: the bytes tell
+    ("936", 0, "CP936", False),         # ArcGIS's .cpg for GBK
+    ("GB18030", 0, "GB18030", False),
+    (None, 0x4D, "CP936", False),       # the code-page byte only
+    ("ISO-8859-1", 0, "ISO-8859-1", True),  # a wrong .cpg: said, and the bytes win
+    ("UTF-8", 0, "UTF-8", True),
+])
+def test_gbk_is_read_as_gb18030_and_the_encoding_reported_as_written(
+        tmp_path: Path, cpg: str | None, ldid: int, written: str, mismatch: bool) -> None:
+    folder = write_county(tmp_path / "县", "shp")
+    for part in folder.glob("approvals.*"):
+        part.unlink()
+    _gb18030_approvals(folder, cpg, ldid)
+    (folder / "redline.toml").write_text(
+        '[layers.approvals.fields]\nauthority = "XMMC"\n', encoding="utf-8")
+    layer = read_dataset(folder).layers["approvals"]
+    assert layer.frame["authority"].tolist() == NAMES
+    assert layer.encoding == written
+    kinds = [p.kind for p in layer.problems]
+    assert ("encoding_mismatch" in kinds) == mismatch
+    if mismatch:
+        said = next(p for p in layer.problems if p.kind == "encoding_mismatch")
+        assert said.level == "warning"
+        assert written in said.problem
+
+
+def test_an_explicit_gbk_encoding_keeps_gb18030_names(tmp_path: Path) -> None:
+    folder = write_county(tmp_path / "县", "shp")
+    for part in folder.glob("approvals.*"):
+        part.unlink()
+    _gb18030_approvals(folder, None)
+    (folder / "redline.toml").write_text(
+        'encoding = "gbk"\n[layers.approvals.fields]\nauthority = "XMMC"\n', encoding="utf-8")
+    assert read_dataset(folder)["approvals"]["authority"].tolist() == NAMES

@@ -13,6 +13,7 @@ import codecs
 import re
 import struct
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Final, Literal
 
 #: Bytes of .dbf records inspected when sniffing (header always read whole).
@@ -20,7 +21,7 @@ SNIFF_BYTES: Final[int] = 256 * 1024
 
 _CJK_RE: Final = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
-Sniffed = Literal["utf-8", "gbk"]
+Sniffed = Literal["utf-8", "gbk", "gb18030"]
 
 
 def dbf_ldid(data: bytes) -> int:
@@ -73,11 +74,13 @@ def sniff_bytes(raw: bytes) -> Sniffed | None:
         pass
     else:
         return "utf-8"
-    try:
-        text = raw.decode("gbk")
-    except UnicodeDecodeError:
-        return None
-    return "gbk" if _CJK_RE.search(text) else None
+    for name in ("gbk", "gb18030"):  # GB18030: GBK with the rare characters it lacks
+        try:
+            text = raw.decode(name)
+        except UnicodeDecodeError:
+            continue
+        return name if _CJK_RE.search(text) else None
+    return None
 
 
 def sniff_dbf(data: bytes) -> Sniffed | None:
@@ -112,8 +115,9 @@ def looks_misdecoded(texts: Iterable[object]) -> bool:
 
 
 _GDAL_NAMES: Final[dict[str, str]] = {
-    "iso8859-1": "ISO-8859-1", "utf-8": "UTF-8", "gbk": "GBK", "gb18030": "GB18030",
-    "gb2312": "GB2312", "cp936": "CP936", "big5": "BIG5", "utf-16": "UTF-16",
+    # GBK and its kin are read as GB18030, their superset (rare characters of names).
+    "iso8859-1": "ISO-8859-1", "utf-8": "UTF-8", "gbk": "GB18030", "gb18030": "GB18030",
+    "gb2312": "GB18030", "cp936": "GB18030", "big5": "BIG5", "utf-16": "UTF-16",
 }
 
 
@@ -123,7 +127,7 @@ def gdal_encoding(name: str) -> str:
     Examples
     --------
     >>> gdal_encoding("latin-1"), gdal_encoding("gbk"), gdal_encoding("utf8")
-    ('ISO-8859-1', 'GBK', 'UTF-8')
+    ('ISO-8859-1', 'GB18030', 'UTF-8')
     """
     try:
         canonical = codecs.lookup(name).name
@@ -146,10 +150,106 @@ def decode_table(data: bytes, *, encoding: str | None = None) -> tuple[str, str]
         ``encoding`` is given and does not fit, or no encoding fits.
     """
     if encoding is not None:
-        return data.decode(encoding), encoding
+        return data.decode(read_codec(encoding)), encoding
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8"), "utf-8-sig"
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        return data.decode("gbk"), "gbk"
+        return data.decode("gb18030"), "gbk"  # GB18030: GBK and the characters it lacks
+
+
+# --- what a shapefile declares, and what its bytes are -------------------------------------
+
+#: GBK and the encodings it extends or is: read as GB18030, their superset, so that the
+#: rare characters of names (䶮, 𠮷) GBK lacks are not lost.
+_GB_FAMILY: Final = frozenset({"gbk", "gb2312", "gb18030", "cp936"})
+
+#: .dbf code-page bytes (LDID) and the encodings they declare (ESRI's table, in part).
+_LDID_CODEC: Final[dict[int, str]] = {
+    0x01: "cp437", 0x02: "cp850", 0x03: "cp1252", 0x57: "cp1252", 0x4D: "cp936",
+    0x7A: "cp936", 0x4E: "cp949", 0x4F: "cp950", 0x7B: "cp932",
+}
+
+
+def _cpg_codec(text: str) -> str | None:
+    """Return the Python codec a .cpg's text names (``936``, ``CP936``, ``UTF-8``...)."""
+    key = text.strip().upper().replace("ANSI", "").strip()
+    if key.isdigit():
+        key = {"65001": "utf-8", "88591": "latin-1", "936": "cp936", "54936": "gb18030"
+               }.get(key, f"cp{key}")
+    try:
+        return codecs.lookup(key).name
+    except LookupError:
+        return None
+
+
+def _family(codec: str) -> str:
+    name = codecs.lookup(codec).name
+    return "gbk" if name in _GB_FAMILY else name
+
+
+def read_codec(codec: str) -> str:
+    """Return the codec to read text declared in ``codec`` with: GB18030 for GBK's kin.
+
+    Examples
+    --------
+    >>> read_codec("gbk"), read_codec("cp936"), read_codec("utf-8")
+    ('gb18030', 'gb18030', 'utf-8')
+    """
+    return "gb18030" if _family(codec) == "gbk" else codecs.lookup(codec).name
+
+
+@dataclass(frozen=True)
+class ShpEncoding:
+    """How a shapefile's text is to be read, and how its files declare it."""
+
+    #: The codec to read with (None: no declaration and no non-ASCII text: GDAL's own).
+    read_as: str | None
+    #: The encoding as the files write it (``CP936`` from a .cpg ``936``), else None.
+    written: str | None
+    #: Where it is written: ``".cpg"``, ``"code page byte 0x4D"``, or ``""``.
+    where: str
+    #: ``read_as`` was found from the bytes, not from a declaration.
+    detected: bool
+    #: The declaration the bytes contradict, said in words; else ``""``.
+    contradiction: str = ""
+    #: What the bytes look like (:func:`sniff_bytes`): ``gbk``, ``gb18030``, ``utf-8``.
+    sniffed: str | None = None
+
+
+def shapefile_encoding(cpg: str | None, dbf: bytes | None) -> ShpEncoding:
+    """Decide a shapefile's encoding from its .cpg text, its .dbf header and first records.
+
+    The declaration (.cpg, else the code-page byte) is what the file says; the bytes
+    are sniffed (:func:`sniff_bytes`) too, and when they contradict it (a .cpg saying
+    ISO-8859-1 or UTF-8 over GBK bytes) they win and the contradiction is said.
+
+    Examples
+    --------
+    >>> e = shapefile_encoding("936", None)
+    >>> e.read_as, e.written, e.where
+    ('gb18030', 'CP936', '.cpg')
+    >>> shapefile_encoding("ISO-8859-1", b"").contradiction
+    ''
+    """
+    sniffed = sniff_bytes(_dbf_text_bytes(dbf)) if dbf else None
+    declared: str | None = None
+    where = ""
+    if cpg is not None and cpg.strip():
+        declared, where = _cpg_codec(cpg), ".cpg"
+        written = cpg.strip().upper()
+        if written.isdigit():  # a Windows code page number, as ArcGIS writes it
+            written = {"65001": "UTF-8", "88591": "ISO-8859-1"}.get(written, f"CP{written}")
+    elif dbf and dbf_ldid(dbf) in _LDID_CODEC:
+        ldid = dbf_ldid(dbf)
+        declared, where = _LDID_CODEC[ldid], f"code page byte 0x{ldid:02X}"
+        written = declared.upper()
+    if declared is None:
+        return ShpEncoding(read_codec(sniffed) if sniffed else None, None, "", sniffed is not None,
+                           sniffed=sniffed)
+    if sniffed is None or _family(sniffed) == _family(declared):
+        return ShpEncoding(read_codec(declared), written, where, False, sniffed=sniffed)
+    return ShpEncoding(read_codec(sniffed), written, where, True,
+                       f"the {where} says {written} but the text is {sniffed.upper()}",
+                       sniffed=sniffed)

@@ -44,7 +44,7 @@ from redline.io.encoding import (
     SNIFF_BYTES,
     gdal_encoding,
     looks_misdecoded,
-    sniff_dbf,
+    shapefile_encoding,
 )
 from redline.io.geometry import Repaired, coordinate_problems, repair_polygons
 from redline.io.shapefile import check_shapefile
@@ -69,24 +69,28 @@ log = logging.getLogger(__name__)
 DBF_NAME_LEN: Final[int] = 10
 
 
-def _dbf_bytes(src: Source) -> bytes | None:
-    """Return the start of a shapefile's .dbf, or ``None`` if it has a .cpg (or no .dbf)."""
+def _shp_declared(src: Source) -> tuple[str | None, bytes | None]:
+    """Return a shapefile's .cpg text (None without one) and the start of its .dbf."""
     if src.local is None:
-        return None
+        return None, None
     if src.zip_member is not None:
         with zipfile.ZipFile(src.local) as zf:
             names = {n.lower(): n for n in zf.namelist()}
             base = src.zip_member[:-4].lower()
-            if base + ".cpg" in names or base + ".dbf" not in names:
-                return None
+            cpg = zf.read(names[base + ".cpg"]).decode("latin-1") \
+                if base + ".cpg" in names else None
+            if base + ".dbf" not in names:
+                return cpg, None
             with zf.open(names[base + ".dbf"]) as fh:
-                return fh.read(SNIFF_BYTES + 64 * 1024)
+                return cpg, fh.read(SNIFF_BYTES + 64 * 1024)
     siblings = {q.name.lower(): q for q in src.local.parent.glob(src.local.stem + ".*")}
     stem = src.local.stem.lower()
-    if stem + ".cpg" in siblings or stem + ".dbf" not in siblings:
-        return None
+    cpg = siblings[stem + ".cpg"].read_bytes().decode("latin-1") \
+        if stem + ".cpg" in siblings else None
+    if stem + ".dbf" not in siblings:
+        return cpg, None
     with open(siblings[stem + ".dbf"], "rb") as fh:
-        return fh.read(SNIFF_BYTES + 64 * 1024)
+        return cpg, fh.read(SNIFF_BYTES + 64 * 1024)
 
 
 #: Decides from a layer's attributes which features to keep (None: all).
@@ -547,13 +551,12 @@ def _read_raw(src: Source, enc: str | None, *, explicit: bool, keep: Keep | None
     """
     detected = False
     if not explicit and src.kind == "shp":
-        head = _dbf_bytes(src)
-        sniffed = sniff_dbf(head) if head is not None else None
-        if sniffed is not None:
-            enc, detected = sniffed, True
+        plan = shapefile_encoding(*_shp_declared(src))
+        if plan.read_as is not None:  # read as declared (GBK as GB18030), or as the bytes are
+            enc, detected = plan.read_as, plan.detected
     meta = preflight(src, enc)
     raw = _read_frame(src, enc, keep, rows)
-    if not explicit and not detected and src.kind == "shp":
+    if not explicit and enc is None and src.kind == "shp":
         # A declared but wrong code page: latin-1 text that is really GBK.
         text_cols = [c for c in raw.columns if raw[c].dtype.kind in "OT"]
         sample = list(raw.columns) + [v for c in text_cols for v in raw[c].head(200).tolist()]
@@ -616,6 +619,7 @@ def read_layer(src: Source, spec: LayerSpec, *, crs: str | None = None,
     # The file is hashed in the background while it is parsed.
     digest = digest_later(src.local) if src.local is not None else None
     enc = spec.encoding or encoding
+    explicit_enc = enc is not None
     codes = filter_codes(src, role, spec)
     read: dict[str, int] = {}
 
@@ -657,17 +661,29 @@ def read_layer(src: Source, spec: LayerSpec, *, crs: str | None = None,
         if joined is None:
             return None, problems
         raw = joined
-    if detected and src.kind == "coordtxt":
+    # The encoding as the files write it (.cpg, code-page byte), and a declaration the
+    # bytes contradict, are said; text declared GBK is read as GB18030 (its superset).
+    plan = shapefile_encoding(*_shp_declared(src)) \
+        if src.kind == "shp" and not explicit_enc else None
+    written = plan.written if plan is not None else None
+    if plan is not None and plan.contradiction and detected:
+        problem(f"{plan.contradiction}: read as {enc}", f"correct the {plan.where}, or "
+                f'write encoding = "{enc}" under [layers.{role}] in {CONFIG_NAME}',
+                "warning", "encoding_mismatch")
+    elif detected and src.kind == "coordtxt":
         problem(f"coordinate files read as {enc}", "", "info", "encoding_detected")
     elif detected:
-        problem(f"text encoding not declared (no .cpg, empty code page): detected {enc} "
-                "and read as such", f'write encoding = "{enc}" under [layers.{role}] to '
+        found = (plan.sniffed if plan is not None else None) or enc
+        problem(f"text encoding not declared (no .cpg, empty code page): detected {found} "
+                f"and read as {enc}", f'write encoding = "{found}" under [layers.{role}] to '
                 "make it explicit", "info", "encoding_detected")
 
     layer = layer_from_frame(
         raw, role, spec, display=src.display, meta=meta, crs=crs, codes=codes,
         total=read.get("features"), truncated=src.kind == "shp",
-        encoding=enc or str(meta.get("encoding") or "") or None, encoding_detected=detected,
+        encoding=written or (plan.sniffed if plan is not None and detected else None) or enc
+        or str(meta.get("encoding") or "") or None,
+        encoding_detected=detected,
         layer_name=src.layer, seen_ids=seen_ids, problems=problems)
     if layer is None:
         return None, problems
