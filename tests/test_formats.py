@@ -7,6 +7,7 @@ same county read from shapefiles.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import re
 import shutil
@@ -498,3 +499,14 @@ def test_an_explicit_gbk_encoding_keeps_gb18030_names(tmp_path: Path) -> None:
     (folder / "redline.toml").write_text(
         'encoding = "gbk"\n[layers.approvals.fields]\nauthority = "XMMC"\n', encoding="utf-8")
     assert read_dataset(folder)["approvals"]["authority"].tolist() == NAMES
+
+
+def test_coordinate_txt_and_joined_layers_are_never_read_in_windows(tmp_path: Path) -> None:
+    """A window of a TXT layer, or of a joined one, would repeat or misreport ids."""
+    from redline.io.discover import Source
+    from redline.io.spill import can_spill
+
+    shp = Source("farmland", "DLTB.shp", "DLTB.shp", "shp", tmp_path / "DLTB.shp")
+    assert can_spill(shp)
+    assert not can_spill(Source("approvals", "报批", "报批", "coordtxt", tmp_path))
+    assert not can_spill(dataclasses.replace(shp, attributes=tmp_path / "台账.xlsx"))

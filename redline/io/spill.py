@@ -253,5 +253,9 @@ def _fid_range(fids: tuple[str, NDArray[np.int64]] | None, start: int, count: in
 
 
 def can_spill(src: Source) -> bool:
-    """Whether a source can be read in windows (a GDAL vector, not GeoParquet)."""
-    return src.kind != "parquet"
+    """Whether a source can be read in windows (a GDAL vector, not GeoParquet).
+
+    Coordinate TXT files and a layer joined to an attribute table are read whole: the
+    join's unmatched ids are those of the whole layer.
+    """
+    return src.kind not in ("parquet", "coordtxt") and src.attributes is None
