@@ -588,6 +588,32 @@ def _decide_crs(raw: gpd.GeoDataFrame, meta: Mapping[str, Any], spec: LayerSpec,
     return guess, guess is not None, why
 
 
+def _parts_disagree(src: Source, rows: Window | None, enc: str | None, role: Role,
+                    problem: Callable[[str, str, Any, str], None]) -> bool:
+    """Check a shapefile's parts agree before reading it; say each problem (True: not read).
+
+    GDAL reads a .dbf shorter than its .shp without a word, so the parts are checked first
+    (once per layer: on its first window).
+    """
+    if src.kind != "shp" or src.local is None or (rows is not None and rows.start != 0):
+        return False
+    found = check_shapefile(src.local, zip_member=src.zip_member,
+                            encoding_given=enc is not None)
+    for f in found:
+        problem(f.problem, f.fix.replace("<role>", role), "error", f.kind)
+    return bool(found)
+
+
+def _join_table(raw: gpd.GeoDataFrame, src: Source, spec: LayerSpec, role: Role,
+                problems: list[Problem]) -> gpd.GeoDataFrame | None:
+    """Join a layer's ``attributes`` table on its id field (None: the join failed, said)."""
+    def id_column(columns: list[str], truncated: bool) -> str | None:
+        return map_fields(columns, role, spec.fields, truncated=truncated)[0].get(
+            ID_FIELD[role])
+
+    return join_attributes(raw, src, problems, id_column=id_column)
+
+
 def read_layer(src: Source, spec: LayerSpec, *, crs: str | None = None,
                encoding: str | None = None, rows: Window | None = None,
                seen_ids: set[str] | None = None) -> tuple[Layer | None, list[Problem]]:
@@ -632,14 +658,8 @@ def read_layer(src: Source, spec: LayerSpec, *, crs: str | None = None,
             return None
         return _land_class_in(attrs[found["land_code"]], codes)
 
-    if src.kind == "shp" and src.local is not None and (rows is None or rows.start == 0):
-        # The parts are checked first: GDAL reads a .dbf shorter than its .shp without a word.
-        found = check_shapefile(src.local, zip_member=src.zip_member,
-                                encoding_given=enc is not None)
-        for f in found:
-            problem(f.problem, f.fix.replace("<role>", role), "error", f.kind)
-        if found:
-            return None, problems
+    if _parts_disagree(src, rows, enc, role, problem):
+        return None, problems
     try:
         if src.kind == "coordtxt":
             raw, meta, enc, detected = read_txt_layer(src, spec, problems)
@@ -653,11 +673,7 @@ def read_layer(src: Source, spec: LayerSpec, *, crs: str | None = None,
             ex, UnicodeError | pa.ArrowException) and src.kind != "parquet" else "unreadable")
         return None, problems
     if src.attributes is not None:
-        def id_column(columns: list[str], truncated: bool) -> str | None:
-            return map_fields(columns, role, spec.fields, truncated=truncated)[0].get(
-                ID_FIELD[role])
-
-        joined = join_attributes(raw, src, problems, id_column=id_column)
+        joined = _join_table(raw, src, spec, role, problems)
         if joined is None:
             return None, problems
         raw = joined
@@ -673,9 +689,9 @@ def read_layer(src: Source, spec: LayerSpec, *, crs: str | None = None,
     elif detected and src.kind == "coordtxt":
         problem(f"coordinate files read as {enc}", "", "info", "encoding_detected")
     elif detected:
-        found = (plan.sniffed if plan is not None else None) or enc
-        problem(f"text encoding not declared (no .cpg, empty code page): detected {found} "
-                f"and read as {enc}", f'write encoding = "{found}" under [layers.{role}] to '
+        sniffed = (plan.sniffed if plan is not None else None) or enc
+        problem(f"text encoding not declared (no .cpg, empty code page): detected {sniffed} "
+                f"and read as {enc}", f'write encoding = "{sniffed}" under [layers.{role}] to '
                 "make it explicit", "info", "encoding_detected")
 
     layer = layer_from_frame(
