@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from redline.datetext import read_dates
+
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
 
@@ -53,15 +55,18 @@ def as_day_array(values: Any) -> NDArray[np.datetime64]:
     """Dates of any common form as a ``datetime64[D]`` array; missing values become ``NaT``.
 
     Accepts a pandas Series or array of ``datetime64[...]`` (any unit, with or
-    without a time zone), python ``date`` / ``datetime`` objects, ISO strings,
-    ``None``, ``NaT`` and ``NaN``. Values that cannot be parsed as dates are
-    missing, not errors: the reader reports bad values, this only counts days.
+    without a time zone), python ``date`` / ``datetime`` objects, ``None``, ``NaT``
+    and ``NaN``, and dates written as county tables write them (ISO, ``2009年10月1日``,
+    ``二〇〇九年十月一日``, ``09-10-01``, Excel serial days...: :mod:`redline.datetext`).
+    Values that cannot be read as dates are missing, not errors: the reader reports bad
+    values (and :func:`redline.datetext.read_dates` says why), this only counts days.
 
     Examples
     --------
     >>> import datetime as dt
-    >>> as_day_array([dt.date(2024, 2, 29), None, "2025-01-02"]).astype(str).tolist()
-    ['2024-02-29', 'NaT', '2025-01-02']
+    >>> as_day_array([dt.date(2024, 2, 29), None, "2025-01-02", "二〇〇九年十月一日"]
+    ...              ).astype(str).tolist()
+    ['2024-02-29', 'NaT', '2025-01-02', '2009-10-01']
     """
     if isinstance(values, np.ndarray) and np.issubdtype(values.dtype, np.datetime64):
         return values.astype("datetime64[D]")
@@ -69,18 +74,9 @@ def as_day_array(values: Any) -> NDArray[np.datetime64]:
                                                                     dtype=object)
     if isinstance(series.dtype, pd.DatetimeTZDtype):
         series = series.dt.tz_localize(None)
-    if not pd.api.types.is_datetime64_any_dtype(series.dtype):
-        series = pd.to_datetime(series.astype(object).map(_plain), errors="coerce", format="mixed")
-    return np.asarray(series.to_numpy(dtype="datetime64[ns]"), dtype="datetime64[D]")
-
-
-def _plain(value: Any) -> Any:
-    # Keep the calendar date only: time-zone-aware datetimes cannot mix with naive ones.
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day)
-    return value
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return np.asarray(series.to_numpy(dtype="datetime64[ns]"), dtype="datetime64[D]")
+    return read_dates(series)[0]
 
 
 def to_date(value: Any) -> dt.date | None:

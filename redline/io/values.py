@@ -18,7 +18,6 @@ Parsed kinds:
 
 from __future__ import annotations
 
-import datetime
 import functools
 import re
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from redline.datetext import read_dates
 from redline.schema import FieldKind
 
 Parsed = tuple[pd.Series, pd.Series]
@@ -68,7 +68,6 @@ _FALSE: Final = frozenset({"否", "无", "false", "f", "no", "n", "0", "0.0", "�
 # Land-class codes: 2 digits, optionally 2 more digits/letters (05H1), optionally
 # one suffix letter (0101K, 1104A).
 _CODE_RE: Final = re.compile(r"^\d{2}(?:[0-9A-Z]{2})?[A-Z]?$")
-_DATE_SEP_RE: Final = re.compile(r"[年月/.\\]")
 
 
 #: Columns shorter than this are parsed value by value (factorizing costs more).
@@ -232,36 +231,33 @@ def parse_numbers(raw: pd.Series, *, low: float | None = None,
 
 @_per_distinct
 def parse_dates(raw: pd.Series) -> Parsed:
-    """Dates from date objects or date texts in the common spellings.
+    """Dates in every common spelling (:mod:`redline.datetext`), with why a value is unread.
 
-    ``2009-10-01``, ``2009/10/1``, ``20091001``, ``2009年10月1日``, ``2009.10.01``;
-    a time part is ignored; years outside 1900-2100 are unparseable.
+    ``2009-10-01``, ``2009/10/1``, ``20091001``, ``2009年10月1日``, ``二〇〇九年十月一日``,
+    ``2009.10.01``, ``09-10-01``, full-width digits, Excel serial days (``40087``); the month
+    only (``2009年10月``) is its last day; a time part is ignored; years outside 1900-2100,
+    a year alone and six digits are unreadable.
+
+    Examples
+    --------
+    >>> values, problems = parse_dates(pd.Series(["二〇〇九年十月一日", 40087, "2009年13月1日"]))
+    >>> values.dt.strftime("%Y-%m-%d").tolist()[:2], problems.tolist()[2]
+    (['2009-10-01', '2009-10-01'], "date: cannot read '2009年13月1日' (there is no month 13)")
     """
     if pd.api.types.is_datetime64_any_dtype(raw.dtype):
         values = pd.to_datetime(raw).dt.tz_localize(None) if getattr(
             raw.dt, "tz", None) is not None else raw
         return values.astype("datetime64[ns]"), pd.Series("", index=raw.index, dtype=object)
-    obj = raw.astype(object)
-    is_date = obj.map(lambda v: isinstance(v, datetime.date)).to_numpy(dtype=bool)
-    text = _text(obj.where(~is_date, None))
-    text = text.str.split(r"[ T]", n=1, regex=True).str[0].fillna("")
-    text = text.str.replace("日", "", regex=False).str.replace(_DATE_SEP_RE, "-", regex=True)
-    text = text.str.strip("-")
-    eight = text.str.fullmatch(r"\d{8}")
-    text = text.where(~eight, text.str[:4] + "-" + text.str[4:6] + "-" + text.str[6:8])
-    shaped = text.str.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}")
-    values = pd.to_datetime(text.where(shaped, None), format="%Y-%m-%d", errors="coerce")
-    if is_date.any():
-        # Date objects go through their ISO text, so out-of-range years are caught below.
-        iso = obj[is_date].map(lambda d: f"{d.year:04d}-{d.month:02d}-{d.day:02d}")
-        values = values.astype(object)
-        values[is_date] = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
-        values = pd.to_datetime(values, errors="coerce")
-    years = values.dt.year
-    in_range = ((years >= 1900) & (years <= 2100)).fillna(False).to_numpy(dtype=bool)
-    values = values.where(in_range).astype("datetime64[ns]")
-    bad = values.isna().to_numpy() & ~_blank(raw)
-    return values, _problems(bad, raw, "date")
+    days, why = read_dates(raw)
+    values = pd.Series(days.astype("datetime64[ns]"), index=raw.index)
+    bad = why != ""
+    problems = pd.Series("", index=raw.index, dtype=object)
+    if bad.any():
+        texts = _text(raw)
+        problems[bad] = [f"date: cannot read {t!r} ({w})" if w != "not a date"
+                         else f"date: cannot read {t!r}" for t, w in zip(texts[bad], why[bad],
+                                                                          strict=True)]
+    return values, problems
 
 
 @_per_distinct
