@@ -54,7 +54,8 @@ def test_reads_every_format(county_any_format):
     assert said == [f"kept 3 features with land class 0101/0102/0103; "
                     f"{len(county_layers()['DLTB']) - 3} others filtered out"]
     assert list(farmland.columns) == [
-        "feature_id", "land_code", "admin_code", "_row", "_problem", "_note", "geometry"]
+        "feature_id", "land_code", "admin_code", "_row", "_problem", "_note", "_unread",
+        "geometry"]
     # Geometry survives untouched: same areas as the boxes written.
     np.testing.assert_allclose(farmland.area, [10_000.0] * 3)
     assert farmland.crs.to_epsg() == 4529
@@ -314,6 +315,8 @@ def test_bad_values_are_noted_not_fatal(tmp_path):
     assert "去年" in supply["_note"][1]
     assert supply["_note"][0] == ""
     assert supply["_problem"].tolist() == ["", ""]
+    # The fields whose value could not be read, for the rules that need them.
+    assert supply["_unread"].tolist() == ["", "supply_method;contract_on"]
     bad = [p for p in ds.all_problems() if p.kind == "bad_value"]
     assert [p.feature_id for p in bad] == ["s2"]
 

@@ -80,7 +80,12 @@ def test_unknown_supply_method():
      ("农村宅基地", "0702"), ("采矿用地", "0602"), ("物流仓储用地", "0508"),
      ("公路用地", "1003"), ("水工建筑用地", "1109"), ("空闲地", "1201"),
      ("0601", "0601"), ("05h1", "05H1"), ("0301K", "0301K"), ("1104A", "1104A"),
-     (601, "0601"), ("08H2", "08H2")],
+     (601, "0601"), ("08H2", "08H2"),
+     # 二调 codes keep their three digits (051 was once read as "0051").
+     ("051", "051"), ("061", "061"), ("071", "071"), ("0601A", "0601A"),
+     # Kinds of housing and commercial land as the land-market monitoring names them.
+     ("经济适用住房用地", "0701"), ("公共租赁住房用地", "0701"), ("普通商品住房用地", "0701"),
+     ("旅馆用地", "0504"), ("娱乐用地", "0506")],
 )
 def test_land_uses(raw, expected):
     values, problems = parse_land_uses(pd.Series([raw], dtype=object))

@@ -12,7 +12,9 @@ elsewhere (a database table) goes through too.
 Frames after reading hold the canonical fields found (typed as documented in
 :mod:`redline.io.values`: dates ``datetime64[ns]``, numbers ``float64``, booleans
 nullable ``boolean``, text ``object`` holding ``str`` or ``None``), then ``_row``
-(0-based row in the source), ``_problem``, ``_note`` and ``geometry``.
+(0-based row in the source), ``_problem``, ``_note``, ``_unread`` (the canonical fields
+whose value could not be read, ``;``-joined: the value is blank, and a rule that needs it
+says the feature was not judged rather than taking it as missing) and ``geometry``.
 """
 
 from __future__ import annotations
@@ -276,8 +278,8 @@ def map_fields(columns: list[str], role: Role, mapping: Mapping[str, str], *,
     return out, missing
 
 
-def _join(a: pd.Series, b: np.ndarray | pd.Series) -> pd.Series:
-    """Join two per-row texts with "; ", skipping blanks."""
+def _join(a: pd.Series, b: np.ndarray | pd.Series, *, sep: str = "; ") -> pd.Series:
+    """Join two per-row texts with ``sep``, skipping blanks."""
     b = pd.Series(np.asarray(b, dtype=object), index=a.index)
     b_blank = (b == "").to_numpy(dtype=bool)
     if b_blank.all():
@@ -285,7 +287,7 @@ def _join(a: pd.Series, b: np.ndarray | pd.Series) -> pd.Series:
     if (a == "").to_numpy(dtype=bool).all():
         return b
     both = (a != "") & (b != "")
-    return a.where(b == "", b.where(a == "", a + "; " + b)).where(~both, a + "; " + b)
+    return a.where(b == "", b.where(a == "", a + sep + b)).where(~both, a + sep + b)
 
 
 class _Labels:
@@ -400,23 +402,28 @@ def _copies(problems: list[Problem], display: str, role: Role, *, labels: _Label
 
 
 def _parse_fields(raw: gpd.GeoDataFrame, role: Role, fields: dict[str, str],
-                  index: pd.RangeIndex) -> tuple[dict[str, Any], pd.Series]:
-    """Parse each mapped field; return the values by canonical name and each row's notes."""
+                  index: pd.RangeIndex) -> tuple[dict[str, Any], pd.Series, pd.Series]:
+    """Parse each mapped field: its values, the value notes, and the fields not read.
+
+    The third is per feature the canonical fields whose value could not be read
+    (``;``-joined, for ``_unread``).
+    """
     data: dict[str, Any] = {}
     value_notes = pd.Series("", index=index, dtype=object)
+    unread = pd.Series("", index=index, dtype=object)
     for canonical, source in fields.items():
         col = raw[source].reset_index(drop=True)
-        kind = FIELDS[role][canonical]
         if canonical == "land_code":
             values, bad = land_codes(col)
         else:
-            values, bad = parse_field(col, kind, canonical)
+            values, bad = parse_field(col, FIELDS[role][canonical], canonical)
         data[canonical] = values
         if canonical == "authority":
             bad = bad.where(bad != "", _unread_authority(values))
+        unread = _join(unread, np.where(bad.to_numpy() != "", canonical, ""), sep=";")
         bad = bad.where(bad == "", f"{canonical} ({source}) " + bad.astype(str))
         value_notes = _join(value_notes, bad.to_numpy())
-    return data, value_notes
+    return data, value_notes, unread
 
 
 def _build_frame(raw: gpd.GeoDataFrame, role: Role, fields: dict[str, str], *,
@@ -431,7 +438,7 @@ def _build_frame(raw: gpd.GeoDataFrame, role: Role, fields: dict[str, str], *,
     """
     index = pd.RangeIndex(len(raw))
     rows = pd.Series(np.asarray(raw["_row"]), index=index)
-    data, value_notes = _parse_fields(raw, role, fields, index)
+    data, value_notes, unread = _parse_fields(raw, role, fields, index)
     note = pd.Series("", index=index, dtype=object)
     id_field = ID_FIELD[role]
     def made() -> pd.Series:
@@ -478,7 +485,8 @@ def _build_frame(raw: gpd.GeoDataFrame, role: Role, fields: dict[str, str], *,
     data["_row"] = rows.astype("int64")
     data["_problem"] = problem.astype(object)
     data["_note"] = note.astype(object)
-    ordered = [c for c in FIELDS[role] if c in data] + ["_row", "_problem", "_note"]
+    data["_unread"] = unread.astype(object)
+    ordered = [c for c in FIELDS[role] if c in data] + ["_row", "_problem", "_note", "_unread"]
     return gpd.GeoDataFrame({c: data[c] for c in ordered}, index=index,
                             geometry=gpd.GeoSeries(repaired.geometry, index=index),
                             crs=raw.crs)

@@ -51,6 +51,14 @@ LAND_USE_NAMES: Final[dict[str, str]] = {
     "采矿用地": "0602", "采矿": "0602", "mining": "0602",
     "住宅用地": "0701", "城镇住宅用地": "0701", "住宅": "0701", "城镇住宅": "0701",
     "residential": "0701", "housing": "0701", "urban housing": "0701",
+    # Kinds of urban housing land as the land-market monitoring records name them: all
+    # 0701. Whether housing is affordable (经济适用住房, 廉租住房, 公共租赁住房) is read from
+    # the supply field ``purpose``, which may be mapped to the same source field.
+    "普通商品住房用地": "0701", "商品住房用地": "0701", "商品住宅用地": "0701",
+    "经济适用住房用地": "0701", "廉租住房用地": "0701", "公共租赁住房用地": "0701",
+    "限价商品住房用地": "0701", "高档住宅用地": "0701",
+    "零售商业用地": "0501", "批发市场用地": "0502", "餐饮用地": "0503", "旅馆用地": "0504",
+    "商务金融用地": "0505", "娱乐用地": "0506", "其他商服用地": "0507",
     "农村宅基地": "0702", "宅基地": "0702", "rural homestead": "0702", "homestead": "0702",
     "公共管理与公共服务用地": "08", "public": "08",
     "机关团体新闻出版用地": "08H1", "机关团体用地": "08H1",
@@ -65,9 +73,9 @@ LAND_USE_NAMES: Final[dict[str, str]] = {
 _TRUE: Final = frozenset({"是", "有", "true", "t", "yes", "y", "1", "1.0", "√"})
 _FALSE: Final = frozenset({"否", "无", "false", "f", "no", "n", "0", "0.0", "×"})
 
-# Land-class codes: 2 digits, optionally 2 more digits/letters (05H1), optionally
-# one suffix letter (0101K, 1104A).
-_CODE_RE: Final = re.compile(r"^\d{2}(?:[0-9A-Z]{2})?[A-Z]?$")
+# Land-class codes: 2 digits, optionally 2 more digits/letters (05H1) or one more digit
+# (二调 051), optionally one suffix letter (0101K, 1104A).
+_CODE_RE: Final = re.compile(r"^\d{2}(?:[0-9A-Z]{2}|\d)?[A-Z]?$")
 
 
 #: Columns shorter than this are parsed value by value (factorizing costs more).
@@ -254,9 +262,10 @@ def parse_dates(raw: pd.Series) -> Parsed:
     problems = pd.Series("", index=raw.index, dtype=object)
     if bad.any():
         texts = _text(raw)
-        problems[bad] = [f"date: cannot read {t!r} ({w})" if w != "not a date"
-                         else f"date: cannot read {t!r}" for t, w in zip(texts[bad], why[bad],
-                                                                          strict=True)]
+        problems[bad] = np.array([f"date: cannot read {t!r} ({w})" if w != "not a date"
+                                  else f"date: cannot read {t!r}"
+                                  for t, w in zip(texts[bad], why[bad], strict=True)],
+                                 dtype=object)
     return values, problems
 
 
@@ -293,7 +302,9 @@ def parse_supply_methods(raw: pd.Series) -> Parsed:
 
 def _land_code(text: str) -> str | None:
     code = text.upper()
-    if code.isdigit() and len(code) == 3:
+    # 101 is 三调 0101 with its zero lost; 051, 061, 071 are 二调 codes, kept as they are
+    # (no 三调 code that lost its leading zero starts with 0).
+    if code.isdigit() and len(code) == 3 and not code.startswith("0"):
         code = "0" + code
     return code if _CODE_RE.match(code) else None
 
