@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from redline.schema import Role
+    from redline.standards import Standards
 
 Level = Literal["error", "warning", "info"]
 
@@ -127,6 +128,12 @@ class Dataset:
     #: Planned projects' new construction land for next year, ha, by county code (``""``:
     #: the dataset's one county), from ``redline.toml`` ``[forecast] planned_ha``.
     planned_ha: dict[str, float] = field(default_factory=dict)
+    #: The standard tables of ``[standards]`` in redline.toml (None: the packaged ones).
+    standards: Standards | None = None
+    #: GB/T 4754 edition of the supply layer's industry codes (``[standards]`` industry_codes).
+    industry_classification: str | None = None
+    #: Each site table read: name -> (path as shown, hex sha256), for run.json.
+    standards_files: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def __contains__(self, role: object) -> bool:
         return role in self.layers

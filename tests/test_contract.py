@@ -159,6 +159,7 @@ ROLE_KEY_TABLES = {"supplement": "Keys of [layers.supplement]"}
     ("Keys of [layers.targets]", "layers.targets"),
     *((f"Keys of [layers.{role}]", f"layers.{role}") for role in RASTER_ROLES),
     ("Keys of [forecast]", "forecast"),
+    ("Keys of [standards]", "standards"),
 ])
 def test_every_toml_key_the_reader_accepts_is_documented_and_no_other(
         tmp_path: Path, heading: str, table: str | None) -> None:

@@ -471,3 +471,60 @@ def test_unreadable_layer_is_an_error_problem(tmp_path):
     ds = read_dataset(tmp_path)
     assert [p.kind for p in ds.errors] == ["unreadable"]
     assert "admin" not in ds
+
+
+SITE_INDUSTRIES = """\
+# 某省工业项目建设用地控制标准, codes of GB/T 4754-2017
+code,name,min_plot_ratio,investment_class_1,investment_class_2,investment_class_3,\
+investment_class_4,investment_class_5,investment_class_6,investment_class_7
+26,化学原料和化学制品制造业,0.8,5000,4000,3000,2500,2000,1500,1000
+"""
+
+
+def test_toml_standards_reads_a_site_table(tmp_path):
+    from redline.io.digest import sha256_file
+
+    county_layers()["XZQ"].to_file(tmp_path / "admin.gpkg")
+    (tmp_path / "标准").mkdir()
+    (tmp_path / "标准" / "指标.csv").write_text(SITE_INDUSTRIES, encoding="utf-8")
+    (tmp_path / "redline.toml").write_text(
+        '[standards]\nindustries = "标准/指标.csv"\nclassification = "2017"\n'
+        'industry_codes = "2011"\n', encoding="utf-8")
+    ds = read_dataset(tmp_path)
+    assert not ds.errors
+    assert ds.industry_classification == "2011"
+    assert ds.standards is not None
+    assert ds.standards.classification == "2017"
+    (chem,) = ds.standards.industries
+    assert (chem.code, chem.min_plot_ratio) == (26, 0.8)
+    shown, digest = ds.standards_files["industries"]
+    assert shown.endswith("标准/指标.csv")
+    assert digest == sha256_file(tmp_path / "标准" / "指标.csv")
+
+
+@pytest.mark.parametrize(("csv", "kind"), [
+    (None, "missing_file"),
+    ("code,name\n26,化学\n", "bad_standards"),   # no min_plot_ratio column
+])
+def test_a_missing_or_malformed_standards_table_is_an_error_problem(tmp_path, csv, kind):
+    county_layers()["XZQ"].to_file(tmp_path / "admin.gpkg")
+    if csv is not None:
+        (tmp_path / "指标.csv").write_text(csv, encoding="utf-8")
+    (tmp_path / "redline.toml").write_text('[standards]\nindustries = "指标.csv"\n',
+                                           encoding="utf-8")
+    ds = read_dataset(tmp_path)
+    assert [p.kind for p in ds.errors] == [kind]
+    assert "指标.csv" in ds.errors[0].path
+    assert ds.standards is None
+
+
+@pytest.mark.parametrize(("toml", "named"), [
+    ('[standards]\nindustrys = "a.csv"\n', "industrys"),
+    ('[standards]\nindustry_codes = "2008"\n', "2008"),
+    ('[standards]\nclassification = "2017"\n', "classification"),
+    ("standards = 3\n", "standards"),
+])
+def test_a_bad_standards_table_in_the_toml_is_a_config_error(tmp_path, toml, named):
+    (tmp_path / "redline.toml").write_text(toml, encoding="utf-8")
+    with pytest.raises(ConfigError, match=named):
+        read_dataset(tmp_path)

@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 CONFIG_NAME: Final[str] = "redline.toml"
 
 
-_TOP_KEYS: Final = frozenset({"crs", "encoding", "layers", "forecast", "towgs84", "source"})
+_TOP_KEYS: Final = frozenset({"crs", "encoding", "layers", "forecast", "towgs84", "source",
+                             "standards"})
 
 _FORECAST_KEYS: Final = frozenset({"planned_ha"})
 
@@ -58,6 +59,13 @@ _TABLE_KEYS: Final = frozenset({"path", "encoding"})
 _RASTER_KEYS: Final = frozenset({"path"})
 
 
+#: Keys of ``[standards]``: a site's own standard tables (paths) and the GB/T 4754 editions
+#: of the industry codes in its table and in its supply layer.
+_STANDARDS_PATHS: Final = ("industries", "region_classes", "land_prices", "general")
+_STANDARDS_KEYS: Final = frozenset({*_STANDARDS_PATHS, "classification", "industry_codes"})
+_EDITIONS: Final = ("2002", "2011", "2017")
+
+
 @dataclass(frozen=True)
 class LayerSpec:
     """What ``redline.toml`` (or the ``layers`` argument) says about one role."""
@@ -74,6 +82,27 @@ class LayerSpec:
 
 
 @dataclass(frozen=True)
+class StandardsSpec:
+    """What ``[standards]`` says: a site's standard tables replacing the packaged ones.
+
+    Paths are as written (relative to the dataset folder, or absolute); ``classification``
+    is the GB/T 4754 edition of the codes in ``industries``, ``industry_codes`` that of the
+    supply layer's ``industry`` codes.
+    """
+
+    industries: str | None = None
+    region_classes: str | None = None
+    land_prices: str | None = None
+    general: str | None = None
+    classification: str | None = None
+    industry_codes: str | None = None
+
+    def paths(self) -> dict[str, str]:
+        """Return the tables given, by name."""
+        return {k: v for k in _STANDARDS_PATHS if (v := getattr(self, k)) is not None}
+
+
+@dataclass(frozen=True)
 class Config:
     """A parsed ``redline.toml``."""
 
@@ -84,6 +113,7 @@ class Config:
     planned_ha: dict[str, float] = field(default_factory=dict)
     towgs84: tuple[float, ...] | None = None  # for every Xian 1980 / Beijing 1954 layer
     url: str | None = None  # [source] url: the county's PostGIS schema instead of files
+    standards: StandardsSpec = field(default_factory=StandardsSpec)
 
 
 def check_encoding(value: object, *, where: str, path: str) -> str:
@@ -217,8 +247,9 @@ def parse_config(raw: Mapping[str, Any], *, path: str) -> Config:
     planned = _forecast(raw.get("forecast", {}), path=path)
     towgs84 = check_towgs84(raw["towgs84"], where="towgs84", path=path) \
         if "towgs84" in raw else None
+    standards = _standards_spec(raw.get("standards", {}), path=path)
     return Config(crs=crs, encoding=enc, layers=layers, planned_ha=planned, towgs84=towgs84,
-                  url=_source_url(raw.get("source"), path=path))
+                  url=_source_url(raw.get("source"), path=path), standards=standards)
 
 
 def _forecast(raw: object, *, path: str) -> dict[str, float]:
@@ -259,6 +290,32 @@ def _source_url(source: object, *, path: str) -> str | None:
         raise ConfigError(f"[source] url must be a postgresql:// URL, not {url!r}", path=path,
                           fix='write url = "postgresql://USER@HOST/DATABASE?schema=SCHEMA"')
     return url
+
+
+def _standards_spec(raw: object, *, path: str) -> StandardsSpec:
+    if not isinstance(raw, Mapping):
+        raise ConfigError("[standards] must be a table", path=path,
+                          fix='write [standards] with industries = "工业用地控制指标.csv"')
+    for key in raw:
+        if key not in _STANDARDS_KEYS:
+            raise ConfigError(f"unknown key {key!r} in [standards]", path=path,
+                              fix=f"use only: {', '.join(sorted(_STANDARDS_KEYS))}")
+    spec: dict[str, str] = {}
+    for key, value in raw.items():
+        if key in _STANDARDS_PATHS:
+            if not isinstance(value, str) or not value:
+                raise ConfigError(f"[standards] {key} must name a CSV file", path=path,
+                                  fix=f'write {key} = "file.csv"')
+        elif str(value) not in _EDITIONS:
+            raise ConfigError(f"[standards] {key} was {value!r}", path=path,
+                              fix=f'write {key} = "2017" (GB/T 4754: {", ".join(_EDITIONS)})')
+        spec[key] = str(value)
+    if "classification" in spec and "industries" not in spec:
+        raise ConfigError("[standards] classification is the edition of a site's industries "
+                          "table, and none is given", path=path,
+                          fix='add industries = "file.csv", or use industry_codes for the '
+                              "supply layer's codes")
+    return StandardsSpec(**spec)
 
 
 def load_config(path: Path) -> Config:

@@ -27,7 +27,7 @@ import tomllib
 import zipfile
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -384,6 +384,8 @@ def _read_extras(dataset: Dataset, config: Config, found: Found, folder: Path, *
         if claims and not refused(claims[0], str(claims[0]), role):
             dataset.rasters[role] = in_place(claims[0])
 
+    _read_standards(dataset, config, folder, shown=shown)
+
     spec = config.layers.get("targets", LayerSpec())
     targets = folder / spec.path if spec.path is not None else (
         found.targets[0] if found.targets else None)
@@ -402,3 +404,34 @@ def _read_extras(dataset: Dataset, config: Config, found: Found, folder: Path, *
     dataset.targets = table
     dataset.targets_path = display if zipped is None else in_place(targets)
     dataset.problems.extend(problems)
+
+
+def _read_standards(dataset: Dataset, config: Config, folder: Path, *, shown: str) -> None:
+    """Read the site's standard tables of ``[standards]`` (a bad one is an error problem)."""
+    from redline import standards
+    from redline.errors import ConfigError
+    from redline.io.digest import sha256_file
+
+    spec = config.standards
+    dataset.industry_classification = spec.industry_codes
+    paths = spec.paths()
+    if not paths:
+        return
+    files = {name: folder / rel for name, rel in paths.items()}
+    for name, p in files.items():
+        display = (f"{shown}/{p.relative_to(folder).as_posix()}"
+                   if p.resolve().is_relative_to(folder.resolve()) else str(p))
+        if not p.is_file():
+            dataset.problems.append(Problem(display, f"the {name} standard table does not exist",
+                                            f"correct [standards] {name} in {CONFIG_NAME}",
+                                            "error", kind="missing_file"))
+            return
+        dataset.standards_files[name] = (display, sha256_file(p))
+    try:
+        dataset.standards = standards.load(
+            **{k: str(v) for k, v in files.items()},
+            classification=cast("Any", spec.classification))
+    except (InputError, ConfigError) as ex:
+        where = ex.path or shown
+        dataset.problems.append(Problem(str(where), ex.problem, ex.fix or "", "error",
+                                        kind="bad_standards"))

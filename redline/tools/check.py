@@ -545,6 +545,8 @@ def _run_record(ds: Dataset, options: CheckOptions, *, results: list[RuleResult]
         })
     for role, path in ds.rasters.items():
         inputs.append({"role": role, "path": path, "sha256": sha256_file(path)})
+    for name, (path, digest) in ds.standards_files.items():
+        inputs.append({"role": f"standards.{name}", "path": path, "sha256": digest})
     if ds.targets_path:
         inputs.append({"role": "targets", "path": ds.targets_path,
                        "sha256": sha256_file(ds.targets_path),
