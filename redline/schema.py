@@ -64,6 +64,15 @@ FIELDS: Final[dict[Role, dict[str, FieldKind]]] = {
         "green_ratio": "float",
         "office_share": "float",
         "industry": "str",
+        # Extensions for the supply rules of issue 17: work stopped (idle once stopped a
+        # full year), what the land is for (affordable housing may be allocated), the land
+        # grade of 国土资发〔2006〕307号 (minimum price; investment region class), the
+        # investment intensity and the price per m2.
+        "stopped_on": "date",
+        "purpose": "str",
+        "land_grade": "str",
+        "invest_intensity": "float",
+        "unit_price": "float",
     },
     # ``party``: who built it (当事人), when the data knows: one party's acts are summed
     # for criminal_threshold (法释〔2000〕14号 Art. 9).
@@ -189,6 +198,8 @@ RULES: Final[dict[str, Severity]] = {
     "approved_not_supplied": "low",
     "allocation_misuse": "medium",
     "industrial_negotiated": "medium",
+    "commercial_negotiated": "medium",
+    "late_start": "low",
     "industrial_standard": "low",
     "evidence_mismatch": "low",
     "criminal_threshold": "high",

@@ -47,9 +47,11 @@ idle_fee_share: float = 0.20
 idle_built_share: float = 1.0 / 3.0
 #: Started but investment below this share of the total is still idle (Art. 2).
 idle_invest_share: float = 0.25
-#: With no agreed start date, the clock starts this many years after the contract
-#: (闲置土地处置办法 1999, Art. 2).
-idle_no_start_offset_years: int = 1
+#: With no agreed start date, the contract date (the day the contract or the allocation
+#: decision takes effect) plus this many years stands for the agreed start date: the 1999
+#: measures (闲置土地处置办法 1999, Art. 2(2)) make land idle one full year after the
+#: contract takes effect, so 0: idle_1y one full year after the contract, idle_2y two.
+idle_no_start_offset_years: int = 0
 #: Days ahead of --as-of for the early-warning list.
 idle_warning_days: int = 90
 
@@ -87,51 +89,84 @@ criminal_approval_basic_mu: float = 10.0
 #: Illegally occupied farmland as a share of all farmland newly occupied for construction.
 accountability_ratio: float = 0.15
 
-# --- industrial land: 工业项目建设用地控制指标 (国土资发〔2008〕24号) -----------
+# --- supply policy and land-market rules (redline.analysis.supply) ---------------------
+# Land classes are lists for redline.landclass.class_filter: 三调 or 二调 codes or names; a
+# class keeps its sub-classes and its equivalents in the other survey (05H1 keeps 0501-0507
+# and 二调 051-054, 0601 keeps 二调 061, 0701 keeps 071).
 
-#: Minimum building coefficient (建筑系数).
-industrial_min_building_coefficient: float = 0.30
-#: Maximum share of land for offices and living facilities (行政办公及生活服务设施用地所占比重).
-industrial_max_office_share: float = 0.07
-#: Maximum green ratio (绿地率).
-industrial_max_green_ratio: float = 0.20
-#: Default minimum plot ratio (容积率) when the industry is not known.
-industrial_min_plot_ratio: float = 0.6
+#: Land that is never allocated (划拨): commercial (05, with 0508 logistics and
+#: warehousing), industrial (0601) and urban housing (0701) are not in the allocation
+#: catalogue (划拨用地目录, 国土资源部令第9号, 2001; 土地管理法 Art. 54) and must be paid
+#: for (民法典 Art. 347: 严格限制以划拨方式设立建设用地使用权). 0702 rural homesteads are
+#: left out on purpose: collective land granted to villagers (土地管理法 Art. 62).
+allocation_forbidden_classes: tuple[str, ...] = ("05", "0601", "0701")
+#: Words in the supply field ``purpose`` naming housing that may be allocated: 经济适用住房
+#: (经济适用住房管理办法 2007, Art. 7), 廉租住房 (廉租住房保障办法 2007, Art. 13) and 公共
+#: 租赁住房 (建保〔2010〕87号). Such land is neither allocation_misuse nor
+#: commercial_negotiated. Case-insensitive substrings.
+allocation_allowed_purposes: tuple[str, ...] = (
+    "经济适用住房", "经济适用房", "经适房", "廉租住房", "廉租房", "公共租赁住房", "公租房",
+    "affordable housing", "low-rent housing", "public rental housing",
+)
+#: 经营性用地 that must be sold by tender, auction or listing since 2002-07-01
+#: (招标拍卖挂牌出让国有土地使用权规定, 国土资源部令第11号, Art. 4: 商业、旅游、娱乐和商品
+#: 住宅): 05H1 (retail, wholesale, catering, hotels, business, entertainment 0506, other
+#: commercial) and 0701 urban housing (commodity housing unless ``purpose`` names
+#: affordable housing). 0508 logistics and warehousing is left out: 令11号 does not list
+#: it, and from 2007 it is industrial land (国土资源部令第39号, Art. 4).
+commercial_land_classes: tuple[str, ...] = ("05H1", "0701")
+#: Contracts from this day must not be negotiated for commercial land (令11号 in force).
+commercial_auction_from: datetime.date = datetime.date(2002, 7, 1)
+#: Last day old agreements (signed before 2002-07-01) could still be completed by
+#: negotiation (监察部 国土资源部 2004 notice on 经营性土地 招拍挂, the "8·31" deadline;
+#: document number 国土资发〔2004〕71号 from memory, unverified here).
+commercial_old_agreements_until: datetime.date = datetime.date(2004, 8, 31)
 
-#: Year from which industrial land must be sold by tender, auction or listing
-#: (国发〔2006〕31号, 招标拍卖挂牌出让国有建设用地使用权规定 2007; date unverified).
-industrial_auction_from_year: int = 2007
+#: Industrial land (0601 工业用地; 二调 061).
+industrial_land_classes: tuple[str, ...] = ("0601",)
+#: Contracts from this day must not be negotiated for industrial land: 国发〔2006〕31号
+#: (dated 2006-08-31, Part 5: 工业用地必须采用招标拍卖挂牌方式出让).
+industrial_auction_from: datetime.date = datetime.date(2006, 8, 31)
+#: Last day of the transition of 国土资发〔2007〕78号 (2007-04-04, Part 2(2)): a project
+#: whose investment agreement fixing site and price was signed before 2006-08-31, with
+#: conversion and expropriation approved or under way, could still sign a negotiated
+#: contract until then. The reading followed: every negotiated industrial contract from
+#: 2006-08-31 is a finding; those up to this day say the transition may cover them (the
+#: data hold no investment agreement to tell).
+industrial_transition_until: datetime.date = datetime.date(2007, 6, 30)
+#: Contracts from this day must be at or above the minimum industrial land price
+#: (全国工业用地出让最低价标准, 国土资发〔2006〕307号, in force 2007-01-01).
+industrial_price_from: datetime.date = datetime.date(2007, 1, 1)
+#: Yuan per unit of the supply field ``price`` (10000 when recorded in 万元), to derive a
+#: price per m2 for the minimum-price check when ``unit_price`` is not mapped; None: the
+#: unit is not known and only ``unit_price`` is used.
+price_unit_yuan: float | None = None
+#: GB/T 4754 edition ("2002", "2011", "2017") of industry codes in the supply field
+#: ``industry``; None: a code is read only where every edition names the same class
+#: (redline.standards.industry). Names are read whatever the edition.
+industry_classification: str | None = None
 
-# --- supply-side checks (redline.analysis.supply) -----------------------------
-
-#: Minimum plot ratio (容积率) by industry, 工业项目建设用地控制指标 (国土资发〔2008〕24号),
-#: Table 2 (figures for food, textiles and chemicals as in the domain notes). Keys are
-#: matched as case-insensitive substrings of the ``industry`` field, Chinese or English;
-#: an industry matching none uses ``industrial_min_plot_ratio``.
-industrial_min_plot_ratio_by_industry: dict[str, float] = {
-    "食品": 1.0, "农副食品": 1.0, "food": 1.0,
-    "纺织": 0.8, "textile": 0.8,
-    "化学": 0.6, "化工": 0.6, "chemical": 0.6,
-}
-
-#: Land-use code prefixes (三调) of industrial land (0601 工业用地).
-industrial_land_prefixes: tuple[str, ...] = ("0601",)
-
-#: Land-use code prefixes that must be sold, never allocated (划拨): commercial 05*
-#: and urban housing 0701 (划拨用地目录, 国土资源部令第9号, 2001; 物权法 Art. 137).
-#: 0702 rural homesteads are left out on purpose: they are collective land granted
-#: to villagers (土地管理法 Art. 62), not state land that could be sold.
-allocation_forbidden_prefixes: tuple[str, ...] = ("05", "0701")
+#: A supply parcel whose land later contracts cover at least this share of (of its own
+#: ellipsoidal area) is superseded: the same land supplied again (a re-signed, corrected
+#: or replacing contract), judged once, on the current contract. 0.9 takes in re-digitised
+#: outlines (edges a few metres apart on a parcel of a hectare or more) while a later
+#: contract over part of the land (a split, a partial resale) leaves the rest judged.
+supply_superseded_share: float = 0.9
 
 #: Words in ``delay_cause`` meaning the government or force majeure caused the delay,
-#: which is not charged (闲置土地处置办法 2012, Art. 8). Case-insensitive substrings.
+#: which is not charged (闲置土地处置办法 2012, Art. 8: land not delivered as agreed, plan
+#: revised, policy change, 群众信访 to be settled (信访, 维稳), military control, cultural
+#: relics, other acts of government; force majeure). Case-insensitive substrings; the
+#: words matched are listed in excused.csv.
 idle_excused_causes: tuple[str, ...] = (
     "政府", "规划调整", "规划修改", "规划变更", "修改规划", "调整规划", "政策", "未按期交地",
-    "未按时交地", "未按约定交地", "延期交地", "交地延迟", "拆迁", "军事", "文物", "不可抗力",
-    "自然灾害", "地震", "洪水", "司法查封",
+    "未按时交地", "未按约定交地", "延期交地", "交地延迟", "未交地", "未按合同约定时间交付土地",
+    "未按约定时间交付", "未按约定交付", "未按期交付", "未按时交付", "延期交付", "交付延迟",
+    "土地未交付", "未交付土地", "不具备动工开发条件", "拆迁", "信访", "上访", "维稳",
+    "军事", "文物", "不可抗力", "自然灾害", "地震", "洪水", "司法查封",
     "government", "plan revision", "planning change", "plan change", "policy",
-    "not delivered", "late delivery", "delivered late", "military", "cultural relic",
-    "heritage", "force majeure", "natural disaster",
+    "not delivered", "late delivery", "delivered late", "petition", "social stability",
+    "military", "cultural relic", "heritage", "force majeure", "natural disaster",
 )
 #: Phrases that deny a government cause ("非政府原因"): a cause holding one is not excused.
 idle_excused_negations: tuple[str, ...] = (

@@ -18,8 +18,10 @@ RULE_NAMES: Final[dict[str, str]] = {
     "idle_1y": "Idle one year",
     "idle_2y": "Idle two years",
     "approved_not_supplied": "Approved, not supplied",
-    "allocation_misuse": "Allocation for commercial/residential use",
+    "allocation_misuse": "Allocation outside the catalogue",
     "industrial_negotiated": "Industrial land sold by negotiation",
+    "commercial_negotiated": "Commercial land sold by negotiation",
+    "late_start": "Late start",
     "industrial_standard": "Industrial land below standards",
     "evidence_mismatch": "Record and imagery disagree",
     "criminal_threshold": "Suspected criminal threshold",
@@ -149,6 +151,11 @@ FIELD_NAMES: Final[dict[str, str]] = {
     "invest_done": "Investment done",
     "built_area_ratio": "Built area ratio",
     "delay_cause": "Delay cause",
+    "stopped_on": "Stopped on",
+    "purpose": "Purpose",
+    "land_grade": "Land grade",
+    "invest_intensity": "Investment intensity (10k yuan/ha)",
+    "unit_price": "Price per m2 (yuan)",
     "change_id": "Change id",
     "detected_on": "Detected on",
     "party": "Party",
@@ -215,9 +222,23 @@ REGULATIONS: Final[dict[str, str]] = {
     "idle_1y": "闲置土地处置办法 (MLR Order 53, 2012) Art. 2, 8, 14",
     "idle_2y": "闲置土地处置办法 (MLR Order 53, 2012) Art. 2, 8, 14",
     "approved_not_supplied": "approved land not supplied (批而未供), age threshold from settings",
-    "allocation_misuse": "划拨用地目录 (MLR Order 9, 2001); Property Law Art. 137",
-    "industrial_negotiated": "国发〔2006〕31号; 招标拍卖挂牌出让国有建设用地使用权规定 (2007)",
-    "industrial_standard": "工业项目建设用地控制指标 (国土资发〔2008〕24号)",
+    "allocation_misuse": (
+        "Civil Code Art. 347; Land Administration Law Art. 54; 划拨用地目录 (MLR Order 9, 2001)"
+    ),
+    "commercial_negotiated": (
+        "招标拍卖挂牌出让国有土地使用权规定 (MLR Order 11, 2002) Art. 4; Civil Code Art. 347"
+    ),
+    "industrial_negotiated": (
+        "国发〔2006〕31号; 国土资发〔2007〕78号; 招标拍卖挂牌出让国有建设用地使用权规定 "
+        "(MLR Order 39, 2007) Art. 4; Civil Code Art. 347"
+    ),
+    "late_start": (
+        "model land sale contract GF-2008-2601 Art. 16 (start date) and its late-start penalty"
+    ),
+    "industrial_standard": (
+        "工业项目建设用地控制指标 (国土资发〔2008〕24号); 全国工业用地出让最低价标准 "
+        "(国土资发〔2006〕307号)"
+    ),
     "evidence_mismatch": "data quality (imagery vs record)",
     "quota_overrun": (
         "Measures on annual land-use plans (国土资源部令第66号, 2016): no new construction "
@@ -358,15 +379,14 @@ IDLE_UNDER_BUILT: Final[str] = "developed share {ratio:.0%} under 1/3"
 IDLE_UNDER_INVEST: Final[str] = "investment share {share:.0%} under {limit:.0%}"
 IDLE_UNDER_JOIN: Final[str] = " and "
 IDLE_STALLED: Final[str] = (
-    "started on {started} but {under}, still so {years} full year(s) later at {today} (no stop "
-    "date recorded: the stoppage is counted from the start)"
+    "started on {started} but {under}; stopped on {stopped}, {years} full year(s) before {today}"
 )
 IDLE_NOT_STARTED: Final[str] = (
     "not started {years} full year(s) after {start} ({days:.0f} days to {today})"
 )
 IDLE_BY_CONTRACT: Final[str] = (
-    "no agreed start date: counted from {offset} year(s) after the contract date {contract}, as "
-    "the 1999 measures did"
+    "no agreed start date: counted from the contract date {contract}, as the 1999 measures did "
+    "(Art. 2: idle one full year after the contract takes effect)"
 )
 IDLE_RECLAIM: Final[str] = "two full years: the land is reclaimed without compensation"
 IDLE_FEE: Final[str] = (
@@ -383,22 +403,75 @@ MISMATCH_NOT_STARTED: Final[str] = (
     "record says not started, imagery shows construction (built-up {built:.0%} >= {high:.0%}): "
     "check the start record"
 )
+LATE_START: Final[str] = (
+    "agreed to start by {agreed}; still not started {days} days late at {today} (under a full "
+    "year: not yet idle): a breach of the contract's start date, with the contract's "
+    "late-start penalty"
+)
+#: The threshold of a late start.
+LATE_THRESHOLD: Final[str] = ">= 1 day late, under 1 full year"
 ALLOCATION_MISUSE: Final[str] = (
-    "land for commercial or housing use ({use}) supplied by allocation (划拨): uses {codes} "
-    "must be sold"
+    "land for use {use} supplied by allocation (划拨): the use is not in the allocation "
+    "catalogue and must be paid for{note}"
+)
+#: Housing land allocated: the kinds that may be.
+ALLOCATION_HOUSING_NOTE: Final[str] = (
+    "; affordable (经济适用住房), low-rent (廉租住房) and public rental (公共租赁住房) housing may "
+    "be allocated: if it is one, say so in purpose"
+)
+#: Industrial land allocated: the catalogue's energy and infrastructure items.
+ALLOCATION_INDUSTRY_NOTE: Final[str] = (
+    "; energy, transport and water infrastructure the state supports (power plants, ...) may "
+    "be allocated under the catalogue: check"
+)
+COMMERCIAL_NEGOTIATED: Final[str] = (
+    "commercial land (use {use}) sold by negotiation on {day}; since {since} commercial, "
+    "tourism, entertainment and commodity housing land must go by tender, auction or "
+    "listing{note}"
+)
+#: A commercial contract up to the 2004 deadline for old agreements.
+COMMERCIAL_OLD_AGREEMENT: Final[str] = (
+    "; agreements signed before {since} had to be settled by {until}: check whether this is one"
+)
+#: A commercial contract after the deadline.
+COMMERCIAL_NO_OLD_AGREEMENT: Final[str] = (
+    "; after {until} no old agreement justifies a negotiated sale"
 )
 INDUSTRIAL_NEGOTIATED: Final[str] = (
-    "industrial land sold by negotiation on {day}; since {year} it must go by tender, auction "
-    "or listing"
+    "industrial land sold by negotiation on {day}; since 国发〔2006〕31号 ({since}) it must go "
+    "by tender, auction or listing{note}"
 )
-INDUSTRIAL_STANDARD: Final[str] = "industrial land breaks the 2008 indicators: {items}"
+#: An industrial contract in the transition of 国土资发〔2007〕78号.
+INDUSTRIAL_TRANSITION: Final[str] = (
+    "; transition of 国土资发〔2007〕78号: a project whose investment agreement fixing site and "
+    "price predates 国发〔2006〕31号, with conversion and expropriation approved or under way, "
+    "could sign a negotiated contract until {until}: check whether this is one"
+)
+INDUSTRIAL_STANDARD: Final[str] = (
+    "industrial land outside the indicators: {items}; table: {table}"
+)
+#: One failed indicator: its name, value, comparison, limit, unit and the row used.
+STANDARD_ITEM: Final[str] = "{name} {value} {op} {limit}{unit}{detail}"
 #: Industrial indicator -> its name.
 INDICATOR_NAMES: Final[dict[str, str]] = {
     "plot_ratio": "plot_ratio", "building_coefficient": "building_coefficient",
     "green_ratio": "green_ratio", "office_share": "office_share",
+    "invest_intensity": "invest_intensity", "unit_price": "unit_price",
 }
+#: Units of the indicators that have one.
+UNITS: Final[dict[str, str]] = {"invest_intensity": " 10k yuan/ha", "unit_price": " yuan/m2"}
 #: The industry whose minimum plot ratio applies.
 PLOT_RATIO_INDUSTRY: Final[str] = " (industry: {industry})"
+#: The row of the investment-intensity table used.
+INVEST_DETAIL: Final[str] = " (industry: {industry}; land grade {grade}, region class {region})"
+#: The land grade of the minimum price used.
+PRICE_DETAIL: Final[str] = " (land grade {grade})"
+#: A limit whose figure is not confirmed against the document.
+UNCONFIRMED_LIMIT: Final[str] = " (limit not confirmed against the document)"
+#: A site's own table, as a finding names it.
+SITE_TABLE: Final[str] = "site table {path}"
+#: The threshold of industrial_standard: the tables its limits came from.
+STANDARD_THRESHOLD: Final[str] = "indicators {table}; minimum prices {prices}"
 APPROVED_NOT_SUPPLIED: Final[str] = (
     "approved on {approved}, {years} full years ago (threshold {limit}); {m2:,.1f} m2 "
     "({mu:,.2f} mu) still not supplied; supply rate {rate:.1%}; {regulation}"

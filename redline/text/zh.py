@@ -18,8 +18,10 @@ RULE_NAMES: Final[dict[str, str]] = {
     "idle_1y": "闲置满一年",
     "idle_2y": "闲置满两年",
     "approved_not_supplied": "批而未供",
-    "allocation_misuse": "违规划拨(经营性用地)",
+    "allocation_misuse": "违规划拨(不在划拨目录内)",
     "industrial_negotiated": "工业用地协议出让",
+    "commercial_negotiated": "经营性用地协议出让",
+    "late_start": "逾期动工",
     "industrial_standard": "工业用地控制指标不达标",
     "evidence_mismatch": "记录与影像不符",
     "criminal_threshold": "涉嫌达到刑事追诉标准",
@@ -149,6 +151,11 @@ FIELD_NAMES: Final[dict[str, str]] = {
     "invest_done": "已投资",
     "built_area_ratio": "已开发面积比例",
     "delay_cause": "延期原因",
+    "stopped_on": "停工日期",
+    "purpose": "具体用途",
+    "land_grade": "土地等别",
+    "invest_intensity": "投资强度(万元/公顷)",
+    "unit_price": "出让单价(元/平方米)",
     "change_id": "图斑编号",
     "detected_on": "监测日期",
     "party": "当事人",
@@ -211,9 +218,23 @@ REGULATIONS: Final[dict[str, str]] = {
     "idle_1y": "《闲置土地处置办法》(国土资源部令第53号,2012)第二、八、十四条",
     "idle_2y": "《闲置土地处置办法》(国土资源部令第53号,2012)第二、八、十四条",
     "approved_not_supplied": "批而未供土地清理(批准满年限见阈值)",
-    "allocation_misuse": "《划拨用地目录》(国土资源部令第9号,2001);《物权法》第一百三十七条",
-    "industrial_negotiated": "国发〔2006〕31号;《招标拍卖挂牌出让国有建设用地使用权规定》(2007)",
-    "industrial_standard": "《工业项目建设用地控制指标》(国土资发〔2008〕24号)",
+    "allocation_misuse": (
+        "《民法典》第三百四十七条；《土地管理法》第五十四条；《划拨用地目录》(国土资源部令第9号,2001)"
+    ),
+    "commercial_negotiated": (
+        "《招标拍卖挂牌出让国有土地使用权规定》(国土资源部令第11号,2002)第四条；《民法典》第三百四十七条"
+    ),
+    "industrial_negotiated": (
+        "国发〔2006〕31号；国土资发〔2007〕78号；《招标拍卖挂牌出让国有建设用地使用权规定》"
+        "(国土资源部令第39号,2007)第四条；《民法典》第三百四十七条"
+    ),
+    "late_start": (
+        "《国有建设用地使用权出让合同》示范文本(GF-2008-2601)第十六条(开工期限)及逾期开工违约责任"
+    ),
+    "industrial_standard": (
+        "《工业项目建设用地控制指标》(国土资发〔2008〕24号)；"
+        "《全国工业用地出让最低价标准》(国土资发〔2006〕307号)"
+    ),
     "evidence_mismatch": "数据质量核查(影像与记录比对)",
     "quota_overrun": (
         "《土地利用年度计划管理办法》（国土资源部令第66号，2016）：不得超计划批准新增建设用地"
@@ -333,11 +354,11 @@ IDLE_UNDER_BUILT: Final[str] = "已开发面积比例{ratio:.0%}不足1/3"
 IDLE_UNDER_INVEST: Final[str] = "已投资比例{share:.0%}不足{limit:.0%}"
 IDLE_UNDER_JOIN: Final[str] = "、"
 IDLE_STALLED: Final[str] = (
-    "已于{started}动工但{under}，至{today}满{years}周年仍未达标(无停工日期字段，中止期自动工日起算)"
+    "已于{started}动工但{under}，自{stopped}停工至{today}满{years}周年"
 )
 IDLE_NOT_STARTED: Final[str] = "自{start}起满{years}周年未动工(至{today}共{days:.0f}天)"
 IDLE_BY_CONTRACT: Final[str] = (
-    "无约定动工日期，按1999年版办法自合同签订日{contract}起满{offset}年开始计算"
+    "无约定动工日期，按1999年版办法第二条自合同生效(签订)日{contract}起算"
 )
 IDLE_RECLAIM: Final[str] = "满两年无偿收回国有建设用地使用权"
 IDLE_FEE: Final[str] = (
@@ -353,18 +374,65 @@ MISMATCH_STARTED: Final[str] = (
 MISMATCH_NOT_STARTED: Final[str] = (
     "记录未动工，影像建成比例{built:.0%}(不低于{high:.0%})显示已建设：请核实动工记录"
 )
-ALLOCATION_MISUSE: Final[str] = "以划拨方式供应经营性用地(用途{use})；{codes}用途须有偿出让"
-INDUSTRIAL_NEGOTIATED: Final[str] = (
-    "工业用地于{day}以协议方式出让；{year}年起工业用地必须招标拍卖挂牌出让"
+LATE_START: Final[str] = (
+    "约定{agreed}前动工，至{today}已逾期{days}天仍未动工(未满一年，尚不构成闲置)："
+    "违反出让合同约定的开工期限，应按合同追究逾期开工违约责任"
 )
-INDUSTRIAL_STANDARD: Final[str] = "工业用地控制指标不达标：{items}"
+#: The threshold of a late start.
+LATE_THRESHOLD: Final[str] = "逾期 ≥ 1 天且未满 1 周年"
+ALLOCATION_MISUSE: Final[str] = (
+    "用途{use}的土地以划拨方式供应；该用途不在《划拨用地目录》内，应以出让等有偿方式供应{note}"
+)
+#: Housing land allocated: the kinds that may be.
+ALLOCATION_HOUSING_NOTE: Final[str] = (
+    "；经济适用住房、廉租住房、公共租赁住房可以划拨，如属此类请在具体用途(purpose)中载明"
+)
+#: Industrial land allocated: the catalogue's energy and infrastructure items.
+ALLOCATION_INDUSTRY_NOTE: Final[str] = (
+    "；国家重点扶持的能源、交通、水利等基础设施项目(如电力设施)可按目录划拨，请核查"
+)
+COMMERCIAL_NEGOTIATED: Final[str] = (
+    "经营性用地(用途{use})于{day}以协议方式出让；{since}起商业、旅游、娱乐和商品住宅等"
+    "经营性用地必须以招标、拍卖或挂牌方式出让{note}"
+)
+#: A commercial contract up to the 2004 deadline for old agreements.
+COMMERCIAL_OLD_AGREEMENT: Final[str] = (
+    "；{since}前已签订协议的历史遗留项目须于{until}前处理完毕，请核查是否属于此类"
+)
+#: A commercial contract after the deadline.
+COMMERCIAL_NO_OLD_AGREEMENT: Final[str] = "；{until}后不得再以历史遗留问题为由协议出让"
+INDUSTRIAL_NEGOTIATED: Final[str] = (
+    "工业用地于{day}以协议方式出让；国发〔2006〕31号({since})起工业用地必须以招标、拍卖或"
+    "挂牌方式出让{note}"
+)
+#: An industrial contract in the transition of 国土资发〔2007〕78号.
+INDUSTRIAL_TRANSITION: Final[str] = (
+    "；国土资发〔2007〕78号过渡：31号文发布前已签订投资协议确定用地范围和价格、且已办理或正在"
+    "办理农用地转用和征收审批的项目，可于{until}前签订协议出让合同，请核查是否属于此类"
+)
+INDUSTRIAL_STANDARD: Final[str] = "工业用地控制指标不达标：{items}；指标表：{table}"
+#: One failed indicator: its name, value, comparison, limit, unit and the row used.
+STANDARD_ITEM: Final[str] = "{name} {value} {op} {limit}{unit}{detail}"
 #: Industrial indicator -> its name.
 INDICATOR_NAMES: Final[dict[str, str]] = {
     "plot_ratio": "容积率", "building_coefficient": "建筑系数", "green_ratio": "绿地率",
-    "office_share": "行政办公及生活服务设施用地比例",
+    "office_share": "行政办公及生活服务设施用地比例", "invest_intensity": "投资强度",
+    "unit_price": "出让单价",
 }
+#: Units of the indicators that have one.
+UNITS: Final[dict[str, str]] = {"invest_intensity": " 万元/公顷", "unit_price": " 元/平方米"}
 #: The industry whose minimum plot ratio applies.
 PLOT_RATIO_INDUSTRY: Final[str] = "(行业:{industry})"
+#: The row of the investment-intensity table used.
+INVEST_DETAIL: Final[str] = "(行业:{industry}，土地等别{grade}等，第{region}类地区)"
+#: The land grade of the minimum price used.
+PRICE_DETAIL: Final[str] = "(土地等别{grade}等)"
+#: A limit whose figure is not confirmed against the document.
+UNCONFIRMED_LIMIT: Final[str] = "(该限值未经原文核实)"
+#: A site's own table, as a finding names it.
+SITE_TABLE: Final[str] = "本地替换表 {path}"
+#: The threshold of industrial_standard: the tables its limits came from.
+STANDARD_THRESHOLD: Final[str] = "指标表 {table}；最低价表 {prices}"
 APPROVED_NOT_SUPPLIED: Final[str] = (
     "批准于{approved}，满{years}周年(阈值{limit}年)仍有{m2:,.1f}平方米({mu:,.2f}亩)未供应，"
     "供地率{rate:.1%}；{regulation}"

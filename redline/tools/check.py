@@ -464,7 +464,8 @@ def _supply_rules(ds: Dataset, layers: dict[str, gpd.GeoDataFrame], *, as_of: da
 
         evidence = built_fraction(layers["supply"], raster, id_column=ID_FIELD["supply"])
     return supply_findings(layers, as_of=as_of, evidence=evidence, lang=lang,
-                           sliver_m2=sliver_m2)
+                           sliver_m2=sliver_m2, standards=ds.standards,
+                           industry_classification=ds.industry_classification)
 
 
 def _features(ds: Dataset, results: list[RuleResult], findings: gpd.GeoDataFrame
