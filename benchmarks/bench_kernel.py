@@ -147,7 +147,7 @@ def run(label: str, parcels: np.ndarray, farm: np.ndarray, repeat: int) -> None:
     rings = _Rings(parcels), _Rings(farm)
     flat = time.process_time() - t
     t = time.process_time()
-    _, why = _kernel(*rings, li.astype(np.int64), ri.astype(np.int64), 1)
+    _, _, why = _kernel(*rings, li.astype(np.int64), ri.astype(np.int64), 1)
     kern = time.process_time() - t
     print(f"  of which flattening {flat:.2f} s CPU, the compiled kernel {kern:.2f} s CPU")
     reasons = {REASONS[k]: int(c) for k, c in enumerate(np.bincount(why)) if k and c}

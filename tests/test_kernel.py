@@ -24,6 +24,7 @@ from redline.analysis.kernel import (
     _Rings,
     _used,
     intersection_areas,
+    intersection_measures,
 )
 from redline.errors import GeometryError, RedlineError
 
@@ -42,7 +43,7 @@ def _reasons(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     idx = np.arange(len(a), dtype=np.int64)
     au, pa = _used(a, idx)
     bu, pb = _used(b, idx)
-    return _kernel(_Rings(au), _Rings(bu), pa, pb, 1)[1]
+    return _kernel(_Rings(au), _Rings(bu), pa, pb, 1)[2]
 
 
 def tolerance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -62,7 +63,8 @@ def check_pairs(a: list | np.ndarray, b: list | np.ndarray, *, reference: np.nda
     got, n_fallback = intersection_areas(a, b, idx, idx, n_threads=1)
     why = _reasons(a, b)
     assert n_fallback == int((why != OK).sum())
-    geos = shapely.area(shapely.intersection(a, b))
+    inter = shapely.intersection(a, b)
+    geos = shapely.area(inter)
     ref = geos if reference is None else reference
     judged = why == OK
     bad = judged & (np.abs(got - ref) > tolerance(a, b))
@@ -71,7 +73,35 @@ def check_pairs(a: list | np.ndarray, b: list | np.ndarray, *, reference: np.nda
         f"{a[bad][0].wkt} x {b[bad][0].wkt}")
     # A pair the kernel could not judge gets GEOS's own figure.
     np.testing.assert_array_equal(got[~judged], geos[~judged])
+    if reference is None:
+        check_centroids(a, b, inter, judged)
     return got, why
+
+
+def check_centroids(a: np.ndarray, b: np.ndarray, inter: np.ndarray, judged: np.ndarray,
+                    shift: float = 0.0) -> None:
+    """Assert the x of each intersection's centroid against GEOS's (``inter``, moved by shift).
+
+    The first moment rounds like the area, times the extent: over the piece's area
+    that is 1e-13 of the extent cubed over the area, plus 1e-9 of the extent.
+    """
+    idx = np.arange(len(a))
+    m = intersection_measures(a, b, idx, idx, n_threads=1)
+    area = shapely.area(inter)
+    some = area > 0
+    ref = np.zeros(len(a))
+    ref[some] = shapely.get_x(shapely.centroid(inter[some])) + shift
+    small = np.where(shapely.area(a) <= shapely.area(b), a, b)
+    box = shapely.bounds(small)
+    extent = np.maximum(box[:, 2] - box[:, 0], box[:, 3] - box[:, 1])
+    tol = 1e-9 * extent + ROUNDING * extent**3 / np.maximum(area, 1e-300) + 1e-15 * abs(shift)
+    measured = judged & (area > 1e-9 * shapely.area(small))
+    bad = measured & (np.abs(m.centroid_x - ref) > tol)
+    assert not bad.any(), (
+        f"{int(bad.sum())} centroids off, e.g. {m.centroid_x[bad][0]!r} against "
+        f"{ref[bad][0]!r}: {a[bad][0].wkt} x {b[bad][0].wkt}")
+    if shift == 0.0:
+        np.testing.assert_array_equal(m.centroid_x[~judged], ref[~judged])
 
 
 # --------------------------------------------------------------------------- strategies
@@ -223,6 +253,9 @@ def test_matches_geos_at_gauss_kruger_coordinates(pairs: list) -> None:
     idx = np.arange(len(far_a))
     got, _ = intersection_areas(far_a, far_b, idx, idx, n_threads=1)
     assert (np.abs(got - ref) <= tolerance(far_a, far_b))[judged].all()
+    near = shapely.intersection(shapely.transform(far_a, lambda xy: xy - GK),
+                                shapely.transform(far_b, lambda xy: xy - GK))
+    check_centroids(far_a, far_b, near, judged, shift=float(GK[0]))
 
 
 @settings(max_examples=25, deadline=None)

@@ -63,7 +63,7 @@ import itertools
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import shapely
@@ -74,7 +74,7 @@ from redline.errors import GeometryError
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["intersection_areas"]
+__all__ = ["Flat", "Measures", "intersection_areas", "intersection_measures"]
 
 #: Points closer than this to the other polygon's boundary (but not on it) are
 #: not judged, relative to the largest coordinate of the pair around its origin.
@@ -581,15 +581,20 @@ def _walk(x: NDArray[np.float64], y: NDArray[np.float64], ring_off: NDArray[np.i
           ev_kind: NDArray[np.int64], ev_same: NDArray[np.bool_],
           start: NDArray[np.int64], order: NDArray[np.int64],
           ox: float, oy: float, cx: float, cy: float, tol: float, count_shared: bool
-          ) -> tuple[float, int]:
+          ) -> tuple[float, float, int]:
     """Twice the area contributed by the rings r0..r1 of one polygon inside the other.
 
     ``gx0, gy0, gx1, gy1`` is the other polygon's box grown by ``tol``;
     ``slot_of[k - base]`` is the slot of edge k (-1: its box misses that box, -2:
     of zero length). The shoelace terms are taken about (cx, cy), a point near the
     pieces, so that they stay small where the pieces are small.
+
+    Also returns six times the first moment about ``x = cx`` of those rings' share
+    (each term of the fan of triangles from (cx, cy), times the sum of its two
+    other x's): with the area it gives the centroid's x.
     """
     total = 0.0
+    mom = 0.0
     for j in range(r0, r1):
         if (ring_box[j, 2] < gx0 or ring_box[j, 0] > gx1
                 or ring_box[j, 3] < gy0 or ring_box[j, 1] > gy1):
@@ -615,7 +620,7 @@ def _walk(x: NDArray[np.float64], y: NDArray[np.float64], ring_off: NDArray[np.i
                 continue
             if slot == -1:
                 if state != _UNKNOWN and (state ^ flip) == _IN:
-                    return total, INCONSISTENT
+                    return total, mom, INCONSISTENT
                 state = _OUT
                 flip = 0
                 fresh = False
@@ -647,31 +652,35 @@ def _walk(x: NDArray[np.float64], y: NDArray[np.float64], ring_off: NDArray[np.i
                     if shared < 0 or shared > 1:
                         # Events at one point come in any order; between two
                         # points a valid boundary lies along at most one edge.
-                        return total, INCONSISTENT
+                        return total, mom, INCONSISTENT
                     if shared:
                         if count_shared and same:
-                            total += sg * ((px - cx) * (qy - cy) - (py - cy) * (qx - cx))
+                            term = sg * ((px - cx) * (qy - cy) - (py - cy) * (qx - cx))
+                            total += term
+                            mom += term * (px + qx - 2.0 * cx)
                         state = _UNKNOWN
                     else:
                         if state == _UNKNOWN:
                             state = _locate(0.5 * (px + qx), 0.5 * (py + qy), other_x, other_y,
                                             o_ring_off, o0, o1, o_ring_box, ox, oy, tol)
                             if state < 0:
-                                return total, AMBIGUOUS
+                                return total, mom, AMBIGUOUS
                         else:
                             state ^= flip
                         flip = 0
                         if fresh:
                             first_state = state
                         if state == _IN:
-                            total += sg * ((px - cx) * (qy - cy) - (py - cy) * (qx - cx))
+                            term = sg * ((px - cx) * (qy - cy) - (py - cy) * (qx - cx))
+                            total += term
+                            mom += term * (px + qx - 2.0 * cx)
                     fresh = False
                     px = qx
                     py = qy
                     pt = qt
                 if ev < 0:
                     if shared:
-                        return total, INCONSISTENT
+                        return total, mom, INCONSISTENT
                     break
                 kind = ev_kind[ev]
                 if kind == _CROSS:
@@ -692,10 +701,10 @@ def _walk(x: NDArray[np.float64], y: NDArray[np.float64], ring_off: NDArray[np.i
         if state != _UNKNOWN:
             # Back where the walk began: outside, or in the state it found there.
             if outside_start and (state ^ flip) == _IN:
-                return total, INCONSISTENT
+                return total, mom, INCONSISTENT
             if first_state >= 0 and (state ^ flip) != first_state:
-                return total, INCONSISTENT
-    return total, OK
+                return total, mom, INCONSISTENT
+    return total, mom, OK
 
 
 @njit(cache=True, nogil=True)
@@ -748,22 +757,22 @@ def _pair(ia: int, ib: int,
           ev_y: NDArray[np.float64], ev_kind: NDArray[np.int64], ev_same: NDArray[np.bool_],
           start: NDArray[np.int64], fill: NDArray[np.int64], order: NDArray[np.int64],
           xs: NDArray[np.float64], xorder: NDArray[np.int64], active: NDArray[np.int64]
-          ) -> tuple[float, int, int]:
+          ) -> tuple[float, float, int, int]:
     """Area of A ∩ B for geometry ia of A and ib of B.
 
-    Returns (area, reason, events needed): ``events needed`` larger than the
-    buffers means they must grow and the pair be done again.
+    Returns (area, x of its centroid, reason, events needed): ``events needed``
+    larger than the buffers means they must grow and the pair be done again.
     """
     if not (a_good[ia] and b_good[ib]):
-        return 0.0, BAD_RING, 0
+        return 0.0, 0.0, BAD_RING, 0
     if a_geom[ia] == a_geom[ia + 1] or b_geom[ib] == b_geom[ib + 1]:
-        return 0.0, OK, 0  # an empty geometry
+        return 0.0, 0.0, OK, 0  # an empty geometry
     xmin = max(a_box[ia, 0], b_box[ib, 0])
     ymin = max(a_box[ia, 1], b_box[ib, 1])
     xmax = min(a_box[ia, 2], b_box[ib, 2])
     ymax = min(a_box[ia, 3], b_box[ib, 3])
     if xmin >= xmax or ymin >= ymax:
-        return 0.0, OK, 0
+        return 0.0, 0.0, OK, 0
     ox = _origin(xmin, xmax, min(a_box[ia, 0], b_box[ib, 0]), max(a_box[ia, 2], b_box[ib, 2]))
     oy = _origin(ymin, ymax, min(a_box[ia, 1], b_box[ib, 1]), max(a_box[ia, 3], b_box[ib, 3]))
     big = 0.0
@@ -795,11 +804,11 @@ def _pair(ia: int, ib: int,
     n_a, why = _candidates(ax, ay, a_ring_off, ar0, ar1, a_ring_box, a_sign,
                            bx0, by0, bx1, by1, tol, a_base, slot_a, cand, cand_sign, 0)
     if why:
-        return 0.0, why, 0
+        return 0.0, 0.0, why, 0
     n_c, why = _candidates(bx, by, b_ring_off, br0, br1, b_ring_box, b_sign,
                            ax0, ay0, ax1, ay1, tol, b_base, slot_b, cand, cand_sign, n_a)
     if why:
-        return 0.0, why, 0
+        return 0.0, 0.0, why, 0
     n_b = n_c - n_a
     if n_a == 0 or n_b == 0:
         # No edge of one comes near the other's box: one contains the other's
@@ -832,34 +841,39 @@ def _pair(ia: int, ib: int,
                         px, py, qx, qy, cand_sign[jj], jj,
                         tol, ev_slot, ev_t, ev_x, ev_y, ev_kind, ev_same, n_ev)
                     if why:
-                        return 0.0, why, 0
+                        return 0.0, 0.0, why, 0
         else:
             n_ev, why = _sweep(ax, ay, bx, by, cand, cand_sign, n_a, n_c, ox, oy, tol,
                                xs, xorder, active, ev_slot, ev_t, ev_x, ev_y, ev_kind, ev_same)
             if why:
-                return 0.0, why, 0
+                return 0.0, 0.0, why, 0
         if n_ev > len(ev_t):
-            return 0.0, OK, n_ev
+            return 0.0, 0.0, OK, n_ev
     _sort_events(ev_slot, ev_t, n_ev, n_c, start, fill, order)
-    two_a, why = _walk(ax, ay, a_ring_off, ar0, ar1, a_ring_box, a_sign, slot_a, a_base,
+    two_a, mom_a, why = _walk(ax, ay, a_ring_off, ar0, ar1, a_ring_box, a_sign, slot_a, a_base,
                        bx, by, b_ring_off, br0, br1, b_ring_box, bx0, by0, bx1, by1,
                        ev_t, ev_x, ev_y, ev_kind, ev_same, start, order, ox, oy, cx, cy, tol,
                        True)
     if why:
-        return 0.0, why, 0
-    two_b, why = _walk(bx, by, b_ring_off, br0, br1, b_ring_box, b_sign, slot_b, b_base,
+        return 0.0, 0.0, why, 0
+    two_b, mom_b, why = _walk(bx, by, b_ring_off, br0, br1, b_ring_box, b_sign, slot_b, b_base,
                        ax, ay, a_ring_off, ar0, ar1, a_ring_box, ax0, ay0, ax1, ay1,
                        ev_t, ev_x, ev_y, ev_kind, ev_same, start, order, ox, oy, cx, cy, tol,
                        False)
     if why:
-        return 0.0, why, 0
+        return 0.0, 0.0, why, 0
     area = 0.5 * (two_a + two_b)
     # Rounding only: the kernel never misses a whole piece without flagging it.
     cap = min(a_area[ia], b_area[ib])
     slack = 1e-9 * cap + 1e-12 * big * big
     if area < -slack or area > cap + slack:
-        return 0.0, SANITY, 0
-    return min(max(area, 0.0), cap), OK, 0
+        return 0.0, 0.0, SANITY, 0
+    # The centroid's x: the first moment (mom / 6) over the area, about cx.
+    two = two_a + two_b
+    mx = (mom_a + mom_b) / (3.0 * two) if two > 0.0 else 0.0
+    if not abs(mx) <= xmax - xmin:
+        mx = 0.0  # a piece of (nearly) no area: the middle of the common box
+    return min(max(area, 0.0), cap), ox + (cx + mx), OK, 0
 
 
 @njit(cache=True, nogil=True)
@@ -972,9 +986,10 @@ def _run_pairs(lo: int, hi: int, pa: NDArray[np.int64], pb: NDArray[np.int64],
                b_ring_box: NDArray[np.float64], b_sign: NDArray[np.float64],
                b_box: NDArray[np.float64], b_good: NDArray[np.bool_],
                b_area: NDArray[np.float64],
-               out: NDArray[np.float64], why: NDArray[np.int8]
+               out: NDArray[np.float64], out_x: NDArray[np.float64],
+               why: NDArray[np.int8]
                ) -> None:
-    """Areas of the pairs lo..hi into ``out`` (reasons into ``why``)."""
+    """Areas of the pairs lo..hi into ``out``, x of their centroids into ``out_x``."""
     # Scratch sized for the largest pair of the chunk, reused by every pair.
     most_a = 1
     most_b = 1
@@ -1003,7 +1018,7 @@ def _run_pairs(lo: int, hi: int, pa: NDArray[np.int64], pb: NDArray[np.int64],
     order = np.empty(cap, dtype=np.int64)
     for i in range(lo, hi):
         while True:
-            area, reason, need = _pair(
+            area, x_mid, reason, need = _pair(
                 pa[i], pb[i],
                 ax, ay, a_ring_off, a_geom, a_ring_box, a_sign, a_box, a_good, a_area,
                 bx, by, b_ring_off, b_geom, b_ring_box, b_sign, b_box, b_good, b_area,
@@ -1021,6 +1036,7 @@ def _run_pairs(lo: int, hi: int, pa: NDArray[np.int64], pb: NDArray[np.int64],
             ev_same = np.empty(cap, dtype=np.bool_)
             order = np.empty(cap, dtype=np.int64)
         out[i] = area
+        out_x[i] = x_mid
         why[i] = reason
 
 
@@ -1176,19 +1192,22 @@ def _threads(n_threads: int | None) -> int:
 
 
 def _kernel(a: _Rings, b: _Rings, pa: NDArray[np.int64], pb: NDArray[np.int64],
-            n_threads: int) -> tuple[NDArray[np.float64], NDArray[np.int8]]:
-    """Kernel areas and reasons (0: judged) of the pairs, on ``n_threads`` threads."""
+            n_threads: int
+            ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int8]]:
+    """Kernel areas, centroids' x and reasons (0: judged) of the pairs, on threads."""
     n = len(pa)
     out = np.zeros(n)
+    out_x = np.zeros(n)
     why = np.zeros(n, dtype=np.int8)
     if n == 0:
-        return out, why
+        return out, out_x, why
     bounds = [*range(0, n, _CHUNK), n]
     spans = list(itertools.pairwise(bounds))
 
     def run(span: tuple[int, int]) -> None:
         # numba's Dispatcher is typed as taking no arguments.
-        _run_pairs(span[0], span[1], pa, pb, *a.args(), *b.args(), out, why)  # type: ignore[call-arg]
+        _run_pairs(span[0], span[1], pa, pb, *a.args(), *b.args(),  # type: ignore[call-arg]
+                   out, out_x, why)
 
     if n_threads == 1 or len(spans) == 1:
         for span in spans:
@@ -1196,21 +1215,129 @@ def _kernel(a: _Rings, b: _Rings, pa: NDArray[np.int64], pb: NDArray[np.int64],
     else:
         with ThreadPoolExecutor(max_workers=n_threads) as pool:
             list(pool.map(run, spans))
-    return out, why
+    return out, out_x, why
 
 
 def _fallback(left: NDArray[np.object_], right: NDArray[np.object_], n_threads: int
-              ) -> NDArray[np.float64]:
-    """``shapely.intersection(left, right).area``, in chunks on threads (GEOS frees the GIL)."""
+              ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Area and centroid's x of ``shapely.intersection(left, right)``, on threads.
+
+    GEOS frees the GIL, so chunks of pairs run side by side.
+    """
+    def one(s: tuple[int, int]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        inter = shapely.intersection(left[s[0]:s[1]], right[s[0]:s[1]])
+        area = np.asarray(shapely.area(inter), dtype=np.float64)
+        x = np.zeros(len(inter))
+        some = area > 0
+        x[some] = shapely.get_x(shapely.centroid(inter[some]))
+        return area, x
+
     n = len(left)
     if n_threads == 1 or n < 2 * 1024:
-        return np.asarray(shapely.area(shapely.intersection(left, right)), dtype=np.float64)
+        return one((0, n))
     bounds = np.linspace(0, n, 4 * n_threads + 1).astype(int)
     with ThreadPoolExecutor(max_workers=n_threads) as pool:
-        parts = pool.map(lambda s: shapely.area(shapely.intersection(left[s[0]:s[1]],
-                                                                    right[s[0]:s[1]])),
-                         itertools.pairwise(bounds))
-        return np.concatenate(list(parts)).astype(np.float64)
+        parts = list(pool.map(one, itertools.pairwise(bounds)))
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+class Measures(NamedTuple):
+    """Area and centroid of each pair's intersection (see :func:`intersection_measures`)."""
+
+    area: NDArray[np.float64]
+    """Planar area of each pair's intersection, in CRS units squared."""
+    centroid_x: NDArray[np.float64]
+    """x of its centroid (0 where the intersection has no area)."""
+    n_fallback: int
+    """How many pairs were computed by ``shapely.intersection`` instead."""
+
+
+class Flat:
+    """Polygons flattened once for the kernel, to be paired many times.
+
+    ``Flat(geoms)`` holds the coordinate arrays the kernel reads; pass it in place
+    of the geometry array to :func:`intersection_measures` when the same layer is
+    paired again and again (the farmland under every rule). The geometries are
+    checked once, here.
+
+    Parameters
+    ----------
+    geoms
+        Polygons and multipolygons (empty ones allowed).
+    n_threads
+        Threads to flatten on; ``None`` uses every core.
+    validate
+        Check that every geometry is a valid polygon (see :func:`intersection_areas`).
+    """
+
+    def __init__(self, geoms: ArrayLike, *, n_threads: int | None = None,
+                 validate: bool = True) -> None:
+        self.geoms = _as_polygons(geoms, "geometries")
+        _check_polygons(self.geoms, "geometries", validate)
+        self.rings = _Rings.of(self.geoms, _threads(n_threads))
+
+    def __len__(self) -> int:
+        return len(self.geoms)
+
+
+def intersection_measures(
+    left: ArrayLike | Flat,
+    right: ArrayLike | Flat,
+    pairs_left: ArrayLike,
+    pairs_right: ArrayLike,
+    *,
+    n_threads: int | None = None,
+    validate: bool = True,
+) -> Measures:
+    """Area and centroid's x of ``left[i] ∩ right[j]`` for each pair, without building it.
+
+    As :func:`intersection_areas`, and the x of each intersection's centroid (its
+    first moment over its area, summed along the same boundary pieces; from
+    ``shapely.centroid`` for the pairs that fall back). Either side may be a
+    :class:`Flat` layer, flattened once.
+
+    Returns
+    -------
+    Measures
+        ``area``, ``centroid_x`` and ``n_fallback``.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> from redline.analysis.kernel import intersection_measures
+    >>> m = intersection_measures([shapely.box(0, 0, 2, 1)], [shapely.box(1, 0, 4, 4)], [0], [0])
+    >>> m.area.tolist(), m.centroid_x.tolist(), m.n_fallback
+    ([1.0], [1.5], 0)
+    """
+    lf = left if isinstance(left, Flat) else None
+    rf = right if isinstance(right, Flat) else None
+    lg = left.geoms if isinstance(left, Flat) else _as_polygons(left, "left")
+    rg = right.geoms if isinstance(right, Flat) else _as_polygons(right, "right")
+    pl = _as_positions(pairs_left, len(lg), "pairs_left")
+    pr = _as_positions(pairs_right, len(rg), "pairs_right")
+    if len(pl) != len(pr):
+        raise GeometryError(f"pairs_left has {len(pl)} positions and pairs_right {len(pr)}",
+                            fix="pass the two position arrays of the same pairs")
+    threads = _threads(n_threads)
+    if len(pl) == 0:
+        return Measures(np.zeros(0), np.zeros(0), 0)
+    if lf is None:
+        lu, pa = _used(lg, pl)
+        _check_polygons(lu, "left", validate)
+        lr = _Rings.of(lu, threads)
+    else:
+        lu, pa, lr = lg, pl, lf.rings
+    if rf is None:
+        ru, pb = _used(rg, pr)
+        _check_polygons(ru, "right", validate)
+        rr = _Rings.of(ru, threads)
+    else:
+        ru, pb, rr = rg, pr, rf.rings
+    areas, xs, why = _kernel(lr, rr, pa, pb, threads)
+    redo = np.flatnonzero(why)
+    if len(redo):
+        areas[redo], xs[redo] = _fallback(lu[pa[redo]], ru[pb[redo]], threads)
+    return Measures(areas, xs, len(redo))
 
 
 def intersection_areas(
@@ -1268,22 +1395,6 @@ def intersection_areas(
     >>> areas.tolist(), n_fallback
     ([0.5, 1.0, 0.0], 0)
     """
-    lg = _as_polygons(left, "left")
-    rg = _as_polygons(right, "right")
-    pl = _as_positions(pairs_left, len(lg), "pairs_left")
-    pr = _as_positions(pairs_right, len(rg), "pairs_right")
-    if len(pl) != len(pr):
-        raise GeometryError(f"pairs_left has {len(pl)} positions and pairs_right {len(pr)}",
-                            fix="pass the two position arrays of the same pairs")
-    threads = _threads(n_threads)
-    if len(pl) == 0:
-        return np.zeros(0), 0
-    lu, pa = _used(lg, pl)
-    ru, pb = _used(rg, pr)
-    _check_polygons(lu, "left", validate)
-    _check_polygons(ru, "right", validate)
-    areas, why = _kernel(_Rings.of(lu, threads), _Rings.of(ru, threads), pa, pb, threads)
-    redo = np.flatnonzero(why)
-    if len(redo):
-        areas[redo] = _fallback(lu[pa[redo]], ru[pb[redo]], threads)
-    return areas, len(redo)
+    m = intersection_measures(left, right, pairs_left, pairs_right, n_threads=n_threads,
+                              validate=validate)
+    return m.area, m.n_fallback
