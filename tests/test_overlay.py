@@ -452,3 +452,117 @@ def test_farmland_split_can_leave_out_the_whole_farmland_part() -> None:
     assert both.basic is not None
     assert only.basic[0].equals(both.basic[0])
     np.testing.assert_array_equal(only.on_farmland_m2, both.on_farmland_m2)
+
+
+# --------------------------------------------------------------------------- areas by the kernel
+
+
+def _kernel_layers(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A partition and parcels on it, 80 km off the central meridian.
+
+    The partition: Voronoi cells, one with a hole (the hole is a cell of its own)
+    and two apart joined into a multipolygon. The parcels: random boxes, stars
+    and holed boxes; unions of cells (every edge shared with a cell, holes and
+    multipolygons among them); and one with a vertex a hundred-millionth of a
+    metre off a cell's edge, which the kernel cannot judge and sends to GEOS.
+    """
+    rng = np.random.default_rng(seed)
+    frame = box(0, 0, 1000, 1000, x0=XE)
+    pts = shapely.points(XE + rng.uniform(0, 1000, 40), Y0 + rng.uniform(0, 1000, 40))
+    cells = shapely.intersection(
+        shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=frame)),
+        frame)
+    cells = list(cells[shapely.area(cells) > 0])
+    hole = shapely.affinity.scale(cells[0], 0.4, 0.4, origin=cells[0].centroid)
+    cells[0] = cells[0].difference(hole)
+    cells.append(hole)
+    far = max(range(1, len(cells) - 1), key=lambda k: cells[k].distance(cells[1]))
+    cells[1] = shapely.union_all([cells[1], cells[far]])
+    del cells[far]
+    layer = np.asarray(cells, dtype=object)
+    parcels: list[shapely.Geometry] = []
+    for _ in range(6):
+        x, y = rng.uniform(-100, 900, 2)
+        w, h = rng.uniform(20, 400, 2)
+        outer = box(x, y, w, h, x0=XE)
+        parcels.append(outer if rng.random() < 0.5
+                       else outer.difference(box(x + w / 4, y + h / 4, w / 2, h / 2, x0=XE)))
+    for _ in range(6):
+        pick = layer[rng.random(len(layer)) < 0.25]
+        if len(pick):
+            parcels.append(shapely.union_all(pick))
+    edge = shapely.get_coordinates(shapely.get_exterior_ring(cells[2]))
+    a, b = edge[0], edge[1]
+    mid = (a + b) / 2 + np.array([-(b - a)[1], (b - a)[0]]) / np.hypot(*(b - a)) * 1e-8
+    apex = shapely.Point(cells[2].centroid)
+    parcels.append(shapely.Polygon([tuple(a), tuple(mid), tuple(b), (apex.x, apex.y)]).buffer(0))
+    return np.asarray(parcels, dtype=object), layer
+
+
+def _counting_kernel(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record the fallback count of each call of the kernel by the engine."""
+    real = overlay.intersection_measures
+    fallbacks: list[int] = []
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        m = real(*args, **kwargs)
+        fallbacks.append(m.n_fallback)
+        return m
+
+    monkeypatch.setattr(overlay, "intersection_measures", counting)
+    return fallbacks
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**32 - 1))
+def test_kernel_areas_match_geopandas_overlay(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Areas on a partition, from the kernel, within 1e-6 of each parcel's area."""
+    parcels, layer = _kernel_layers(seed)
+    fallbacks = _counting_kernel(monkeypatch)
+    got = overlap_area(parcels, layer, crs=CRS, partition=True, sliver_m2=0.0)
+    assert fallbacks, "the areas came from the kernel"
+    assert fallbacks[-1] >= 1, "the parcel a hair off a cell's edge went to GEOS"
+    expected = _reference_overlap(parcels, layer, partition=True)
+    parcel_area = ellipsoidal_area(parcels, CRS)
+    assert (np.abs(got - expected) <= 1e-6 * parcel_area).all(), (
+        np.abs(got - expected) / parcel_area).max()
+    # The parcels made of cells lie on the layer whole (the pieces' scale factors
+    # are taken at their centroids: 1e-8 apart from the whole's area at most).
+    np.testing.assert_allclose(got[6:-1], parcel_area[6:-1], rtol=1e-8)
+
+
+def test_kernel_pieces_are_those_of_geos_with_their_areas() -> None:
+    """Per piece: the kernel's (areas only) and GEOS's (geometry kept) agree."""
+    parcels, layer = _kernel_layers(11)
+    area = ellipsoidal_area(parcels, CRS)
+    by_kernel = pieces(parcels, layer, crs=CRS, sliver_m2=0.0, left_area_m2=area, geometry=False)
+    by_geos = pieces(parcels, layer, crs=CRS, sliver_m2=0.0, left_area_m2=area, geometry=True)
+    assert (by_kernel.geometry == None).all()  # noqa: E711
+    np.testing.assert_array_equal(by_kernel.left, by_geos.left)
+    np.testing.assert_array_equal(by_kernel.right, by_geos.right)
+    np.testing.assert_allclose(by_kernel.area_m2, by_geos.area_m2, rtol=1e-9, atol=1e-6)
+    # A parcel inside one cell takes its own area, exactly.
+    inner = shapely.affinity.scale(layer[5], 0.5, 0.5, origin=layer[5].centroid)
+    alone = pieces([inner], layer, crs=CRS, left_area_m2=[1234.5], geometry=False)
+    assert alone.right.tolist() == [5]
+    assert alone.area_m2.tolist() == [1234.5]
+
+
+def test_kernel_areas_on_threads_and_with_missing_geometries() -> None:
+    parcels, layer = _kernel_layers(5)
+    parcels = np.concatenate([parcels, [None, shapely.Polygon()]])
+    layer = np.concatenate([[None], layer, [shapely.Polygon()]])
+    one = overlap_area(parcels, layer, crs=CRS, partition=True, sliver_m2=0.0, n_jobs=1)
+    with overlay.reuse_trees(layer):
+        two = overlap_area(parcels, layer, crs=CRS, partition=True, sliver_m2=0.0, n_jobs=2)
+    np.testing.assert_array_equal(one, two)
+    assert one[-2:].tolist() == [0.0, 0.0]
+
+
+def test_layers_other_than_polygons_are_cut_by_geos(monkeypatch: pytest.MonkeyPatch) -> None:
+    fallbacks = _counting_kernel(monkeypatch)
+    mixed = [box(0, 0, 50, 100), shapely.GeometryCollection([box(50, 0, 50, 100)])]
+    got = overlap_area([box(0, 0, 100, 100)], mixed, crs=CRS, partition=True)
+    assert fallbacks == []
+    assert got[0] == pytest.approx(10_000.0, abs=0.01)

@@ -17,6 +17,13 @@ every step. The work is done in three vectorised stages:
    Gauss-Kruger scale factor corrected between the parcel's and the piece's
    centroids (see :func:`pieces`, ``area_method``).
 
+When only areas are wanted (``pieces(..., geometry=False)``, ``overlap_area`` of a
+partition) no piece is built: the pairs whose boxes meet go to
+:func:`redline.analysis.kernel.intersection_measures`, which sums each piece's
+planar area and centroid from the two boundaries (GEOS only for the few pairs it
+cannot judge), and stage 3 anchors them to the parcels' ellipsoidal areas as
+above. Pieces whose geometry is kept (findings, maps, differences) come from GEOS.
+
 With ``n_jobs > 1`` the box query, the predicate tests of stage 1, the
 intersections of stage 2, the areas of stage 3 and the differences and unions of
 the functions built on them run on chunks in a thread pool: GEOS releases the
@@ -48,6 +55,7 @@ from pyproj.exceptions import CRSError
 from redline import settings
 from redline.analysis.areas import ellipsoidal_area
 from redline.analysis.cache import ScopedCache
+from redline.analysis.kernel import Flat, intersection_measures
 from redline.errors import CRSError as RedlineCRSError
 
 if TYPE_CHECKING:
@@ -491,9 +499,13 @@ def pieces(
         relative and spares projecting every vertex of every piece. Used only
         for Transverse Mercator CRSs; others fall back to ``"exact"``.
     geometry
-        ``False`` keeps only the areas (``Pieces.geometry`` is all ``None``): the
-        cut pieces are dropped chunk by chunk, which saves most of the memory when
-        only areas are wanted.
+        ``False`` keeps only the areas (``Pieces.geometry`` is all ``None``). With
+        ``"scaled"`` areas in a Transverse Mercator CRS and polygonal inputs, no
+        piece is then built: planar areas and centroids come from
+        :func:`redline.analysis.kernel.intersection_measures` (the pairs it cannot
+        judge from GEOS), and a piece that is its whole left geometry takes that
+        geometry's area. Otherwise the cut pieces are dropped chunk by chunk, which
+        saves most of the memory.
     n_jobs
         Threads for the GEOS work (the box query, and the predicate tests,
         intersections and areas of chunks of pairs).
@@ -522,6 +534,12 @@ def pieces(
              else _known(np.asarray(left_area_m2, dtype=np.float64)))
     rarea = (_lazy_areas(rg, crs, n_jobs) if right_area_m2 is None
              else _known(np.asarray(right_area_m2, dtype=np.float64)))
+    scale_x = _tm_scale_x(crs) if area_method == "scaled" else None
+    if not geometry and scale_x is not None and _polygons_only(lg) and _polygons_only(rg):
+        li, ri, area = _kernel_areas(lg, rg, larea=larea, rarea=rarea,
+                                     right_known=right_area_m2 is not None, scale_x=scale_x,
+                                     n_jobs=n_jobs)
+        return _sorted(li, ri, np.full(len(li), None, dtype=object), area, sliver)
     li, ri, left_in, right_in = _pairs(lg, rg, n_jobs)
     a, b = lg[li], rg[ri]
     cut = ~(left_in | right_in)
@@ -564,6 +582,12 @@ def pieces(
             anchor[lpart] = np.divide(larea(lpart), planar, out=np.ones(len(lpart)),
                                       where=planar > 0)
             area[todo] *= anchor[owner]
+    return _sorted(li, ri, geom, area, sliver)
+
+
+def _sorted(li: NDArray[np.intp], ri: NDArray[np.intp], geom: NDArray[np.object_],
+            area: NDArray[np.float64], sliver: float) -> Pieces:
+    """Pieces of at least ``sliver`` (and of some area), by left then right position."""
     keep = (area >= sliver) & (area > 0)
     li, ri, geom, area = li[keep], ri[keep], geom[keep], area[keep]
     if not _ordered(li, ri):
@@ -578,8 +602,102 @@ def _ordered(first: NDArray[np.intp], second: NDArray[np.intp]) -> bool:
     return bool(((step > 0) | ((step == 0) & (np.diff(second) > 0))).all())
 
 
+def _polygons_only(geoms: NDArray[np.object_]) -> bool:
+    """Whether every geometry is a polygon, a multipolygon or missing."""
+    kind = shapely.get_type_id(geoms)
+    return bool(np.isin(kind, (-1, *_POLYGONAL)).all())
+
+
+def _flat(geoms: NDArray[np.object_], n_jobs: int) -> Flat | NDArray[np.object_]:
+    """Return the layer flattened for the kernel, once while :func:`reuse_trees` keeps it."""
+    if not _TREES.has("reuse", (geoms,)):
+        return geoms
+    return _TREES.get("flat", (geoms,), lambda: Flat(_no_missing(geoms), n_threads=n_jobs,
+                                                     validate=False))
+
+
+def _no_missing(geoms: NDArray[np.object_]) -> NDArray[np.object_]:
+    missing = shapely.is_missing(geoms)
+    if not missing.any():
+        return geoms
+    out = geoms.copy()
+    out[missing] = shapely.Polygon()
+    return out
+
+
+def _kernel_areas(
+    lg: NDArray[np.object_], rg: NDArray[np.object_], *,
+    larea: Callable[[NDArray[np.intp]], NDArray[np.float64]],
+    rarea: Callable[[NDArray[np.intp]], NDArray[np.float64]], right_known: bool,
+    scale_x: Callable[[NDArray[np.float64]], NDArray[np.float64]], n_jobs: int,
+) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]]:
+    """Pairs whose boxes meet, and the ellipsoidal area of each one's intersection.
+
+    The planar area and centroid of each piece come from
+    :func:`redline.analysis.kernel.intersection_measures` (no piece is built; the
+    few pairs it cannot judge go through GEOS), and are turned into ellipsoidal
+    areas as the ``"scaled"`` method of :func:`pieces` does: the scale factor at
+    the piece's centroid, anchored to the left geometry's ellipsoidal area. A
+    piece that is its whole left geometry (to 1e-12) takes that geometry's own
+    area, and, when right areas are given, one that is its whole right geometry
+    takes that one's. Pairs that do not overlap get an area of 0.
+    """
+    small_is_right = len(rg) <= len(lg)
+    si, bi = _box_pairs(rg if small_is_right else lg, lg if small_is_right else rg, n_jobs)
+    li, ri = (bi, si) if small_is_right else (si, bi)
+    if len(li) == 0:
+        return li, ri, np.zeros(0)
+    m = intersection_measures(_flat(lg, n_jobs), _flat(rg, n_jobs), li, ri,
+                              n_threads=n_jobs, validate=False)
+    planar = m.area
+    lpart = np.flatnonzero(_present(li, len(lg)))
+    lplanar = np.zeros(len(lg))
+    lplanar[lpart] = shapely.area(lg[lpart])
+    whole_left = planar >= lplanar[li] * (1 - 1e-12)
+    area = planar * scale_x(m.centroid_x)
+    # Anchor to the left geometry's ellipsoidal area: the factors above are per
+    # unit of planar area at the centroid, so divide by the left's own.
+    anchor = np.ones(len(lg))
+    lscaled = lplanar[lpart] * scale_x(shapely.get_x(shapely.centroid(lg[lpart])))
+    anchor[lpart] = np.divide(larea(lpart), lscaled, out=np.ones(len(lpart)),
+                              where=lscaled > 0)
+    area *= anchor[li]
+    some = planar > 0
+    if right_known:
+        rin = np.flatnonzero(some & ~whole_left)
+        whole_right = planar[rin] >= shapely.area(rg[ri[rin]]) * (1 - 1e-12)
+        area[rin[whole_right]] = rarea(ri[rin[whole_right]])
+    full = np.flatnonzero(some & whole_left)
+    area[full] = larea(li[full])
+    return li, ri, area
+
+
 def _tm_scale(crs: CRS | str) -> Callable[[NDArray[np.object_]], NDArray[np.float64]] | None:
-    """Areal factor 1/m(x)^2 of a Transverse Mercator CRS at given points, else ``None``.
+    """Areal factor 1/m(x)^2 of a Transverse Mercator CRS at given points, else ``None``."""
+    factor = _tm_scale_x(crs)
+    if factor is None:
+        return None
+    fe = _false_easting(crs)
+
+    def at(points: NDArray[np.object_]) -> NDArray[np.float64]:
+        x = np.full(len(points), fe)
+        ok = ~(shapely.is_missing(points) | shapely.is_empty(points))
+        x[ok] = shapely.get_x(points[ok])
+        return factor(x)
+
+    return at
+
+
+def _false_easting(crs: CRS | str) -> float:
+    from pyproj import CRS as _CRS
+
+    op = _CRS.from_user_input(crs).coordinate_operation
+    params = {p.name: p.value for p in op.params} if op is not None else {}
+    return float(params.get("False easting", 0.0))
+
+
+def _tm_scale_x(crs: CRS | str) -> Callable[[NDArray[np.float64]], NDArray[np.float64]] | None:
+    """Areal factor 1/m(x)^2 of a Transverse Mercator CRS at given eastings, else ``None``.
 
     m is the point scale factor, m = k0 (1 + X^2/2 + X^4/24) with X = E/(k0 sqrt(rho nu)),
     E the easting from the central meridian and rho, nu the radii of curvature at
@@ -603,11 +721,8 @@ def _tm_scale(crs: CRS | str) -> Callable[[NDArray[np.object_]], NDArray[np.floa
     w = 1 - e2 * np.sin(phi) ** 2
     rho_nu = a * a * (1 - e2) / w**2
 
-    def factor(points: NDArray[np.object_]) -> NDArray[np.float64]:
-        x = np.full(len(points), fe)
-        ok = ~(shapely.is_missing(points) | shapely.is_empty(points))
-        x[ok] = shapely.get_x(points[ok])
-        x2 = (x - fe) ** 2 / (k0 * k0 * rho_nu)
+    def factor(x: NDArray[np.float64]) -> NDArray[np.float64]:
+        x2 = (np.asarray(x, dtype=np.float64) - fe) ** 2 / (k0 * k0 * rho_nu)
         m = k0 * (1 + x2 / 2 + x2 * x2 / 24)
         return np.asarray(1.0 / (m * m), dtype=np.float64)
 
