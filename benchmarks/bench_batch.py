@@ -5,6 +5,15 @@ Everything runs the real ``redline check``. Counties come from
 memory (max RSS) is its own. Run:
 
     python benchmarks/bench_batch.py --counties 20 --farmland 3000 --parcels 300 --big 200000
+
+``--city N`` instead runs one batch of N counties of ``--farmland`` patches and
+``--parcels`` parcels (a city: ``--city 7 --farmland 1000000 --parcels 50000``) on a
+dask ``LocalCluster`` of ``--workers`` worker processes of one thread each, made in
+a child process: its wall time, the CPU time of the whole process tree, and the peak
+of the tree's summed PSS (the child, the scheduler and the workers; sampled every
+0.5 s). The counties are made once under ``benchmarks/_data/`` (git-ignored).
+
+    python benchmarks/bench_batch.py --city 7 --farmland 1000000 --parcels 50000
 """
 
 from __future__ import annotations
@@ -64,6 +73,60 @@ def check_run(dataset: Path, out: Path, tiles: str) -> tuple[float, float]:
     return _child(code)
 
 
+def city(n: int, farmland: int, parcels: int) -> Path:
+    """Return a folder of ``n`` benchmark counties of this size, made on first use."""
+    root = HERE / "_data" / f"city_{n}_{farmland}_{parcels}"
+    for i in range(n):
+        if not (root / f"county{i:02d}").exists():
+            start = time.perf_counter()
+            make_county(root, name=f"county{i:02d}", admin_code=f"2103{i + 10:02d}",
+                        seed=100 + i, n_farmland=farmland, n_parcels=parcels)
+            print(f"made county{i:02d} in {time.perf_counter() - start:.0f} s", flush=True)
+    return root
+
+
+_CITY = """
+import datetime, sys
+from distributed import LocalCluster
+from redline.tools.batch import run_batch
+cluster = LocalCluster(n_workers={workers}, threads_per_worker=1, processes=True,
+                       dashboard_address=None, memory_limit=None)
+r = run_batch({root!r}, {out!r}, scheduler=cluster.scheduler_address,
+              as_of=datetime.date(2026, 6, 30), progress=False)
+print("FAILED", len(r.failed), [c.reason for c in r.failed])
+cluster.close()
+"""
+
+
+def city_run(root: Path, out: Path, workers: int) -> dict[str, float]:
+    """Run the batch on a LocalCluster in a child process: wall, CPU and peak PSS of the tree."""
+    import psutil
+
+    code = _CITY.format(workers=workers, root=str(root), out=str(out))
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    parent = psutil.Process(proc.pid)
+    peak, cpu = 0.0, {}
+    while proc.poll() is None:
+        total = 0.0
+        try:
+            for p in [parent, *parent.children(recursive=True)]:
+                total += p.memory_full_info().pss
+                times = p.cpu_times()
+                cpu[p.pid] = times.user + times.system
+        except psutil.Error:
+            pass
+        peak = max(peak, total)
+        time.sleep(0.5)
+    stdout, err = proc.communicate()
+    if proc.returncode:
+        raise SystemExit(f"batch failed ({proc.returncode}):\n{err[-3000:]}")
+    return {"wall": time.perf_counter() - start, "cpu": sum(cpu.values()),
+            "peak_gb": peak / 1024**3,
+            "failed": float(stdout.split("FAILED", 1)[1].split()[0])}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--counties", type=int, default=20)
@@ -71,7 +134,25 @@ def main() -> None:
     ap.add_argument("--parcels", type=int, default=300)
     ap.add_argument("--big", type=int, default=200_000, help="farmland patches of the big county")
     ap.add_argument("--shape", type=int, default=3, help="tile grid side for the big county")
+    ap.add_argument("--city", type=int, default=0, metavar="N",
+                    help="one batch of N counties on a dask LocalCluster instead")
+    ap.add_argument("--workers", type=int, default=2, help="LocalCluster workers, with --city")
+    ap.add_argument("--make-only", action="store_true", help="with --city: make the counties")
     args = ap.parse_args()
+    if args.city:
+        root = city(args.city, args.farmland, args.parcels)
+        if args.make_only:
+            return
+        print(f"load average before: {os.getloadavg()}", flush=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            got = city_run(root, Path(tmp) / "out", args.workers)
+            findings = len(pd.read_csv(Path(tmp) / "out" / "findings.csv"))
+        print(f"city of {args.city} counties ({args.farmland:,} patches, {args.parcels:,} "
+              f"parcels each) on a LocalCluster of {args.workers} workers: wall "
+              f"{got['wall']:.1f} s, CPU {got['cpu']:.1f} s, peak PSS {got['peak_gb']:.2f} GB, "
+              f"{findings:,} findings, {got['failed']:.0f} failed")
+        print(f"load average after: {os.getloadavg()}")
+        return
     print(f"load average before: {os.getloadavg()}")
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)

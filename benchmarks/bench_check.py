@@ -12,6 +12,16 @@ run's ``run.json``. The alternatives run on the same county in the same session:
 one thread against two (``--jobs``), and one pass against spatial tiles (``--tiles``).
 The best of ``--repeat`` runs is kept for each; the machine load (1-minute load
 average) is printed before every run, since the cores may be shared.
+
+``--dense`` checks a denser county instead: the same land (``--farmland`` patches)
+with ``--parcels`` approvals, the supply cut to ``--supply`` parcels, and the change
+patches replaced by about ``--changes`` rectangles tiling most of the county (a
+grid over its outline, each cell less a 5 % margin on every side), every one
+detected this year: most of the county's land is then under change patches, and
+each patch meets hundreds of farmland patches and dozens of approvals and supply
+parcels. Made once under ``benchmarks/_data/`` too.
+
+    python benchmarks/bench_check.py --dense --farmland 1000000 --parcels 50000 --jobs 2
 """
 
 from __future__ import annotations
@@ -43,6 +53,68 @@ def county(farmland: int, parcels: int) -> Path:
                     n_parcels=parcels, fmt="gpkg", overwrite=True)
         print(f"made {folder} in {time.perf_counter() - start:.0f} s", flush=True)
     return folder / "big"
+
+
+def dense_county(farmland: int, parcels: int, supply: int, changes: int) -> Path:
+    """Return the dense benchmark county of this size (see the module's notes), made once.
+
+    It is the normal county of this size (:func:`county`) with its supply layer cut
+    and its change patches replaced; the other layers, the targets and the evidence
+    raster are the normal county's.
+    """
+    name = f"dense_{farmland}_{parcels}_{supply}_{changes}"
+    folder = HERE / "_data" / name / "dense"
+    if folder.exists():
+        return folder
+    import geopandas as gpd
+    import numpy as np
+    import pyogrio
+    import shapely
+
+    base = county(farmland, parcels)
+    start = time.perf_counter()
+    tmp = folder.with_name("dense.partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for extra in base.iterdir():
+        if extra.suffix != ".gpkg":
+            shutil.copy2(extra, tmp / extra.name)
+    gpkg = next(base.glob("*.gpkg"))
+    admin = pyogrio.read_dataframe(gpkg, layer="admin")
+    outline = shapely.union_all(admin.geometry.values)
+    x0, y0, x1, y1 = outline.bounds
+    side = float(np.sqrt(outline.area / changes))
+    xs, ys = np.meshgrid(np.arange(x0, x1, side), np.arange(y0, y1, side))
+    xs, ys = xs.ravel(), ys.ravel()
+    margin = 0.05 * side
+    cells = shapely.intersection(
+        shapely.box(xs + margin, ys + margin, xs + side - margin, ys + side - margin), outline)
+    cells = cells[np.isin(shapely.get_type_id(cells), (3, 6))]
+    cells = cells[shapely.area(cells) > 0.1 * side * side]
+    rng = np.random.default_rng(8)
+    n = len(cells)
+    counts = {}
+    for layer, _ in pyogrio.list_layers(gpkg):
+        frame = pyogrio.read_dataframe(gpkg, layer=layer)
+        if layer == "supply":
+            frame = frame.iloc[:supply]
+        elif layer == "changes":
+            frame = frame.iloc[[0] * n].reset_index(drop=True)
+            frame["change_id"] = [f"2103812026JD{i:05d}" for i in range(n)]
+            frame["detected_on"] = (np.datetime64("2026-01-10", "ms")
+                                    + rng.integers(0, 160, n).astype("timedelta64[D]"))
+            frame["land_code"] = rng.choice(["0601", "0701", "05H1", "1003"], n)
+            frame = gpd.GeoDataFrame(frame.drop(columns="geometry"), geometry=cells,
+                                     crs=frame.crs)
+        counts[layer] = len(frame)
+        pyogrio.write_dataframe(frame, tmp / gpkg.name.replace(base.name, "dense"),
+                                layer=layer, driver="GPKG", use_arrow=True,
+                                append=layer != "admin", promote_to_multi=True)
+    tmp.rename(folder)
+    print(f"made {folder} in {time.perf_counter() - start:.0f} s: {n:,} change patches "
+          f"covering {shapely.area(cells).sum() / outline.area:.0%} of the county; {counts}",
+          flush=True)
+    return folder
 
 
 def run_check(data: Path, *, jobs: int, tiles: str | None) -> dict[str, float]:
@@ -98,10 +170,18 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, nargs="+", default=[2, 1])
     ap.add_argument("--tiles", default=None, help="also run with --tiles NXxNY (e.g. 2x2)")
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--dense", action="store_true",
+                    help="the dense county (see the module's notes) instead")
+    ap.add_argument("--supply", type=int, default=40_000, help="supply parcels, with --dense")
+    ap.add_argument("--changes", type=int, default=4_900, help="change patches, with --dense")
+    ap.add_argument("--make-only", action="store_true", help="make the county and stop")
     args = ap.parse_args()
     print(f"redline check benchmark, {platform.platform()}, {os.cpu_count()} cores, "
           f"python {platform.python_version()}")
-    data = county(args.farmland, args.parcels)
+    data = (dense_county(args.farmland, args.parcels, args.supply, args.changes) if args.dense
+            else county(args.farmland, args.parcels))
+    if args.make_only:
+        return
     cases = [(j, None) for j in args.jobs]
     if args.tiles:
         cases.append((max(args.jobs), args.tiles))
