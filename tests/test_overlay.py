@@ -451,7 +451,8 @@ def test_farmland_split_can_leave_out_the_whole_farmland_part() -> None:
     assert only.basic is not None
     assert both.basic is not None
     assert only.basic[0].equals(both.basic[0])
-    np.testing.assert_array_equal(only.on_farmland_m2, both.on_farmland_m2)
+    # Without the farmland part, the split comes from areas alone: the same to rounding.
+    np.testing.assert_allclose(only.on_farmland_m2, both.on_farmland_m2, rtol=1e-9)
 
 
 # --------------------------------------------------------------------------- areas by the kernel
@@ -523,7 +524,9 @@ def test_kernel_areas_match_geopandas_overlay(seed: int, monkeypatch: pytest.Mon
     got = overlap_area(parcels, layer, crs=CRS, partition=True, sliver_m2=0.0)
     assert fallbacks, "the areas came from the kernel"
     assert fallbacks[-1] >= 1, "the parcel a hair off a cell's edge went to GEOS"
-    expected = _reference_overlap(parcels, layer, partition=True)
+    inter = gpd.overlay(_frame(parcels), gpd.GeoDataFrame(geometry=list(layer), crs=CRS),
+                        how="intersection", keep_geom_type=False)
+    expected = _polygon_area_by_parcel(inter, len(parcels))
     parcel_area = ellipsoidal_area(parcels, CRS)
     assert (np.abs(got - expected) <= 1e-6 * parcel_area).all(), (
         np.abs(got - expected) / parcel_area).max()
@@ -566,3 +569,139 @@ def test_layers_other_than_polygons_are_cut_by_geos(monkeypatch: pytest.MonkeyPa
     got = overlap_area([box(0, 0, 100, 100)], mixed, crs=CRS, partition=True)
     assert fallbacks == []
     assert got[0] == pytest.approx(10_000.0, abs=0.01)
+
+
+def _basic_within(layer: np.ndarray, seed: int) -> np.ndarray:
+    """Basic farmland cut from the farmland: some patches whole, some the west half of one."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for cell in layer[rng.random(len(layer)) < 0.5]:
+        if rng.random() < 0.5:
+            out.append(cell)
+        else:
+            x0, y0, x1, y1 = cell.bounds
+            half = cell.intersection(shapely.box(x0, y0, (x0 + x1) / 2, y1))
+            if half.area > 0 and half.geom_type in ("Polygon", "MultiPolygon"):
+                out.append(half)
+    return np.asarray(out or [layer[0]], dtype=object)
+
+
+def _polygons(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The polygons of each row, one a row with its pid, collections opened up.
+
+    (``keep_geom_type=True`` can drop the multipolygon inside a geometry collection.)
+    """
+    parts, row = shapely.get_parts(frame.geometry.values, return_index=True)
+    parts, sub = shapely.get_parts(parts, return_index=True)
+    row = row[sub]
+    poly = shapely.get_type_id(parts) == shapely.GeometryType.POLYGON
+    return gpd.GeoDataFrame({"pid": frame["pid"].to_numpy()[row[poly]]}, geometry=parts[poly],
+                            crs=CRS)
+
+
+def _geodesic_area(polygon: shapely.Polygon) -> float:
+    """GRS80 area by pyproj.Geod, each edge first split to 5 m (so its chord is the curve).
+
+    Independent of :func:`redline.analysis.areas.ellipsoidal_area`; and GEOS's
+    ``segmentize`` cannot be used here: it rebuilds (``buffer(0)``) a polygon whose
+    split edges come out invalid, as a vertex a hair from another edge does.
+    """
+    from pyproj import Geod, Transformer
+
+    to_lonlat = Transformer.from_crs(CRS, "EPSG:4490", always_xy=True)
+    geod = Geod(ellps="GRS80")
+
+    def ring_area(ring: shapely.LinearRing) -> float:
+        xy = np.asarray(ring.coords)
+        pts = [xy[:1]]
+        for a, b in itertools.pairwise(xy):
+            k = max(1, int(np.ceil(np.hypot(*(b - a)) / 5.0)))
+            pts.append(a + (b - a) * (np.arange(1, k + 1) / k)[:, None])
+        dense = np.concatenate(pts)
+        lon, lat = to_lonlat.transform(dense[:, 0], dense[:, 1])
+        return abs(geod.polygon_area_perimeter(lon, lat)[0])
+
+    return ring_area(polygon.exterior) - sum(ring_area(r) for r in polygon.interiors)
+
+
+def _polygon_area_by_parcel(frame: gpd.GeoDataFrame, n: int) -> np.ndarray:
+    polys = _polygons(frame)
+    area = np.array([_geodesic_area(g) for g in polys.geometry.values])
+    return np.bincount(polys["pid"].to_numpy(dtype=np.intp), weights=area, minlength=n)
+
+
+def _reference_split(parcels: np.ndarray, farm: np.ndarray, basic: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Basic farmland and other farmland of each parcel by geopandas.overlay."""
+    dissolved = gpd.GeoDataFrame(geometry=[shapely.union_all(basic)], crs=CRS)
+    on_basic = gpd.overlay(_frame(parcels), dissolved, how="intersection", keep_geom_type=False)
+    on_farm = gpd.overlay(_frame(parcels), gpd.GeoDataFrame(geometry=list(farm), crs=CRS),
+                          how="intersection", keep_geom_type=False)
+    other = gpd.overlay(_polygons(on_farm), dissolved, how="difference", keep_geom_type=False)
+    return (_polygon_area_by_parcel(on_basic, len(parcels)),
+            _polygon_area_by_parcel(other, len(parcels)))
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**32 - 1))
+def test_split_from_areas_matches_geopandas(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Basic farmland within the farmland: the split needs no difference, and is right."""
+    parcels, farm = _kernel_layers(seed)
+    basic = _basic_within(farm, seed)
+    by_pieces: list[int] = []
+    real = overlay._split_by_pieces
+
+    def counting(pg, *args, **kwargs):  # type: ignore[no-untyped-def]
+        by_pieces.append(len(pg))
+        return real(pg, *args, **kwargs)
+
+    monkeypatch.setattr(overlay, "_split_by_pieces", counting)
+    for geometry in (False, "basic"):
+        s = farmland_split(parcels, farm, basic, crs=CRS, sliver_m2=0.0,
+                           geometry=geometry)  # type: ignore[arg-type]
+        assert by_pieces == [], "every basic patch fits: no parcel is split piece by piece"
+        ref_basic, ref_farm = _reference_split(parcels, farm, basic)
+        tol = 1e-6 * s.area_m2
+        assert (np.abs(s.on_basic_m2 - ref_basic) <= tol).all()
+        assert (np.abs(s.on_farmland_m2 - ref_farm) <= tol).all()
+        np.testing.assert_allclose(s.on_basic_m2 + s.on_farmland_m2 + s.on_other_m2,
+                                   s.area_m2, rtol=1e-12)
+    assert s.basic is not None
+    np.testing.assert_allclose(ellipsoidal_area(s.basic, CRS), ref_basic, rtol=1e-6, atol=ATOL)
+
+
+def test_basic_patches_that_do_not_fit_are_split_piece_by_piece(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    parcels, farm = _kernel_layers(3)
+    basic = list(_basic_within(farm, 3))
+    # One basic patch reaching out of the county's farmland, and one overlapping another.
+    basic.append(box(900, 900, 300, 300, x0=XE))
+    basic.append(shapely.affinity.translate(basic[0], 5.0, 0.0))
+    basic = np.asarray(basic, dtype=object)
+    by_pieces: list[int] = []
+    real = overlay._split_by_pieces
+
+    def counting(pg, *args, **kwargs):  # type: ignore[no-untyped-def]
+        by_pieces.append(len(pg))
+        return real(pg, *args, **kwargs)
+
+    monkeypatch.setattr(overlay, "_split_by_pieces", counting)
+    s = farmland_split(parcels, farm, basic, crs=CRS, sliver_m2=0.0)
+    assert by_pieces
+    assert 0 < by_pieces[0] < len(parcels)
+    ref_basic, ref_farm = _reference_split(parcels, farm, basic)
+    assert (np.abs(s.on_basic_m2 - ref_basic) <= 1e-6 * s.area_m2).all()
+    assert (np.abs(s.on_farmland_m2 - ref_farm) <= 1e-6 * s.area_m2).all()
+    # Kept while the trees are: each patch is looked at once.
+    with overlay.reuse_trees(farm, basic):
+        first = farmland_split(parcels, farm, basic, crs=CRS, sliver_m2=0.0)
+        fits = overlay._TREES.get("basic fits", (basic, farm), lambda: None)
+        assert fits is not None
+        # Looked at only where a parcel lies: 1 fits, 0 does not, -1 not looked at.
+        assert set(np.unique(fits).tolist()) <= {-1, 0, 1}
+        assert (fits == 1).any()
+        assert fits[-1] == 0  # the one overlapping another
+        again = farmland_split(parcels, farm, basic, crs=CRS, sliver_m2=0.0)
+    np.testing.assert_array_equal(first.on_farmland_m2, again.on_farmland_m2)
+    np.testing.assert_allclose(first.on_farmland_m2, s.on_farmland_m2, rtol=1e-12)

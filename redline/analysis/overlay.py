@@ -55,7 +55,7 @@ from pyproj.exceptions import CRSError
 from redline import settings
 from redline.analysis.areas import ellipsoidal_area
 from redline.analysis.cache import ScopedCache
-from redline.analysis.kernel import Flat, intersection_measures
+from redline.analysis.kernel import Flat, Measures, intersection_measures
 from redline.errors import CRSError as RedlineCRSError
 
 if TYPE_CHECKING:
@@ -625,6 +625,18 @@ def _no_missing(geoms: NDArray[np.object_]) -> NDArray[np.object_]:
     return out
 
 
+def _planar_pairs(lg: NDArray[np.object_], rg: NDArray[np.object_], n_jobs: int
+                  ) -> tuple[NDArray[np.intp], NDArray[np.intp], Measures]:
+    """Pairs whose boxes meet, with the kernel's planar area and centroid of each piece."""
+    small_is_right = len(rg) <= len(lg)
+    si, bi = _box_pairs(rg if small_is_right else lg, lg if small_is_right else rg, n_jobs)
+    li, ri = (bi, si) if small_is_right else (si, bi)
+    if len(li) == 0:
+        return li, ri, Measures(np.zeros(0), np.zeros(0), 0)
+    return li, ri, intersection_measures(_flat(lg, n_jobs), _flat(rg, n_jobs), li, ri,
+                                         n_threads=n_jobs, validate=False)
+
+
 def _kernel_areas(
     lg: NDArray[np.object_], rg: NDArray[np.object_], *,
     larea: Callable[[NDArray[np.intp]], NDArray[np.float64]],
@@ -642,13 +654,9 @@ def _kernel_areas(
     area, and, when right areas are given, one that is its whole right geometry
     takes that one's. Pairs that do not overlap get an area of 0.
     """
-    small_is_right = len(rg) <= len(lg)
-    si, bi = _box_pairs(rg if small_is_right else lg, lg if small_is_right else rg, n_jobs)
-    li, ri = (bi, si) if small_is_right else (si, bi)
+    li, ri, m = _planar_pairs(lg, rg, n_jobs)
     if len(li) == 0:
         return li, ri, np.zeros(0)
-    m = intersection_measures(_flat(lg, n_jobs), _flat(rg, n_jobs), li, ri,
-                              n_threads=n_jobs, validate=False)
     planar = m.area
     lpart = np.flatnonzero(_present(li, len(lg)))
     lplanar = np.zeros(len(lg))
@@ -957,10 +965,104 @@ def farmland_split(
     """
     _metric(crs)
     pg = _as_geoms(parcels)
-    n = len(pg)
     area = (_measure(pg, crs, n_jobs) if parcel_area_m2 is None
             else np.asarray(parcel_area_m2, dtype=np.float64))
     sliver = _sliver(sliver_m2)
+    if (geometry is not True and farmland is not None and basic_farmland is not None
+            and _tm_scale_x(crs) is not None):
+        fl, bl = _as_geoms(farmland), _as_geoms(basic_farmland)
+        if _polygons_only(pg) and _polygons_only(fl) and _polygons_only(bl):
+            return _split_by_areas(pg, fl, bl, crs=crs, area=area, sliver=sliver,
+                                   basic_geometry=geometry == "basic", n_jobs=n_jobs)
+    return _split_by_pieces(pg, farmland, basic_farmland, crs=crs, area=area, sliver=sliver,
+                            geometry=geometry, n_jobs=n_jobs)
+
+
+def _split_by_areas(
+    pg: NDArray[np.object_], farmland: NDArray[np.object_], basic: NDArray[np.object_], *,
+    crs: CRS | str, area: NDArray[np.float64], sliver: float, basic_geometry: bool,
+    n_jobs: int,
+) -> FarmlandSplit:
+    """:func:`farmland_split` from piece areas alone, where the layers allow it.
+
+    Farmland patches are a partition; where the basic-farmland patches under a
+    parcel lie within the farmland and overlap no other basic patch
+    (:func:`_basic_fits`), the parcel's other farmland is its farmland less its
+    basic farmland, and its basic farmland the sum of its basic pieces: two area
+    passes of the kernel, and no difference or union. A remainder below the sliver
+    counts as 0 (the piece-by-piece split drops each piece's remainder below it).
+    Parcels under a basic patch that does not fit are split piece by piece.
+    """
+    n = len(pg)
+    fp = pieces(pg, farmland, crs=crs, sliver_m2=sliver, left_area_m2=area, geometry=False,
+                n_jobs=n_jobs)
+    basic_geom = None
+    if basic_geometry:
+        bp = pieces(pg, basic, crs=crs, sliver_m2=sliver, left_area_m2=area, n_jobs=n_jobs)
+        on_basic, basic_geom = _union_area(bp, n, crs, n_jobs)
+    else:
+        bp = pieces(pg, basic, crs=crs, sliver_m2=sliver, left_area_m2=area, geometry=False,
+                    n_jobs=n_jobs)
+        on_basic = bp.total_by_left(n)
+    on_farm = fp.total_by_left(n) - on_basic
+    on_farm[on_farm < sliver] = 0.0
+    bad = np.flatnonzero(_present(bp.left[~_basic_fits(basic, farmland, bp.right, n_jobs)], n))
+    if len(bad):
+        rest = _split_by_pieces(pg[bad], farmland, basic, crs=crs, area=area[bad],
+                                sliver=sliver, geometry="basic" if basic_geometry else False,
+                                n_jobs=n_jobs)
+        on_basic[bad] = rest.on_basic_m2
+        on_farm[bad] = rest.on_farmland_m2
+        if basic_geom is not None and rest.basic is not None:
+            basic_geom[bad] = rest.basic
+    return _closed(area, on_basic, on_farm, basic_geom, None)
+
+
+def _basic_fits(basic: NDArray[np.object_], farmland: NDArray[np.object_],
+                which: NDArray[np.intp], n_jobs: int) -> NDArray[np.bool_]:
+    """Whether each basic-farmland patch of ``which`` lies within the farmland, alone.
+
+    Within: its planar pieces on the farmland patches (a partition) sum to its own
+    area; alone: its pieces on the other basic patches sum to nothing (both to
+    1e-9 of its area, by the kernel). Worked out once per patch while
+    :func:`reuse_trees` keeps both layers (in 三调 data basic-farmland patches are
+    cut from farmland patches, so nearly all fit).
+    """
+    state = _TREES.get("basic fits", (basic, farmland),
+                       lambda: np.full(len(basic), -1, dtype=np.int8))
+    need = np.flatnonzero(_present(which, len(basic)) & (state < 0))
+    if len(need):
+        sub = basic[need]
+        own = shapely.area(sub)
+        li, _, m = _planar_pairs(sub, farmland, n_jobs)
+        inside = np.bincount(li, weights=m.area, minlength=len(need)) >= own * (1 - 1e-9)
+        li, ri, m = _planar_pairs(sub, basic, n_jobs)
+        other = ri != need[li]
+        alone = np.bincount(li[other], weights=m.area[other], minlength=len(need)) <= 1e-9 * own
+        state[need] = inside & alone
+    return np.asarray(state[which] == 1)
+
+
+def _closed(area: NDArray[np.float64], on_basic: NDArray[np.float64],
+            on_farm: NDArray[np.float64], basic_geom: NDArray[np.object_] | None,
+            farm_geom: NDArray[np.object_] | None) -> FarmlandSplit:
+    """Return the split with its parts clipped to the parcel and summing to it exactly."""
+    # Rounding can push the parts a hair past the parcel: clip, then close the sum.
+    on_basic_c = np.minimum(np.nan_to_num(on_basic), area)
+    on_farm_c = np.minimum(np.nan_to_num(on_farm), area - on_basic_c)
+    on_other = area - on_basic_c - on_farm_c
+    on_basic = np.where(np.isnan(on_basic), np.nan, on_basic_c)
+    on_farm = np.where(np.isnan(on_farm), np.nan, on_farm_c)
+    return FarmlandSplit(area, on_basic, on_farm, on_other, basic_geom, farm_geom)
+
+
+def _split_by_pieces(
+    pg: NDArray[np.object_], farmland: ArrayLike | None, basic_farmland: ArrayLike | None, *,
+    crs: CRS | str, area: NDArray[np.float64], sliver: float,
+    geometry: bool | Literal["basic"], n_jobs: int,
+) -> FarmlandSplit:
+    """:func:`farmland_split` piece by piece: basic pieces unioned, farmland pieces cut by them."""
+    n = len(pg)
     on_basic = np.full(n, np.nan)
     on_farm = np.full(n, np.nan)
     basic_geom = np.full(n, None, dtype=object)
@@ -987,16 +1089,8 @@ def farmland_split(
             )
     elif geometry is True:
         farm_geom = basic_geom.copy()
-    # Rounding can push the parts a hair past the parcel: clip, then close the sum.
-    on_basic_c = np.minimum(np.nan_to_num(on_basic), area)
-    on_farm_c = np.minimum(np.nan_to_num(on_farm), area - on_basic_c)
-    on_other = area - on_basic_c - on_farm_c
-    on_basic = np.where(np.isnan(on_basic), np.nan, on_basic_c)
-    on_farm = np.where(np.isnan(on_farm), np.nan, on_farm_c)
-    return FarmlandSplit(
-        area, on_basic, on_farm, on_other,
-        basic_geom if geometry else None, farm_geom if geometry is True else None,
-    )
+    return _closed(area, on_basic, on_farm, basic_geom if geometry else None,
+                   farm_geom if geometry is True else None)
 
 
 def _minus_basic(
