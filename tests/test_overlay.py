@@ -458,6 +458,12 @@ def test_farmland_split_can_leave_out_the_whole_farmland_part() -> None:
 # --------------------------------------------------------------------------- areas by the kernel
 
 
+# The engine's areas are anchored to ellipsoidal_area, which measures a polygon's edges
+# (up to 100 m) as chords in an equal-area projection; the reference follows the curves.
+# On a thin sliver that is more than 1e-6 of its tiny area: 1e-4 m2 covers it.
+CHORD = 1e-4
+
+
 def _kernel_layers(seed: int) -> tuple[np.ndarray, np.ndarray]:
     """A partition and parcels on it, 80 km off the central meridian.
 
@@ -528,7 +534,7 @@ def test_kernel_areas_match_geopandas_overlay(seed: int, monkeypatch: pytest.Mon
                         how="intersection", keep_geom_type=False)
     expected = _polygon_area_by_parcel(inter, len(parcels))
     parcel_area = ellipsoidal_area(parcels, CRS)
-    assert (np.abs(got - expected) <= 1e-6 * parcel_area).all(), (
+    assert (np.abs(got - expected) <= 1e-6 * parcel_area + CHORD).all(), (
         np.abs(got - expected) / parcel_area).max()
     # The parcels made of cells lie on the layer whole (the pieces' scale factors
     # are taken at their centroids: 1e-8 apart from the whole's area at most).
@@ -661,8 +667,14 @@ def test_split_from_areas_matches_geopandas(seed: int, monkeypatch: pytest.Monke
         s = farmland_split(parcels, farm, basic, crs=CRS, sliver_m2=0.0,
                            geometry=geometry)  # type: ignore[arg-type]
         assert by_pieces == [], "every basic patch fits: no parcel is split piece by piece"
-        ref_basic, ref_farm = _reference_split(parcels, farm, basic)
-        tol = 1e-6 * s.area_m2
+        # Basic farmland lies within the farmland here, so other farmland is the
+        # parcel's farmland less its basic farmland: two overlays, no difference
+        # (GEOS's difference of a sliver by the union of basic farmland can leave it whole).
+        ref_basic, _ = _reference_split(parcels, farm, basic)
+        on_farm = gpd.overlay(_frame(parcels), gpd.GeoDataFrame(geometry=list(farm), crs=CRS),
+                              how="intersection", keep_geom_type=False)
+        ref_farm = _polygon_area_by_parcel(on_farm, len(parcels)) - ref_basic
+        tol = 1e-6 * s.area_m2 + CHORD
         assert (np.abs(s.on_basic_m2 - ref_basic) <= tol).all()
         assert (np.abs(s.on_farmland_m2 - ref_farm) <= tol).all()
         np.testing.assert_allclose(s.on_basic_m2 + s.on_farmland_m2 + s.on_other_m2,
@@ -691,8 +703,8 @@ def test_basic_patches_that_do_not_fit_are_split_piece_by_piece(
     assert by_pieces
     assert 0 < by_pieces[0] < len(parcels)
     ref_basic, ref_farm = _reference_split(parcels, farm, basic)
-    assert (np.abs(s.on_basic_m2 - ref_basic) <= 1e-6 * s.area_m2).all()
-    assert (np.abs(s.on_farmland_m2 - ref_farm) <= 1e-6 * s.area_m2).all()
+    assert (np.abs(s.on_basic_m2 - ref_basic) <= 1e-6 * s.area_m2 + CHORD).all()
+    assert (np.abs(s.on_farmland_m2 - ref_farm) <= 1e-6 * s.area_m2 + CHORD).all()
     # Kept while the trees are: each patch is looked at once.
     with overlay.reuse_trees(farm, basic):
         first = farmland_split(parcels, farm, basic, crs=CRS, sliver_m2=0.0)
