@@ -150,3 +150,24 @@ def test_planar_area_of_degrees_is_an_error() -> None:
 def test_units() -> None:
     assert m2_to_mu(10_000 / 15)[()] == pytest.approx(1.0)
     assert m2_to_ha(25_000)[()] == pytest.approx(2.5)
+
+
+def test_a_polygon_segmentize_rebuilds_keeps_its_area(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GEOS may rebuild a valid polygon while splitting its edges (libgeos/geos#1294) and
+    # lose most of its area; such a rebuild is refused and the polygon measured as given.
+    from redline.analysis import areas
+
+    town = shapely.box(41_590_000, 4_540_000, 41_602_000, 4_549_000)
+    ref = ellipsoidal_area([town], "EPSG:4529")[0]
+    real = shapely.segmentize
+
+    def rebuilds(geoms, seg):
+        out = np.asarray(real(geoms, seg), dtype=object)
+        return np.asarray([shapely.box(*shapely.bounds(g)[:2], *(shapely.bounds(g)[:2] + 1))
+                           for g in out], dtype=object)
+
+    monkeypatch.setattr(areas.shapely, "segmentize", rebuilds)
+    kept = ellipsoidal_area([town], "EPSG:4529")[0]
+    # Measured along its four chords: within 1e-5 of the densified figure, not 1 m2.
+    assert kept == pytest.approx(ref, rel=1e-5)
+    assert kept > 1e8

@@ -95,7 +95,7 @@ def ellipsoidal_area(geoms: ArrayLike, crs: CRS | str) -> NDArray[np.float64]:
     big = np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) > 2 * seg
     work = arr.copy()
     if big.any():
-        work[idx[big]] = shapely.segmentize(arr[idx[big]], seg)
+        work[idx[big]] = _densified(arr[idx[big]], seg)
     cells, group = np.unique(cell, return_inverse=True)
     for k, c in enumerate(cells):
         sel = idx[group == k] if len(cells) > 1 else idx
@@ -173,4 +173,20 @@ def m2_to_mu(m2: ArrayLike) -> NDArray[np.float64]:
 def m2_to_ha(m2: ArrayLike) -> NDArray[np.float64]:
     """Square metres to hectares (公顷)."""
     return np.asarray(m2, dtype=np.float64) / settings.M2_PER_HA
+
+
+def _densified(geoms: NDArray[np.object_], seg: float) -> NDArray[np.object_]:
+    """Split long edges with ``shapely.segmentize``, keeping a geometry it would change.
+
+    GEOS rebuilds some valid polygons while segmentizing them (libgeos/geos#1294), which
+    can drop most of their area. Splitting edges adds only points on them, so the planar
+    area must not move: where it moves by more than 1e-9 relative, the geometry is kept as
+    it was (measured along its chords, within about 1e-5 of its area).
+    """
+    dense = shapely.segmentize(geoms, seg)
+    before, after = shapely.area(geoms), shapely.area(dense)
+    moved = np.abs(after - before) > 1e-9 * np.abs(before) + 1e-9
+    if moved.any():
+        dense = np.where(moved, geoms, dense)
+    return np.asarray(dense, dtype=object)
 
