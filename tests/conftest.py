@@ -13,29 +13,11 @@ SAMPLES = ROOT / "data" / "samples"
 
 #: "required" (as .ci/run sets it) makes the browser tests fail, not skip, without Chromium.
 BROWSER_ENV = "REDLINE_TEST_BROWSER"
-#: Rules the committed samples plant no case of yet. Every sample county approves more
-#: land in early 2026 than its quota released by then, so ``quota_overrun`` finds one
-#: case per county that planted.json does not list; "exactly the planted cases" leaves
-#: these rules out until the generator plants a case and a near miss of each.
-UNPLANTED_RULES = frozenset({"quota_overrun"})
 
 
 @pytest.fixture(scope="session")
 def samples_dir() -> Path:
     return SAMPLES
-
-
-def unplanted(code: str) -> set[tuple[str, str, str]]:
-    """(rule, layer, feature id) the planted cases give under the rules as the law is read
-    now, which the samples' planted.json, written before those rules, does not list.
-
-    BFE1-A and BFE2-A are provincial approvals over basic farmland (``unauthorized_approval``),
-    and BFE2-S was supplied on that basic farmland, which no State Council approval covers:
-    no approval covers it (``supply_without_approval``).
-    """
-    return {("unauthorized_approval", "approvals", f"{code}-BFE1-A"),
-            ("unauthorized_approval", "approvals", f"{code}-BFE2-A"),
-            ("supply_without_approval", "supply", f"{code}-BFE2-S")}
 
 
 @pytest.fixture(scope="session")

@@ -16,8 +16,6 @@ import redline
 from redline import errors
 from redline.schema import RULES
 
-from conftest import UNPLANTED_RULES, revised_planted, unplanted
-
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
 
@@ -76,24 +74,20 @@ def test_the_check_path_never_loads_the_sample_generator(tmp_path: Path) -> None
 
 
 def _planted(county: str) -> set[tuple[str, str, str]]:
-    cases = revised_planted(county, json.loads(
-        (SAMPLES / county / "planted.json").read_text(encoding="utf-8")))
-    planted = {(c["rule"], c["layer"], c["feature_id"]) for c in cases
-               if c["finding"] and c["rule"] in RULES}
-    # Findings the planted cases give under rules newer than planted.json.
-    codes = {"tiedong": "210302", "tiexi": "210303", "haicheng": "210381"}
-    return planted | unplanted(codes[county])
+    cases = json.loads((SAMPLES / county / "planted.json").read_text(encoding="utf-8"))
+    return {(c["rule"], c["layer"], c["feature_id"]) for c in cases
+            if c["finding"] and c["rule"] in RULES}
 
 
 def test_check_finds_the_planted_cases(tiexi: redline.CheckRun) -> None:
-    found = {f for f in zip(tiexi.findings["rule"], tiexi.findings["layer"],
-                            tiexi.findings["feature_id"], strict=True)
-             if f[0] not in UNPLANTED_RULES}
+    found = set(zip(tiexi.findings["rule"], tiexi.findings["layer"],
+                    tiexi.findings["feature_id"], strict=True))
     assert found == _planted("tiexi")
-    # Planted criminal cases: 4000 m2 of basic farmland and 7000 m2 of other farmland.
+    # Planted criminal cases: 4000 m2 of basic farmland (CR1), two touching pieces of
+    # 40 x 50 m of basic farmland summed as one site (CRS1), 7000 m2 of other farmland (CR3).
     crimes = tiexi.findings[tiexi.findings["rule"] == "criminal_threshold"]
-    assert sorted(crimes["area_m2"].round(0)) == [4000.0, 7000.0]
-    assert sorted(crimes["area_mu"].round(2)) == [6.0, 10.5]
+    assert sorted(crimes["area_m2"].round(0)) == [4000.0, 4000.0, 7000.0]
+    assert sorted(crimes["area_mu"].round(2)) == [6.0, 6.0, 10.5]
     assert tiexi.run["as_of"] == "2026-06-30"
     assert tiexi.run["lang"] == "en"
     assert {"findings.gpkg", "findings.csv", "map.html", "report.html", "run.json"} <= {

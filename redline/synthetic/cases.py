@@ -124,8 +124,12 @@ def planted_cases(code: str, *, messy: bool) -> list[Case]:  # noqa: PLR0915 -- 
     # basic_farmland_encroachment
     case = add("BFE1", "basic")
     case.approvals.append(_approval(f"{c}-BFE1-A", _PARCEL, "2026-02-10"))
-    case.expect.append(("basic_farmland_encroachment", "approvals", f"{c}-BFE1-A", True,
-                        "provincial approval on basic farmland, basic_farmland_approved false"))
+    case.expect += [
+        ("basic_farmland_encroachment", "approvals", f"{c}-BFE1-A", True,
+         "provincial approval on basic farmland, basic_farmland_approved false"),
+        ("unauthorized_approval", "approvals", f"{c}-BFE1-A", True,
+         "a province approved 32400 m2 of basic farmland, which only the State Council may"),
+    ]
     case = add("BFE2", "basic")
     case.approvals.append(_approval(f"{c}-BFE2-A", _PARCEL, "2025-09-15"))
     case.supply.append(_supply(f"{c}-BFE2-S", _PARCEL, use="0601", contract="2025-11-20",
@@ -136,6 +140,11 @@ def planted_cases(code: str, *, messy: bool) -> list[Case]:  # noqa: PLR0915 -- 
          "provincial approval on basic farmland"),
         ("basic_farmland_encroachment", "supply", f"{c}-BFE2-S", True,
          "supplied on basic farmland under an approval without basic_farmland_approved"),
+        ("unauthorized_approval", "approvals", f"{c}-BFE2-A", True,
+         "a province approved basic farmland"),
+        ("supply_without_approval", "supply", f"{c}-BFE2-S", True,
+         "supplied on basic farmland that only a provincial approval (BFE2-A) covers: "
+         "no lawful approval"),
     ]
     case = add("BFE3", "basic")
     case.approvals.append(_approval(f"{c}-BFE3-A", _PARCEL, "2025-08-01", state_council=True,
@@ -148,6 +157,10 @@ def planted_cases(code: str, *, messy: bool) -> list[Case]:  # noqa: PLR0915 -- 
          "State Council approval with basic_farmland_approved true: lawful"),
         ("basic_farmland_encroachment", "supply", f"{c}-BFE3-S", False,
          "covered by the State Council approval BFE3-A"),
+        ("unauthorized_approval", "approvals", f"{c}-BFE3-A", False,
+         "the State Council approved this basic farmland: within its power"),
+        ("supply_without_approval", "supply", f"{c}-BFE3-S", False,
+         "covered by the State Council approval BFE3-A, given before the contract"),
     ]
     # supply_without_approval
     case = add("SWA1", "farm")
@@ -162,6 +175,19 @@ def planted_cases(code: str, *, messy: bool) -> list[Case]:  # noqa: PLR0915 -- 
     case.burns.append((_PARCEL, 1.0))
     case.expect.append(("supply_without_approval", "supply", f"{c}-SWA2-S", False,
                         "no approval, but on construction land, not farmland"))
+    # 未批先供: an approval given after the contract does not cover the supply
+    for tag, approved, hit, note in (
+        ("SWA3", "2025-12-01", True, "supplied on farmland 2025-10-10, approved only "
+         "2025-12-01 (未批先供; the later approval is named)"),
+        ("SWA4", "2025-10-10", False, "approved on the contract day 2025-10-10: covered"),
+    ):
+        case = add(tag, "farm")
+        case.approvals.append(_approval(f"{c}-{tag}-A", _PARCEL, approved))
+        case.supply.append(_supply(f"{c}-{tag}-S", _PARCEL, use="0601", contract="2025-10-10",
+                                   agreed="2026-03-01", started="2026-03-15", built=0.5,
+                                   invest=0.5))
+        case.burns.append((_PARCEL, 1.0))
+        case.expect.append(("supply_without_approval", "supply", f"{c}-{tag}-S", hit, note))
     # unapproved_construction
     uc = "unapproved_construction"
     case = add("UC1", "basic")
@@ -189,6 +215,41 @@ def planted_cases(code: str, *, messy: bool) -> list[Case]:  # noqa: PLR0915 -- 
     case.expect.append((uc, "changes", f"{c}-UC5", True,
                         "3600 m2 on farmland, touching approval UC5-A along one edge "
                         "(not covered)"))
+    # 先建后批: an approval given after the detection does not cover the patch
+    for tag, approved, hit, note in (
+        ("LATE1", "2026-05-20", True, "4000 m2 on grassland detected 2026-04-18, approved only "
+         "2026-05-20 (先建后批; the later approval is named)"),
+        ("LATE2", "2026-04-18", False, "approved on the day of detection 2026-04-18: covered"),
+    ):
+        case = add(tag, "grass")
+        case.approvals.append(_approval(f"{c}-{tag}-A", _PARCEL, approved))
+        case.changes.append(_change(f"{c}-{tag}", _box(100, 100, 180, 150)))
+        case.expect.append((uc, "changes", f"{c}-{tag}", hit, note))
+    # Lawful construction on farmland: approved before it was built (the accountability
+    # ratio's farmland newly occupied, of which the planted cases are the unlawful part)
+    case = add("LAW1", "farm")
+    case.approvals.append(_approval(f"{c}-LAW1-A", _box(0, 0, 300, 300), "2026-01-12"))
+    case.changes.append(_change(f"{c}-LAW1", _box(10, 10, 290, 290)))
+    case.expect.append((uc, "changes", f"{c}-LAW1", False,
+                        "78400 m2 on farmland inside approval LAW1-A of 2026-01-12: lawful"))
+    # farmland_loss and facility_agriculture: farmland turned to another agricultural use
+    for tag, layout, now, rule, hit, note in (
+        ("LOSS1", "farm", "0201", "farmland_loss", True,
+         "7000 m2 (10.5 mu) of farmland (0103) now orchard (0201): not construction, so "
+         "neither unapproved construction nor a criminal lead"),
+        ("LOSS2", "grass", "1104", "farmland_loss", False,
+         "grassland (0404) dug into a pond (1104): no farmland lost"),
+        ("FAC1", "farm", "1202", "facility_agriculture", True,
+         "7000 m2 of farmland (0103) now 设施农用地 (1202): listed for its filing"),
+        ("FAC2", "grass", "1202", "facility_agriculture", False,
+         "设施农用地 (1202) on grassland (0404): no farmland"),
+    ):
+        case = add(tag, layout)
+        case.changes.append(_change(f"{c}-{tag}", _box(100, 100, 200, 170), code=now))
+        case.expect.append((rule, "changes", f"{c}-{tag}", hit, note))
+        if hit:
+            case.expect += [(uc, "changes", f"{c}-{tag}", False, note),
+                            ("criminal_threshold", "changes", f"{c}-{tag}", False, note)]
     # criminal_threshold: per patch, 5 mu = 3333.33 m2 on basic, 10 mu = 6666.67 m2 other
     cr = "criminal_threshold"
     for tag, layout, box, hit, note in (
@@ -203,6 +264,21 @@ def planted_cases(code: str, *, messy: bool) -> list[Case]:  # noqa: PLR0915 -- 
         case.changes.append(_change(f"{c}-{tag}", box))
         case.expect += [(uc, "changes", f"{c}-{tag}", True, note),
                         (cr, "changes", f"{c}-{tag}", hit, note)]
+    # criminal_threshold of one site: touching pieces detected on one date are summed
+    for tag, gap, hit, note in (
+        ("CRS1", 0, True, "two touching pieces of 2000 m2 (3 mu) on basic farmland, one "
+         "detection date: one site of 6.0 mu, named by the first piece"),
+        ("CRS2", 2, False, "two pieces of 2000 m2 (3 mu) on basic farmland 2 m apart: two "
+         "sites, each under 5 mu"),
+    ):
+        case = add(tag, "basic")
+        case.changes += [_change(f"{c}-{tag}-1", _box(100, 100, 140, 150)),
+                         _change(f"{c}-{tag}-2", _box(140 + gap, 100, 180 + gap, 150))]
+        case.expect += [(uc, "changes", f"{c}-{tag}-1", True, note),
+                        (uc, "changes", f"{c}-{tag}-2", True, note),
+                        (cr, "changes", f"{c}-{tag}-1", hit, note),
+                        (cr, "changes", f"{c}-{tag}-2", False,
+                         "summed into the finding of the first piece" if hit else note)]
     # idle land at AS_OF = 2026-06-30 (not started, residential land sold by listing)
     for tag, rule, hit, agreed, contract, note in (
         ("IDLE1", "idle_1y", True, "2025-06-30", "2024-12-30",
@@ -280,8 +356,10 @@ def planted_cases(code: str, *, messy: bool) -> list[Case]:  # noqa: PLR0915 -- 
     # slivers: 1 mm digitising offsets that must not be findings
     case = add("SLV1", "edge")
     case.approvals.append(_approval(f"{c}-SLV1-A", _box(150 - _MM, 50, 250, 250), "2026-02-20"))
-    case.expect.append(("basic_farmland_encroachment", "approvals", f"{c}-SLV1-A", False,
-                        "edge 1 mm over basic farmland (0.2 m2): a sliver"))
+    case.expect += [("basic_farmland_encroachment", "approvals", f"{c}-SLV1-A", False,
+                     "edge 1 mm over basic farmland (0.2 m2): a sliver"),
+                    ("unauthorized_approval", "approvals", f"{c}-SLV1-A", False,
+                     "a provincial approval 1 mm over basic farmland (0.2 m2): a sliver")]
     case = add("SLV2", "edgefarm")
     case.approvals.append(_approval(f"{c}-SLV2-A", _box(150, 50, 250, 250), "2025-06-01"))
     case.supply.append(_supply(f"{c}-SLV2-S", _box(150 - _MM, 50, 250, 250), contract="2025-08-01",

@@ -50,6 +50,7 @@ from redline.synthetic.specs import (
     HILLS,
     INDUSTRIES_ZH,
     LAND_NAMES,
+    QUOTA_MARGIN_HA,
     RURAL,
     SAMPLES,
     SLOT_M,
@@ -393,7 +394,8 @@ def build_county(*, name: str, admin_code: str, seed: int, n_farmland: int = 300
                  patch_m: float = 110.0, urban: float = 0.35, change_share: float = 0.7,
                  recent_share: float = 0.3, recent_on_farmland: bool = True,
                  messy: bool = False, plant: bool = True, farmland_target_factor: float = 0.98,
-                 accountability_over: bool | None = None) -> County:
+                 accountability_over: bool | None = None,
+                 quota_over: bool | None = None) -> County:
     """Make a county in memory; :func:`redline.make_county` writes one. Parameters as there."""
     if len(admin_code) != 6 or not admin_code.isdigit():
         raise ConfigError(f"admin_code {admin_code!r} is not a 6-digit county code",
@@ -450,11 +452,31 @@ def build_county(*, name: str, admin_code: str, seed: int, n_farmland: int = 300
         "quota_ha": np.round([farm_ha * 0.02, farm_ha * 0.025], 2),
         "quota_released_ha": np.round([farm_ha * 0.02, farm_ha * 0.015], 2),
     })
+    if quota_over is not None:
+        approved_ha = _approved_in_year(approvals)
+        released = round(approved_ha + QUOTA_MARGIN_HA[quota_over], 2)
+        targets.loc[1, "quota_released_ha"] = released
+        targets.loc[1, "quota_ha"] = max(round(farm_ha * 0.025, 2), released)
+        planted.append({
+            "rule": "quota_overrun", "layer": "admin", "feature_id": admin_code,
+            "finding": quota_over,
+            "note": (f"{approved_ha:.2f} ha approved in {AS_OF.year} by {AS_OF.isoformat()}, "
+                     f"{released:.2f} ha of quota released: "
+                     + ("over" if quota_over else "within") + " the quota released"),
+        })
     layers = {"admin": admin, "farmland": farmland, "basic_farmland": basic_farmland,
               "approvals": approvals, "supply": supply, "changes": changes,
               "supplement": supplement}
     return County(name, admin_code, county_name or name, layers, targets, outline, burns,
                   planted)
+
+
+def _approved_in_year(approvals: gpd.GeoDataFrame) -> float:
+    """Distinct land (ha, ellipsoidal) approved in the year of :data:`AS_OF` up to it."""
+    when = pd.to_datetime(approvals["approved_on"])
+    mine = ((when.dt.year == AS_OF.year) & (when <= pd.Timestamp(AS_OF))).to_numpy(dtype=bool)
+    land = shapely.union_all(shapely.make_valid(approvals.geometry.to_numpy()[mine]))
+    return float(ellipsoidal_area(np.array([land]), CRS)[0]) / 1e4
 
 
 def _supplement(rng: np.random.Generator, admin_code: str, geoms: NDArray[Any],
@@ -526,7 +548,7 @@ def build_sample(name: str, **overrides: Any) -> County:
         "change_share": spec.change_share, "recent_share": spec.recent_share,
         "recent_on_farmland": spec.recent_on_farmland, "messy": spec.messy,
         "farmland_target_factor": spec.farmland_target_factor,
-        "accountability_over": spec.accountability_over,
+        "accountability_over": spec.accountability_over, "quota_over": spec.quota_over,
     }
     kwargs.update(overrides)
     return build_county(**kwargs)

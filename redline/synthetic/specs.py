@@ -24,6 +24,12 @@ CRS: Final[str] = "EPSG:4529"
 AS_OF: Final[dt.date] = dt.date(2026, 6, 30)
 
 
+#: How far the quota released for the as-of year lies from the land the county approved
+#: in it by the as-of date, in ha: below it for a planted ``quota_overrun``, above it
+#: for the near miss.
+QUOTA_MARGIN_HA: Final[dict[bool, float]] = {True: -2.0, False: 0.1}
+
+
 #: Side of a planted-case slot and the spacing of the slot grid, in metres.
 SLOT_M: Final[float] = 300.0
 
@@ -117,6 +123,7 @@ class CountySpec:
     messy: bool = False
     farmland_target_factor: float = 0.98
     accountability_over: bool | None = None
+    quota_over: bool | None = None
 
 
 #: The three committed sample counties (data/README.md describes each).
@@ -127,13 +134,14 @@ SAMPLES: Final[dict[str, CountySpec]] = {
          ("005", "东长甸街道"), ("006", "长甸街道"), ("007", "园林街道"), ("008", "旧堡街道")),
         (41_505_000.0, 4_551_000.0), 2103021, 2400, 220, "shp", "standard", "class",
         urban=0.55, change_share=0.9, recent_share=0.02, recent_on_farmland=False,
-        farmland_target_factor=0.97, accountability_over=True),
+        farmland_target_factor=0.97, accountability_over=True, quota_over=True),
     "tiexi": CountySpec(
         "tiexi", "210303", "铁西区",
         (("001", "兴盛街道"), ("002", "繁荣街道"), ("003", "永发街道"), ("004", "八家子街道"),
          ("005", "大陆街道"), ("006", "共和街道"), ("007", "北陶官街道"), ("008", "宁远街道")),
         (41_492_000.0, 4_553_000.0), 2103031, 2400, 260, "gpkg", "canonical", "probability",
-        urban=0.35, change_share=0.8, recent_share=0.6, accountability_over=False),
+        urban=0.35, change_share=0.8, recent_share=0.6, accountability_over=False,
+        quota_over=False),
     "haicheng": CountySpec(
         "haicheng", "210381", "海城市",
         (("001", "海州管理区"), ("002", "东四管理区"), ("003", "响堂管理区"), ("101", "岔沟镇"),
@@ -141,7 +149,7 @@ SAMPLES: Final[dict[str, CountySpec]] = {
          ("106", "析木镇"), ("107", "耿庄镇")),
         (41_482_000.0, 4_534_000.0), 2103811, 2800, 260, "shp", "short", "class",
         urban=0.2, change_share=0.7, recent_share=0.8, messy=True, farmland_target_factor=1.02,
-        accountability_over=False),
+        accountability_over=False, quota_over=False),
 }
 
 

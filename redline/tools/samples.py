@@ -52,7 +52,7 @@ def make_county(outdir: str | Path, *, name: str, admin_code: str, seed: int,
                 change_share: float = 0.7, recent_share: float = 0.3,
                 recent_on_farmland: bool = True, messy: bool = False, plant: bool = True,
                 farmland_target_factor: float = 0.98, accountability_over: bool | None = None,
-                overwrite: bool = False) -> CountyInfo:
+                quota_over: bool | None = None, overwrite: bool = False) -> CountyInfo:
     """Generate one synthetic county into ``outdir/name``.
 
     Parameters
@@ -86,6 +86,10 @@ def make_county(outdir: str | Path, *, name: str, admin_code: str, seed: int,
     accountability_over
         Expected outcome of the accountability ratio, recorded in planted.json
         (None: not recorded).
+    quota_over
+        Plant ``quota_overrun``: the quota released for the as-of year is set 2 ha under
+        (True) or 0.1 ha over (False) the land approved in it by the as-of date, and the
+        outcome recorded in planted.json (None: targets.csv as drawn, nothing recorded).
     messy
         Plant invalid and null geometries, a duplicate id and drop the approvals .prj.
     plant
@@ -109,7 +113,8 @@ def make_county(outdir: str | Path, *, name: str, admin_code: str, seed: int,
                               recent_share=recent_share,
                               recent_on_farmland=recent_on_farmland, messy=messy, plant=plant,
                               farmland_target_factor=farmland_target_factor,
-                              accountability_over=accountability_over)
+                              accountability_over=accountability_over,
+                              quota_over=quota_over)
         files = write_county(county, tmp, fmt=fmt, style=style, evidence=evidence,
                              pixel_m=pixel_m, messy=messy)
     files = [target / f.name for f in files]
@@ -135,7 +140,8 @@ def make_sample(outdir: str | Path, name: str, *, n_farmland: int | None = None,
         change_share=spec.change_share, recent_share=spec.recent_share,
         recent_on_farmland=spec.recent_on_farmland, messy=spec.messy,
         farmland_target_factor=spec.farmland_target_factor,
-        accountability_over=spec.accountability_over, overwrite=overwrite)
+        accountability_over=spec.accountability_over, quota_over=spec.quota_over,
+        overwrite=overwrite)
 
 
 def make_samples(outdir: str | Path, *, overwrite: bool = False) -> dict[str, CountyInfo]:
