@@ -44,43 +44,6 @@ def chromium() -> str:
     return path
 
 
-# --- planted cases of the committed samples, as the rules now judge them --------
-
-
-#: Planted cases whose claims encode two defects of the idle rules fixed since the samples
-#: were made (issue 17), until the samples are regenerated with planted cases for the new
-#: rules: case -> ((rule planted, rule found now or None), why).
-REVISED: dict[str, tuple[tuple[str, str | None], str]] = {
-    "IDLE5-S": (("idle_1y", "idle_2y"), "no agreed start: idle one full year after the "
-                "contract (1999 measures Art. 2(2)), not two; contract 2024-05-20 is two full "
-                "years old at 2026-06-30"),
-    "IDLE7-S": (("idle_1y", None), "started then stalled with no stop date: whether work "
-                "stopped a full year is unknown, not judged"),
-}
-#: Findings of the rules added since, on cases planted for other rules.
-ADDED: dict[str, tuple[str, str]] = {
-    "IDLE2-S": ("late_start", "agreed start 2025-07-01, not started at 2026-06-30: late, "
-                "one day short of idle"),
-}
-
-
-def revised_planted(county: str, planted: list[dict[str, object]]) -> list[dict[str, object]]:
-    """Return the planted cases of a sample county as the rules now judge them."""
-    out = []
-    for p in planted:
-        case = str(p["feature_id"]).split("-", 1)[-1]
-        if case in REVISED and p["finding"] and p["rule"] == REVISED[case][0][0]:
-            now = REVISED[case][0][1]
-            if now is not None:
-                out.append({**p, "rule": now})
-            continue
-        out.append(p)
-    code = {"tiedong": "210302", "tiexi": "210303", "haicheng": "210381"}[county]
-    out += [{"rule": rule, "layer": "supply", "feature_id": f"{code}-{case}", "finding": True}
-            for case, (rule, _) in ADDED.items()]
-    return out
-
-
 # --- tiny county datasets for reading (redline.io.dataset) -------------------------
 
 import warnings  # noqa: E402

@@ -212,27 +212,36 @@ def _expected(county: County) -> dict[tuple[str, str], set[str]]:
     out["approved_not_supplied", "approvals"] = set(ans.index[ans >= SLIVER])
 
     s = lay["supply"].drop_duplicates("supply_id")
-    idle1, idle2 = set(), set()
+    idle1, idle2, late = set(), set(), set()
     for row in s.itertuples():
         if isinstance(row.delay_cause, str) and "政府" in row.delay_cause:
             continue
         if pd.isna(row.started_on):
-            clock = row.start_agreed_on
-            if pd.isna(clock):
-                clock = row.contract_on + pd.DateOffset(years=1)
+            # No agreed start: the contract starts the clock (1999 measures Art. 2(2)).
+            clock = row.start_agreed_on if pd.notna(row.start_agreed_on) else row.contract_on
             years = _years_between(pd.Timestamp(clock), AS_OF)
-        elif (_years_between(pd.Timestamp(row.started_on), AS_OF) >= 1
+            if (pd.notna(row.start_agreed_on) and years < 1
+                    and pd.Timestamp(row.start_agreed_on) < pd.Timestamp(AS_OF)):
+                late.add(row.supply_id)
+        elif (pd.notna(row.stopped_on)
               and (row.built_area_ratio < 1 / 3 or row.invest_done < 0.25 * row.invest_total)):
-            years = _years_between(pd.Timestamp(row.start_agreed_on), AS_OF)
+            # Started, under a third built or a quarter invested, stopped: idle_1y only.
+            years = min(_years_between(pd.Timestamp(row.stopped_on), AS_OF), 1)
         else:
             continue
         if years >= 2:
             idle2.add(row.supply_id)
         elif years == 1:
             idle1.add(row.supply_id)
+    out["late_start", "supply"] = late
     out["idle_1y", "supply"], out["idle_2y", "supply"] = idle1, idle2
-    alloc = s[(s["supply_method"] == "allocation") & s["land_use"].isin(["05H1", "0701"])]
+    affordable = s["purpose"].fillna("").str.contains("经济适用住房|廉租住房|公共租赁住房")
+    alloc = s[(s["supply_method"] == "allocation") & s["land_use"].isin(["05H1", "0701", "0601"])
+              & ~affordable]
     out["allocation_misuse", "supply"] = set(alloc["supply_id"])
+    commercial = s[(s["supply_method"] == "negotiation") & s["land_use"].isin(["05H1", "0701"])
+                   & (s["contract_on"] >= pd.Timestamp("2002-07-01"))]
+    out["commercial_negotiated", "supply"] = set(commercial["supply_id"])
     ind = s[s["land_use"] == "0601"]
     neg = ind[(ind["supply_method"] == "negotiation") & (ind["contract_on"].dt.year >= 2007)]
     out["industrial_negotiated", "supply"] = set(neg["supply_id"])

@@ -75,11 +75,13 @@ def _supply(sid: str, geom: shapely.Geometry, *, method: str = "listing", use: s
             contract: str, agreed: str | None, started: str | None, built: float = 0.9,
             invest: float = 0.9, delay: str | None = None,
             industrial: tuple[float, float, float, float] = (1.4, 0.45, 0.12, 0.05),
-            industry: int = 3) -> dict[str, Any]:
+            industry: int = 3, stopped: str | None = None,
+            purpose: str | None = None) -> dict[str, Any]:
     row: dict[str, Any] = {
         "supply_id": sid, "supply_method": method, "land_use": use,
         "contract_on": day(contract), "start_agreed_on": day(agreed) if agreed else NAT,
         "started_on": day(started) if started else NAT,
+        "stopped_on": day(stopped) if stopped else NAT, "purpose": purpose,
         "built_area_ratio": built if started else 0.0, "invest_ratio": invest if started else 0.0,
         "delay_cause": delay, "industry_i": industry if use == "0601" else -1,
         "geometry": geom,
@@ -289,20 +291,36 @@ def planted_cases(code: str, *, messy: bool) -> list[Case]:  # noqa: PLR0915 -- 
          "agreed start on the leap day 2024-02-29, not started: over two years"),
         ("IDLE4", "idle_2y", True, "2024-06-30", "2023-12-30",
          "agreed start 2024-06-30, not started: exactly two full years"),
-        ("IDLE5", "idle_1y", True, None, "2024-05-20",
-         "no agreed start: clock from contract 2024-05-20 + 1 year = 2025-05-20"),
+        ("IDLE5", "idle_1y", True, None, "2025-05-20",
+         "no agreed start: idle one full year after the contract 2025-05-20 "
+         "(1999 measures Art. 2(2))"),
+        ("IDLE8", "idle_1y", False, None, "2025-07-01",
+         "no agreed start, contract 2025-07-01: one day short of a full year"),
     ):
-        supplied(tag, note, [(rule, hit)], contract=contract, agreed=agreed, started=None,
-                 burn=None)
+        late = [("late_start", True)] if tag == "IDLE2" else []
+        supplied(tag, note, [(rule, hit), *late], contract=contract, agreed=agreed,
+                 started=None, burn=None)
     supplied("IDLE6", "agreed start 2023-05-01, not started, delayed by the government "
              f"({GOVERNMENT_DELAY}): excused", [("idle_1y", False), ("idle_2y", False)],
              contract="2022-11-01", agreed="2023-05-01", started=None, delay=GOVERNMENT_DELAY,
              burn=None)
-    case = supplied("IDLE7", "started 2025-04-01 (agreed 2025-03-01) but stalled: built area "
-                    "ratio 0.2 < 1/3, investment 15% < 25%, nothing since 2025-05",
-                    [("idle_1y", True)], contract="2024-09-01", agreed="2025-03-01",
-                    started="2025-04-01", built=0.2, invest=0.15, burn=None)
-    case.burns.append((_box(60, 60, 240, 96), 1.0))  # a fifth of the parcel built
+    for tag, stopped, hit, note in (
+        ("IDLE7", "2025-05-15", True, "started 2025-04-01 (agreed 2025-03-01), stopped "
+         "2025-05-15 under 1/3 built (0.2) and 25% invested (15%): stopped a full year"),
+        ("IDLE9", "2025-07-01", False, "started 2025-04-01, stopped 2025-07-01 under 1/3 "
+         "built and 25% invested: one day short of a full year stopped"),
+    ):
+        case = supplied(tag, note, [("idle_1y", hit)], contract="2024-09-01",
+                        agreed="2025-03-01", started="2025-04-01", built=0.2, invest=0.15,
+                        stopped=stopped, burn=None)
+        case.burns.append((_box(60, 60, 240, 96), 1.0))  # a fifth of the parcel built
+    # late_start: not started after the agreed start, under a full year late
+    supplied("LS1", "agreed start 2026-06-29, not started at 2026-06-30: a day late",
+             [("late_start", True), ("idle_1y", False)], contract="2025-12-01",
+             agreed="2026-06-29", started=None, burn=None)
+    supplied("LS2", "agreed start 2026-06-30, not started: due today, not late",
+             [("late_start", False)], contract="2025-12-01", agreed="2026-06-30", started=None,
+             burn=None)
     # approved_not_supplied (older than 2 full years at AS_OF)
     case = add("ANS1", "built")
     case.approvals.append(_approval(f"{c}-ANS1-A", _PARCEL, "2023-03-15"))
@@ -324,6 +342,17 @@ def planted_cases(code: str, *, messy: bool) -> list[Case]:  # noqa: PLR0915 -- 
         supplied(tag, f"allocation (划拨) for land use {use}", [("allocation_misuse", hit)],
                  method="allocation", use=use, contract="2019-04-01", agreed="2019-10-01",
                  started="2019-09-20")
+    supplied("ALC4", "allocation (划拨) of 0701 for 经济适用住房 (affordable housing), named in "
+             "purpose: in the allocation catalogue", [("allocation_misuse", False)],
+             method="allocation", use="0701", purpose="经济适用住房", contract="2019-04-01",
+             agreed="2019-10-01", started="2019-09-20")
+    supplied("COM1", "commercial land (05H1) sold by negotiation (协议出让), contract 2010-03-01",
+             [("commercial_negotiated", True)], method="negotiation", use="05H1",
+             contract="2010-03-01", agreed="2010-09-01", started="2010-08-20")
+    supplied("COM2", "commercial land sold by negotiation under a contract of 2002-06-30, the "
+             "day before 令第11号 took effect", [("commercial_negotiated", False)],
+             method="negotiation", use="05H1", contract="2002-06-30", agreed="2002-12-01",
+             started="2002-11-20")
     supplied("IND1", "industrial land sold by negotiation (协议出让), contract 2012-05-01",
              [("industrial_negotiated", True)], method="negotiation", use="0601",
              contract="2012-05-01", agreed="2012-11-01", started="2012-10-15")

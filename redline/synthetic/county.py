@@ -295,7 +295,8 @@ def _background(  # noqa: PLR0915 -- one pass over the sites, vectorised, in dra
     ind = use == "0601"
     supply_bg = pd.DataFrame({
         "supply_id": None, "supply_method": method, "land_use": use, "contract_on": contract,
-        "start_agreed_on": agreed, "started_on": started, "built_area_ratio": np.round(built, 2),
+        "start_agreed_on": agreed, "started_on": started, "stopped_on": np.full(ns, NAT),
+        "purpose": None, "built_area_ratio": np.round(built, 2),
         "invest_ratio": invest, "delay_cause": None,
         "plot_ratio": np.where(ind, np.round(rng.uniform(1.1, 2.2, ns), 2), np.nan),
         "building_coefficient": np.where(ind, np.round(rng.uniform(0.35, 0.65, ns), 2), np.nan),

@@ -50,7 +50,7 @@ _PROVINCE = {"zh": "辽宁省人民政府", "en": "Liaoning Provincial Governmen
 
 
 _DATE_COLS: Final = frozenset({"approved_on", "contract_on", "start_agreed_on", "started_on",
-                               "detected_on", "completed_on"})
+                               "stopped_on", "detected_on", "completed_on"})
 
 
 _TRUNCATED_ROLES = ("admin", "farmland", "basic_farmland", "approvals", "supply", "changes",

@@ -92,8 +92,9 @@ APPROVAL_COLS: Final = ("approval_id", "doc_no", "approved_on", "authority",
                         "basic_farmland_approved", "project")
 
 
-SUPPLY_COLS: Final = ("supply_id", "project", "supply_method", "land_use", "contract_on",
-                      "start_agreed_on", "started_on", "price", "invest_total", "invest_done",
+SUPPLY_COLS: Final = ("supply_id", "project", "supply_method", "land_use", "purpose",
+                      "contract_on", "start_agreed_on", "started_on", "stopped_on", "price",
+                      "invest_total", "invest_done",
                       "built_area_ratio", "delay_cause", "plot_ratio", "building_coefficient",
                       "green_ratio", "office_share", "industry")
 
