@@ -41,7 +41,7 @@ from redline import settings
 from redline.analysis.dates import in_year
 from redline.analysis.farmland import net_share
 from redline.analysis.overlay import pieces, split_by_units
-from redline.landclass import is_construction
+from redline.landclass import is_construction, is_farmland
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -118,8 +118,7 @@ def farmland_patches(farmland: gpd.GeoDataFrame | None,
         return None
     keep = _valid(frame)
     if farmland is not None and "land_code" in frame:
-        code = frame["land_code"].astype("string").fillna("").str.slice(0, 4)
-        keep &= code.isin(list(settings.farmland_codes)).to_numpy(dtype=bool)
+        keep &= is_farmland(frame["land_code"]).to_numpy(dtype=bool)  # 三调 or 二调
     kept = frame[keep]
     return np.asarray(kept.geometry.values, dtype=object), net_share(kept)
 

@@ -67,7 +67,7 @@ def read_results(path: str | os.PathLike[str]) -> RunOutput:
     >>> _ = redline.check("data/samples/tiexi", f"{out}/tiexi", as_of="2026-06-30")
     >>> results = redline.read_results(f"{out}/tiexi")
     >>> results.run["as_of"], len(results.findings)
-    ('2026-06-30', 32)
+    ('2026-06-30', 47)
     """
     folder = Path(path)
     if not folder.is_dir():

@@ -819,7 +819,7 @@ def _rasterize(windows: Callable[[], Iterator[NDArray[np.object_]]], *, color: s
     from rasterio.features import rasterize
     from rasterio.io import MemoryFile
 
-    boxes = np.array([shapely.total_bounds(w) for w in windows()])
+    boxes = np.array([shapely.total_bounds(w) for w in windows() if len(w)])
     boxes = boxes[np.isfinite(boxes).all(axis=1)] if len(boxes) else boxes
     if len(boxes):
         x0, y0 = float(boxes[:, 0].min()), float(boxes[:, 1].min())

@@ -384,7 +384,7 @@ def run_batch(
     >>> batch = redline.run_batch("data/samples", f"{out}/batch", workers=2,
     ...                           as_of="2026-06-30")
     >>> [(c.name, c.status, c.findings) for c in batch.counties]
-    [('haicheng', 'finished', 32), ('tiedong', 'finished', 33), ('tiexi', 'finished', 32)]
+    [('haicheng', 'finished', 47), ('tiedong', 'finished', 49), ('tiexi', 'finished', 47)]
     """
     as_of = as_date(as_of)
     lang = check_lang(lang)
