@@ -202,7 +202,7 @@ def check(
     >>> run.features["status"].value_counts().to_dict()["finding"] > 0
     True
     >>> len(run.findings), run.run["findings_by_rule"]["unapproved_construction"]
-    (33, 10)
+    (47, 15)
     """
     options = CheckOptions(as_of=as_date(as_of), lang=lang, sliver_m2=sliver_m2, n_jobs=n_jobs,
                            tiles=parse_tiles(tiles), crs=crs, encoding=encoding,
