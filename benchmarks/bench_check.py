@@ -120,7 +120,7 @@ def dense_county(farmland: int, parcels: int, supply: int, changes: int) -> Path
 def run_check(data: Path, *, jobs: int, tiles: str | None) -> dict[str, float]:
     """Run one check in a child process; return its wall time, memory and step times.
 
-    Memory is sampled every 0.3 s over the child and its own children (a large
+    Memory is sampled every second over the child and its own children (a large
     county's supply rules and map images run in a forked process beside the
     rules): ``tree_gb`` is the peak of their summed PSS, which counts pages the
     fork shares once; ``rss_gb`` is the largest max RSS of any one process.
@@ -148,7 +148,7 @@ def run_check(data: Path, *, jobs: int, tiles: str | None) -> dict[str, float]:
             except psutil.Error:
                 pass
             tree_peak = max(tree_peak, total)
-            time.sleep(0.3)
+            time.sleep(1.0)
         _, err = proc.communicate()
         if proc.returncode:
             raise SystemExit(f"check failed ({proc.returncode}):\n{err}")

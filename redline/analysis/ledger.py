@@ -309,9 +309,11 @@ def _valid(frame: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
 
 
 def _union(frame: gpd.GeoDataFrame | None) -> shapely.Geometry | None:
+    """The union of ``frame``'s geometries, worked out once per frame within one ledger."""
     if frame is None or frame.empty:
         return None
-    return shapely.union_all(shapely.make_valid(frame.geometry.values))
+    return _MEMO.get("union", (frame,),
+                     lambda: shapely.union_all(shapely.make_valid(frame.geometry.values)))
 
 
 def _clip(frame: gpd.GeoDataFrame | None,
@@ -336,8 +338,15 @@ def _distinct(frame: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
 
     Two approval documents over the same land (a 转用 batch and its 征收 batch), or the
     same land supplied twice, are one piece of land: every area total of the ledger is
-    taken over this, never summed over overlapping features.
+    taken over this, never summed over overlapping features. Within one ledger the same
+    frame gives the same result object, so its areas per unit are measured once too.
     """
+    if frame is None or frame.empty:
+        return None
+    return _MEMO.get("distinct", (frame,), lambda: _distinct_of(frame))
+
+
+def _distinct_of(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
     merged = _union(frame)
     if merged is None or shapely.is_empty(merged):
         return None
@@ -345,7 +354,6 @@ def _distinct(frame: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
     parts = parts[shapely.get_type_id(parts) >= 3]
     if not len(parts):
         return None
-    assert frame is not None
     return gpd.GeoDataFrame(geometry=np.asarray(parts, dtype=object), crs=frame.crs)
 
 
