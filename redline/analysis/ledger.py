@@ -309,7 +309,7 @@ def _valid(frame: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
 
 
 def _union(frame: gpd.GeoDataFrame | None) -> shapely.Geometry | None:
-    """The union of ``frame``'s geometries, worked out once per frame within one ledger."""
+    """Return the union of ``frame``'s geometries, worked out once per frame per ledger."""
     if frame is None or frame.empty:
         return None
     return _MEMO.get("union", (frame,),
