@@ -13,6 +13,9 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from redline import settings
 from redline.analysis.rules import vector_findings
@@ -315,3 +318,17 @@ def test_only_the_rules_asked_for_run() -> None:
     assert "approvals" not in set(ratio.features["layer"])
     with pytest.raises(ValueError, match="must be among"):
         vector_findings(layers, as_of=AS_OF, rules={"no_such_rule"})
+
+
+@hyp_settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.sampled_from(["", "a", "b", "c", "a;b", "7"])),
+                max_size=40))
+def test_joined_by_group_matches_a_groupby_per_group(rows: list[tuple[int, str]]) -> None:
+    # The ids a finding or feature lists: worked out group by group in plain Python.
+    from redline.analysis.findings import joined_by_group
+
+    groups = [g for g, _ in rows]
+    labels = [v for _, v in rows]
+    expected = [";".join(dict.fromkeys(v for g, v in rows if g == k and v)) for k in range(6)]
+    assert joined_by_group(np.asarray(groups, dtype=np.intp),
+                           np.asarray(labels, dtype=object), 6).tolist() == expected

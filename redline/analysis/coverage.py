@@ -38,7 +38,7 @@ import shapely
 from redline import settings
 from redline.analysis.areas import ellipsoidal_area
 from redline.analysis.dates import as_day_array
-from redline.analysis.findings import feature_ids
+from redline.analysis.findings import feature_ids, joined_by_group
 from redline.analysis.overlay import pieces, union_by_group
 from redline.authority import is_state_council, read_authorities
 
@@ -103,10 +103,6 @@ def _kept(geoms: NDArray[np.object_], keep: NDArray[np.bool_]) -> NDArray[np.obj
     out = np.asarray(geoms, dtype=object).copy()
     out[~keep] = None
     return out
-
-
-def _join(items: list[str]) -> str:
-    return ";".join(dict.fromkeys(i for i in items if i))
 
 
 # --------------------------------------------------------------------------- the approvals
@@ -438,9 +434,4 @@ def dated_cover(  # noqa: PLR0915 - one split, top to bottom
 def _by_parcel(left: NDArray[np.intp], labels: NDArray[np.object_], n: int
                ) -> NDArray[np.object_]:
     """Labels joined per parcel (``";"``, first seen first, no repeats)."""
-    out = np.full(n, "", dtype=object)
-    if len(left):
-        agg = pd.Series(labels, dtype=object).groupby(np.asarray(left)).agg(
-            lambda s: _join([str(x) for x in s]))
-        out[agg.index.to_numpy()] = agg.to_numpy()
-    return out
+    return joined_by_group(left, labels, n)

@@ -64,6 +64,42 @@ def feature_ids(frame: pd.DataFrame, role: str) -> NDArray[np.object_]:
     return np.where(ids == "", made, ids)
 
 
+def joined_by_group(groups: Any, labels: Any, n: int) -> NDArray[np.object_]:
+    """Labels ``";"``-joined per group: first seen first, no repeats, blanks left out.
+
+    ``groups`` (``0 <= g < n``) and ``labels`` are aligned; each label is taken as
+    ``str(label)``. A group with no label gets ``""``. The same as a pandas
+    ``groupby(groups).agg(lambda s: ";".join(dict.fromkeys(...)))``, without calling
+    Python once per group.
+
+    Examples
+    --------
+    >>> joined_by_group([2, 0, 2, 2, 0], ["b", "a", "c", "b", ""], 3).tolist()
+    ['a', '', 'b;c']
+    """
+    out = np.full(n, "", dtype=object)
+    grp = np.asarray(groups, dtype=np.intp)
+    text = np.asarray([str(v) for v in labels], dtype=object)
+    keep = np.flatnonzero(text != "")
+    if not len(keep):
+        return out
+    grp, text = grp[keep], text[keep]
+    codes, uniques = pd.factorize(text)
+    # The first of each (group, label), kept in input order.
+    _, first = np.unique(grp.astype(np.int64) * len(uniques) + codes, return_index=True)
+    first.sort()
+    grp, text = grp[first], text[first]
+    order = np.argsort(grp, kind="stable")
+    grp, text = grp[order], text[order]
+    starts = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]])
+    ends = np.r_[starts[1:], len(grp)]
+    single = ends - starts == 1
+    out[grp[starts[single]]] = text[starts[single]]
+    for a, b in zip(starts[~single].tolist(), ends[~single].tolist(), strict=True):
+        out[grp[a]] = ";".join(text[a:b])
+    return out
+
+
 def make_findings(
     records: Iterable[Mapping[str, Any]],
     *,

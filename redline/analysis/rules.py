@@ -35,7 +35,7 @@ from redline.analysis.coverage import (
     polygonal,
 )
 from redline.analysis.dates import as_day_array, full_years, in_year
-from redline.analysis.findings import RuleResult, feature_ids, make_findings
+from redline.analysis.findings import RuleResult, feature_ids, joined_by_group, make_findings
 from redline.analysis.overlay import (
     FarmlandSplit,
     Pieces,
@@ -257,18 +257,14 @@ class _Run:
     def unit_of(self, p: Pieces, n: int) -> tuple[NDArray[Any], NDArray[Any]]:
         """Largest unit's code and name, and all units ";"-joined, per left geometry."""
         main = np.full(n, "", dtype=object)
-        joined = np.full(n, "", dtype=object)
         if len(p) == 0 or len(self.unit_codes) == 0:
-            return main, joined
+            return main, np.full(n, "", dtype=object)
         codes = np.where(p.right >= 0, self.unit_codes[np.maximum(p.right, 0)], "")
         order = np.lexsort((-p.area_m2, p.left))
         left, codes = p.left[order], codes[order]
         first = np.r_[True, left[1:] != left[:-1]]
         main[left[first]] = codes[first]
-        frame = pd.DataFrame({"left": left, "code": codes})
-        agg = frame[frame["code"] != ""].groupby("left")["code"].agg(_join)
-        joined[agg.index.to_numpy()] = agg.to_numpy()
-        return main, joined
+        return main, joined_by_group(left, codes, n)
 
     def main_unit(self, g: NDArray[np.object_], area: NDArray[np.float64] | None = None
                   ) -> tuple[NDArray[Any], NDArray[Any]]:
@@ -756,11 +752,7 @@ def _ids_of(late: str) -> list[str]:
 
 
 def _covered_by(p: Pieces, ids: NDArray[Any], n: int) -> NDArray[np.object_]:
-    out = np.full(n, "", dtype=object)
-    if len(p):
-        agg = pd.Series(ids[p.right]).groupby(p.left).agg(_join)
-        out[agg.index.to_numpy()] = agg.to_numpy()
-    return out
+    return joined_by_group(p.left, ids[p.right], n)
 
 
 # --------------------------------------------------------------------------- change patches
