@@ -223,12 +223,27 @@ class _Run:
         return self.geoms("basic_farmland", _ok(self.layers["basic_farmland"]))
 
     @cached_property
+    def parcel_split(self) -> dict[str, FarmlandSplit]:
+        """Each judgeable approval's and supply parcel's farmland split, with its basic part.
+
+        Approvals and supply parcels lie on the same farmland, so they are split in one
+        pass (one overlay of both with the farmland and one with the basic farmland).
+        The whole farmland part (a union per parcel) is not made here: only the few
+        supply parcels a finding is written for need it (:func:`_supply_without_approval`).
+        """
+        roles = [r for r in ("approvals", "supply") if self.has(r)]
+        geoms = [self.geoms(r, _ok(self.layers[r])) for r in roles]
+        if not roles:
+            return {}
+        both = farmland_areas(self, np.concatenate(geoms), geometry="basic")
+        bounds = np.cumsum([0, *(len(g) for g in geoms)])
+        return {r: _split_part(both, slice(int(a), int(b)))
+                for r, a, b in zip(roles, bounds[:-1], bounds[1:], strict=True)}
+
+    @cached_property
     def approval_split(self) -> FarmlandSplit | None:
         """Each judgeable approval's farmland split, with its basic-farmland part."""
-        if not self.has("approvals"):
-            return None
-        g = self.geoms("approvals", _ok(self.layers["approvals"]))
-        return farmland_areas(self, g, geometry="basic")
+        return self.parcel_split.get("approvals")
 
     @cached_property
     def standing(self) -> ApprovalStanding | None:
@@ -287,6 +302,13 @@ class _Run:
                                     strict=True):
                         self._names.setdefault(str(c), str(n))
         return str(self._names.get(code, ""))
+
+
+def _split_part(s: FarmlandSplit, part: slice) -> FarmlandSplit:
+    """Return the rows ``part`` of a farmland split."""
+    return FarmlandSplit(s.area_m2[part], s.on_basic_m2[part], s.on_farmland_m2[part],
+                         s.on_other_m2[part], None if s.basic is None else s.basic[part],
+                         None if s.farmland is None else s.farmland[part])
 
 
 def farmland_areas(run: _Run, geoms: NDArray[np.object_], *,
@@ -517,12 +539,8 @@ def _parcel_splits(run: _Run) -> dict[str, dict[str, Any]]:
         ids = feature_ids(frame, role)
         g = run.geoms(role, ok)
         # The basic-farmland parts of both are judged; the whole farmland part only
-        # of supply (supply_without_approval).
-        if role == "approvals":
-            s = run.approval_split
-            assert s is not None
-        else:
-            s = farmland_areas(run, g, geometry=True)
+        # of supply (supply_without_approval), made there for the parcels it reports.
+        s = run.parcel_split[role]
         n = len(frame)
         cols: dict[str, Any] = {name: _full(n, ok, getattr(s, name)) for name in
                                 ("area_m2", "on_basic_m2", "on_farmland_m2", "on_other_m2")}
@@ -701,8 +719,8 @@ def _supply_without_approval(run: _Run, cache: dict[str, dict[str, Any]]) -> Non
                          & ((cov.unlawful_m2 >= max(run.sliver, 1e-12)) | (cov.doubt_m2 > 0)))
     if not len(sel):
         return
-    assert s.farmland is not None
-    farm = s.farmland[sel]
+    farm = farmland_areas(run, c["geoms"][sel], area=s.area_m2[sel], geometry=True).farmland
+    assert farm is not None
     bad_geom = _meet(cov.unlawful[sel], farm)
     bad_area = ellipsoidal_area(bad_geom, run.crs)
     doubt_area = ellipsoidal_area(_meet(cov.doubt[sel], farm), run.crs)
