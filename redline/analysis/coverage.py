@@ -352,11 +352,21 @@ def dated_cover(  # noqa: PLR0915 - one split, top to bottom
             f"approval {standing.ids[r]}: {standing.date_problem[r]}" if np.isnat(dd)
             else when_missing for r, dd in zip(right[unsure], d[unsure], strict=True)]
 
-    lawful_union = union_by_group(p.geometry[lawful], p.left[lawful], n, n_jobs=n_jobs)
     lawful_by = _by_parcel(p.left[lawful], standing.ids[right[lawful]], n)
+    # A parcel inside one lawful approval is its own piece (pieces hands back the
+    # parcel itself): nothing of it is left, with no union and no difference.
+    li = np.flatnonzero(lawful)
+    own = np.fromiter((a is b for a, b in zip(p.geometry[li], geoms[p.left[li]], strict=True)),
+                      dtype=bool, count=len(li))
+    whole = np.zeros(n, dtype=bool)
+    whole[p.left[li[own]]] = True
+    li = li[~whole[p.left[li]]]
+    lawful_union = union_by_group(p.geometry[li], p.left[li], n, n_jobs=n_jobs)
     rest = _minus(geoms, lawful_union)
+    rest[whole] = shapely.Polygon()
     touched = ~shapely.is_missing(lawful_union)
     rest_m2 = area.copy()
+    rest_m2[whole] = 0.0
     if touched.any():
         rest_m2[touched] = ellipsoidal_area(rest[touched], crs)
     lawful_m2 = np.maximum(area - rest_m2, 0.0)

@@ -589,6 +589,16 @@ def _basic_farmland_encroachment(run: _Run, cache: dict[str, dict[str, Any]]) ->
         s = c["split"]
         rows = np.flatnonzero(c["ok"])
         sel = np.flatnonzero(np.nan_to_num(s.on_basic_m2) >= max(run.sliver, 1e-12))
+        if role == "supply":
+            # The basic part's unlawful and doubtful land lies within the whole
+            # parcel's (same approvals, same date): a parcel with less than half
+            # the sliver of either has none on its basic part.
+            whole = _supply_cover(run, c)
+            left = whole.area_m2 - whole.lawful_m2
+            sel = sel[left[sel] >= 0.5 * run.sliver]
+        else:
+            # An approval the State Council gave covers its own basic farmland.
+            sel = sel[standing.basic_lawful[rows[sel]] != 1]
         if not len(sel):
             continue
         if role == "supply":
@@ -704,8 +714,7 @@ def _supply_without_approval(run: _Run, cache: dict[str, dict[str, Any]]) -> Non
         return
     s = c["split"]
     rows = np.flatnonzero(c["ok"])
-    contract, missing = _contract_when(run)
-    cov = run.cover(c["geoms"], contract[rows], when_missing=missing, area=s.area_m2)
+    cov = _supply_cover(run, c)
     n = len(c["ok"])
     feats = c["features"]
     feats["uncovered_m2"] = _full(n, c["ok"], cov.unlawful_m2)
@@ -752,6 +761,15 @@ def _supply_without_approval(run: _Run, cache: dict[str, dict[str, Any]]) -> Non
             "matched": _join([partial, *_ids_of(str(cov.late[i])), str(cov.void[i])]),
             "geometry": bad_geom[k],
         })
+
+
+def _supply_cover(run: _Run, c: dict[str, Any]) -> Any:
+    """Dated coverage of each judgeable supply parcel by the approvals (worked out once)."""
+    if "cover" not in c:
+        contract, missing = _contract_when(run)
+        c["cover"] = run.cover(c["geoms"], contract[np.flatnonzero(c["ok"])],
+                               when_missing=missing, area=c["split"].area_m2)
+    return c["cover"]
 
 
 def _meet(a: NDArray[np.object_], b: NDArray[np.object_]) -> NDArray[np.object_]:
