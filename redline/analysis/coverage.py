@@ -28,6 +28,7 @@ parcels into what is lawfully covered, what is not judged and what is unlawful.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -163,7 +164,8 @@ class ApprovalStanding:
 
 
 def approval_standing(  # noqa: PLR0915 - one reading, top to bottom
-    approvals: gpd.GeoDataFrame, basic_part: NDArray[np.object_] | None,
+    approvals: gpd.GeoDataFrame,
+    basic_part: NDArray[np.object_] | Callable[[NDArray[np.bool_]], NDArray[np.object_]] | None,
 ) -> ApprovalStanding:
     """Read what each approval can make lawful (see :class:`ApprovalStanding`).
 
@@ -173,7 +175,10 @@ def approval_standing(  # noqa: PLR0915 - one reading, top to bottom
         The approvals frame (canonical fields, ``_problem``, geometry in a metric CRS).
     basic_part
         Each row's part on permanent basic farmland (None for none), or None when the
-        dataset has no basic farmland layer.
+        dataset has no basic farmland layer; or a function that, given the rows whose
+        part is read (judgeable, and not known to be a State Council approval that
+        may take basic farmland: only those parts are trimmed or doubted), returns
+        the parts of those rows (``basic_part`` then holds no other row's part).
 
     Whether an approval may make basic farmland lawful: with an ``authority`` field,
     only a State Council approval (国务院, or entrusted by it) may, and not when its
@@ -222,6 +227,9 @@ def approval_standing(  # noqa: PLR0915 - one reading, top to bottom
                                                 "blank")
     else:
         basic_why[:] = "the approvals layer has neither authority nor basic_farmland_approved"
+    if callable(basic_part):
+        # Only the parts of rows that may not take basic farmland are read.
+        basic_part = basic_part(ok & (basic_lawful != 1))
     parts = (np.full(n, None, dtype=object) if basic_part is None
              else np.asarray(basic_part, dtype=object))
     has_basic = ~shapely.is_missing(parts) & ~shapely.is_empty(parts)

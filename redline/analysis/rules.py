@@ -172,6 +172,7 @@ class _Run:
         self.unit_names: NDArray[Any] = np.empty(0, dtype=object)
         # Per role and row: land a rule could not judge, and why.
         self.unjudged: dict[str, tuple[NDArray[np.float64], NDArray[np.object_]]] = {}
+        self._basic_parts: dict[str, tuple[NDArray[np.bool_], NDArray[np.object_]]] = {}
         if "admin" in self.layers:
             self.units, self.unit_codes, self.unit_names = _finest_units(self.layers["admin"])
 
@@ -224,26 +225,48 @@ class _Run:
 
     @cached_property
     def parcel_split(self) -> dict[str, FarmlandSplit]:
-        """Each judgeable approval's and supply parcel's farmland split, with its basic part.
+        """Each judgeable approval's and supply parcel's farmland split, by areas.
 
         Approvals and supply parcels lie on the same farmland, so they are split in one
         pass (one overlay of both with the farmland and one with the basic farmland).
-        The whole farmland part (a union per parcel) is not made here: only the few
-        supply parcels a finding is written for need it (:func:`_supply_without_approval`).
+        No part is built here: the basic-farmland part only for the parcels a rule
+        judges it for (:meth:`basic_part`), the whole farmland part only for the
+        supply parcels a finding is written for (:func:`_supply_without_approval`).
         """
         roles = [r for r in ("approvals", "supply") if self.has(r)]
         geoms = [self.geoms(r, _ok(self.layers[r])) for r in roles]
         if not roles:
             return {}
-        both = farmland_areas(self, np.concatenate(geoms), geometry="basic")
+        both = farmland_areas(self, np.concatenate(geoms))
         bounds = np.cumsum([0, *(len(g) for g in geoms)])
         return {r: _split_part(both, slice(int(a), int(b)))
                 for r, a, b in zip(roles, bounds[:-1], bounds[1:], strict=True)}
 
     @cached_property
     def approval_split(self) -> FarmlandSplit | None:
-        """Each judgeable approval's farmland split, with its basic-farmland part."""
+        """Each judgeable approval's farmland split."""
         return self.parcel_split.get("approvals")
+
+    def basic_part(self, role: str, idx: NDArray[np.intp]) -> NDArray[np.object_]:
+        """Return the basic-farmland part of judgeable parcels ``idx`` (None where none).
+
+        The union of the parcel's basic-farmland pieces, as :func:`farmland_split` makes
+        it; made once per parcel, and only for the parcels asked for.
+        """
+        g = self.geoms(role, _ok(self.layers[role]))
+        done, parts = self._basic_parts.setdefault(
+            role, (np.zeros(len(g), dtype=bool), np.full(len(g), None, dtype=object)))
+        idx = np.asarray(idx, dtype=np.intp)
+        asked = np.zeros(len(g), dtype=bool)
+        asked[idx] = True
+        need = np.flatnonzero(asked & ~done)
+        if self.basic is not None and len(need):
+            area = self.parcel_split[role].area_m2[need]
+            bp = pieces(g[need], self.basic, crs=self.crs, sliver_m2=self.sliver,
+                        left_area_m2=area, n_jobs=self.n_jobs)
+            parts[need] = union_by_group(bp.geometry, bp.left, len(need), n_jobs=self.n_jobs)
+        done[need] = True
+        return parts[idx]
 
     @cached_property
     def standing(self) -> ApprovalStanding | None:
@@ -254,11 +277,18 @@ class _Run:
         if not self.has("approvals"):
             return None
         frame = self.layers["approvals"]
-        parts = None
-        split = self.approval_split
-        if self.basic is not None and split is not None and split.basic is not None:
-            parts = np.full(len(frame), None, dtype=object)
-            parts[_ok(frame)] = split.basic
+        if self.basic is None or self.approval_split is None:
+            return approval_standing(frame, None)
+        ok = _ok(frame)
+        rows = np.flatnonzero(ok)
+        on_basic = np.nan_to_num(self.approval_split.on_basic_m2) > 0
+
+        def parts(wanted: NDArray[np.bool_]) -> NDArray[np.object_]:
+            out = np.full(len(frame), None, dtype=object)
+            pos = np.flatnonzero(wanted[rows] & on_basic)
+            out[rows[pos]] = self.basic_part("approvals", pos)
+            return out
+
         return approval_standing(frame, parts)
 
     def cover(self, parcels: NDArray[np.object_], when: NDArray[np.datetime64] | None, *,
@@ -562,7 +592,9 @@ def _contract_when(run: _Run) -> tuple[NDArray[np.datetime64], str]:
     return _dates(frame, "contract_on"), why
 
 
-def _basic_farmland_encroachment(run: _Run, cache: dict[str, dict[str, Any]]) -> None:
+def _basic_farmland_encroachment(  # noqa: PLR0915 - one rule, read top to bottom
+    run: _Run, cache: dict[str, dict[str, Any]]
+) -> None:
     rule = "basic_farmland_encroachment"
     if not run.has("basic_farmland"):
         run.skipped.append((rule, "no basic_farmland layer: basic farmland cannot be located"))
@@ -601,11 +633,12 @@ def _basic_farmland_encroachment(run: _Run, cache: dict[str, dict[str, Any]]) ->
             sel = sel[standing.basic_lawful[rows[sel]] != 1]
         if not len(sel):
             continue
+        basic_part = run.basic_part(role, sel)
         if role == "supply":
             contract, missing = _contract_when(run)
-            cov = run.cover(s.basic[sel], contract[rows[sel]], when_missing=missing)
+            cov = run.cover(basic_part, contract[rows[sel]], when_missing=missing)
         else:
-            cov = run.cover(s.basic[sel], None)
+            cov = run.cover(basic_part, None)
         doubt = np.flatnonzero(cov.doubt_m2 > 0)
         run.not_judged(role, rows[sel[doubt]], cov.doubt_m2[doubt], cov.doubt_why[doubt], rule)
         hit = np.flatnonzero(cov.unlawful_m2 >= max(run.sliver, 1e-12))
@@ -672,8 +705,7 @@ def _unauthorized_approval(run: _Run, cache: dict[str, dict[str, Any]]) -> None:
         return
     ids = c["ids"][rows[bad]]
     keys, group = np.unique(ids, return_inverse=True)
-    assert s.basic is not None
-    taken = union_by_group(s.basic[bad], group, len(keys), n_jobs=run.n_jobs)
+    taken = union_by_group(run.basic_part("approvals", bad), group, len(keys), n_jobs=run.n_jobs)
     area = ellipsoidal_area(taken, run.crs)
     bf = run.layers["basic_farmland"]
     assert run.basic is not None
