@@ -332,3 +332,34 @@ def test_joined_by_group_matches_a_groupby_per_group(rows: list[tuple[int, str]]
     expected = [";".join(dict.fromkeys(v for g, v in rows if g == k and v)) for k in range(6)]
     assert joined_by_group(np.asarray(groups, dtype=np.intp),
                            np.asarray(labels, dtype=object), 6).tolist() == expected
+
+
+def test_dated_cover_of_parcels_inside_and_across_approvals_matches_shapely() -> None:
+    from redline.analysis.areas import ellipsoidal_area
+    from redline.analysis.coverage import approval_standing, dated_cover
+
+    a1, a2 = box(0, 0, 100, 100), box(60, 0, 100, 100)  # overlapping approvals
+    undated = box(0, 150, 100, 50)
+    appr = layer([a1, a2, undated], approval_id=["A1", "A2", "A3"],
+                 approved_on=[datetime.date(2026, 1, 1), datetime.date(2026, 2, 1), None],
+                 authority=["国务院"] * 3)
+    # Inside A1; across A1 and A2 and beyond; inside A1 and half in the undated A3's land.
+    parcels = np.asarray([box(10, 10, 20, 20), box(50, 20, 150, 30),
+                          box(40, 90, 20, 80)], dtype=object)
+    cov = dated_cover(parcels, approval_standing(appr, None), crs=CRS, as_of=AS_OF,
+                      when=np.asarray(["2026-03-01"] * 3, dtype="datetime64[D]"),
+                      sliver_m2=0.0)
+    lawful = shapely.union_all([a1, a2])
+    rest = shapely.difference(parcels, lawful)
+    doubt = shapely.intersection(rest, undated)
+    unlawful = shapely.difference(rest, undated)
+    np.testing.assert_allclose(cov.doubt_m2, ellipsoidal_area(doubt, CRS), rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(cov.unlawful_m2, ellipsoidal_area(unlawful, CRS), rtol=1e-9,
+                               atol=1e-6)
+    np.testing.assert_allclose(ellipsoidal_area(cov.unlawful, CRS),
+                               ellipsoidal_area(unlawful, CRS), rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(ellipsoidal_area(cov.doubt, CRS),
+                               ellipsoidal_area(doubt, CRS), rtol=1e-9, atol=1e-6)
+    assert cov.unlawful_m2[0] == 0
+    assert shapely.is_empty(cov.unlawful[0])
+    assert cov.lawful_by.tolist() == ["A1", "A1;A2", "A1"]

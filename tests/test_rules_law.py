@@ -539,3 +539,61 @@ def test_a_tiled_check_sums_a_site_across_tiles(tmp_path: Path) -> None:
         assert crime["summed_ids"].tolist() == ["C-A;C-B"], run.out.name
         assert crime["area_m2"].iloc[0] == pytest.approx(8000, rel=1e-6)
     assert sorted(one.findings["finding_id"]) == sorted(tiled.findings["finding_id"])
+
+
+def test_basic_farmland_of_approvals_and_supply_matches_geopandas_overlay() -> None:
+    """Approvals and supply split together; only the basic land left unlawful is judged."""
+    geod = Geod(ellps="GRS80")
+
+    def geodesic(geoms: gpd.GeoSeries) -> float:
+        return float(sum(abs(geod.geometry_area_perimeter(g)[0])
+                         for g in geoms.to_crs(4490)))
+
+    def frame(*geoms: shapely.Geometry) -> gpd.GeoDataFrame:
+        return gpd.GeoDataFrame(geometry=list(geoms), crs=CRS)
+
+    farm_geoms = [box(0, 0, 300, 200), box(300, 0, 300, 200)]  # a partition
+    bf_geoms = [shapely.Polygon([(X0 + 10, Y0 + 10), (X0 + 250, Y0 + 30), (X0 + 240, Y0 + 150),
+                                 (X0 + 20, Y0 + 140)]), box(320, 20, 60, 60)]
+    sc = shapely.Polygon([(X0 - 20, Y0 - 20), (X0 + 180, Y0 - 10), (X0 + 170, Y0 + 170),
+                          (X0 - 10, Y0 + 160)])
+    prov = box(310, 10, 100, 100)
+    appr = approvals([sc, prov], ["PZ-SC", "PZ-PROV"], on=[D(2026, 1, 1), D(2026, 1, 1)],
+                     authority=["国务院", "辽宁省人民政府"], bf=[True, True])
+    # GD-A: partly beyond PZ-SC, over basic farmland; GD-B: inside PZ-SC;
+    # GD-C: its unlawful part is on farmland off the basic farmland.
+    gd_a = shapely.Polygon([(X0 + 100, Y0 + 40), (X0 + 230, Y0 + 50), (X0 + 220, Y0 + 120),
+                            (X0 + 110, Y0 + 110)])
+    gd_b = box(30, 30, 50, 50)
+    gd_c = box(150, 150, 80, 40)
+    sup = supply([gd_a, gd_b, gd_c], ["GD-A", "GD-B", "GD-C"])
+    res = vector_findings({"farmland": farmland(*farm_geoms), "basic_farmland": basic(*bf_geoms),
+                           "approvals": appr, "supply": sup}, as_of=AS_OF)
+    bf_union = shapely.union_all(bf_geoms)
+    enc = of(res, "basic_farmland_encroachment").set_index("feature_id")
+    # PZ-SC may take its basic farmland; PZ-PROV may not (and is unauthorized).
+    assert sorted(enc.index) == ["GD-A", "PZ-PROV"]
+    unlawful_a = gpd.overlay(frame(gd_a), frame(sc), how="difference")
+    expected = geodesic(gpd.overlay(unlawful_a, frame(bf_union), how="intersection").geometry)
+    assert enc.loc["GD-A", "area_m2"] == pytest.approx(expected, rel=1e-6)
+    prov_basic = gpd.overlay(frame(prov), frame(bf_union), how="intersection")
+    assert enc.loc["PZ-PROV", "area_m2"] == pytest.approx(geodesic(prov_basic.geometry),
+                                                          rel=1e-6)
+    swa = of(res, "supply_without_approval").set_index("feature_id")
+    assert sorted(swa.index) == ["GD-A", "GD-C"]
+    for fid, geom in (("GD-A", gd_a), ("GD-C", gd_c)):
+        bad = gpd.overlay(frame(geom), frame(sc), how="difference")
+        on_farm = gpd.overlay(bad, frame(*farm_geoms), how="intersection")
+        assert swa.loc[fid, "area_m2"] == pytest.approx(geodesic(on_farm.geometry), rel=1e-6)
+    for role, fid, geom in (("supply", "GD-A", gd_a), ("supply", "GD-B", gd_b),
+                            ("supply", "GD-C", gd_c), ("approvals", "PZ-SC", sc),
+                            ("approvals", "PZ-PROV", prov)):
+        row = feature(res, role, fid)
+        whole = geodesic(frame(geom).geometry)
+        on_basic = geodesic(gpd.overlay(frame(geom), frame(bf_union),
+                                        how="intersection").geometry)
+        on_farm = geodesic(gpd.overlay(frame(geom), frame(*farm_geoms),
+                                       how="intersection").geometry)
+        assert row["on_basic_m2"] == pytest.approx(on_basic, rel=1e-6, abs=1e-6 * whole)
+        assert row["on_farmland_m2"] == pytest.approx(on_farm - on_basic, abs=1e-6 * whole)
+    assert feature(res, "supply", "GD-B")["uncovered_m2"] == pytest.approx(0, abs=1e-6)
