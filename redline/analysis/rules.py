@@ -113,6 +113,9 @@ def _dates(frame: pd.DataFrame, column: str) -> NDArray[np.datetime64]:
     """Return a date column as ``datetime64[D]`` by position; NaT where missing (or no column)."""
     if column not in frame:
         return np.full(len(frame), np.datetime64("NaT"), dtype="datetime64[D]")
+    if pd.api.types.is_datetime64_any_dtype(frame[column].dtype):
+        # Read as dates already: days without a Python object per row.
+        return as_day_array(frame[column].reset_index(drop=True))
     return as_day_array(pd.Series(frame[column].to_numpy(dtype=object)))
 
 
