@@ -717,3 +717,17 @@ def test_basic_patches_that_do_not_fit_are_split_piece_by_piece(
         again = farmland_split(parcels, farm, basic, crs=CRS, sliver_m2=0.0)
     np.testing.assert_array_equal(first.on_farmland_m2, again.on_farmland_m2)
     np.testing.assert_allclose(first.on_farmland_m2, s.on_farmland_m2, rtol=1e-12)
+
+
+def test_split_parts_within_rounding_of_nothing_read_zero():
+    """A parcel wholly on farmland reads 0 m2 of other land, and the parts still sum to it."""
+    from redline.analysis.overlay import _closed
+
+    area = np.array([5000.0, 5000.0, 5000.0])
+    # Pieces summed leave a hair over or under: 1e-6 m2 here is 2e-10 of the parcel.
+    split = _closed(area, np.array([0.0, 2000.0 + 1e-6, 1e-7]),
+                    np.array([5000.0 - 1e-6, 3000.0, 4000.0]), None, None)
+    assert split.on_other_m2.tolist() == [0.0, 0.0, 1000.0]
+    assert split.on_basic_m2.tolist() == [0.0, 2000.0 + 1e-6, 0.0]
+    np.testing.assert_array_equal(
+        split.on_basic_m2 + split.on_farmland_m2 + split.on_other_m2, area)

@@ -1043,14 +1043,28 @@ def _basic_fits(basic: NDArray[np.object_], farmland: NDArray[np.object_],
     return np.asarray(state[which] == 1)
 
 
+_ROUNDING = 1e-9  # a split's part below this share of its parcel is rounding
+
+
 def _closed(area: NDArray[np.float64], on_basic: NDArray[np.float64],
             on_farm: NDArray[np.float64], basic_geom: NDArray[np.object_] | None,
             farm_geom: NDArray[np.object_] | None) -> FarmlandSplit:
     """Return the split with its parts clipped to the parcel and summing to it exactly."""
     # Rounding can push the parts a hair past the parcel: clip, then close the sum.
+    # A part within rounding of nothing (1e-9 of the parcel) is nothing: a parcel wholly
+    # on farmland reads 0 m2 of other land, not the 1e-6 m2 that summed pieces leave.
+    tiny = _ROUNDING * area
     on_basic_c = np.minimum(np.nan_to_num(on_basic), area)
+    on_basic_c[on_basic_c <= tiny] = 0.0
     on_farm_c = np.minimum(np.nan_to_num(on_farm), area - on_basic_c)
+    on_farm_c[on_farm_c <= tiny] = 0.0
     on_other = area - on_basic_c - on_farm_c
+    rest = (on_other <= tiny) & (on_other != 0.0)
+    to_farm = rest & (on_farm_c > 0)
+    to_basic = rest & ~to_farm & (on_basic_c > 0)
+    on_farm_c = np.where(to_farm, on_farm_c + on_other, on_farm_c)
+    on_basic_c = np.where(to_basic, on_basic_c + on_other, on_basic_c)
+    on_other = np.where(to_farm | to_basic, 0.0, on_other)
     on_basic = np.where(np.isnan(on_basic), np.nan, on_basic_c)
     on_farm = np.where(np.isnan(on_farm), np.nan, on_farm_c)
     return FarmlandSplit(area, on_basic, on_farm, on_other, basic_geom, farm_geom)
