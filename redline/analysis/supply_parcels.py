@@ -77,6 +77,9 @@ class SupplyParcels:
     area_m2: NDArray[np.float64]
     notes: NDArray[np.object_]
     superseded: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    #: Columns already read by :meth:`text` and :meth:`number`, read-only: the rules ask
+    #: for the same column per finding, and a column read once costs a pass over the layer.
+    _read: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, frame: gpd.GeoDataFrame) -> SupplyParcels:
@@ -109,17 +112,27 @@ class SupplyParcels:
         return column in self.frame
 
     def text(self, column: str) -> NDArray[np.object_]:
-        """Return a text column (``None`` where blank or absent)."""
-        if column not in self.frame:
-            return np.full(len(self), None, dtype=object)
-        col = self.frame[column].astype(object)
-        return np.asarray(col.where(col.notna(), None), dtype=object)
+        """Return a text column (``None`` where blank or absent), read-only."""
+        key = ("text", column)
+        if key not in self._read:
+            if column not in self.frame:
+                out = np.full(len(self), None, dtype=object)
+            else:
+                col = self.frame[column].astype(object)
+                out = np.array(col.where(col.notna(), None), dtype=object)
+            out.setflags(write=False)
+            self._read[key] = out
+        return self._read[key]
 
     def number(self, column: str) -> NDArray[np.float64]:
-        """Return a number column (``NaN`` where blank, unreadable or absent)."""
-        if column not in self.frame:
-            return np.full(len(self), np.nan)
-        return np.asarray(pd.to_numeric(self.frame[column], errors="coerce"), dtype=np.float64)
+        """Return a number column (``NaN`` where blank, unreadable or absent), read-only."""
+        key = ("number", column)
+        if key not in self._read:
+            out = (np.full(len(self), np.nan) if column not in self.frame else np.array(
+                pd.to_numeric(self.frame[column], errors="coerce"), dtype=np.float64))
+            out.setflags(write=False)
+            self._read[key] = out
+        return self._read[key]
 
     def unread(self, column: str) -> NDArray[np.object_]:
         """Why each parcel's ``column`` value could not be read by the reader (``""``)."""
@@ -137,13 +150,22 @@ class SupplyParcels:
         Dates the reader parsed are used as they are; text (from the Python API) is read
         by :func:`redline.datetext.read_dates`.
         """
+        key = ("date", column)
+        if key not in self._read:
+            days, why = self._date(column)
+            days.setflags(write=False)
+            why.setflags(write=False)
+            self._read[key] = (days, why)
+        return self._read[key]
+
+    def _date(self, column: str) -> tuple[NDArray[np.datetime64], NDArray[np.object_]]:
         if column not in self.frame:
             return (np.full(len(self), np.datetime64("NaT"), dtype="datetime64[D]"),
                     np.full(len(self), "", dtype=object))
         raw = self.frame[column]
         why = self.unread(column)
         if pd.api.types.is_datetime64_any_dtype(raw.dtype):
-            return as_day_array(raw), why
+            return np.array(as_day_array(raw)), why
         days, reasons = read_dates(raw)
         bad = reasons != ""
         if bad.any():

@@ -362,11 +362,12 @@ def _parcels(sup: SupplyParcels, todo: NDArray[np.intp], *, params: Mapping[str,
             from_price = np.where(area_m2 > 0, price * float(per_yuan) / area_m2, np.nan)
             unit_price = np.where(np.isfinite(unit_price), unit_price, from_price)
     method = sup.text("supply_method")[todo]
+    plot = sup.number("plot_ratio")
     contract, contract_why = sup.date("contract_on")
     return [_Parcel(
         row=rows[k], industry_why=industry_why[k],
         grade=std_tables.land_grade(raw_grades[k]), raw_grade=raw_grades[k],
-        plot=float(sup.number("plot_ratio")[i]),
+        plot=float(plot[i]),
         shares={name: float(v[k]) for name, v in shares.items()},
         intensity=float(intensity[k]), wants_intensity=sup.has("invest_intensity"),
         unit_price=float(unit_price[k]),
