@@ -17,6 +17,7 @@ from affine import Affine
 from exactextract.raster import RasterioRasterSource
 
 from redline.errors import ConfigError, CRSError, RedlineError
+from redline.io import evidence
 from redline.io.evidence import built_fraction
 
 # A 4 x 4 class raster of 10 m pixels; 255 is nodata. Rows from the top.
@@ -130,6 +131,36 @@ def test_hand_computed_class_raster(tmp_path: Path) -> None:
     assert got.loc[list("DEG"), "built_fraction"].isna().all()
 
 
+def test_class_raster_masked_by_a_mask_band_or_unmasked(tmp_path: Path) -> None:
+    """The pixel 255 left out by a mask band as by a nodata value; with neither, it counts."""
+    path = tmp_path / "masked.tif"
+    x0, y0, size = GRIDS["EPSG:4529"]
+    with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True), rasterio.open(
+        path, "w", driver="GTiff", width=4, height=4, count=1, dtype="uint8",
+        crs="EPSG:4529", transform=Affine(size, 0, x0, 0, -size, y0),
+    ) as ds:
+        ds.write(CLASSES, 1)
+        ds.write_mask(np.where(CLASSES == 255, 0, 255).astype("uint8"))
+    with rasterio.open(path) as ds:
+        assert ds.mask_flag_enums[0] == [rasterio.enums.MaskFlags.per_dataset]
+    masked = built_fraction(_parcels("EPSG:4529"), path, id_column="supply_id")
+    got = masked.set_index("supply_id")
+    for fid, (fraction, cover) in _expected(CLASSES, built=True).items():
+        assert got.loc[fid, "built_fraction"] == pytest.approx(fraction, abs=1e-6), fid
+        assert got.loc[fid, "coverage_px"] == pytest.approx(cover, abs=1e-6), fid
+    assert "nodata" in got.loc["E", "evidence_problem"]
+
+    plain = built_fraction(_parcels("EPSG:4529"),
+                           _write(tmp_path / "plain.tif", CLASSES, "EPSG:4529", nodata=None),
+                           id_column="supply_id").set_index("supply_id")
+    # By hand: B covers half of pixel (1, 2), class 0, and all of (1, 3), class 255: both
+    # valid and not built; E lies on 0.6 x 0.6 of (1, 3) alone.
+    assert plain.loc["B", ["built_fraction", "coverage_px"]].tolist() == pytest.approx([0.0, 1.5])
+    assert plain.loc["E", ["built_fraction", "coverage_px"]].tolist() == pytest.approx(
+        [0.0, 0.36])
+    assert plain.loc["A", "built_fraction"] == pytest.approx(0.5)
+
+
 def test_hand_computed_probability_raster(tmp_path: Path) -> None:
     raster = _write(tmp_path / "prob.tif", PROB, "EPSG:4529", nodata=float("nan"))
     got = built_fraction(_parcels("EPSG:4529"), raster, id_column="supply_id").set_index(
@@ -215,13 +246,13 @@ def test_reads_only_windows_under_the_parcels(
         crs="EPSG:4529",
     )
     windows: list[tuple[int, int]] = []
-    original = RasterioRasterSource.read_window
+    original = evidence._BuiltSource.read_window
 
     def spy(self: RasterioRasterSource, x: int, y: int, nx: int, ny: int) -> object:
         windows.append((nx, ny))
         return original(self, x, y, nx, ny)
 
-    monkeypatch.setattr(RasterioRasterSource, "read_window", spy)
+    monkeypatch.setattr(evidence._BuiltSource, "read_window", spy)
     out = built_fraction(parcels, raster, id_column="supply_id")
     assert out["built_fraction"].tolist() == [1.0, 0.0]
     assert windows

@@ -24,6 +24,7 @@ so its pixels are judged as they are.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -31,8 +32,13 @@ import pandas as pd
 import rasterio
 import shapely
 from exactextract import exact_extract
+from exactextract._exactextract import Feature
+from exactextract.feature import FeatureSource
 from exactextract.raster import RasterioRasterSource
+from exactextract.writer import Writer
+from rasterio.enums import MaskFlags
 from rasterio.errors import RasterioError
+from rasterio.windows import Window
 
 from redline.errors import ConfigError, CRSError, InputError
 
@@ -56,6 +62,18 @@ class _BuiltSource(RasterioRasterSource):
     def __init__(self, ds: Any, band_idx: int, *, built_value: float) -> None:
         super().__init__(ds, band_idx)
         self.built_value = built_value
+        # A band whose only mask is its nodata value (or none) is read as plain values
+        # and its nodata pixels found by value: the same pixels as GDAL's mask, without
+        # a masked array per window (a parcel's window is a few dozen pixels, so the
+        # masked array's bookkeeping cost more than the read).
+        flags = set(ds.mask_flag_enums[band_idx - 1])
+        nodata = ds.nodatavals[band_idx - 1]
+        integer = np.issubdtype(np.dtype(ds.dtypes[band_idx - 1]), np.integer)
+        self.by_value: float | None = None
+        self.plain = not self.scaled and integer and (
+            flags == {MaskFlags.all_valid} or (flags == {MaskFlags.nodata} and nodata is not None))
+        if self.plain and MaskFlags.nodata in flags:
+            self.by_value = nodata
 
     def nodata_value(self) -> float:
         # exactextract skips pixels equal to the nodata value (it does not read the
@@ -63,9 +81,88 @@ class _BuiltSource(RasterioRasterSource):
         return _NODATA
 
     def read_window(self, x0: int, y0: int, nx: int, ny: int) -> Any:
+        if self.plain:
+            data = self.ds.read(self.band_idx, window=Window(x0, y0, nx, ny))
+            built = (data == self.built_value).astype(np.float64)
+            if self.by_value is not None:
+                built[data == self.by_value] = _NODATA
+            return built
         arr = super().read_window(x0, y0, nx, ny)
         built = (np.ma.getdata(arr) == self.built_value).astype(np.float64)
         return np.where(np.ma.getmaskarray(arr), _NODATA, built)
+
+
+class _Parcel(Feature):
+    """A parcel handed to exactextract as WKB with its position (no GeoJSON round trip)."""
+
+    def __init__(self, wkb: bytes | None = None, pos: int = -1) -> None:
+        Feature.__init__(self)
+        self.wkb = wkb
+        self.values: dict[str, Any] = {_POS: pos}
+
+    def geometry(self) -> bytes | None:
+        return self.wkb
+
+    def set_geometry_format(self) -> str:
+        return "wkb"
+
+    def set_geometry(self, wkb: bytes | None) -> None:
+        self.wkb = wkb
+
+    def get(self, name: str) -> Any:
+        return self.values[name]
+
+    def set(self, name: str, value: Any) -> None:
+        self.values[name] = value
+
+    def fields(self) -> list[str]:
+        return list(self.values)
+
+
+class _Parcels(FeatureSource):
+    """Parcels as WKB, made in one vectorised call, each with its position."""
+
+    def __init__(self, geoms: np.ndarray, positions: np.ndarray, srs_wkt: str) -> None:
+        super().__init__()
+        self.wkbs = shapely.to_wkb(geoms).tolist()
+        self.positions = positions.tolist()
+        self.wkt = srs_wkt
+
+    def count(self) -> int:
+        return len(self.wkbs)
+
+    def __iter__(self) -> Iterator[_Parcel]:
+        for wkb, pos in zip(self.wkbs, self.positions, strict=True):
+            yield _Parcel(wkb, pos)
+
+    def srs_wkt(self) -> str:
+        return self.wkt
+
+
+class _Stats(Writer):
+    """exactextract's statistics written straight into arrays, by parcel position."""
+
+    def __init__(self, n: int, names: list[str]) -> None:
+        super().__init__()
+        self.columns = {name: np.full(n, np.nan) for name in names}
+
+    def add_operation(self, op: Any) -> None:
+        pass
+
+    def add_column(self, col_name: str) -> None:
+        pass
+
+    def write(self, feature: Any) -> None:
+        got = _Parcel()
+        feature.copy_to(got)
+        pos = int(got.values[_POS])
+        for name, column in self.columns.items():
+            value = got.values.get(name)
+            if value is not None:
+                column[pos] = value
+
+    def features(self) -> dict[str, np.ndarray]:
+        return self.columns
 
 
 def built_fraction(
@@ -168,15 +265,15 @@ def _extract(
          "min": np.full(len(geoms), np.nan), "max": np.full(len(geoms), np.nan)}
     )
     if usable.any():
-        work = projected.iloc[np.flatnonzero(usable)].reset_index(drop=True)
-        work[_POS] = np.flatnonzero(usable)
+        names = ["count", "mean", "min", "max"]
         out = exact_extract(
-            source, work, ["count", "mean", "min", "max"], include_cols=[_POS],
-            output="pandas", strategy="feature-sequential", max_cells_in_memory=max_cells,
+            source, _Parcels(geoms[usable], np.flatnonzero(usable), crs.to_wkt()), names,
+            include_cols=[_POS], output=_Stats(len(geoms), names),
+            strategy="feature-sequential", max_cells_in_memory=max_cells,
         )
-        pos = out[_POS].to_numpy(dtype=np.int64)
-        for column in ("count", "mean", "min", "max"):
-            stats.loc[pos, column] = out[column].to_numpy(dtype=np.float64)
+        done = ~np.isnan(out["count"])
+        for column in names:
+            stats.loc[done, column] = out[column][done]
     return stats, geoms
 
 
