@@ -161,6 +161,38 @@ def test_class_raster_masked_by_a_mask_band_or_unmasked(tmp_path: Path) -> None:
     assert plain.loc["A", "built_fraction"] == pytest.approx(0.5)
 
 
+def test_parcels_across_strips_match_pixel_means(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows cut from strips of 16 rows give each pixel-aligned parcel its pixels' mean."""
+    monkeypatch.setattr(evidence, "_STRIP_CELLS", 16 * 64)
+    rng = np.random.default_rng(7)
+    data = rng.integers(0, 3, size=(64, 64)).astype("uint8")  # 2 is nodata
+    x0, y0, size = GRIDS["EPSG:4529"]
+    path = tmp_path / "tiled.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=64, height=64, count=1, dtype="uint8",
+                       crs="EPSG:4529", transform=Affine(size, 0, x0, 0, -size, y0), nodata=2,
+                       tiled=True, blockxsize=16, blockysize=16) as ds:
+        ds.write(data, 1)
+    boxes = [(int(c), int(r), int(c) + int(w), int(r) + int(h)) for c, r, w, h in
+             zip(*rng.integers(0, 48, size=(2, 200)), *rng.integers(1, 17, size=(2, 200)),
+                 strict=True)]
+    parcels = gpd.GeoDataFrame(
+        {"supply_id": [str(i) for i in range(len(boxes))]},
+        geometry=[shapely.box(x0 + c0 * size, y0 - r1 * size, x0 + c1 * size, y0 - r0 * size)
+                  for c0, r0, c1, r1 in boxes], crs="EPSG:4529")
+    out = built_fraction(parcels, path, id_column="supply_id")
+    for (c0, r0, c1, r1), fraction, cover in zip(boxes, out["built_fraction"],
+                                                 out["coverage_px"], strict=True):
+        cells = data[r0:r1, c0:c1]
+        valid = cells != 2
+        assert cover == pytest.approx(valid.sum())
+        if valid.any():
+            assert fraction == pytest.approx((cells[valid] == 1).mean())
+        else:
+            assert np.isnan(fraction)
+
+
 def test_hand_computed_probability_raster(tmp_path: Path) -> None:
     raster = _write(tmp_path / "prob.tif", PROB, "EPSG:4529", nodata=float("nan"))
     got = built_fraction(_parcels("EPSG:4529"), raster, id_column="supply_id").set_index(

@@ -53,6 +53,8 @@ EVIDENCE_COLUMNS: tuple[str, ...] = ("built_fraction", "coverage_px", "evidence_
 RasterKind = Literal["auto", "class", "probability"]
 
 _POS = "_evidence_pos"
+#: Pixels of the strip of a class raster held at once (whole block rows, at least one).
+_STRIP_CELLS = 2_000_000
 _NODATA = -1.0
 
 
@@ -74,6 +76,14 @@ class _BuiltSource(RasterioRasterSource):
             flags == {MaskFlags.all_valid} or (flags == {MaskFlags.nodata} and nodata is not None))
         if self.plain and MaskFlags.nodata in flags:
             self.by_value = nodata
+        # Windows are cut from a strip of whole block rows held while the parcels (handed
+        # over north to south) lie in it: one read per strip instead of one per parcel.
+        self.block_rows = int(ds.block_shapes[band_idx - 1][0])
+        self.strip_rows = max(self.block_rows,
+                              _STRIP_CELLS // max(1, ds.width) // self.block_rows
+                              * self.block_rows)
+        self.strip: np.ndarray | None = None
+        self.strip_from = 0
 
     def nodata_value(self) -> float:
         # exactextract skips pixels equal to the nodata value (it does not read the
@@ -82,7 +92,7 @@ class _BuiltSource(RasterioRasterSource):
 
     def read_window(self, x0: int, y0: int, nx: int, ny: int) -> Any:
         if self.plain:
-            data = self.ds.read(self.band_idx, window=Window(x0, y0, nx, ny))
+            data = self._plain(x0, y0, nx, ny)
             built = (data == self.built_value).astype(np.float64)
             if self.by_value is not None:
                 built[data == self.by_value] = _NODATA
@@ -90,6 +100,20 @@ class _BuiltSource(RasterioRasterSource):
         arr = super().read_window(x0, y0, nx, ny)
         built = (np.ma.getdata(arr) == self.built_value).astype(np.float64)
         return np.where(np.ma.getmaskarray(arr), _NODATA, built)
+
+    def _plain(self, x0: int, y0: int, nx: int, ny: int) -> Any:
+        """Return the band's values in a window, cut from the strip that holds it."""
+        ds = self.ds
+        if x0 < 0 or y0 < 0 or x0 + nx > ds.width or y0 + ny > ds.height or (
+                ny > self.strip_rows):
+            return ds.read(self.band_idx, window=Window(x0, y0, nx, ny))
+        top = self.strip_from
+        if self.strip is None or y0 < top or y0 + ny > top + len(self.strip):
+            top = y0 // self.block_rows * self.block_rows
+            rows = min(ds.height, max(top + self.strip_rows, y0 + ny)) - top
+            self.strip = ds.read(self.band_idx, window=Window(0, top, ds.width, rows))
+            self.strip_from = top
+        return self.strip[y0 - top:y0 - top + ny, x0:x0 + nx]
 
 
 class _Parcel(Feature):
@@ -124,8 +148,11 @@ class _Parcels(FeatureSource):
 
     def __init__(self, geoms: np.ndarray, positions: np.ndarray, srs_wkt: str) -> None:
         super().__init__()
-        self.wkbs = shapely.to_wkb(geoms).tolist()
-        self.positions = positions.tolist()
+        # North to south, so that the raster's windows are met strip by strip; each
+        # parcel's statistics are its own, whatever the order.
+        order = np.argsort(-shapely.bounds(geoms)[:, 3], kind="stable")
+        self.wkbs = shapely.to_wkb(geoms[order]).tolist()
+        self.positions = positions[order].tolist()
         self.wkt = srs_wkt
 
     def count(self) -> int:
