@@ -354,11 +354,13 @@ def test_work_done_beside_the_rules_is_the_work_done_in_line(
 
     plain = check(SAMPLES / "tiedong", tmp_path / "plain", as_of=AS_OF, progress=False)
     # Draw every context layer of a sample as an image, as for a large county:
-    # the images and the supply rules are then worked out in forked processes.
+    # the images, the supply rules and the quota rule are then worked out in a forked
+    # process.
     monkeypatch.setattr(report_map, "MAX_VECTOR_FEATURES", 5)
     out = check(SAMPLES / "tiedong", tmp_path / "out", as_of=AS_OF, progress=False)
     assert "map images (beside the rules)" in out.run["timings"]
     assert "supply rules (beside the overlap rules)" in out.run["timings"]
+    assert "quota rule (beside the overlap rules)" in out.run["timings"]
     assert "supply rules (beside the overlap rules)" not in plain.run["timings"]
     cols = ["finding_id", "rule", "area_m2", "message"]
     pd.testing.assert_frame_equal(out.findings[cols], plain.findings[cols])

@@ -2,10 +2,11 @@
 
 Read -> validate -> analyse -> write, the pipeline of ``redline check``: the dataset is
 read (:mod:`redline.io.dataset`), the overlap rules run in one pass or in spatial tiles
-(:mod:`redline.analysis.rules`, :mod:`redline.analysis.tiles`) while the supply rules and
-the map's images are worked out beside them (:mod:`redline.tools.fork`), the findings are
-assembled with the ledger (:mod:`redline.analysis.ledger`), and the outputs are written
-into a folder built beside ``out`` and renamed into place (:mod:`redline.io.write`).
+(:mod:`redline.analysis.rules`, :mod:`redline.analysis.tiles`) while the supply rules, the
+quota rule and the map's images are worked out beside them (:mod:`redline.tools.fork`),
+the findings are assembled with the ledger (:mod:`redline.analysis.ledger`), and the
+outputs are written into a folder built beside ``out`` and renamed into place
+(:mod:`redline.io.write`).
 """
 
 from __future__ import annotations
@@ -246,7 +247,7 @@ def _check(  # noqa: PLR0915 -- one pipeline, read top to bottom
 
         layers = {role: layer.frame for role, layer in ds.layers.items()}
         spilled = ds.spilled
-        side = _start_side_jobs(ds, layers, as_of=as_of, lang=lang,  # supply rules, images
+        side = _start_side_jobs(ds, layers, as_of=as_of, lang=lang,  # supply, quota, images
                                 spilled=spilled, sliver_m2=options.sliver_m2)
         overlap = partial(vector_findings, as_of=as_of, sliver_m2=options.sliver_m2, lang=lang,
                           n_jobs=options.n_jobs)
@@ -262,7 +263,7 @@ def _check(  # noqa: PLR0915 -- one pipeline, read top to bottom
                      f" ({', '.join(spilled)} read tile by tile from disk)" if spilled else "")
         step("overlap rules")
         results += [side.timed_result(0, timings, "supply rules (beside the overlap rules)"),
-                    _quota_rule(ds, layers, as_of=as_of, lang=lang)]
+                    side.timed_result(1, timings, "quota rule (beside the overlap rules)")]
         step("supply rules")
 
         admin = layers.get("admin")
@@ -292,7 +293,7 @@ def _check(  # noqa: PLR0915 -- one pipeline, read top to bottom
         step("write tables")
         run["timings"] = dict(timings)
         run["status"] = "finished"
-        drawn = side.timed_result(1, timings, "map images (beside the rules)")
+        drawn = side.timed_result(2, timings, "map images (beside the rules)")
         _write_pages(Path(tmp), out=Path(out), ds=ds,
                      layers=_map_layers(layers, spilled, drawn or {}), findings=findings,
                      summary=summary, ledger=ledger, run=run, lang=lang, images=drawn)
@@ -731,13 +732,16 @@ def _start_side_jobs(ds: Dataset, layers: dict[str, gpd.GeoDataFrame], *,
                      sliver_m2: float | None = None) -> SideJobs:
     """Start the work that needs only the input, beside the overlap rules, for a large county.
 
-    The map's images of farmland and basic farmland, and the supply rules, need
-    nothing the overlap rules make: on a large county they run on the other core.
+    The supply rules, the quota rule and the map's images of farmland and basic
+    farmland need nothing the overlap rules make: on a large county they run on the
+    other core, in the order they are wanted (the rules' results right after the
+    overlap rules, the images only once the tables are written).
     """
     from redline.report.map import has_images
 
     return SideJobs([partial(_supply_rules, ds, layers, as_of=as_of, lang=lang,
                              sliver_m2=sliver_m2),
+                     partial(_quota_rule, ds, layers, as_of=as_of, lang=lang),
                      partial(_images, layers, lang, spilled)],
                     now=not has_images(layers, spilled=spilled))
 
