@@ -551,6 +551,34 @@ def test_polygon_shapes_rasterise_like_rasterio_own_conversion():
     assert rmap.polygon_shapes([]) == []
 
 
+def test_image_is_rasterios_drawing_of_the_geometries_moved_by_geopandas(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shells, holes, parts, blanks and a line, drawn in chunks: rasterio's own picture."""
+    from affine import Affine
+    from rasterio.features import rasterize
+
+    monkeypatch.setattr(rmap, "_RASTER_CHUNK", 2)
+    x, y = 41_500_000, 4_550_000
+    holed = shapely.box(x, y, x + 500, y + 500).difference(box(x + 100, y + 100, x + 300, y + 300))
+    multi = shapely.MultiPolygon([shapely.box(x + 600, y, x + 700, y + 100),
+                                  shapely.box(x + 800, y, x + 900, y + 400)])
+    geoms = [holed, None, shapely.Polygon(), multi, shapely.box(x + 50, y + 600, x + 400, y + 900),
+             shapely.LineString([(x, y + 950), (x + 900, y + 990)]),
+             shapely.Polygon([(x + 950, y - 80), (x + 990, y + 20), (x + 930, y + 10)])]
+    png, (west, south, east, north) = rasterize_png(geoms, CRS, color="#d9ef8b", max_px=120)
+    image = np.asarray(Image.open(io.BytesIO(png)))
+    merc = gpd.GeoSeries(geoms, crs=CRS).to_crs("EPSG:3857")
+    x0, y0, x1, y1 = merc.total_bounds
+    pixel = max((x1 - x0) / 120, (y1 - y0) / 120, rmap.RASTER_MIN_PIXEL_M)
+    drawn = [g for g in merc if g is not None and not g.is_empty]
+    expected = rasterize(drawn, out_shape=image.shape, all_touched=True, dtype="uint8",
+                         transform=Affine(pixel, 0, x0, 0, -pixel, y1))
+    np.testing.assert_array_equal(image, expected)
+    assert expected.any() and not expected.all()
+    to_ll = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True)
+    assert (west, north) == pytest.approx(to_ll.transform(x0, y1))
+
+
 def test_county_wide_findings_are_outlines_drawn_first():
     whole = make_findings([{"rule": "accountability_ratio", "layer": "admin",
                             "feature_id": "210302", "message": "ratio",

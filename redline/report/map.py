@@ -619,8 +619,9 @@ def _bulk_def(rule: str, frame: gpd.GeoDataFrame, *, lang: Lang, max_px: int
     rows = _finding_rows(rule, frame, lang=lang)
     layer = rows["layer"]
     bulk_px = min(max_px, BULK_MAX_PX)
+    merc = _MercPolygons.of(rows["drawn"], rows["crs"])
     png, (west, south, east, north), pixel = _rasterize(
-        lambda: iter([_merc(rows["drawn"], rows["crs"])]), color=layer["color"], max_px=bulk_px)
+        lambda: iter([merc]), color=layer["color"], max_px=bulk_px)
     doc = {
         "severity": rows["severity"],
         "ids": rows["ids"],
@@ -757,7 +758,7 @@ def _raster_def(
         disk = geoms
         count = disk.drawable
         png, (west, south, east, north), _ = _rasterize(
-            lambda: (_merc(np.asarray(w.geometry.values, dtype=object), disk.crs)
+            lambda: (_MercPolygons.of(np.asarray(w.geometry.values, dtype=object), disk.crs)
                      for w in disk.windows()), color=color, max_px=max_px)
     log.info("layer %s: %d features drawn as a %d-byte image", key, count, len(png))
     style = _STYLES.get(key, _DEFAULT_STYLE)
@@ -797,19 +798,91 @@ def rasterize_png(
     tuple
         The PNG bytes and its bounds ``(west, south, east, north)`` in degrees.
     """
-    merc = _merc(geoms, crs)
+    merc = _MercPolygons.of(geoms, crs)
     png, bounds, _ = _rasterize(lambda: iter([merc]), color=color, max_px=max_px)
     return png, bounds
 
 
-def _merc(geoms: Any, crs: Any) -> NDArray[np.object_]:
-    """Geometries in Web Mercator."""
-    return np.asarray(gpd.GeoSeries(geoms, crs=crs).to_crs("EPSG:3857").values)
+class _MercPolygons:
+    """Polygons in Web Mercator as coordinate arrays, ready to be drawn chunk by chunk.
+
+    The rings' coordinates are taken out once and moved to Web Mercator in one
+    vectorised pyproj call (the transformer :meth:`geopandas.GeoSeries.to_crs` uses,
+    so the same figures), without building Mercator geometries; the GeoJSON-like
+    mappings ``rasterio.features.rasterize`` reads are then built from them chunk by
+    chunk. Multi-part geometries are split into their polygons; points and lines are
+    moved as geometries and passed through as they are.
+    """
+
+    def __init__(self, coords: NDArray[np.float64], ring_ends: NDArray[np.int64],
+                 poly_ends: NDArray[np.int64], exterior: NDArray[np.bool_],
+                 others: NDArray[np.object_]) -> None:
+        self.coords, self.ring_ends, self.poly_ends = coords, ring_ends, poly_ends
+        self.exterior, self.others = exterior, others
+
+    @classmethod
+    def of(cls, geoms: Any, crs: Any) -> _MercPolygons:
+        """Take the polygons of ``geoms`` (in ``crs``) to Web Mercator."""
+        arr = np.asarray(geoms, dtype=object)
+        parts = shapely.get_parts(arr[~(shapely.is_missing(arr) | shapely.is_empty(arr))])
+        kinds = shapely.get_type_id(parts)
+        polys = parts[kinds == shapely.GeometryType.POLYGON]
+        others = parts[kinds != shapely.GeometryType.POLYGON]
+        rings, ring_poly = shapely.get_rings(polys, return_index=True)
+        coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
+        ring_ends = np.cumsum(np.bincount(coord_ring, minlength=len(rings)))
+        poly_ends = np.cumsum(np.bincount(ring_poly, minlength=len(polys)))
+        first = np.zeros(len(rings), dtype=bool)
+        first[np.r_[0, poly_ends[:-1]][np.diff(np.r_[0, poly_ends]) > 0]] = True
+        to_merc = Transformer.from_crs(crs, "EPSG:3857", always_xy=True)
+        if len(coords):
+            x, y = to_merc.transform(coords[:, 0], coords[:, 1])
+            coords = np.column_stack([x, y])
+        if len(others):
+            others = shapely.transform(others, lambda xy: np.column_stack(
+                to_merc.transform(xy[:, 0], xy[:, 1])))
+        return cls(coords, ring_ends, poly_ends, first[coord_ring], others)
+
+    def __len__(self) -> int:
+        return len(self.poly_ends) + len(self.others)
+
+    def bounds(self) -> NDArray[np.float64]:
+        """``shapely.total_bounds`` of the Mercator geometries (a polygon's from its shell)."""
+        shell = self.coords[self.exterior]
+        boxes = [shapely.bounds(self.others)] if len(self.others) else []
+        if len(shell):
+            boxes.append(np.array([[*shell.min(axis=0), *shell.max(axis=0)]]))
+        if not boxes:
+            return np.full(4, np.nan)
+        both = np.vstack(boxes)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns stay NaN
+            return np.array([*np.nanmin(both[:, :2], axis=0), *np.nanmax(both[:, 2:], axis=0)])
+
+    def shapes(self, chunk: int) -> Iterator[list[Any]]:
+        """Yield the GeoJSON-like polygons, ``chunk`` at a time, then the other parts."""
+        n = len(self.poly_ends)
+        for start in range(0, n, chunk):
+            stop = min(n, start + chunk)
+            r0 = int(self.poly_ends[start - 1]) if start else 0
+            r1 = int(self.poly_ends[stop - 1])
+            c0 = int(self.ring_ends[r0 - 1]) if r0 else 0
+            c1 = int(self.ring_ends[r1 - 1]) if r1 else 0
+            points = self.coords[c0:c1].tolist()
+            ends = (self.ring_ends[r0:r1] - c0).tolist()
+            rings = [points[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+            poly_ends = (self.poly_ends[start:stop] - r0).tolist()
+            shapes = [{"type": "Polygon", "coordinates": rings[a:b]}
+                      for a, b in zip([0, *poly_ends[:-1]], poly_ends, strict=True) if b > a]
+            if shapes:
+                yield shapes
+        if len(self.others):
+            yield list(self.others)
 
 
-def _rasterize(windows: Callable[[], Iterator[NDArray[np.object_]]], *, color: str,
+def _rasterize(windows: Callable[[], Iterator[_MercPolygons]], *, color: str,
                max_px: int) -> tuple[bytes, tuple[float, float, float, float], float]:
-    """:func:`rasterize_png` of Web Mercator geometries given window by window.
+    """:func:`rasterize_png` of Web Mercator polygons given window by window.
 
     ``windows()`` is called twice: once for the extent, once to draw. Also returns the
     side of a pixel in Web Mercator metres.
@@ -819,7 +892,7 @@ def _rasterize(windows: Callable[[], Iterator[NDArray[np.object_]]], *, color: s
     from rasterio.features import rasterize
     from rasterio.io import MemoryFile
 
-    boxes = np.array([shapely.total_bounds(w) for w in windows() if len(w)])
+    boxes = np.array([w.bounds() for w in windows() if len(w)])
     boxes = boxes[np.isfinite(boxes).all(axis=1)] if len(boxes) else boxes
     if len(boxes):
         x0, y0 = float(boxes[:, 0].min()), float(boxes[:, 1].min())
@@ -833,11 +906,9 @@ def _rasterize(windows: Callable[[], Iterator[NDArray[np.object_]]], *, color: s
     image = np.zeros((height, width), dtype=np.uint8)
     # In chunks: the GeoJSON-like mappings of a million patches would take gigabytes.
     for merc in windows():
-        for start in range(0, len(merc), _RASTER_CHUNK):
-            shapes = polygon_shapes(merc[start:start + _RASTER_CHUNK])
-            if shapes:
-                rasterize(shapes, out=image, transform=Affine(pixel, 0, x0, 0, -pixel, y1),
-                          default_value=1, all_touched=True)
+        for shapes in merc.shapes(_RASTER_CHUNK):
+            rasterize(shapes, out=image, transform=Affine(pixel, 0, x0, 0, -pixel, y1),
+                      default_value=1, all_touched=True)
     rgb = tuple(int(color[i:i + 2], 16) for i in (1, 3, 5))
     with MemoryFile() as memfile, warnings.catch_warnings():
         warnings.simplefilter("ignore", NotGeoreferencedWarning)
