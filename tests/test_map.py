@@ -565,7 +565,7 @@ def test_image_is_rasterios_drawing_of_the_geometries_moved_by_geopandas(
     geoms = [holed, None, shapely.Polygon(), multi, shapely.box(x + 50, y + 600, x + 400, y + 900),
              shapely.LineString([(x, y + 950), (x + 900, y + 990)]),
              shapely.Polygon([(x + 950, y - 80), (x + 990, y + 20), (x + 930, y + 10)])]
-    png, (west, south, east, north) = rasterize_png(geoms, CRS, color="#d9ef8b", max_px=120)
+    png, (west, _, _, north) = rasterize_png(geoms, CRS, color="#d9ef8b", max_px=120)
     image = np.asarray(Image.open(io.BytesIO(png)))
     merc = gpd.GeoSeries(geoms, crs=CRS).to_crs("EPSG:3857")
     x0, y0, x1, y1 = merc.total_bounds
@@ -574,7 +574,8 @@ def test_image_is_rasterios_drawing_of_the_geometries_moved_by_geopandas(
     expected = rasterize(drawn, out_shape=image.shape, all_touched=True, dtype="uint8",
                          transform=Affine(pixel, 0, x0, 0, -pixel, y1))
     np.testing.assert_array_equal(image, expected)
-    assert expected.any() and not expected.all()
+    assert expected.any()
+    assert not expected.all()
     to_ll = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True)
     assert (west, north) == pytest.approx(to_ll.transform(x0, y1))
 
