@@ -40,13 +40,24 @@ def join_text(*columns: NDArray[np.object_] | list[str], sep: str = "; ") -> NDA
     """Join per-row texts with ``sep``, skipping blanks."""
     out: NDArray[np.object_] | None = None
     for column in columns:
-        text = pd.Series(column, dtype=object).fillna("").astype(str).to_numpy(dtype=object)
+        text = _texts(column)
         if out is None:
             out = text
             continue
-        both = (out != "") & (text != "")
-        out = np.where(both, out + sep + text, np.where(out == "", text, out))
+        both = np.flatnonzero((out != "") & (text != ""))
+        out = np.where(out == "", text, out)
+        out[both] = out[both] + sep + text[both]
     return np.asarray(out if out is not None else [], dtype=object)
+
+
+def _texts(column: NDArray[np.object_] | list[str]) -> NDArray[np.object_]:
+    """Return each value as text, ``""`` for a blank (None, NaN, NA), on an object array."""
+    text = np.array(column, dtype=object)
+    text[np.asarray(pd.isna(text), dtype=bool)] = ""
+    odd = np.fromiter((type(v) is not str for v in text), dtype=bool, count=len(text))
+    if odd.any():
+        text[odd] = [str(v) for v in text[odd]]
+    return text
 
 
 def _problems(frame: gpd.GeoDataFrame) -> NDArray[np.object_]:
