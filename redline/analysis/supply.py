@@ -396,14 +396,15 @@ def _approved_not_supplied(approvals: gpd.GeoDataFrame, supply: gpd.GeoDataFrame
     unsupplied = np.zeros(n)
     rest = np.full(n, None, dtype=object)
     if judged.any():
-        cov = cover(geoms[judged], sgeoms[usable], crs=crs, sliver_m2=sliver)
+        # Measured once, for the cover and the rate. An area depends on the geometry
+        # alone (areas.ellipsoidal_area), so an untouched approval's unsupplied area
+        # equals its own area to the last digit.
+        own = ellipsoidal_area(geoms[judged], crs)
+        cov = cover(geoms[judged], sgeoms[usable], crs=crs, sliver_m2=sliver,
+                    parcel_area_m2=own)
         rest[judged] = _drop_slivers(cov.uncovered, crs, sliver)
-        # One call, one equal-area projection: an untouched approval's unsupplied
-        # area then equals its own area to the last digit.
-        both = ellipsoidal_area(np.concatenate([geoms[judged], rest[judged]]), crs)
-        k = int(judged.sum())
-        area[judged] = both[:k]
-        unsupplied[judged] = np.minimum(both[k:], both[:k])
+        area[judged] = own
+        unsupplied[judged] = np.minimum(ellipsoidal_area(rest[judged], crs), own)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(area > 0, 1.0 - unsupplied / area, np.nan)
     rate = np.clip(rate, 0.0, 1.0)

@@ -53,6 +53,8 @@ def join_text(*columns: NDArray[np.object_] | list[str], sep: str = "; ") -> NDA
 def _texts(column: NDArray[np.object_] | list[str]) -> NDArray[np.object_]:
     """Return each value as text, ``""`` for a blank (None, NaN, NA), on an object array."""
     text = np.array(column, dtype=object)
+    if pd.api.types.infer_dtype(text, skipna=False) in ("string", "empty"):
+        return text  # all text already: the usual case, checked in one pass in C
     text[np.asarray(pd.isna(text), dtype=bool)] = ""
     odd = np.fromiter((type(v) is not str for v in text), dtype=bool, count=len(text))
     if odd.any():
