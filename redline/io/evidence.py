@@ -55,6 +55,9 @@ RasterKind = Literal["auto", "class", "probability"]
 _POS = "_evidence_pos"
 #: Pixels of the strip of a class raster held at once (whole block rows, at least one).
 _STRIP_CELLS = 2_000_000
+#: No strips at all when one block row holds more (a raster stored as one huge block):
+#: each window is then read alone, as GDAL would decode the block for it anyway.
+_STRIP_MAX_CELLS = 32_000_000
 _NODATA = -1.0
 
 
@@ -105,7 +108,7 @@ class _BuiltSource(RasterioRasterSource):
         """Return the band's values in a window, cut from the strip that holds it."""
         ds = self.ds
         if x0 < 0 or y0 < 0 or x0 + nx > ds.width or y0 + ny > ds.height or (
-                ny > self.strip_rows):
+                ny > self.strip_rows) or self.strip_rows * ds.width > _STRIP_MAX_CELLS:
             return ds.read(self.band_idx, window=Window(x0, y0, nx, ny))
         top = self.strip_from
         if self.strip is None or y0 < top or y0 + ny > top + len(self.strip):
