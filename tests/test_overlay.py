@@ -569,6 +569,43 @@ def test_kernel_areas_on_threads_and_with_missing_geometries() -> None:
     assert one[-2:].tolist() == [0.0, 0.0]
 
 
+@pytest.mark.parametrize("kept", ["none", "parcels", "layer"])
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_kernel_pieces_in_blocks_are_those_of_geos(kept: str, n_jobs: int,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks of three geometries on threads, the tree over either side: GEOS's pieces.
+
+    Covers each way the engine's blocks end: the lefts in the blocks, the lefts
+    the tree's (anchored after the blocks), their areas given or measured beside
+    the blocks, and pieces that are their whole right geometry.
+    """
+    monkeypatch.setattr(overlay, "_BLOCK", 3)
+    parcels, layer = _kernel_layers(11)
+    inner = shapely.affinity.scale(layer[5], 0.5, 0.5, origin=layer[5].centroid)
+    parcels = np.concatenate([parcels, [inner, None, shapely.Polygon()]])
+    area = ellipsoidal_area(parcels, CRS)
+    expected = pieces(parcels, layer, crs=CRS, sliver_m2=0.0, left_area_m2=area)
+    flipped = pieces(layer, parcels, crs=CRS, sliver_m2=0.0, right_area_m2=area)
+    keep = {"none": [], "parcels": [parcels], "layer": [layer]}[kept]
+    with overlay.reuse_trees(*keep):
+        got = [pieces(parcels, layer, crs=CRS, sliver_m2=0.0, left_area_m2=area,
+                      geometry=False, n_jobs=n_jobs),
+               pieces(parcels, layer, crs=CRS, sliver_m2=0.0, geometry=False, n_jobs=n_jobs)]
+        got_flipped = pieces(layer, parcels, crs=CRS, sliver_m2=0.0, right_area_m2=area,
+                             geometry=False, n_jobs=n_jobs)
+        total = overlap_area(parcels, layer, crs=CRS, partition=True, sliver_m2=0.0,
+                             n_jobs=n_jobs)
+    for want, have in [(expected, got[0]), (expected, got[1]), (flipped, got_flipped)]:
+        np.testing.assert_array_equal(have.left, want.left)
+        np.testing.assert_array_equal(have.right, want.right)
+        np.testing.assert_allclose(have.area_m2, want.area_m2, rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(total, np.minimum(expected.total_by_left(len(parcels)), area),
+                               rtol=1e-9, atol=1e-6)
+    # The parcel inside a cell is a whole right geometry: its piece takes its area.
+    k = len(parcels) - 3
+    assert got_flipped.area_m2[got_flipped.right == k].tolist() == [area[k]]
+
+
 def test_layers_other_than_polygons_are_cut_by_geos(monkeypatch: pytest.MonkeyPatch) -> None:
     fallbacks = _counting_kernel(monkeypatch)
     mixed = [box(0, 0, 50, 100), shapely.GeometryCollection([box(50, 0, 50, 100)])]

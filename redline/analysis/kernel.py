@@ -59,9 +59,13 @@ region at once), and a caller's own threads can each call the kernel.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import os
+import threading
+import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -1040,6 +1044,65 @@ def _run_pairs(lo: int, hi: int, pa: NDArray[np.int64], pb: NDArray[np.int64],
         why[i] = reason
 
 
+# --------------------------------------------------------------------------- stages
+
+
+class Stage(NamedTuple):
+    """Time one stage of the engine took (see :func:`stage_log`)."""
+
+    name: str
+    threads: bool
+    """Whether it ran in a task on the threads (a block, or work beside the blocks)."""
+    depth: int
+    """0 for the stages of the call itself and the tasks; 1 for the stages inside a task."""
+    cpu: float
+    """CPU seconds of the thread that ran it."""
+    wall: float
+
+
+_LOG: list[Stage] | None = None
+_WHERE = threading.local()
+
+
+@contextlib.contextmanager
+def stage_log() -> Iterator[list[Stage]]:
+    """Record the time of each stage of the overlap engine run inside this block.
+
+    For the benchmarks, which report where the time goes and how much of it runs
+    outside the threads' tasks (the serial share). Not for use from several threads
+    at once.
+    """
+    global _LOG  # noqa: PLW0603
+    outer, _LOG = _LOG, []
+    try:
+        yield _LOG
+    finally:
+        _LOG = outer
+
+
+@contextlib.contextmanager
+def stage(name: str, *, task: bool = False) -> Iterator[None]:
+    """Time a stage into :func:`stage_log`'s record, if one is being kept.
+
+    ``task`` marks a task run on the threads (a block of pairs, or work beside
+    the blocks); the stages timed inside it are marked as such.
+    """
+    log = _LOG
+    if log is None:
+        yield
+        return
+    in_task = getattr(_WHERE, "task", False)
+    if task:
+        _WHERE.task = True
+    c, w = time.thread_time(), time.perf_counter()
+    try:
+        yield
+    finally:
+        log.append(Stage(name, task or in_task, int(in_task), time.thread_time() - c,
+                         time.perf_counter() - w))
+        _WHERE.task = in_task
+
+
 # --------------------------------------------------------------------------- Python side
 
 
@@ -1047,12 +1110,17 @@ class _Rings:
     """Polygons as flat arrays: coordinates, ring and geometry offsets, ring facts."""
 
     def __init__(self, geoms: NDArray[np.object_]) -> None:
+        with stage("flatten"):
+            self._build(geoms)
+
+    def _build(self, geoms: NDArray[np.object_]) -> None:
+        # shapely.get_coordinates holds the GIL: on threads, the blocks flattened
+        # by one thread overlap the compiled work of the others.
         coords = shapely.get_coordinates(geoms)
         n_coords = shapely.get_num_coordinates(geoms).astype(np.int64)
-        # A polygon without holes is one ring of all its coordinates; only the
-        # others need their rings found (the costlier shapely.to_ragged_array).
-        x = np.ascontiguousarray(coords[:, 0], dtype=np.float64)
-        y = np.ascontiguousarray(coords[:, 1], dtype=np.float64)
+        # x and y are views of the coordinate pairs (the kernel reads both at once):
+        # no copy.
+        x, y = coords[:, 0], coords[:, 1]
         simple = ((shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON)
                   & _one_ring(x, y, n_coords))
         n_rings = simple.astype(np.int64)
@@ -1085,6 +1153,7 @@ class _Rings:
         np.cumsum(ring_len, out=ring_off[1:])
         self.ring_off = ring_off
         self.geom = geom_ring
+        self.xy = coords
         self.x = x
         self.y = y
         self.sign, self.ring_box, good, ring_area = _prepare(
@@ -1118,8 +1187,9 @@ class _Rings:
         out.geom = np.concatenate(
             [p.geom[:-1] + r for p, r in zip(parts, ring_at[:-1], strict=True)]
             + [ring_at[-1:]]).astype(np.int64)
-        for name in ("x", "y", "sign", "ring_box", "good", "area", "box"):
+        for name in ("xy", "sign", "ring_box", "good", "area", "box"):
             setattr(out, name, np.concatenate([getattr(p, name) for p in parts]))
+        out.x, out.y = out.xy[:, 0], out.xy[:, 1]
         return out
 
     def args(self) -> tuple[NDArray[Any], ...]:
@@ -1333,10 +1403,12 @@ def intersection_measures(
         rr = _Rings.of(ru, threads)
     else:
         ru, pb, rr = rg, pr, rf.rings
-    areas, xs, why = _kernel(lr, rr, pa, pb, threads)
+    with stage("kernel"):
+        areas, xs, why = _kernel(lr, rr, pa, pb, threads)
     redo = np.flatnonzero(why)
     if len(redo):
-        areas[redo], xs[redo] = _fallback(lu[pa[redo]], ru[pb[redo]], threads)
+        with stage("fallback (GEOS)"):
+            areas[redo], xs[redo] = _fallback(lu[pa[redo]], ru[pb[redo]], threads)
     return Measures(areas, xs, len(redo))
 
 

@@ -45,17 +45,23 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 import numpy as np
 import shapely
+from numba import njit
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from redline import settings
 from redline.analysis.areas import ellipsoidal_area
 from redline.analysis.cache import ScopedCache
-from redline.analysis.kernel import Flat, Measures, intersection_measures
+from redline.analysis.kernel import (
+    Flat,
+    Measures,
+    intersection_measures,
+    stage,
+)
 from redline.errors import CRSError as RedlineCRSError
 
 if TYPE_CHECKING:
@@ -530,16 +536,18 @@ def pieces(
     if len(lg) == 0 or len(rg) == 0:
         return Pieces(np.empty(0, np.intp), np.empty(0, np.intp),
                       np.empty(0, object), np.empty(0, np.float64))
+    scale_x = _tm_scale_x(crs) if area_method == "scaled" else None
+    if (not geometry and scale_x is not None and _polygons_only(lg, n_jobs)
+            and _polygons_only(rg, n_jobs)):
+        return _kernel_pieces(
+            lg, rg, crs=crs, scale_x=scale_x, sliver=sliver, n_jobs=n_jobs,
+            larea=None if left_area_m2 is None else np.asarray(left_area_m2, dtype=np.float64),
+            rarea=None if right_area_m2 is None else np.asarray(right_area_m2,
+                                                                dtype=np.float64))[0]
     larea = (_lazy_areas(lg, crs, n_jobs) if left_area_m2 is None
              else _known(np.asarray(left_area_m2, dtype=np.float64)))
     rarea = (_lazy_areas(rg, crs, n_jobs) if right_area_m2 is None
              else _known(np.asarray(right_area_m2, dtype=np.float64)))
-    scale_x = _tm_scale_x(crs) if area_method == "scaled" else None
-    if not geometry and scale_x is not None and _polygons_only(lg) and _polygons_only(rg):
-        li, ri, area = _kernel_areas(lg, rg, larea=larea, rarea=rarea,
-                                     right_known=right_area_m2 is not None, scale_x=scale_x,
-                                     n_jobs=n_jobs)
-        return _sorted(li, ri, np.full(len(li), None, dtype=object), area, sliver)
     li, ri, left_in, right_in = _pairs(lg, rg, n_jobs)
     a, b = lg[li], rg[ri]
     cut = ~(left_in | right_in)
@@ -602,10 +610,12 @@ def _ordered(first: NDArray[np.intp], second: NDArray[np.intp]) -> bool:
     return bool(((step > 0) | ((step == 0) & (np.diff(second) > 0))).all())
 
 
-def _polygons_only(geoms: NDArray[np.object_]) -> bool:
+def _polygons_only(geoms: NDArray[np.object_], n_jobs: int = 1) -> bool:
     """Whether every geometry is a polygon, a multipolygon or missing."""
-    kind = shapely.get_type_id(geoms)
-    return bool(np.isin(kind, (-1, *_POLYGONAL)).all())
+    def ok(part: slice) -> bool:
+        return bool(np.isin(shapely.get_type_id(geoms[part]), (-1, *_POLYGONAL)).all())
+
+    return all(_run(ok, _chunks(len(geoms), n_jobs), n_jobs))
 
 
 def _flat(geoms: NDArray[np.object_], n_jobs: int) -> Flat | NDArray[np.object_]:
@@ -625,25 +635,117 @@ def _no_missing(geoms: NDArray[np.object_]) -> NDArray[np.object_]:
     return out
 
 
+# Query-side geometries per block of the area engine (:func:`_blocks`).
+_BLOCK = 16_384
+
+
+def _tree_side(lg: NDArray[np.object_], rg: NDArray[np.object_], n_jobs: int
+               ) -> tuple[bool, shapely.STRtree, Flat]:
+    """Return the side the engine's tree is over (``True``: the left), its tree and rings.
+
+    A layer :func:`reuse_trees` keeps gives its kept tree and rings (the right's
+    first); otherwise the tree is built over the smaller side, the cheaper one to
+    build and to flatten, and the other side is queried in blocks.
+    """
+    if _TREES.has("reuse", (rg,)):
+        t_is_left = False
+    elif _TREES.has("reuse", (lg,)):
+        t_is_left = True
+    else:
+        t_is_left = len(lg) < len(rg)
+    tg = lg if t_is_left else rg
+    with stage("tree"):
+        tree = _kept_tree(tg)
+        if tree is None:
+            tree = shapely.STRtree(tg)
+        tree.query(shapely.Point(0, 0))  # GEOS builds a tree on its first query: once, here
+    flat = _flat(tg, n_jobs)
+    if not isinstance(flat, Flat):
+        flat = Flat(_no_missing(tg), n_threads=n_jobs, validate=False)
+    return t_is_left, tree, flat
+
+
+def _blocks(
+    side: tuple[bool, shapely.STRtree, Flat], lg: NDArray[np.object_],
+    rg: NDArray[np.object_], n_jobs: int, *,
+    finish: Callable[[slice, NDArray[np.intp], NDArray[np.intp], Measures], T],
+    others: list[Callable[[], object]] | None = None,
+) -> list[T]:
+    """Measure the pairs whose boxes meet with the kernel, block by block, on threads.
+
+    The side without the tree (``side``, from :func:`_tree_side`) is cut into
+    blocks, and each block is worked end to end by one thread: its pairs from the
+    tree, its geometries flattened, the kernel's planar areas and centroids (GEOS
+    for the pairs it cannot judge), and ``finish(block, left, right, measures)``
+    on them. The threads never wait for each other between stages, so what holds
+    the GIL in one block (flattening) runs beside the compiled kernel of another.
+    Tasks in ``others`` run on the same threads, spread among the blocks. Returns
+    what ``finish`` gave for each block, in order.
+    """
+    t_is_left, tree, flat = side
+    q = rg if t_is_left else lg
+
+    def block(part: slice) -> T:
+        with stage("block", task=True):
+            with stage("pairs (tree query)"):
+                qi, ti = tree.query(q[part])
+                qi = qi.astype(np.intp)
+                ti = ti.astype(np.intp)
+            if t_is_left:
+                m = intersection_measures(flat, q[part], ti, qi, n_threads=1, validate=False)
+                li, ri = ti, qi + part.start
+            else:
+                m = intersection_measures(q[part], flat, qi, ti, n_threads=1, validate=False)
+                li, ri = qi + part.start, ti
+            with stage("areas of the block"):
+                return finish(part, li, ri, m)
+
+    n = len(q)
+    k = max(-(-n // _BLOCK), min(4 * n_jobs, n // _MIN_CHUNK) if n_jobs > 1 else 1, 1)
+    bounds = np.linspace(0, n, k + 1).astype(int)
+    tasks: list[tuple[bool, Callable[[], object]]] = [
+        (True, functools.partial(block, slice(int(a), int(b))))
+        for a, b in itertools.pairwise(bounds)]
+    extra = others or []
+    for i, task in enumerate(extra):
+        # Spread among the blocks, so that two threads rarely run them at once.
+        tasks.insert((i + 1) * k // (len(extra) + 1) + i, (False, task))
+    done = _run_tasks([t for _, t in tasks], n_jobs)
+    return [d for d, (is_block, _) in zip(done, tasks, strict=True) if is_block]  # type: ignore[misc]
+
+
+def _run_tasks(tasks: list[Callable[[], T]], n_jobs: int) -> list[T]:
+    """Results of ``tasks``, in order, run on ``n_jobs`` threads."""
+    if n_jobs <= 1 or len(tasks) <= 1:
+        return [t() for t in tasks]
+    with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+        futures = [pool.submit(t) for t in tasks]
+        return [f.result() for f in futures]
+
+
 def _planar_pairs(lg: NDArray[np.object_], rg: NDArray[np.object_], n_jobs: int
                   ) -> tuple[NDArray[np.intp], NDArray[np.intp], Measures]:
     """Pairs whose boxes meet, with the kernel's planar area and centroid of each piece."""
-    small_is_right = len(rg) <= len(lg)
-    si, bi = _box_pairs(rg if small_is_right else lg, lg if small_is_right else rg, n_jobs)
-    li, ri = (bi, si) if small_is_right else (si, bi)
-    if len(li) == 0:
-        return li, ri, Measures(np.zeros(0), np.zeros(0), 0)
-    return li, ri, intersection_measures(_flat(lg, n_jobs), _flat(rg, n_jobs), li, ri,
-                                         n_threads=n_jobs, validate=False)
+    def keep(part: slice, li: NDArray[np.intp], ri: NDArray[np.intp], m: Measures
+             ) -> tuple[NDArray[np.intp], NDArray[np.intp], Measures]:
+        return li, ri, m
+
+    done = _blocks(_tree_side(lg, rg, n_jobs), lg, rg, n_jobs, finish=keep)
+    if not done:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp), Measures(np.zeros(0), np.zeros(0), 0)
+    return (np.concatenate([d[0] for d in done]), np.concatenate([d[1] for d in done]),
+            Measures(np.concatenate([d[2].area for d in done]),
+                     np.concatenate([d[2].centroid_x for d in done]),
+                     sum(d[2].n_fallback for d in done)))
 
 
-def _kernel_areas(
-    lg: NDArray[np.object_], rg: NDArray[np.object_], *,
-    larea: Callable[[NDArray[np.intp]], NDArray[np.float64]],
-    rarea: Callable[[NDArray[np.intp]], NDArray[np.float64]], right_known: bool,
-    scale_x: Callable[[NDArray[np.float64]], NDArray[np.float64]], n_jobs: int,
-) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]]:
-    """Pairs whose boxes meet, and the ellipsoidal area of each one's intersection.
+def _kernel_pieces(
+    lg: NDArray[np.object_], rg: NDArray[np.object_], *, crs: CRS | str,
+    larea: NDArray[np.float64] | None, rarea: NDArray[np.float64] | None,
+    scale_x: Callable[[NDArray[np.float64]], NDArray[np.float64]], sliver: float,
+    n_jobs: int, all_left: bool = False,
+) -> tuple[Pieces, NDArray[np.float64]]:
+    """Pieces with areas and no geometry, from the kernel, and the left geometries' areas.
 
     The planar area and centroid of each piece come from
     :func:`redline.analysis.kernel.intersection_measures` (no piece is built; the
@@ -652,32 +754,198 @@ def _kernel_areas(
     the piece's centroid, anchored to the left geometry's ellipsoidal area. A
     piece that is its whole left geometry (to 1e-12) takes that geometry's own
     area, and, when right areas are given, one that is its whole right geometry
-    takes that one's. Pairs that do not overlap get an area of 0.
+    takes that one's.
+
+    The work runs in blocks (:func:`_blocks`). The left areas ``larea`` are
+    measured when not given: those of the left geometries with pieces, or of all
+    of them with ``all_left`` (then on the threads, beside the blocks). They are
+    returned, NaN where not measured.
     """
-    li, ri, m = _planar_pairs(lg, rg, n_jobs)
-    if len(li) == 0:
-        return li, ri, np.zeros(0)
-    planar = m.area
-    lpart = np.flatnonzero(_present(li, len(lg)))
-    lplanar = np.zeros(len(lg))
-    lplanar[lpart] = shapely.area(lg[lpart])
-    whole_left = planar >= lplanar[li] * (1 - 1e-12)
-    area = planar * scale_x(m.centroid_x)
-    # Anchor to the left geometry's ellipsoidal area: the factors above are per
-    # unit of planar area at the centroid, so divide by the left's own.
-    anchor = np.ones(len(lg))
-    lscaled = lplanar[lpart] * scale_x(shapely.get_x(shapely.centroid(lg[lpart])))
-    anchor[lpart] = np.divide(larea(lpart), lscaled, out=np.ones(len(lpart)),
-                              where=lscaled > 0)
-    area *= anchor[li]
-    some = planar > 0
-    if right_known:
-        rin = np.flatnonzero(some & ~whole_left)
-        whole_right = planar[rin] >= shapely.area(rg[ri[rin]]) * (1 - 1e-12)
-        area[rin[whole_right]] = rarea(ri[rin[whole_right]])
-    full = np.flatnonzero(some & whole_left)
-    area[full] = larea(li[full])
-    return li, ri, area
+    job = _AreaJob(lg, rg, crs, larea, rarea, scale_x, sliver, all_left)
+    side = _tree_side(lg, rg, n_jobs)
+    if not side[0]:
+        done = _blocks(side, lg, rg, n_jobs, finish=job.left_block)
+        with stage("finish"):
+            li, ri, area = (np.concatenate([e] + [d[i] for d in done])
+                            for i, e in enumerate(_AreaJob.EMPTY[:3]))
+            return _sorted(li, ri, np.full(len(li), None, dtype=object), area,
+                           sliver), job.left_area
+    others: list[Callable[[], object]] = []
+    if larea is None and all_left:
+        others = [functools.partial(job.measure, part) for part in _chunks(len(lg), 2)]
+    if not _TREES.has("reuse", (lg,)) and (larea is not None or all_left):
+        # The smaller side: every left geometry has pieces, or nearly.
+        others.append(job.tree_anchors)
+    done = _blocks(side, lg, rg, n_jobs, finish=job.right_block, others=others)
+    with stage("finish"):
+        return job.anchored(done, n_jobs), job.left_area
+
+
+@dataclass
+class _AreaJob:
+    """The ellipsoidal areas of one :func:`_kernel_pieces`, block by block."""
+
+    lg: NDArray[np.object_]
+    rg: NDArray[np.object_]
+    crs: CRS | str
+    larea: NDArray[np.float64] | None
+    rarea: NDArray[np.float64] | None
+    scale_x: Callable[[NDArray[np.float64]], NDArray[np.float64]]
+    sliver: float
+    all_left: bool
+
+    EMPTY: ClassVar[tuple[NDArray[Any], ...]] = (
+        np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0), np.zeros(0),
+        np.zeros(0, bool))
+
+    def __post_init__(self) -> None:
+        self.left_area = np.full(len(self.lg), np.nan) if self.larea is None else self.larea
+        self.lplanar: NDArray[np.float64] | None = None
+        self.lscaled = np.zeros(0)
+
+    def whole_right(self, ri: NDArray[np.intp], planar: NDArray[np.float64]
+                    ) -> NDArray[np.bool_]:
+        """Whether each piece is its whole right geometry (only when right areas are given)."""
+        if self.rarea is None:
+            return np.zeros(len(ri), dtype=bool)
+        return np.asarray(planar >= shapely.area(self.rg[ri]) * (1 - 1e-12))
+
+    def anchors(self, which: NDArray[np.intp]
+                ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Planar areas of the left geometries ``which``, and the factors anchoring them.
+
+        The factors of the pieces are per unit of planar area at their centroids, so
+        the anchor is the left's ellipsoidal area over its own planar area so scaled.
+        """
+        lg = self.lg[which]
+        lplanar = np.asarray(shapely.area(lg), dtype=np.float64)
+        lscaled = lplanar * self.scale_x(shapely.get_x(shapely.centroid(lg)))
+        anchor = np.divide(self.left_area[which], lscaled, out=np.ones(len(which)),
+                           where=lscaled > 0)
+        return lplanar, anchor
+
+    def left_block(self, part: slice, li: NDArray[np.intp], ri: NDArray[np.intp],
+                   m: Measures) -> tuple[NDArray[Any], ...]:
+        """Areas of the pieces of a block of left geometries: all is known in the block."""
+        some = m.area > 0
+        li, ri, planar, cx = li[some], ri[some], m.area[some], m.centroid_x[some]
+        if self.larea is None and self.all_left:
+            self.left_area[part] = ellipsoidal_area(self.lg[part], self.crs)
+        if not len(li):
+            return self.EMPTY[:3]
+        own = np.flatnonzero(_present(li - part.start, part.stop - part.start)) + part.start
+        if self.larea is None and not self.all_left:
+            self.left_area[own] = ellipsoidal_area(self.lg[own], self.crs)
+        at = np.zeros(part.stop - part.start, dtype=np.intp)
+        at[own - part.start] = np.arange(len(own))
+        pos = at[li - part.start]
+        lplanar, anchor = self.anchors(own)
+        area = planar * self.scale_x(cx)
+        area *= anchor[pos]
+        whole_left = planar >= lplanar[pos] * (1 - 1e-12)
+        if self.rarea is not None:
+            wr = np.flatnonzero(~whole_left)[self.whole_right(ri[~whole_left],
+                                                              planar[~whole_left])]
+            area[wr] = self.rarea[ri[wr]]
+        area[whole_left] = self.left_area[li[whole_left]]
+        keep = (area >= self.sliver) & (area > 0)
+        li, ri, area = li[keep], ri[keep], area[keep]
+        if not _ordered(li, ri):
+            order = np.lexsort((ri, li))
+            li, ri, area = li[order], ri[order], area[order]
+        return li, ri, area
+
+    def right_block(self, part: slice, li: NDArray[np.intp], ri: NDArray[np.intp],
+                    m: Measures) -> tuple[NDArray[Any], ...]:
+        """Scaled areas of the pieces of a block of right geometries, not yet anchored.
+
+        The lefts are the tree's, shared by every block: :meth:`anchored` ends it.
+        """
+        some = m.area > 0
+        li, ri, planar = li[some], ri[some], m.area[some]
+        scaled = planar * self.scale_x(m.centroid_x[some])
+        return li, ri, planar, scaled, self.whole_right(ri, planar)
+
+    def measure(self, part: slice) -> None:
+        """Measure the left geometries of ``part`` (a task beside the blocks)."""
+        with stage("left areas", task=True):
+            self.left_area[part] = ellipsoidal_area(self.lg[part], self.crs)
+
+    def tree_anchors(self) -> None:
+        """Work out the anchors' planar parts of every left geometry (a task beside the blocks)."""
+        with stage("left anchors", task=True):
+            ok = ~(shapely.is_missing(self.lg) | shapely.is_empty(self.lg))
+            self.lplanar = np.zeros(len(self.lg))
+            self.lscaled = np.zeros(len(self.lg))
+            self.lplanar[ok] = shapely.area(self.lg[ok])
+            self.lscaled[ok] = self.lplanar[ok] * self.scale_x(
+                shapely.get_x(shapely.centroid(self.lg[ok])))
+
+    def anchored(self, done: list[tuple[NDArray[Any], ...]], n_jobs: int) -> Pieces:
+        """Pieces of the blocks of :meth:`right_block`, by left geometry and anchored."""
+        nl = len(self.lg)
+        li, ri, planar, scaled, wr = (np.concatenate([e] + [d[i] for d in done])
+                                      for i, e in enumerate(self.EMPTY))
+        lplanar = np.zeros(nl)
+        anchor = np.ones(nl)
+        if self.lplanar is not None:
+            lplanar = self.lplanar
+            anchor = np.divide(self.left_area, self.lscaled, out=anchor,
+                               where=self.lscaled > 0)
+        else:
+            lpart = np.flatnonzero(_present(li, nl))
+            if self.larea is None and not self.all_left:
+                self.left_area[lpart] = _measure(self.lg[lpart], self.crs, n_jobs)
+            lplanar[lpart], anchor[lpart] = self.anchors(lpart)
+        rarea = np.zeros(0) if self.rarea is None else self.rarea
+        # The blocks come in order of right: a stable sort by left orders both.
+        li, ri, area = _anchored_by_left(li, ri, planar, scaled, wr, anchor, lplanar,
+                                         self.left_area, rarea, self.sliver)
+        return Pieces(li, ri, np.full(len(li), None, dtype=object), area)
+
+
+@njit(cache=True, nogil=True)
+def _anchored_by_left(  # noqa: PLR0917 (compiled: arrays passed positionally)
+    li: NDArray[np.intp], ri: NDArray[np.intp], planar: NDArray[np.float64],
+    scaled: NDArray[np.float64], whole_right: NDArray[np.bool_], anchor: NDArray[np.float64],
+    lplanar: NDArray[np.float64], left_area: NDArray[np.float64],
+    right_area: NDArray[np.float64], sliver: float,
+) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]]:
+    """Anchor the scaled areas of :meth:`_AreaJob.right_block`, keep and sort them by left.
+
+    As :meth:`_AreaJob.left_block` does with arrays: the scaled area times the
+    left's anchor, or the whole right's area, or the whole left's; pieces of at
+    least ``sliver`` kept, in a stable counting sort by left.
+    """
+    n_left = len(anchor)
+    area = np.empty(len(li))
+    start = np.zeros(n_left + 1, dtype=np.intp)
+    for i in range(len(li)):
+        k = li[i]
+        a = scaled[i] * anchor[k]
+        if len(right_area) and whole_right[i]:
+            a = right_area[ri[i]]
+        if planar[i] >= lplanar[k] * (1 - 1e-12):
+            a = left_area[k]
+        area[i] = a
+        if a >= sliver and a > 0:
+            start[k + 1] += 1
+    for k in range(n_left):
+        start[k + 1] += start[k]
+    n = start[n_left]
+    out_l = np.empty(n, dtype=np.intp)
+    out_r = np.empty(n, dtype=np.intp)
+    out_a = np.empty(n)
+    for i in range(len(li)):
+        a = area[i]
+        if a >= sliver and a > 0:
+            k = li[i]
+            j = start[k]
+            out_l[j] = k
+            out_r[j] = ri[i]
+            out_a[j] = a
+            start[k] += 1
+    return out_l, out_r, out_a
 
 
 def _tm_scale(crs: CRS | str) -> Callable[[NDArray[np.object_]], NDArray[np.float64]] | None:
@@ -832,9 +1100,18 @@ def overlap_area(
     """
     _metric(crs)
     pg = _as_geoms(parcels)
+    lg = _as_geoms(layer)
+    scale_x = _tm_scale_x(crs)
+    if (partition and parcel_area_m2 is None and len(pg) and len(lg) and scale_x is not None
+            and _polygons_only(pg, n_jobs) and _polygons_only(lg, n_jobs)):
+        # The parcels are measured on the threads beside the kernel's blocks.
+        p, parcel_area = _kernel_pieces(pg, lg, crs=crs, larea=None, rarea=None,
+                                        scale_x=scale_x, sliver=_sliver(sliver_m2),
+                                        n_jobs=n_jobs, all_left=True)
+        return np.minimum(p.total_by_left(len(pg)), parcel_area)
     parcel_area = (_measure(pg, crs, n_jobs) if parcel_area_m2 is None
                    else np.asarray(parcel_area_m2, dtype=np.float64))
-    p = pieces(pg, layer, crs=crs, sliver_m2=sliver_m2, left_area_m2=parcel_area,
+    p = pieces(pg, lg, crs=crs, sliver_m2=sliver_m2, left_area_m2=parcel_area,
                geometry=not partition, n_jobs=n_jobs)
     area = p.total_by_left(len(pg)) if partition else _union_area(p, len(pg), crs, n_jobs)[0]
     # Cut pieces carry extra vertices on the parcel's edges, which can move an
