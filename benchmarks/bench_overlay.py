@@ -13,7 +13,14 @@ on the same data in the same process:
 - engine: ``redline.analysis.overlay.overlap_area(..., partition=True)`` with 1 and 2
   threads: tree, box pairs, the kernel's planar areas and centroids
   (``redline.analysis.kernel``; the pairs it cannot judge through GEOS, counted),
-  ellipsoidal anchoring, sums;
+  ellipsoidal anchoring, sums. The 1- and 2-thread runs alternate ``--repeat`` times
+  and the best of each is kept; each run is printed with the load average beside it
+  (on a shared machine a 2-thread wall time is only as good as the idle cores).
+  Then one call on one thread is timed stage by stage (CPU of the thread running
+  each stage), marking which stages run in the tasks the threads share (blocks of
+  pairs, and the parcels' areas beside them) and which run alone: the serial share,
+  and the speed-up on two threads it allows (Amdahl), a figure the load does not
+  disturb;
 - engine with GEOS pieces: the same through ``pieces(..., geometry=True)``, the path
   taken before the kernel (and still taken where a piece's outline is written):
   prepared covers / intersects tests, ``shapely.intersection`` of the cut pairs,
@@ -52,7 +59,7 @@ import synth
 
 from redline.analysis import overlay
 from redline.analysis.areas import ellipsoidal_area
-from redline.analysis.kernel import intersection_measures
+from redline.analysis.kernel import intersection_measures, stage_log
 from redline.analysis.overlay import _pairs, overlap_area, pieces
 
 #: size -> (parcels, farmland patches)
@@ -85,6 +92,7 @@ def timed(label: str, func, repeat: int = 1):  # type: ignore[no-untyped-def]
 
 
 CPU: dict[str, float] = {}
+FALLBACKS: list[int] = []  # of each kernel call of the last engine run
 
 
 def floor(a: np.ndarray, b: np.ndarray, n_jobs: int) -> np.ndarray:
@@ -115,26 +123,19 @@ def main() -> None:
 
     # Load the compiled kernel (from numba's cache) before anything is timed.
     overlap_area(parcels[:10], farm[:100], crs=synth.CRS, partition=True)
-    fallbacks: list[int] = []
 
     def counting(*a, **k):  # type: ignore[no-untyped-def]
         m = intersection_measures(*a, **k)
-        fallbacks.append(m.n_fallback)
+        FALLBACKS.append(m.n_fallback)
         return m
 
     overlay.intersection_measures = counting  # type: ignore[assignment]
-    results = {}
+    results: dict[str, float] = {}
     got: dict[str, np.ndarray] = {}
-    for jobs in (1, 2):
-        fallbacks.clear()
-        results[f"engine_{jobs}"], got[f"engine_{jobs}"] = timed(
-            f"engine, {jobs} thread(s)",
-            lambda j=jobs: overlap_area(parcels, farm, crs=synth.CRS, partition=True,
-                                        sliver_m2=0.0, n_jobs=j),
-            args.repeat,
-        )
+    engine(parcels, farm, args.repeat, results, got)
     engine_rss = rss_gb()
-    print(f"  pairs sent to GEOS by the kernel: {fallbacks[-1]:,}")
+    print(f"  pairs sent to GEOS by the kernel: {sum(FALLBACKS):,}")
+    serial = stages(parcels, farm)
 
     def with_geos(n_jobs: int) -> np.ndarray:
         area = ellipsoidal_area(parcels, synth.CRS)
@@ -178,10 +179,65 @@ def main() -> None:
             diff = np.abs(value - ref) / parcel_area
             print(f"{name} vs geopandas: max difference {diff.max():.2e} of the parcel's area")
 
-    summary(results, engine_rss)
+    summary(results, engine_rss, serial)
 
 
-def summary(results: dict[str, float], engine_rss: float) -> None:
+def engine(parcels: np.ndarray, farm: np.ndarray, repeat: int, results: dict[str, float],
+           got: dict[str, np.ndarray]) -> None:
+    """Time the engine on 1 and 2 threads, alternately, ``repeat`` times; keep the best."""
+    best = {1: (np.inf, np.inf), 2: (np.inf, np.inf)}
+    for _ in range(repeat):
+        for jobs in (1, 2):
+            FALLBACKS.clear()
+            load = os.getloadavg()[0]
+            t, c = time.perf_counter(), time.process_time()
+            got[f"engine_{jobs}"] = overlap_area(parcels, farm, crs=synth.CRS, partition=True,
+                                                 sliver_m2=0.0, n_jobs=jobs)
+            wall, cpu = time.perf_counter() - t, time.process_time() - c
+            best[jobs] = (min(best[jobs][0], wall), min(best[jobs][1], cpu))
+            print(f"{f'engine, {jobs} thread(s)':<34} {wall:8.2f} s wall {cpu:8.2f} s CPU   "
+                  f"peak RSS {rss_gb():5.2f} GB   load average {load:.2f}", flush=True)
+    for jobs in (1, 2):
+        results[f"engine_{jobs}"], CPU[f"engine, {jobs} thread(s)"] = best[jobs]
+        print(f"{f'engine, {jobs} thread(s), best':<34} {best[jobs][0]:8.2f} s wall "
+              f"{best[jobs][1]:8.2f} s CPU")
+
+
+def stages(parcels: np.ndarray, farm: np.ndarray) -> float:
+    """Print where one engine call on one thread spends its CPU; return the serial share.
+
+    A stage run inside a task (a block of pairs, or the parcels' areas beside the
+    blocks) runs on the threads side by side with the others; the rest of the call
+    (the tree, flattening its side, anchoring and sorting the pieces, the glue) runs
+    alone. Inside the tasks, flattening (``shapely.get_coordinates``) and part of the
+    parcels' areas hold the GIL: they run beside another thread's compiled kernel,
+    not beside another thread's flattening.
+    """
+    overlap_area(parcels, farm, crs=synth.CRS, partition=True, sliver_m2=0.0, n_jobs=1)
+    c = time.process_time()
+    with stage_log() as log:
+        overlap_area(parcels, farm, crs=synth.CRS, partition=True, sliver_m2=0.0, n_jobs=1)
+    total = time.process_time() - c
+    cpu: dict[tuple[str, bool, int], float] = {}
+    for st in log:
+        key = (st.name, st.threads, st.depth)
+        cpu[key] = cpu.get(key, 0.0) + st.cpu
+    in_tasks = sum(v for (_, threads, depth), v in cpu.items() if threads and depth == 0)
+    serial = total - in_tasks
+    print(f"\nengine stages, one call on 1 thread: {total:.2f} s CPU")
+    for (name, threads, depth), v in sorted(cpu.items(), key=lambda kv: -kv[1]):
+        where = "in the threads' tasks" if threads else "serial"
+        label = ("  " * depth + name) if depth else f"{name}, {where}"
+        print(f"  {label:<42} {v:7.3f} s CPU {v / total:6.1%}")
+    print(f"  {'the rest: glue between stages (serial)':<42} "
+          f"{total - sum(v for (_, _, d), v in cpu.items() if d == 0):7.3f} s CPU")
+    share = serial / total
+    print(f"  serial share (CPU outside the tasks): {serial:.3f} s, {share:.1%}; "
+          f"Amdahl's bound on 2 threads: {1 / (share + (1 - share) / 2):.2f}x", flush=True)
+    return share
+
+
+def summary(results: dict[str, float], engine_rss: float, serial: float) -> None:
     """Print the ratios the targets are judged by."""
     print()
     engine, geos, floor_cpu = (CPU["engine, 1 thread(s)"], CPU["engine, GEOS pieces, 1 thr"],
@@ -189,7 +245,10 @@ def summary(results: dict[str, float], engine_rss: float) -> None:
     print(f"GEOS floor / engine, 1 thread, CPU:          {floor_cpu / engine:.2f}x")
     print(f"engine with GEOS pieces / engine, 1 thr, CPU: {geos / engine:.2f}x")
     print(f"engine 1 thread / 2 threads, wall:           "
-          f"{results['engine_1'] / results['engine_2']:.2f}x")
+          f"{results['engine_1'] / results['engine_2']:.2f}x (best of each; load average "
+          f"now {os.getloadavg()[0]:.2f})")
+    print(f"engine serial share, 1 thread, CPU:          {serial:.1%} "
+          f"(Amdahl's bound on 2 threads {1 / (serial + (1 - serial) / 2):.2f}x)")
     print(f"engine with GEOS pieces, 1 / 2 threads:      "
           f"{results['geos_1'] / results['geos_2']:.2f}x")
     print(f"engine geometry / GEOS floor, 1 thr:         "
