@@ -22,7 +22,10 @@ partition) no piece is built: the pairs whose boxes meet go to
 :func:`redline.analysis.kernel.intersection_measures`, which sums each piece's
 planar area and centroid from the two boundaries (GEOS only for the few pairs it
 cannot judge), and stage 3 anchors them to the parcels' ellipsoidal areas as
-above. Pieces whose geometry is kept (findings, maps, differences) come from GEOS.
+above. That work runs in blocks of the side not in the tree, each block paired,
+flattened, measured and given its areas end to end by one thread, so the threads
+share nearly all of it. Pieces whose geometry is kept (findings, maps, differences)
+come from GEOS.
 
 With ``n_jobs > 1`` the box query, the predicate tests of stage 1, the
 intersections of stage 2, the areas of stage 3 and the differences and unions of
