@@ -1058,6 +1058,8 @@ class Stage(NamedTuple):
     cpu: float
     """CPU seconds of the thread that ran it."""
     wall: float
+    thread: int
+    """The thread that ran it (``threading.get_ident()``)."""
 
 
 _LOG: list[Stage] | None = None
@@ -1099,7 +1101,7 @@ def stage(name: str, *, task: bool = False) -> Iterator[None]:
         yield
     finally:
         log.append(Stage(name, task or in_task, int(in_task), time.thread_time() - c,
-                         time.perf_counter() - w))
+                         time.perf_counter() - w, threading.get_ident()))
         _WHERE.task = in_task
 
 
