@@ -614,11 +614,19 @@ def _ordered(first: NDArray[np.intp], second: NDArray[np.intp]) -> bool:
 
 
 def _polygons_only(geoms: NDArray[np.object_], n_jobs: int = 1) -> bool:
-    """Whether every geometry is a polygon, a multipolygon or missing."""
+    """Whether every geometry is a polygon, a multipolygon or missing.
+
+    Found once for a layer :func:`reuse_trees` keeps.
+    """
     def ok(part: slice) -> bool:
         return bool(np.isin(shapely.get_type_id(geoms[part]), (-1, *_POLYGONAL)).all())
 
-    return all(_run(ok, _chunks(len(geoms), n_jobs), n_jobs))
+    def find() -> bool:
+        return all(_run(ok, _chunks(len(geoms), n_jobs), n_jobs))
+
+    if _TREES.has("reuse", (geoms,)):
+        return _TREES.get("polygons only", (geoms,), find)
+    return find()
 
 
 def _flat(geoms: NDArray[np.object_], n_jobs: int) -> Flat | NDArray[np.object_]:
