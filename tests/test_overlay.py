@@ -766,5 +766,14 @@ def test_split_parts_within_rounding_of_nothing_read_zero():
                     np.array([5000.0 - 1e-6, 3000.0, 4000.0]), None, None)
     assert split.on_other_m2.tolist() == [0.0, 0.0, 1000.0]
     assert split.on_basic_m2.tolist() == [0.0, 2000.0 + 1e-6, 0.0]
+    # A part that reads 0 m2 has no outline either (the farmland outline holds the basic).
+    line = shapely.Polygon([(0, 0), (360, 0), (720, 1e-9), (0, 0)])
+    outlined = _closed(area, np.array([1e-7, 2000.0, 1e-7]), np.array([4999.0, 3000.0, 0.0]),
+                       np.array([line, line, line], dtype=object),
+                       np.array([line, line, line], dtype=object))
+    assert outlined.basic is not None
+    assert outlined.farmland is not None
+    assert outlined.basic.tolist() == [None, line, None]
+    assert outlined.farmland.tolist() == [line, line, None]
     np.testing.assert_array_equal(
         split.on_basic_m2 + split.on_farmland_m2 + split.on_other_m2, area)

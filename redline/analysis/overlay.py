@@ -1353,6 +1353,12 @@ def _closed(area: NDArray[np.float64], on_basic: NDArray[np.float64],
     on_farm_c = np.where(to_farm, on_farm_c + on_other, on_farm_c)
     on_basic_c = np.where(to_basic, on_basic_c + on_other, on_basic_c)
     on_other = np.where(to_farm | to_basic, 0.0, on_other)
+    # An outline of a part that reads 0 m2 is a degenerate sliver: no outline, as no area
+    # (the farmland outline holds the basic farmland too).
+    if basic_geom is not None:
+        basic_geom = np.where(on_basic_c == 0.0, None, basic_geom)
+    if farm_geom is not None:
+        farm_geom = np.where(on_basic_c + on_farm_c == 0.0, None, farm_geom)
     on_basic = np.where(np.isnan(on_basic), np.nan, on_basic_c)
     on_farm = np.where(np.isnan(on_farm), np.nan, on_farm_c)
     return FarmlandSplit(area, on_basic, on_farm, on_other, basic_geom, farm_geom)
