@@ -1356,9 +1356,11 @@ def _closed(area: NDArray[np.float64], on_basic: NDArray[np.float64],
     # An outline of a part that reads 0 m2 is a degenerate sliver: no outline, as no area
     # (the farmland outline holds the basic farmland too).
     if basic_geom is not None:
-        basic_geom = np.where(on_basic_c == 0.0, None, basic_geom)
+        basic_geom = basic_geom.copy()
+        basic_geom[on_basic_c == 0.0] = None
     if farm_geom is not None:
-        farm_geom = np.where(on_basic_c + on_farm_c == 0.0, None, farm_geom)
+        farm_geom = farm_geom.copy()
+        farm_geom[on_basic_c + on_farm_c == 0.0] = None
     on_basic = np.where(np.isnan(on_basic), np.nan, on_basic_c)
     on_farm = np.where(np.isnan(on_farm), np.nan, on_farm_c)
     return FarmlandSplit(area, on_basic, on_farm, on_other, basic_geom, farm_geom)
