@@ -39,6 +39,7 @@ import shapely
 
 from redline import settings
 from redline.analysis.dates import in_year
+from redline.analysis.dissolve import polygon_parts
 from redline.analysis.farmland import net_share
 from redline.analysis.overlay import pieces, split_by_units
 from redline.landclass import is_construction, is_farmland
@@ -225,14 +226,15 @@ def _change_ids(changes: gpd.GeoDataFrame) -> NDArray[np.object_]:
 
 
 def _parts(geoms: NDArray[np.object_]) -> NDArray[np.object_]:
-    """Return the polygons of the union of ``geoms``: land counted once."""
+    """Return the polygons of the union of ``geoms``: land counted once.
+
+    The polygons of ``shapely.union_all``, unioned component by component
+    (:func:`redline.analysis.dissolve.polygon_parts`).
+    """
     keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     if not keep.any():
         return np.empty(0, dtype=object)
-    merged = shapely.union_all(shapely.make_valid(geoms[keep]))
-    parts = shapely.get_parts(merged)
-    poly = shapely.get_type_id(parts) >= 3
-    return np.asarray(parts[poly], dtype=object)
+    return polygon_parts(shapely.make_valid(geoms[keep]))
 
 
 def _by_unit(parts: NDArray[np.object_], codes: NDArray[np.object_],

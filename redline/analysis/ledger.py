@@ -33,6 +33,7 @@ from redline.analysis.accountability import accountability
 from redline.analysis.areas import ellipsoidal_area
 from redline.analysis.cache import ScopedCache
 from redline.analysis.dates import in_year
+from redline.analysis.dissolve import union, union_by_date, union_parts
 from redline.analysis.farmland import net_share
 from redline.analysis.overlay import cover, pieces, reuse_trees
 from redline.analysis.summary import admin_units
@@ -308,25 +309,28 @@ def _valid(frame: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
     return out if len(out) else None
 
 
-def _union(frame: gpd.GeoDataFrame | None) -> shapely.Geometry | None:
-    """Return the union of ``frame``'s geometries, worked out once per frame per ledger."""
+def _union(frame: gpd.GeoDataFrame | None) -> NDArray[np.object_] | None:
+    """Return the parts of the union of ``frame``'s geometries, once per frame in a ledger.
+
+    The parts ``shapely.union_all`` gives (polygons, and any lines a repaired geometry
+    left), worked out component by component (:func:`redline.analysis.dissolve.union_parts`).
+    """
     if frame is None or frame.empty:
         return None
     return _MEMO.get("union", (frame,),
-                     lambda: shapely.union_all(shapely.make_valid(frame.geometry.values)))
+                     lambda: union_parts(shapely.make_valid(frame.geometry.values)))
 
 
 def _clip(frame: gpd.GeoDataFrame | None,
-          mask: shapely.Geometry | None) -> gpd.GeoDataFrame | None:
-    """``frame`` cut to ``mask``, one row per piece, attributes kept.
+          mask: NDArray[np.object_] | None) -> gpd.GeoDataFrame | None:
+    """``frame`` cut to ``mask`` (disjoint parts of a union), one row per piece, attributes kept.
 
-    The mask is split into its (disjoint) polygons and paired with the rows by the
-    overlap engine, so no row is intersected with the whole mask: linear on a
-    million farmland patches.
+    The mask's parts are paired with the rows by the overlap engine, so no row is
+    intersected with the whole mask: linear on a million farmland patches.
     """
-    if frame is None or frame.empty or mask is None or shapely.is_empty(mask):
+    if frame is None or frame.empty or mask is None or not len(mask):
         return None
-    p = pieces(frame.geometry.values, shapely.get_parts(mask), crs=frame.crs, sliver_m2=0.0)
+    p = pieces(frame.geometry.values, mask, crs=frame.crs, sliver_m2=0.0)
     if not len(p):
         return None
     attrs = frame.drop(columns=frame.geometry.name).iloc[p.left].reset_index(drop=True)
@@ -347,10 +351,9 @@ def _distinct(frame: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
 
 
 def _distinct_of(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
-    merged = _union(frame)
-    if merged is None or shapely.is_empty(merged):
+    parts = _union(frame)
+    if parts is None:
         return None
-    parts = shapely.get_parts(merged)
     parts = parts[shapely.get_type_id(parts) >= 3]
     if not len(parts):
         return None
@@ -449,12 +452,15 @@ def quota_overrun(approvals: gpd.GeoDataFrame | None, targets: pd.DataFrame | No
     if not len(inside):
         return None
     when = pd.to_datetime(inside["approved_on"], errors="coerce").dt.date
+    by_day = _MEMO.get("approved by day", (approvals, admin),
+                       lambda: _approved_by_day(inside, when, admin, default_code),
+                       as_of, default_code)
     first: date | None = None
     worst = (0.0, 0.0, 0.0)
-    for day in sorted(when.dropna().unique()):  # approval dates of one year: few
-        land = _distinct(inside[(when <= day).to_numpy(dtype=bool)])
-        approved = float(unit_areas(land, admin, level="county", default_code=default_code)
-                         .get(code, 0.0)) / settings.M2_PER_HA if land is not None else 0.0
+    mine = (by_day[code].to_numpy(dtype=float) if code in by_day
+            else np.zeros(len(by_day), dtype=float))
+    for day, m2 in zip(by_day.index.tolist(), mine.tolist(), strict=True):
+        approved = m2 / settings.M2_PER_HA
         released = released_by(targets, code, year, day)
         excess = approved - np.nan_to_num(released)
         if excess > 1e-9:
@@ -466,7 +472,49 @@ def quota_overrun(approvals: gpd.GeoDataFrame | None, targets: pd.DataFrame | No
     later = inside[(when >= first).to_numpy(dtype=bool)]
     ids = [str(i) for i in later.get("approval_id", pd.Series(dtype=object)).tolist()]
     return {"on": first, "approval_ids": ids, "excess_ha": worst[0], "approved_ha": worst[1],
-            "released_ha": worst[2], "geometry": _union(later)}
+            "released_ha": worst[2],
+            "geometry": union(shapely.make_valid(np.asarray(later.geometry.values,
+                                                            dtype=object)))}
+
+
+def _approved_by_day(inside: gpd.GeoDataFrame, when: pd.Series,
+                     admin: gpd.GeoDataFrame | None, default_code: str) -> pd.DataFrame:
+    """Distinct land (m2) approved up to each approval date, by county: dates x codes.
+
+    The land of the approvals dated up to a date is the union of the latest version of
+    each component of overlapping approvals (:func:`~redline.analysis.dissolve.union_by_date`):
+    a version's land replaces its previous one's from its date on, so each date adds the
+    change of the components approved on it. Every piece is measured as
+    :func:`unit_areas` measures the union's pieces.
+    """
+    days = sorted(when.dropna().unique())  # approval dates of one year: few
+    geoms = shapely.make_valid(np.asarray(inside.geometry.values, dtype=object))
+    ok = (when.notna().to_numpy(dtype=bool)
+          & ~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
+    stamps = when.to_numpy(dtype=object)[ok]
+    parts, version, comp, day = union_by_date(geoms[ok], stamps)
+    uniq = sorted(set(stamps.tolist()))
+    if not len(parts):
+        return pd.DataFrame(index=pd.Index(days, dtype=object), dtype="float64")
+    frame = gpd.GeoDataFrame(geometry=parts, crs=inside.crs)
+    rows, units, area = _split_rows(frame, admin, "county", default_code, None)
+    codes = sorted(set(units.tolist()))
+    column = {c: i for i, c in enumerate(codes)}
+    own = np.zeros((len(comp), len(codes)), dtype=float)
+    np.add.at(own, (version[rows], np.asarray([column[u] for u in units.tolist()],
+                                              dtype=np.intp)), area)
+    # Each version's change from the previous version of its component.
+    order = np.lexsort((day, comp))
+    change = own[order].copy()
+    same = np.zeros(len(order), dtype=bool)
+    same[1:] = comp[order][1:] == comp[order][:-1]
+    change[1:][same[1:]] -= own[order][:-1][same[1:]]
+    added = np.zeros((len(uniq), len(codes)), dtype=float)
+    np.add.at(added, day[order], change)
+    total = pd.DataFrame(np.cumsum(added, axis=0), index=pd.Index(uniq, dtype=object),
+                         columns=codes)
+    # A date whose approvals have no geometry adds nothing: the land of the day before.
+    return total.reindex(pd.Index(days, dtype=object)).ffill().fillna(0.0)
 
 
 def forecast_demand(history: pd.Series, *, next_year: int, planned_ha: float | None = None,
@@ -854,14 +902,9 @@ def _violation_part(acc: pd.DataFrame, findings: pd.DataFrame, code: str, *,
 def _years_table(approvals: gpd.GeoDataFrame, admin: gpd.GeoDataFrame | None, *,
                  level: Level, default_code: str, by_use: bool = False) -> pd.DataFrame:
     """Distinct land approved (ha), admin units (and land uses) by years of ``approved_on``."""
-    when = pd.to_datetime(approvals["approved_on"], errors="coerce").dt.year
-    use = (approvals["land_use"].astype("string").fillna("").str.slice(0, 2)
-           if by_use and "land_use" in approvals else pd.Series("", index=approvals.index))
     rows = []
-    for (yr, kind), group in approvals.groupby([when, use.to_numpy()], sort=True):
-        land = _distinct(group)
-        if land is None:
-            continue
+    for yr, kind, land in _MEMO.get("year lands", (approvals,),
+                                    lambda: _year_lands(approvals, by_use=by_use), by_use):
         sums = unit_areas(land, admin, level=level, default_code=default_code)
         rows += [{"unit": u, "year": int(yr), "use": kind, "ha": a / settings.M2_PER_HA}
                  for u, a in sums.items()]
@@ -871,6 +914,20 @@ def _years_table(approvals: gpd.GeoDataFrame, admin: gpd.GeoDataFrame | None, *,
                                            aggfunc="sum", fill_value=0.0)
     table.columns = [int(c) for c in table.columns]
     return table
+
+
+def _year_lands(approvals: gpd.GeoDataFrame, *, by_use: bool
+                ) -> list[tuple[int, str, gpd.GeoDataFrame]]:
+    """Return the distinct land approved in each year of ``approved_on`` (and land use)."""
+    when = pd.to_datetime(approvals["approved_on"], errors="coerce").dt.year
+    use = (approvals["land_use"].astype("string").fillna("").str.slice(0, 2)
+           if by_use and "land_use" in approvals else pd.Series("", index=approvals.index))
+    out = []
+    for (yr, kind), group in approvals.groupby([when, use.to_numpy()], sort=True):
+        land = _distinct(group)
+        if land is not None:
+            out.append((int(yr), str(kind), land))
+    return out
 
 
 def approvals_by_year(approvals: gpd.GeoDataFrame | None, admin: gpd.GeoDataFrame | None,
