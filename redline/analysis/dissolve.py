@@ -61,21 +61,29 @@ def components(geoms: NDArray[np.object_]) -> NDArray[np.intp]:
     return np.asarray(labels, dtype=np.intp).reshape(n)
 
 
-def _union_groups(geoms: NDArray[np.object_], groups: list[NDArray[np.intp]]
+def _union_groups(geoms: NDArray[np.object_], group: NDArray[np.intp]
                   ) -> NDArray[np.object_]:
-    """``shapely.union_all`` of each group of ``geoms`` (positions), vectorised by size."""
-    out = np.empty(len(groups), dtype=object)
-    if not groups:
+    """``shapely.union_all`` of the geometries of each group (0, 1, ...), vectorised by size.
+
+    Groups of similar size are unioned in one call on a table padded with None (which
+    union_all skips), one row per group.
+    """
+    count = int(group.max()) + 1 if len(group) else 0
+    out = np.empty(count, dtype=object)
+    if not count:
         return out
-    sizes = np.asarray([len(g) for g in groups], dtype=np.intp)
-    # Groups of similar size are unioned together, padded with None (union_all skips it).
+    order = np.argsort(group, kind="stable")
+    sizes = np.bincount(group, minlength=count)
+    start = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    column = np.arange(len(order)) - start[group[order]]
     bucket = np.ceil(np.log2(np.maximum(sizes, 1))).astype(np.intp)
-    for k in np.unique(bucket):
+    for k in np.unique(bucket).tolist():
         which = np.flatnonzero(bucket == k)
-        width = int(sizes[which].max())
-        table = np.full((len(which), width), None, dtype=object)
-        for row, i in enumerate(which.tolist()):
-            table[row, :sizes[i]] = geoms[groups[i]]
+        row = np.full(count, -1, dtype=np.intp)
+        row[which] = np.arange(len(which))
+        members = row[group[order]] >= 0
+        table = np.full((len(which), int(sizes[which].max())), None, dtype=object)
+        table[row[group[order]][members], column[members]] = geoms[order[members]]
         out[which] = shapely.union_all(table, axis=1)
     return out
 
@@ -97,10 +105,8 @@ def union_parts(geoms: NDArray[np.object_] | Any) -> NDArray[np.object_]:
     # collection make_valid left, a component of several) goes through union_all.
     alone = (size[labels] == 1) & (shapely.get_type_id(geoms) == _POLYGON)
     rest = np.flatnonzero(~alone)
-    order = rest[np.argsort(labels[rest], kind="stable")]
-    cuts = np.flatnonzero(np.diff(labels[order])) + 1
-    groups = np.split(order, cuts) if len(order) else []
-    merged = _union_groups(geoms, groups)
+    _, group = np.unique(labels[rest], return_inverse=True)
+    merged = _union_groups(geoms[rest], np.asarray(group, dtype=np.intp).reshape(len(rest)))
     parts = shapely.get_parts(merged) if len(merged) else np.empty(0, dtype=object)
     parts = parts[~shapely.is_empty(parts)] if len(parts) else parts
     return np.concatenate([geoms[alone], np.asarray(parts, dtype=object)]).astype(object)
@@ -176,19 +182,14 @@ def union_by_date(geoms: NDArray[np.object_], dates: NDArray[Any]
     current: dict[int, Any] = {}
     for d in np.unique(day_of[rest]).tolist():
         today = rest[day_of[rest] == d]
-        today = today[np.argsort(labels[today], kind="stable")]
-        comps, starts = np.unique(labels[today], return_index=True)
+        comps, group = np.unique(labels[today], return_inverse=True)
+        group = np.asarray(group, dtype=np.intp).reshape(len(today))
         # One union per component met today: its previous version and today's members.
-        pool = list(geoms[today])
-        groups = []
-        for c, lo, hi in zip(comps.tolist(), starts.tolist(),
-                             [*starts[1:].tolist(), len(today)], strict=True):
-            idx = list(range(lo, hi))
-            if c in current:
-                pool.append(current[c])
-                idx.append(len(pool) - 1)
-            groups.append(np.asarray(idx, dtype=np.intp))
-        merged = _union_groups(np.asarray(pool, dtype=object), groups)
+        before = [i for i, c in enumerate(comps.tolist()) if c in current]
+        known = np.asarray([current[c] for c in comps[before].tolist()], dtype=object)
+        pool = np.concatenate([geoms[today], known])
+        merged = _union_groups(pool.astype(object),
+                               np.concatenate([group, np.asarray(before, dtype=np.intp)]))
         current.update(zip(comps.tolist(), merged.tolist(), strict=True))
         parts, owner = shapely.get_parts(merged, return_index=True)
         poly = shapely.get_type_id(parts) == _POLYGON
