@@ -29,7 +29,7 @@ import pandas as pd
 import shapely
 
 from redline import settings
-from redline.analysis.accountability import accountability
+from redline.analysis.accountability import accountability_levels
 from redline.analysis.areas import ellipsoidal_area
 from redline.analysis.cache import ScopedCache
 from redline.analysis.dates import in_year
@@ -631,7 +631,10 @@ def _with_share(frame: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
     """Return the frame with ``_net_share``, each patch's net share, as a column."""
     if frame is None:
         return None
-    return frame.assign(_net_share=net_share(frame, measured=_row_areas(frame)))
+    area = _row_areas(frame)
+    out = frame.assign(_net_share=net_share(frame, measured=area))
+    _MEMO.put("row areas", (out,), area)  # the same rows: measured once
+    return out
 
 
 def _county_ledger(  # noqa: PLR0915 - one row per unit, part by part
@@ -687,9 +690,10 @@ def _county_ledger(  # noqa: PLR0915 - one row per unit, part by part
 
     unlawful = findings[(findings["rule"] == "unapproved_construction").to_numpy(dtype=bool)] \
         if "rule" in findings else None
-    acc = {lv: accountability(changes, unlawful, farmland, basic_under, admin, as_of=as_of,
-                              digits=_PREFIX[lv], default_code=default).table
-           .set_index("admin_code") for lv in ("county", "township")}
+    levels = accountability_levels(changes, unlawful, farmland, basic_under, admin,
+                                   as_of=as_of, digits=tuple(_PREFIX.values()),
+                                   default_code=default)
+    acc = {lv: levels[n].table.set_index("admin_code") for lv, n in _PREFIX.items()}
     approved_land = _distinct(approvals)
     supplied_land = _distinct(supply)
     idle = findings[findings["rule"].isin(IDLE_RULES).to_numpy(dtype=bool)] \
@@ -757,8 +761,8 @@ def _unsupplied(approvals: gpd.GeoDataFrame | None, supply: gpd.GeoDataFrame | N
     land = _distinct(approvals)
     if land is None or supply is None:
         return land
-    rest = cover(land.geometry.values,
-                 np.asarray(supply.geometry.values, dtype=object), crs=land.crs).uncovered
+    rest = cover(land.geometry.values, np.asarray(supply.geometry.values, dtype=object),
+                 crs=land.crs, parcel_area_m2=_row_areas(land)).uncovered
     return _distinct(gpd.GeoDataFrame(geometry=np.asarray(rest, dtype=object), crs=land.crs))
 
 
@@ -902,12 +906,23 @@ def _violation_part(acc: pd.DataFrame, findings: pd.DataFrame, code: str, *,
 def _years_table(approvals: gpd.GeoDataFrame, admin: gpd.GeoDataFrame | None, *,
                  level: Level, default_code: str, by_use: bool = False) -> pd.DataFrame:
     """Distinct land approved (ha), admin units (and land uses) by years of ``approved_on``."""
+    lands = _MEMO.get("year lands", (approvals,),
+                      lambda: _year_lands(approvals, by_use=by_use), by_use)
     rows = []
-    for yr, kind, land in _MEMO.get("year lands", (approvals,),
-                                    lambda: _year_lands(approvals, by_use=by_use), by_use):
-        sums = unit_areas(land, admin, level=level, default_code=default_code)
-        rows += [{"unit": u, "year": int(yr), "use": kind, "ha": a / settings.M2_PER_HA}
-                 for u, a in sums.items()]
+    if lands:
+        # Every year's land is cut by the admin units in one pass, measured once for
+        # both levels; the sums are taken year by year as unit_areas takes them.
+        joined = _MEMO.get("year lands joined", (lands,), lambda: _joined(lands))
+        at, units, area = _row_units(joined, admin, level=level, default_code=default_code,
+                                     areas=_row_areas(joined))
+        group = joined["_group"].to_numpy(dtype=np.intp)[at]
+        for g, (yr, kind, _) in enumerate(lands):
+            mine = group == g
+            if not mine.any():
+                continue
+            sums = pd.Series(area[mine], index=units[mine]).groupby(level=0).sum()
+            rows += [{"unit": u, "year": int(yr), "use": kind, "ha": a / settings.M2_PER_HA}
+                     for u, a in sums.items()]
     if not rows:
         return pd.DataFrame()
     table = pd.DataFrame(rows).pivot_table(index=["unit", "use"], columns="year", values="ha",
@@ -928,6 +943,12 @@ def _year_lands(approvals: gpd.GeoDataFrame, *, by_use: bool
         if land is not None:
             out.append((int(yr), str(kind), land))
     return out
+
+
+def _joined(lands: list[tuple[int, str, gpd.GeoDataFrame]]) -> gpd.GeoDataFrame:
+    """Return the lands of :func:`_year_lands` in one frame, ``_group`` their position."""
+    frames = [land.assign(_group=g) for g, (_, _, land) in enumerate(lands)]
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=lands[0][2].crs)
 
 
 def approvals_by_year(approvals: gpd.GeoDataFrame | None, admin: gpd.GeoDataFrame | None,
