@@ -8,6 +8,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 
 from redline.analysis.dissolve import (
+    Dissolver,
     components,
     polygon_parts,
     union,
@@ -142,3 +143,26 @@ def test_union_by_date_gives_every_prefix() -> None:
             latest[int(comp[v])] = int(v)
         chosen = np.isin(version, list(latest.values()))
         _same_parts(parts[chosen], list(geoms[dates <= d]))
+
+
+def test_dissolver_subsets_share_unions_and_match_union_all() -> None:
+    rng = np.random.default_rng(3)
+    n = 300
+    x, y = rng.uniform(0, 300, n), rng.uniform(0, 300, n)
+    geoms = [box(x[i], y[i], x[i] + rng.uniform(2, 30), y[i] + rng.uniform(2, 30))
+             for i in range(n)]
+    geoms[5], geoms[6] = None, Polygon()
+    arr = np.asarray(geoms, dtype=object)
+    whole = Dissolver(arr)
+    subsets = [np.arange(n), rng.choice(n, 120, replace=False), np.arange(0, n, 2),
+               np.arange(n), np.arange(0, n, 2), np.zeros(0, dtype=np.intp)]
+    for rows in subsets:
+        parts = whole.parts(rows)
+        _same_parts(parts, list(arr[rows]))
+        areas = whole.areas(parts, shapely.area)
+        assert areas.tolist() == shapely.area(parts).tolist()
+    # A subset splits a component the whole layer joins: its parts are its own.
+    chain = np.asarray([box(0, 0, 2, 1), box(1.5, 0, 3.5, 1), box(3, 0, 5, 1)], dtype=object)
+    d = Dissolver(chain)
+    assert len(d.parts(np.arange(3))) == 1
+    assert sorted(p.area for p in d.parts(np.asarray([0, 2]))) == [2.0, 2.0]

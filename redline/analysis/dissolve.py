@@ -17,6 +17,7 @@ dated up to each date) from one pass, as the quota rule walks a year's approvals
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -38,10 +39,20 @@ def components(geoms: NDArray[np.object_]) -> NDArray[np.intp]:
     n = len(geoms)
     if n == 0:
         return np.zeros(0, dtype=np.intp)
+    a, b = _links(geoms)
+    return _label(n, a, b)
+
+
+def _links(geoms: NDArray[np.object_]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Return the pairs of positions (a < b) of geometries that intersect."""
     tree = shapely.STRtree(geoms)
     a, b = tree.query(geoms, predicate="intersects")
     linked = a < b
-    a, b = a[linked].astype(np.intp), b[linked].astype(np.intp)
+    return a[linked].astype(np.intp), b[linked].astype(np.intp)
+
+
+def _label(n: int, a: NDArray[np.intp], b: NDArray[np.intp]) -> NDArray[np.intp]:
+    """Components of ``n`` items linked by the pairs ``a``-``b``, numbered 0, 1, ... in order."""
     parent = np.arange(n, dtype=np.intp)
     while len(a):
         # Hook each pair's roots to the smaller one, then flatten: labels only fall and
@@ -203,3 +214,66 @@ def union_by_date(geoms: NDArray[np.object_], dates: NDArray[Any]
     parts_all = np.concatenate(ver_parts).astype(object)
     owner_all = np.concatenate(ver_owner).astype(np.intp)
     return parts_all, owner_all, comp, day
+
+
+class Dissolver:
+    """Unions of subsets of one layer's geometries, sharing the work between them.
+
+    The pairs of intersecting geometries are found once for the whole layer; a
+    subset's components are its members linked by those pairs (a pair links two
+    members whatever else is in the subset). The union of a component is kept by its
+    members, so a component found again in another subset (the approvals of a year,
+    of a year and a land use, of all years) is not unioned again, and the
+    ellipsoidal area of a part is measured once.
+    """
+
+    def __init__(self, geoms: NDArray[np.object_]) -> None:
+        self.geoms = np.asarray(geoms, dtype=object)
+        self._ok = ~(shapely.is_missing(self.geoms) | shapely.is_empty(self.geoms))
+        self._polygon = shapely.get_type_id(self.geoms) == _POLYGON
+        self._a, self._b = (_links(self.geoms) if len(self.geoms)
+                            else (np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)))
+        self._unions: dict[tuple[int, ...], NDArray[np.object_]] = {}
+        self._areas: dict[int, float] = {}
+        self._kept: list[Any] = []  # the parts measured: their ids stay theirs
+
+    def parts(self, rows: NDArray[np.intp]) -> NDArray[np.object_]:
+        """Return the parts of the union of the geometries at ``rows`` (:func:`union_parts`)."""
+        rows = np.asarray(rows, dtype=np.intp)
+        rows = rows[self._ok[rows]]
+        if not len(rows):
+            return np.empty(0, dtype=object)
+        local = np.full(len(self.geoms), -1, dtype=np.intp)
+        local[rows] = np.arange(len(rows))
+        la, lb = local[self._a], local[self._b]
+        both = (la >= 0) & (lb >= 0)
+        labels = _label(len(rows), la[both], lb[both])
+        size = np.bincount(labels)
+        alone = (size[labels] == 1) & self._polygon[rows]
+        rest = np.flatnonzero(~alone)
+        order = rest[np.argsort(labels[rest], kind="stable")]
+        bounds = [0, *(np.flatnonzero(np.diff(labels[order])) + 1).tolist(), len(order)]
+        members = rows[order].tolist()
+        keys = [tuple(sorted(members[lo:hi])) for lo, hi in pairwise(bounds) if hi > lo]
+        todo = [k for k in dict.fromkeys(keys) if k not in self._unions]
+        if todo:
+            member = np.concatenate([np.asarray(k, dtype=np.intp) for k in todo])
+            group = np.repeat(np.arange(len(todo), dtype=np.intp), [len(k) for k in todo])
+            merged = _union_groups(self.geoms[member], group)
+            for k, geom in zip(todo, merged.tolist(), strict=True):
+                parts = shapely.get_parts(geom)
+                self._unions[k] = np.asarray(parts[~shapely.is_empty(parts)], dtype=object)
+        return np.concatenate([self.geoms[rows[alone]],
+                               *(self._unions[k] for k in keys)]).astype(object)
+
+    def areas(self, parts: NDArray[np.object_], measure: Any) -> NDArray[np.float64]:
+        """Return the area of each of ``parts`` (from :meth:`parts`), each measured once."""
+        out = np.asarray([self._areas.get(id(p), np.nan) for p in parts.tolist()],
+                         dtype=np.float64)
+        todo = np.flatnonzero(np.isnan(out))
+        if len(todo):
+            out[todo] = measure(parts[todo])
+            self._kept.extend(parts[todo].tolist())
+            self._areas.update(zip((id(p) for p in parts[todo].tolist()),
+                                   out[todo].tolist(), strict=True))
+        return out

@@ -33,7 +33,7 @@ from redline.analysis.accountability import accountability_levels
 from redline.analysis.areas import ellipsoidal_area
 from redline.analysis.cache import ScopedCache
 from redline.analysis.dates import in_year
-from redline.analysis.dissolve import union, union_by_date, union_parts
+from redline.analysis.dissolve import Dissolver, union, union_by_date, union_parts
 from redline.analysis.farmland import net_share
 from redline.analysis.overlay import cover, pieces, reuse_trees
 from redline.analysis.summary import admin_units
@@ -317,8 +317,48 @@ def _union(frame: gpd.GeoDataFrame | None) -> NDArray[np.object_] | None:
     """
     if frame is None or frame.empty:
         return None
-    return _MEMO.get("union", (frame,),
-                     lambda: union_parts(shapely.make_valid(frame.geometry.values)))
+    return _MEMO.get("union", (frame,), lambda: _union_of(frame))
+
+
+def _union_of(frame: gpd.GeoDataFrame) -> NDArray[np.object_]:
+    rows = _base_rows(frame)
+    if rows is not None:
+        return _base()[1].parts(rows)
+    return union_parts(shapely.make_valid(frame.geometry.values))
+
+
+def _base() -> tuple[gpd.GeoDataFrame, Dissolver]:
+    """Return the approvals of the ledger and their :class:`Dissolver`."""
+    base: tuple[gpd.GeoDataFrame, Dissolver] = _MEMO.get("base", (), _no_base)
+    return base
+
+
+def _no_base() -> Any:
+    raise LookupError("no base layer")  # pragma: no cover - asked only after has()
+
+
+def _base_rows(frame: gpd.GeoDataFrame) -> NDArray[np.intp] | None:
+    """Positions of ``frame``'s rows in the ledger's approvals, when they are rows of it.
+
+    Rows of it are found by index and confirmed by their geometry objects (a frame
+    cut from the approvals holds the same ones), so another frame is never taken
+    for them.
+    """
+    if not _MEMO.has("base", ()):
+        return None
+    base = _base()[0]
+    if frame is base:
+        return np.arange(len(base), dtype=np.intp)
+    if not base.index.is_unique:
+        return None
+    rows = base.index.get_indexer(frame.index)
+    if (rows < 0).any():
+        return None
+    mine = np.asarray(frame.geometry.values, dtype=object)
+    theirs = np.asarray(base.geometry.values, dtype=object)[rows]
+    if not all(a is b for a, b in zip(mine.tolist(), theirs.tolist(), strict=True)):
+        return None
+    return np.asarray(rows, dtype=np.intp)
 
 
 def _clip(frame: gpd.GeoDataFrame | None,
@@ -357,7 +397,11 @@ def _distinct_of(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
     parts = parts[shapely.get_type_id(parts) >= 3]
     if not len(parts):
         return None
-    return gpd.GeoDataFrame(geometry=np.asarray(parts, dtype=object), crs=frame.crs)
+    land = gpd.GeoDataFrame(geometry=np.asarray(parts, dtype=object), crs=frame.crs)
+    if _base_rows(frame) is not None:  # a part met before is not measured again
+        _MEMO.put("row areas", (land,), _base()[1].areas(
+            np.asarray(parts, dtype=object), partial(ellipsoidal_area, crs=frame.crs)))
+    return land
 
 
 def _distinct_by_code(frame: gpd.GeoDataFrame | None, code: str) -> float:
@@ -654,6 +698,10 @@ def _county_ledger(  # noqa: PLR0915 - one row per unit, part by part
         # An approval dated after the check is not yet known to it.
         known = pd.to_datetime(approvals_all["approved_on"], errors="coerce")
         approvals_all = _valid(approvals_all[~(known > pd.Timestamp(as_of)).to_numpy(bool)])
+    if approvals_all is not None:
+        # Unions of the approvals (of the year, of each year and land use) share work.
+        _MEMO.put("base", (), (approvals_all, Dissolver(
+            shapely.make_valid(np.asarray(approvals_all.geometry.values, dtype=object)))))
     approvals = _in_year(approvals_all, "approved_on", as_of)
     supply = _valid(layers.get("supply"))
     supplement = _in_year(_valid(layers.get("supplement")), "completed_on", as_of,
@@ -948,7 +996,9 @@ def _year_lands(approvals: gpd.GeoDataFrame, *, by_use: bool
 def _joined(lands: list[tuple[int, str, gpd.GeoDataFrame]]) -> gpd.GeoDataFrame:
     """Return the lands of :func:`_year_lands` in one frame, ``_group`` their position."""
     frames = [land.assign(_group=g) for g, (_, _, land) in enumerate(lands)]
-    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=lands[0][2].crs)
+    joined = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=lands[0][2].crs)
+    _MEMO.put("row areas", (joined,), np.concatenate([_row_areas(land) for _, _, land in lands]))
+    return joined
 
 
 def approvals_by_year(approvals: gpd.GeoDataFrame | None, admin: gpd.GeoDataFrame | None,
