@@ -260,11 +260,18 @@ class Dissolver:
             member = np.concatenate([np.asarray(k, dtype=np.intp) for k in todo])
             group = np.repeat(np.arange(len(todo), dtype=np.intp), [len(k) for k in todo])
             merged = _union_groups(self.geoms[member], group)
-            for k, geom in zip(todo, merged.tolist(), strict=True):
-                parts = shapely.get_parts(geom)
-                self._unions[k] = np.asarray(parts[~shapely.is_empty(parts)], dtype=object)
+            parts, owner = shapely.get_parts(merged, return_index=True)
+            keep = ~shapely.is_empty(parts)
+            parts, owner = np.asarray(parts[keep], dtype=object), owner[keep]
+            cut = np.searchsorted(owner, np.arange(len(todo) + 1)).tolist()
+            for i, k in enumerate(todo):
+                self._unions[k] = parts[cut[i]:cut[i + 1]]
         return np.concatenate([self.geoms[rows[alone]],
                                *(self._unions[k] for k in keys)]).astype(object)
+
+    def held(self, geoms: NDArray[np.object_]) -> NDArray[np.bool_]:
+        """Which of ``geoms`` are parts this dissolver measured (and keeps alive)."""
+        return np.asarray([id(g) in self._areas for g in geoms.tolist()], dtype=bool)
 
     def areas(self, parts: NDArray[np.object_], measure: Any) -> NDArray[np.float64]:
         """Return the area of each of ``parts`` (from :meth:`parts`), each measured once."""

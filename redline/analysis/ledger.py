@@ -213,18 +213,56 @@ def _unit_parts(frame: gpd.GeoDataFrame, admin: gpd.GeoDataFrame | None, level: 
     dissolved = _dissolved(admin, level)
     if len(rest) and dissolved is not None:
         geoms = np.asarray(frame.geometry.values, dtype=object)
-        # The whole array when no row has a code, so a tree built over it is reused.
-        p = pieces(geoms if len(rest) == len(geoms) else geoms[rest],
-                   dissolved.geometry.values, crs=frame.crs, sliver_m2=0.0,
-                   left_area_m2=area[rest], geometry=False)
-        rows.append(rest[p.left])
-        units.append(dissolved["unit"].to_numpy(dtype=object)[p.right])
-        where.append(p.area_m2)
+        at, unit, m2 = _cut_by_units(geoms if len(rest) == len(geoms) else geoms[rest],
+                                     dissolved, area[rest], frame.crs)
+        rows.append(rest[at])
+        units.append(dissolved["unit"].to_numpy(dtype=object)[unit])
+        where.append(m2)
     elif len(rest) and len(default_code) >= n:
         rows.append(rest)
         units.append(np.full(len(rest), default_code[:n], dtype=object))
         where.append(area[rest])
     return rows, units, where
+
+
+def _cut_by_units(geoms: NDArray[np.object_], dissolved: gpd.GeoDataFrame,
+                  area: NDArray[np.float64], crs: Any
+                  ) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]]:
+    """Each geometry's area by dissolved unit: positions, unit positions, m2.
+
+    The overlap engine cuts the geometries by the units (a geometry inside one unit is
+    not intersected). A part of the approvals' land met before (the same land in the
+    approvals of a year and of a year and land use) takes its cut from then.
+    """
+    known: dict[int, tuple[NDArray[np.intp], NDArray[np.float64]]] = {}
+    held = np.zeros(len(geoms), dtype=bool)
+    if _MEMO.has("base", ()):
+        held = _base()[1].held(geoms)
+        known = _MEMO.get("unit cuts", (dissolved,), dict)
+    ids = [id(g) for g in geoms.tolist()]
+    hit = held & np.asarray([i in known for i in ids], dtype=bool)
+    todo = np.flatnonzero(~hit)
+    at, unit = np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    m2 = np.zeros(0, dtype=np.float64)
+    if len(todo):
+        # The whole array when nothing is known, so a tree built over it is reused.
+        p = pieces(geoms if len(todo) == len(geoms) else geoms[todo],
+                   dissolved.geometry.values, crs=crs, sliver_m2=0.0,
+                   left_area_m2=area[todo], geometry=False)
+        at, unit, m2 = todo[p.left], np.asarray(p.right, dtype=np.intp), p.area_m2
+    if held.any():
+        order = np.argsort(at, kind="stable")
+        cut = np.searchsorted(at[order], np.arange(len(geoms) + 1)).tolist()
+        for k in np.flatnonzero(held & ~hit).tolist():
+            mine = order[cut[k]:cut[k + 1]]
+            known[ids[k]] = (unit[mine], m2[mine])
+    if not hit.any():
+        return at, unit, m2
+    got = [known[ids[k]] for k in np.flatnonzero(hit).tolist()]
+    count = [len(u) for u, _ in got]
+    return (np.concatenate([np.repeat(np.flatnonzero(hit), count), at]).astype(np.intp),
+            np.concatenate([*(u for u, _ in got), unit]).astype(np.intp),
+            np.concatenate([*(a for _, a in got), m2]).astype(np.float64))
 
 
 def spilled_unit_areas(disk: Windows, admin: gpd.GeoDataFrame | None, *,
@@ -841,8 +879,9 @@ def _now(area: Any, held: gpd.GeoDataFrame | None, disk: Windows | None,
 def _prefixed(frame: pd.DataFrame, code: str) -> np.ndarray:
     if "admin_code" not in frame:
         return np.zeros(len(frame), dtype=bool)
-    return frame["admin_code"].astype("string").fillna("").str.startswith(code).to_numpy(
-        dtype=bool)
+    text = _MEMO.get("code text", (frame,),
+                     lambda: frame["admin_code"].astype("string").fillna(""))
+    return text.str.startswith(code).to_numpy(dtype=bool)
 
 
 def _targets_part(now: Mapping[tuple[str, bool], float], targets: pd.DataFrame | None, *,
