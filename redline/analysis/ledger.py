@@ -162,10 +162,22 @@ def unit_areas(
     if weight:
         w = pd.to_numeric(frame[weight], errors="coerce").fillna(0.0).to_numpy(dtype=float)
         area = area * w[rows]
+    # The units told apart once per frame and level (a million farmland rows, four sums).
+    return _sum_by_unit(area, _MEMO.get("unit index", (units,), lambda: _told_apart(units)))
+
+
+def _told_apart(units: NDArray[np.object_]) -> tuple[NDArray[np.intp], NDArray[np.object_]]:
+    """Each row's unit as a position in the sorted unit codes, and those codes."""
+    which, names = pd.factorize(units, sort=True)
+    return np.asarray(which, dtype=np.intp), np.asarray(names, dtype=object)
+
+
+def _sum_by_unit(area: NDArray[np.float64],
+                 told: tuple[NDArray[np.intp], NDArray[np.object_]]) -> pd.Series:
+    """Sum ``area`` by unit, in row order (held or read from disk, the same sums)."""
+    which, names = told
     if not len(area):
         return pd.Series(dtype="float64")
-    # The units told apart once per frame and level (a million farmland rows, four sums).
-    which, names = _MEMO.get("unit index", (units,), lambda: pd.factorize(units, sort=True))
     return pd.Series(np.bincount(which, weights=area, minlength=len(names)),
                      index=pd.Index(names, dtype=object), dtype="float64")
 
@@ -301,7 +313,8 @@ def spilled_unit_areas(disk: Windows, admin: gpd.GeoDataFrame | None, *,
         blocks = placed + rest  # as _split_rows joins them: by code first, then cut
         sums = pd.Series(np.concatenate([a for _, a in blocks]).astype(np.float64),
                          index=np.concatenate([u for u, _ in blocks]).astype(object))
-        out[lv] = sums.groupby(level=0).sum() if len(sums) else pd.Series(dtype="float64")
+        out[lv] = _sum_by_unit(np.asarray(sums.to_numpy(), dtype=np.float64),
+                               _told_apart(sums.index.to_numpy(dtype=object)))
     return out
 
 
