@@ -279,15 +279,23 @@ def map_fields(columns: list[str], role: Role, mapping: Mapping[str, str], *,
 
 
 def _join(a: pd.Series, b: np.ndarray | pd.Series, *, sep: str = "; ") -> pd.Series:
-    """Join two per-row texts with ``sep``, skipping blanks."""
-    b = pd.Series(np.asarray(b, dtype=object), index=a.index)
-    b_blank = (b == "").to_numpy(dtype=bool)
-    if b_blank.all():
+    """Join two per-row texts with ``sep``, skipping blanks.
+
+    Worked on object arrays: a Series made from them would be converted to pandas'
+    string type and back, which costs more than the joining.
+    """
+    left = np.asarray(a, dtype=object)
+    right = np.asarray(b, dtype=object)
+    right_set = right != ""
+    if not right_set.any():
         return a
-    if (a == "").to_numpy(dtype=bool).all():
-        return b
-    both = (a != "") & (b != "")
-    return a.where(b == "", b.where(a == "", a + sep + b)).where(~both, a + sep + b)
+    left_set = left != ""
+    if not left_set.any():
+        return pd.Series(right, index=a.index, dtype=object)
+    out = np.where(left_set, left, right)
+    both = np.flatnonzero(left_set & right_set)
+    out[both] = [f"{x}{sep}{y}" for x, y in zip(left[both], right[both], strict=True)]
+    return pd.Series(out, index=a.index, dtype=object)
 
 
 class _Labels:
@@ -420,9 +428,14 @@ def _parse_fields(raw: gpd.GeoDataFrame, role: Role, fields: dict[str, str],
         data[canonical] = values
         if canonical == "authority":
             bad = bad.where(bad != "", _unread_authority(values))
-        unread = _join(unread, np.where(bad.to_numpy() != "", canonical, ""), sep=";")
-        bad = bad.where(bad == "", f"{canonical} ({source}) " + bad.astype(str))
-        value_notes = _join(value_notes, bad.to_numpy())
+        why = np.asarray(bad, dtype=object)
+        said = np.flatnonzero(why != "")
+        if not len(said):
+            continue
+        unread = _join(unread, np.where(why != "", canonical, ""), sep=";")
+        why = why.copy()
+        why[said] = [f"{canonical} ({source}) {w}" for w in why[said]]
+        value_notes = _join(value_notes, why)
     return data, value_notes, unread
 
 
