@@ -26,6 +26,7 @@ import tempfile
 import tomllib
 import zipfile
 from collections.abc import Collection, Iterable, Iterator, Mapping
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -223,16 +224,20 @@ def _read(path: Path, root: Path, shown: str, zipped: tuple[Path, Path] | None, 
     later = {role: src for role, src in sources.items()
              if large and role in spill and spill_dir is not None and can_spill(src)}
     read: dict[str, Layer] = {}
+    digests: list[tuple[Layer, Future[str]]] = []
     for role, src in sources.items():
         if role in later:
             continue
         spec = config.layers.get(role, LayerSpec())
-        layer, layer_problems = read_layer(src, spec, crs=default_crs, encoding=default_enc)
+        layer, layer_problems = read_layer(src, spec, crs=default_crs, encoding=default_enc,
+                                           digests=digests)
         if layer is not None:
             settle_datum(layer, spec.towgs84 or config.towgs84)
             read[role] = layer
         else:
             problems.extend(layer_problems)
+    for layer, digest in digests:  # hashed beside the reading; the first layer need not wait
+        layer.sha256 = digest.result()
 
     extents = [_file_extent(src, config.layers.get(role, LayerSpec()), default_crs,
                             default_enc) for role, src in later.items()]

@@ -23,6 +23,7 @@ import logging
 import warnings
 import zipfile
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal, cast
 
@@ -637,7 +638,9 @@ def _join_table(raw: gpd.GeoDataFrame, src: Source, spec: LayerSpec, role: Role,
 
 def read_layer(src: Source, spec: LayerSpec, *, crs: str | None = None,
                encoding: str | None = None, rows: Window | None = None,
-               seen_ids: set[str] | None = None) -> tuple[Layer | None, list[Problem]]:
+               seen_ids: set[str] | None = None,
+               digests: list[tuple[Layer, Future[str]]] | None = None
+               ) -> tuple[Layer | None, list[Problem]]:
     """Read one role's source into a :class:`Layer` in its *source* CRS.
 
     ``crs`` and ``encoding`` are the dataset-wide defaults (argument, then
@@ -649,6 +652,9 @@ def read_layer(src: Source, spec: LayerSpec, *, crs: str | None = None,
     in the whole read (``_row`` is their position in the file);
     ``seen_ids`` holds the ids of the windows read before (a repeat is a
     duplicate) and takes this window's.
+    ``digests``, when given, takes the layer and its file's digest still being worked
+    (the caller sets ``layer.sha256``) rather than the read waiting for it: a county's
+    GeoPackage is hashed once, beside the reading of all its layers.
 
     Returns
     -------
@@ -724,7 +730,9 @@ def read_layer(src: Source, spec: LayerSpec, *, crs: str | None = None,
         layer_name=src.layer, seen_ids=seen_ids, problems=problems)
     if layer is None:
         return None, problems
-    if digest is not None:
+    if digest is not None and digests is not None:
+        digests.append((layer, digest))
+    elif digest is not None:
         layer.sha256 = digest.result()
     return layer, problems
 
