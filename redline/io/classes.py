@@ -16,18 +16,20 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from redline.io.values import parse_codes
+from redline.io.values import _per_distinct, parse_codes
 from redline.landclass import ClassFilter, class_filter, classify
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 
+@_per_distinct
 def land_codes(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Read land classes: (codes as text, ``""`` or why unread), as ``parse_codes`` does.
 
     A value neither survey knows is kept as written (padded to four digits when all
-    digits, as before), so no value is lost.
+    digits, as before), so no value is lost. A long column is read value by distinct
+    value (its few dozen classes), not once per parser.
 
     Examples
     --------

@@ -127,22 +127,26 @@ def _one_text(v: object) -> str:
 
 def _text(raw: pd.Series) -> pd.Series:
     """Raw values as stripped strings ('' for missing); floats 12.0 become '12'."""
-    arr = raw.astype(object).to_numpy()
+    arr = raw.to_numpy(dtype=object)
     if len(arr) and pd.api.types.infer_dtype(arr, skipna=True) == "string":
-        # A text column (the common case): strip in one pass; only the missing
-        # values go value by value.
-        out = np.empty(len(arr), dtype=object)
+        # A text column (the common case): strip in one pass; of the missing values,
+        # only those that are not None go value by value.
+        out = np.full(len(arr), "", dtype=object)
         missing = pd.isna(arr)
-        out[~missing] = pd.Series(arr[~missing], dtype=object).str.strip().to_numpy(dtype=object)
-        out[missing] = [_one_text(v) for v in arr[missing]]
+        present = np.flatnonzero(~missing)
+        out[present] = [v.strip() for v in arr[present]]
+        gaps = np.flatnonzero(missing)
+        odd = [i for i, v in zip(gaps, arr[gaps], strict=True) if v is not None]
+        if odd:
+            out[odd] = [_one_text(v) for v in arr[odd]]
         return pd.Series(out, index=raw.index, dtype=object)
     return pd.Series([_one_text(v) for v in arr], index=raw.index, dtype=object)
 
 
 def _problems(bad: np.ndarray, raw: pd.Series, what: str) -> pd.Series:
-    texts = _text(raw)
     out = pd.Series("", index=raw.index, dtype=object)
     if bad.any():
+        texts = _text(raw)
         out[bad] = np.array([f"{what}: cannot read {t!r}" for t in texts[bad]], dtype=object)
     return out
 
