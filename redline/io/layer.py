@@ -826,9 +826,10 @@ def to_working(frame: gpd.GeoDataFrame, source_crs: str, working: str, *, path: 
     Returns the frame, or the problem (an error) that stops it: coordinates that are
     not degrees in a geographic CRS, or a CRS that cannot be transformed.
     """
-    ok = ~(frame.geometry.isna() | frame.geometry.is_empty).to_numpy()
     src_crs = CRS.from_user_input(source_crs)
-    if src_crs.is_geographic and ok.any():
+    ok = ~(frame.geometry.isna() | frame.geometry.is_empty).to_numpy() \
+        if src_crs.is_geographic else np.zeros(0, dtype=bool)
+    if ok.any():
         x0, y0, x1, y1 = frame.geometry[ok].total_bounds
         if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
             return None, Problem(

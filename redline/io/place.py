@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import cast
 
 import numpy as np
+import shapely
 
 from redline.io import crs as crsmod
 from redline.io.config import CONFIG_NAME
@@ -73,11 +74,13 @@ def reproject(layers: dict[str, Layer], working: str, problems: list[Problem]
             continue
         assert frame is not None
         ly.frame = frame
-        ok = ~(frame.geometry.isna() | frame.geometry.is_empty).to_numpy()
-        ok = ok & np.isfinite(frame.geometry.bounds.to_numpy()).all(axis=1)
+        # A missing or empty geometry has no finite bounds: one pass finds the extent.
+        bounds = shapely.bounds(frame.geometry.to_numpy())
+        ok = np.isfinite(bounds).all(axis=1)
         if ok.any():
-            b = frame.geometry[ok].total_bounds
-            boxes[role] = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+            b = bounds[ok]
+            boxes[role] = (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()),
+                           float(b[:, 3].max()))
     return boxes
 
 

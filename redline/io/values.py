@@ -130,13 +130,14 @@ def _text(raw: pd.Series) -> pd.Series:
     arr = raw.to_numpy(dtype=object)
     if len(arr) and pd.api.types.infer_dtype(arr, skipna=True) == "string":
         # A text column (the common case): strip in one pass; of the missing values,
-        # only those that are not None go value by value.
+        # only those that are neither None nor NaN go value by value.
         out = np.full(len(arr), "", dtype=object)
         missing = pd.isna(arr)
         present = np.flatnonzero(~missing)
         out[present] = [v.strip() for v in arr[present]]
         gaps = np.flatnonzero(missing)
-        odd = [i for i, v in zip(gaps, arr[gaps], strict=True) if v is not None]
+        odd = [i for i, v in zip(gaps, arr[gaps], strict=True)
+               if v is not None and not isinstance(v, float)]
         if odd:
             out[odd] = [_one_text(v) for v in arr[odd]]
         return pd.Series(out, index=raw.index, dtype=object)
