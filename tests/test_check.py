@@ -373,6 +373,38 @@ def test_work_done_beside_the_rules_is_the_work_done_in_line(
         title=page.split("<title>")[1].split("</title>")[0]))
     assert '"kind": "raster"' in page or '"kind":"raster"' in page
     assert page == inline
+    # The pages are written in a forked process while the tables are written here.
+    assert "map and report (beside the tables)" in out.run["timings"]
+    assert "map and report (beside the tables)" not in plain.run["timings"]
+    assert ((out.out / "report.html").read_text(encoding="utf-8")
+            == (plain.out / "report.html").read_text(encoding="utf-8"))
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="fork is the Linux path")
+def test_pages_that_fail_beside_the_tables_are_written_whole_here(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from redline.report import html
+    from redline.report import map as report_map
+
+    plain = check(SAMPLES / "tiedong", tmp_path / "plain", as_of=AS_OF, progress=False)
+    monkeypatch.setattr(report_map, "MAX_VECTOR_FEATURES", 5)  # work beside, as a large county
+    here, render = os.getpid(), html.render_report
+
+    def dies_half_way(*args: object, **kwargs: object) -> str:
+        if os.getpid() != here:  # the child leaves half a page behind and fails
+            (staged,) = (tmp_path / "out").parent.glob(".out.tmp-*")
+            (staged / f".report.html.tmp-{os.getpid()}").write_text("<html><bo")
+            raise MemoryError("no room in the child")
+        return render(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(html, "render_report", dies_half_way)
+    out = check(SAMPLES / "tiedong", tmp_path / "out", as_of=AS_OF, progress=False)
+    assert sorted(p.name for p in out.out.glob(".*")) == [".redline"]
+    assert ((out.out / "report.html").read_text(encoding="utf-8")
+            == (plain.out / "report.html").read_text(encoding="utf-8"))
+    assert (out.out / "map.html").stat().st_size > 0
 
 
 def test_the_county_wide_pass_of_a_tiled_run_reads_only_the_year() -> None:

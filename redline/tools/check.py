@@ -287,17 +287,22 @@ def _check(  # noqa: PLR0915 -- one pipeline, read top to bottom
                           skipped=skipped)
         if carried is not None:
             run["previous"] = carried[1]
+        run["status"] = "finished"  # the report shows it; it reads no timings nor outputs
+        drawn = side.timed_result(2, timings, "map images (beside the rules)")
+        # The pages are written on the other core (idle by now) while this one
+        # writes the tables; a child that fails has its pages written here.
+        pages = SideJobs([partial(
+            _write_pages, Path(tmp), out=Path(out), ds=ds,
+            layers=_map_layers(layers, spilled, drawn or {}), findings=findings,
+            summary=summary, ledger=ledger, run=dict(run), lang=lang, images=drawn)],
+            now=side.now)
         run["outputs"] = _write_outputs(
             Path(tmp), findings=findings, features=features, summary=summary, tables=tables,
             lang=lang)
         step("write tables")
-        run["timings"] = dict(timings)
-        run["status"] = "finished"
-        drawn = side.timed_result(2, timings, "map images (beside the rules)")
-        _write_pages(Path(tmp), out=Path(out), ds=ds,
-                     layers=_map_layers(layers, spilled, drawn or {}), findings=findings,
-                     summary=summary, ledger=ledger, run=run, lang=lang, images=drawn)
-        run["outputs"] += ["map.html", "report.html", "run.json"]
+        pages.timed_result(0, timings, "map and report (beside the tables)")
+        _drop_half_written(Path(tmp))
+        run["outputs"] += [*PAGES, "run.json"]
         step("map and report")
         if out_db is not None:
             run["out_db"] = postgis.write_postgis(out_db, out_schema, {
@@ -761,6 +766,17 @@ def _map_layers(layers: Mapping[str, gpd.GeoDataFrame], spilled: Mapping[str, Wi
         if role not in images:
             out[role] = disk.whole()
     return out
+
+
+def _drop_half_written(tmp: Path) -> None:
+    """Remove the temporary pages a child stopped while writing them may have left in ``tmp``."""
+    for page in PAGES:
+        for part in tmp.glob(f".{page}.tmp-*"):
+            part.unlink(missing_ok=True)
+
+
+#: The pages :func:`_write_pages` writes.
+PAGES = ("map.html", "report.html")
 
 
 def _write_pages(tmp: Path, *, out: Path, ds: Dataset, layers: dict[str, gpd.GeoDataFrame],
