@@ -601,3 +601,16 @@ def test_findings_of_a_rule_are_drawn_largest_first():
     ], crs=CRS)
     d = layer(page_layers(html_of({}, found)), "finding:idle_1y")
     assert d["ids"] == ["idle_1y/supply/S1", "idle_1y/supply/S2", "idle_1y/supply/S0"]
+
+
+def test_dates_in_the_popups_are_days_or_full_times() -> None:
+    from redline.report.map import _text
+
+    stamps = pd.Series(pd.to_datetime(
+        ["2020-01-02", None, "2021-03-04 05:06:07", "2021-03-04 05:06:07.123456"],
+        format="mixed"), index=[5, 3, 9, 1])
+    expected = ["2020-01-02", "", "2021-03-04T05:06:07", "2021-03-04T05:06:07.123456"]
+    assert _text(stamps) == expected
+    assert _text(stamps.astype("datetime64[s]").iloc[:1]) == ["2020-01-02"]
+    assert _text(stamps.dt.tz_localize("Asia/Shanghai")) == [
+        "2020-01-02", "", "2021-03-04T05:06:07+08:00", "2021-03-04T05:06:07.123456+08:00"]

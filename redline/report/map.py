@@ -28,6 +28,7 @@ import math
 import os
 import warnings
 from collections.abc import Callable, Iterator, Mapping
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final, Literal
 from urllib.parse import quote
 
@@ -456,6 +457,13 @@ def _drawable(frame: gpd.GeoDataFrame, key: str) -> gpd.GeoDataFrame:
 def _text(series: pd.Series, lang: Lang = "zh") -> list[str]:
     """Values as display strings: dates as ISO, floats without noise, missing as ''."""
     if pd.api.types.is_datetime64_any_dtype(series):
+        if getattr(series.dt, "tz", None) is None:  # whole days written at once
+            days = series.to_numpy(dtype="datetime64[ns]")
+            whole = ~np.isnat(days) & (days == days.astype("datetime64[D]"))
+            text = np.where(whole, np.datetime_as_string(days, unit="D"), "").astype(object)
+            rest = ~np.isnat(days) & ~whole
+            text[rest] = [v.isoformat() for v in series.iloc[np.flatnonzero(rest)]]
+            return list(text)
         return [
             "" if pd.isna(v) else (v.date().isoformat() if v == v.normalize() else v.isoformat())
             for v in series
@@ -485,9 +493,19 @@ def _lonlat_geojson(geoms: np.ndarray, crs: Any, *, simplify: float = 0.0) -> li
 
 def _bounds4326(geoms: np.ndarray, crs: Any) -> np.ndarray:
     x0, y0, x1, y1 = shapely.total_bounds(geoms)
-    tr = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    tr = _to_lonlat(crs)
     lon0, lat0, lon1, lat1 = tr.transform_bounds(x0, y0, x1, y1)
     return np.array([lon0, lat0, lon1, lat1])
+
+
+@lru_cache(maxsize=8)
+def _to_lonlat(crs: Any) -> Transformer:
+    """Return the transformer from ``crs`` to longitude and latitude, made once per CRS.
+
+    Making one is slow for a Gauss-Kruger CRS (PROJ searches its database each time)
+    and every layer of a map asks for the same one.
+    """
+    return Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
 
 
 def _name(key: str, lang: Lang) -> str:
