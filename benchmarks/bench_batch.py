@@ -11,7 +11,7 @@ memory (max RSS) is its own. Run:
 dask ``LocalCluster`` of ``--workers`` worker processes of one thread each, made in
 a child process: its wall time, the CPU time of the whole process tree, and the peak
 of the tree's summed PSS (the child, the scheduler and the workers; sampled every
-0.5 s). The counties are made once under ``benchmarks/_data/`` (git-ignored).
+1 s). The counties are made once under ``benchmarks/_data/`` (git-ignored).
 
     python benchmarks/bench_batch.py --city 7 --farmland 1000000 --parcels 50000
 """
@@ -118,7 +118,7 @@ def city_run(root: Path, out: Path, workers: int) -> dict[str, float]:
         except psutil.Error:
             pass
         peak = max(peak, total)
-        time.sleep(0.5)
+        time.sleep(1.0)
     stdout, err = proc.communicate()
     if proc.returncode:
         raise SystemExit(f"batch failed ({proc.returncode}):\n{err[-3000:]}")
