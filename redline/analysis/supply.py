@@ -47,7 +47,7 @@ from redline.analysis.dates import as_day_array, full_years
 from redline.analysis.findings import RuleResult, concat_findings, feature_ids, make_findings
 from redline.analysis.idle import EXCUSED_COLUMNS, IDLE_RULES, WARNING_COLUMNS, idle
 from redline.analysis.overlay import cover, pieces, split_by_units, union_by_group
-from redline.analysis.supply_parcels import SupplyParcels, join_text
+from redline.analysis.supply_parcels import SupplyParcels, feature_problems, join_text
 from redline.analysis.supply_policy import POLICY_RULES, policy
 from redline.errors import ConfigError, CRSError
 from redline.text import Lang, check_lang, regulation, words
@@ -249,17 +249,6 @@ def _common_crs(frames: list[gpd.GeoDataFrame]) -> Any:
     return crss[0] if crss else None
 
 
-def _problems(frame: gpd.GeoDataFrame) -> NDArray[np.object_]:
-    problem = (frame["_problem"].astype(object).where(frame["_problem"].notna(), "")
-               .astype(str).to_numpy(dtype=object) if "_problem" in frame
-               else np.full(len(frame), "", dtype=object))
-    geoms = np.asarray(frame.geometry.values, dtype=object)
-    no_geom = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    problem = problem.copy()
-    problem[no_geom & (problem == "")] = "no geometry"
-    return problem
-
-
 def _align_evidence(evidence: pd.DataFrame | None,
                     sup: SupplyParcels) -> tuple[NDArray[np.float64], NDArray[np.object_]]:
     n = len(sup)
@@ -381,7 +370,7 @@ def _approved_not_supplied(approvals: gpd.GeoDataFrame, supply: gpd.GeoDataFrame
                            skipped: list[tuple[str, str]], crs: Any) -> _NotSupplied:
     n = len(approvals)
     ids = feature_ids(approvals, "approvals")
-    problem = _problems(approvals)
+    problem = feature_problems(approvals)
     judged = problem == ""
     geoms = np.asarray(approvals.geometry.values, dtype=object)
     sliver = float(params["sliver_m2"])

@@ -62,7 +62,8 @@ def _texts(column: NDArray[np.object_] | list[str]) -> NDArray[np.object_]:
     return text
 
 
-def _problems(frame: gpd.GeoDataFrame) -> NDArray[np.object_]:
+def feature_problems(frame: gpd.GeoDataFrame) -> NDArray[np.object_]:
+    """Return why each feature cannot be judged (its ``_problem``, or no geometry); "" if it can."""
     problem = (frame["_problem"].astype(object).where(frame["_problem"].notna(), "")
                .astype(str).to_numpy(dtype=object) if "_problem" in frame
                else np.full(len(frame), "", dtype=object))
@@ -97,7 +98,7 @@ class SupplyParcels:
     @classmethod
     def of(cls, frame: gpd.GeoDataFrame) -> SupplyParcels:
         """Read a supply frame (canonical columns, ``_problem``, ``_note``, ``_unread``)."""
-        problem = _problems(frame)
+        problem = feature_problems(frame)
         area = (ellipsoidal_area(frame.geometry.values, frame.crs) if frame.crs is not None
                 else np.asarray(shapely.area(frame.geometry.values), dtype=np.float64))
         notes = np.full(len(frame), "", dtype=object)
