@@ -354,6 +354,22 @@ def test_multipolygons() -> None:
     assert (why == OK).all()
 
 
+def test_single_part_multipolygons_as_polygons() -> None:
+    """A one-part multipolygon measures as its polygon, against GEOS, both ways round."""
+    rng = np.random.default_rng(7)
+    corner = rng.uniform(0, 100, (2, 3000))
+    boxes = shapely.box(*corner, *(corner + rng.uniform(1, 30, (2, 3000))))
+    stars = shapely.buffer(shapely.points(*corner), rng.uniform(1, 20, 3000), quad_segs=3)
+    multi = np.asarray([shapely.MultiPolygon([g]) for g in stars], dtype=object)
+    li, ri = shapely.STRtree(boxes).query(multi)
+    got, n_fallback = intersection_areas(multi, boxes, li, ri)
+    plain, _ = intersection_areas(stars, boxes, li, ri)
+    np.testing.assert_array_equal(got, plain)
+    geos = shapely.area(shapely.intersection(multi[li], boxes[ri]))
+    assert (np.abs(got - geos) <= tolerance(multi[li], boxes[ri])).all()
+    assert n_fallback == 0
+
+
 def test_edge_along_several_edges_of_the_other() -> None:
     """One edge lying along two consecutive collinear edges of the other, both ways round."""
     long_edge = shapely.box(0, 0, 4, 2)
@@ -420,8 +436,11 @@ def test_threads_give_the_same_areas() -> None:
 def test_flattening_matches_shapely_ragged_arrays() -> None:
     """Rings found the quick way (one-ring polygons) and in blocks match shapely's."""
     holed = square(0, 0, 4).difference(square(1, 1, 2))
+    # Single-part multipolygons (as GeoPackage and FileGDB layers store every
+    # polygon) take the quick way when they are one ring, the long way with a hole.
     mixed = [square(0, 0), holed, shapely.MultiPolygon([square(5, 5), holed]), shapely.Polygon(),
-             shapely.MultiPolygon(), shapely.reverse(holed)]
+             shapely.MultiPolygon(), shapely.reverse(holed), shapely.MultiPolygon([square(7, 7)]),
+             shapely.MultiPolygon([holed]), shapely.MultiPolygon([shapely.reverse(square(2, 2))])]
     geoms = np.asarray(mixed * 3000, dtype=object)
     _, coords, (ring_off, part_ring, geom_part) = shapely.to_ragged_array(geoms)
     for rings in (_Rings(geoms), _Rings.of(geoms, 2)):

@@ -1123,7 +1123,13 @@ class _Rings:
         # x and y are views of the coordinate pairs (the kernel reads both at once):
         # no copy.
         x, y = coords[:, 0], coords[:, 1]
-        simple = ((shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON)
+        # A multipolygon of one part is stored so by many files (every feature of a
+        # GeoPackage or FileGDB layer declared MULTIPOLYGON): with one ring, its
+        # coordinates are that ring's, as a polygon's.
+        kind = shapely.get_type_id(geoms)
+        simple = (((kind == shapely.GeometryType.POLYGON)
+                   | ((kind == shapely.GeometryType.MULTIPOLYGON)
+                      & (shapely.get_num_geometries(geoms) == 1)))
                   & _one_ring(x, y, n_coords))
         n_rings = simple.astype(np.int64)
         other = np.flatnonzero(~simple)
