@@ -24,6 +24,7 @@ from redline.io.coordtxt import (
     read_coordtxt,
     write_coordtxt,
 )
+from redline.io.safepath import UniqueNames, unique_name
 
 HEAD = """[属性描述]
 格式版本号=1.0
@@ -466,3 +467,39 @@ def test_degree_coordinates_with_a_hole(tmp_path: Path) -> None:
     assert frame["面积单位"].iloc[0] == "公顷"
     assert "txt_area" not in kinds(problems)
     assert frame.to_crs("EPSG:4529").area.iloc[0] == pytest.approx(4800.0, abs=0.01)
+
+
+def _old_unique_name(name: str, taken: set[str]) -> str:
+    """The naming rule as first written: the taken names case-folded anew for every name."""
+    lowered = {t.casefold() for t in taken}
+    if name.casefold() not in lowered:
+        return name
+    i = 2
+    while f"{name}-{i}".casefold() in lowered:
+        i += 1
+    return f"{name}-{i}"
+
+
+def test_colliding_names_are_numbered_as_before() -> None:
+    # By hand, with LOT-4 taken already: Lot is free; lot is taken (as Lot), lot-2 is
+    # free; LOT-2 is taken (as lot-2), LOT-2-2 free; lot: lot-2 taken, lot-3 free;
+    # lot-3 taken, lot-3-2 free; Lot: lot-2, lot-3 and LOT-4 taken, Lot-5 free.
+    names = UniqueNames({"LOT-4"})
+    got = [names.take(n) for n in ["Lot", "lot", "LOT-2", "lot", "lot-3", "Lot"]]
+    assert got == ["Lot", "lot-2", "LOT-2-2", "lot-3", "lot-3-2", "Lot-5"]
+    # Many collisions, interleaved with names that look numbered: the same as the rule.
+    wanted = [["p", "P", "p-7", "q", "P-2", "p"][i % 6] for i in range(3000)]
+    taken: set[str] = {"p-30"}
+    names, old = UniqueNames(taken), []
+    for n in wanted:
+        old.append(_old_unique_name(n, taken))
+        taken.add(old[-1])
+    assert [names.take(n) for n in wanted] == old
+    assert len({n.casefold() for n in old}) == len(old)
+    assert unique_name("P", {"p", "p-2"}) == "P-3"
+
+
+def test_finding_files_apart_only_by_case_get_numbered(tmp_path: Path) -> None:
+    frame = cases().iloc[:3].assign(case_id=["A", "a", "a-2"])
+    paths, _ = write_coordtxt(frame, tmp_path, id_field="case_id", name_field="name")
+    assert [p.name for p in paths] == ["A.txt", "a-2.txt", "a-2-2.txt"]

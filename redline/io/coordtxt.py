@@ -96,7 +96,7 @@ from shapely.geometry.polygon import orient
 
 from redline.errors import ConfigError, CRSError, InputError, OutputExistsError
 from redline.io.crs import zone_crs
-from redline.io.safepath import safe_name, unique_name
+from redline.io.safepath import UniqueNames, safe_name
 from redline.io.write import write_bytes
 from redline.model import Level, Problem
 
@@ -953,11 +953,10 @@ def _plan(out: Path, keys: Sequence[str], rows: Sequence[int], *, overwrite: boo
     files: dict[str, list[int]] = {}
     for i in rows:
         files.setdefault(keys[i], []).append(i)
-    taken: set[str] = set()
+    names = UniqueNames()
     targets: list[tuple[Path, list[int]]] = []
     for key, members in files.items():
-        stem = unique_name(safe_name(key, fallback="parcels"), taken)
-        taken.add(stem)
+        stem = names.take(safe_name(key, fallback="parcels"))
         targets.append((out / f"{stem}.txt", members))
     existing = [str(p) for p, _ in targets if p.exists()]
     if existing and not overwrite:

@@ -91,13 +91,41 @@ def safe_child(parent: str | os.PathLike[str], name: str) -> Path:
 
 def unique_name(name: str, taken: set[str]) -> str:
     """``name``, or ``name-2``, ``name-3``... whichever is not in ``taken`` (case-insensitive)."""
-    lowered = {t.casefold() for t in taken}
-    if name.casefold() not in lowered:
+    return UniqueNames(taken).take(name, keep=False)
+
+
+class UniqueNames:
+    """Hand out names none of which repeats another (case-insensitive), as :func:`unique_name`.
+
+    Each name given is ``name`` itself, or ``name-2``, ``name-3``... whichever is not
+    taken yet, and is then taken. Handing out ``n`` names costs about ``n`` set
+    look-ups however many collide: the taken names are kept case-folded, and the
+    suffix tried next for a name starts after the ones already found taken (names
+    are only ever added, so a suffix found taken stays taken).
+
+    Examples
+    --------
+    >>> names = UniqueNames({"a"})
+    >>> [names.take(n) for n in ["a", "A", "a-2", "b", "a"]]
+    ['a-2', 'A-3', 'a-2-2', 'b', 'a-4']
+    """
+
+    def __init__(self, taken: set[str] | None = None) -> None:
+        self._taken = {t.casefold() for t in taken or ()}
+        self._next: dict[str, int] = {}  # case-folded name -> first suffix not known taken
+
+    def take(self, name: str, *, keep: bool = True) -> str:
+        """Return ``name`` or its first free ``name-<i>`` (i >= 2), taken unless not ``keep``."""
+        folded = name.casefold()
+        if folded in self._taken:
+            i = self._next.get(folded, 2)
+            while f"{folded}-{i}" in self._taken:  # casefold works character by character
+                i += 1
+            self._next[folded] = i
+            name, folded = f"{name}-{i}", f"{folded}-{i}"
+        if keep:
+            self._taken.add(folded)
         return name
-    i = 2
-    while f"{name}-{i}".casefold() in lowered:
-        i += 1
-    return f"{name}-{i}"
 
 
 #: The fix of a path outside the dataset folder.
