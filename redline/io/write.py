@@ -131,11 +131,20 @@ def write_xlsx(
                 values = [str(column), *("" if v is None else str(v) for v in cells[:200])]
                 ws.set_column(i, i, min(max(_display_width(v) for v in values) + 2, 60))
             ws.write_row(0, 0, [str(c) for c in frame.columns], bold)
+            # Text and numbers (most cells) go straight to their writer; an empty text
+            # is no cell, as ``write`` leaves it; anything else goes through ``write``.
+            text, number = ws.write_string, ws.write_number
             for r, row in enumerate(zip(*columns, strict=True), start=1):
                 for c, value in enumerate(row):
-                    if value is None:
+                    kind = value.__class__
+                    if kind is str:
+                        if value:
+                            text(r, c, value)
+                    elif kind is float or kind is int:
+                        number(r, c, value)
+                    elif value is None:
                         continue
-                    if isinstance(value, datetime.date):
+                    elif isinstance(value, datetime.date):
                         whole_day = not isinstance(value, datetime.datetime) or (
                             value == datetime.datetime(value.year, value.month, value.day))
                         ws.write_datetime(r, c, value, date if whole_day else stamp)

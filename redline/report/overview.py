@@ -82,7 +82,7 @@ def overview_png(
     crs = _common_crs([*frames.values(), *([found] if found is not None else [])])
 
     fig = Figure(figsize=(8, 7), dpi=dpi)
-    FigureCanvasAgg(fig)
+    _SavedOnly(fig)
     ax = fig.add_subplot()
     rc_font = {"family": [font, "DejaVu Sans"] if font else ["DejaVu Sans"]}
     handles: list[Patch] = []
@@ -137,6 +137,19 @@ def overview_png(
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, facecolor="white", bbox_inches="tight")
     return buffer.getvalue()
+
+
+class _SavedOnly(FigureCanvasAgg):
+    """An Agg canvas drawn only when saved.
+
+    geopandas asks the canvas for a redraw after every layer it plots; on an
+    interactive canvas that waits for the event loop, on Agg it draws the whole
+    figure each time (every layer and finding drawn again per rule and severity).
+    The image is the one :meth:`Figure.savefig` draws at the end.
+    """
+
+    def draw_idle(self, *args: Any, **kwargs: Any) -> None:
+        """Draw nothing: the figure is drawn once, when saved."""
 
 
 def _common_crs(frames: list[gpd.GeoDataFrame]) -> Any:
