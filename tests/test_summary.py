@@ -4,8 +4,15 @@ import geopandas as gpd
 import pytest
 import shapely
 
+from redline.analysis.areas import ellipsoidal_area
 from redline.analysis.findings import make_findings
-from redline.analysis.summary import admin_units, assign_admin, summarise
+from redline.analysis.summary import (
+    admin_units,
+    assign_admin,
+    distinct_land,
+    distinct_m2,
+    summarise,
+)
 
 CRS = "EPSG:4529"
 
@@ -69,3 +76,82 @@ def test_summary_nests_townships_in_county() -> None:
     assert table.loc["210302", "unapproved_construction_m2"] == pytest.approx(15_000, abs=1)
     assert table.loc["210302", "unapproved_construction_mu"] == pytest.approx(22.5, abs=0.01)
     assert table.loc["210302", "idle_1y_count"] == 0
+
+
+def _tangled_findings() -> gpd.GeoDataFrame:
+    """Findings of two rules in two townships that overlap, touch and nest across both."""
+    x0, y0 = 41_500_000, 4_550_000
+
+    def box(a: float, b: float, c: float, d: float) -> shapely.Polygon:
+        return shapely.box(x0 + a, y0 + b, x0 + c, y0 + d)
+
+    ring = shapely.Polygon(box(100, 500, 900, 900).exterior.coords,
+                           [box(300, 600, 500, 800).exterior.coords])  # a hole
+    bowtie = shapely.Polygon([(x0 + 1500, y0 + 500), (x0 + 1700, y0 + 700),
+                              (x0 + 1700, y0 + 500), (x0 + 1500, y0 + 700)])  # invalid
+    rows = [
+        ("unapproved_construction", "210302001", box(0, 0, 300, 300)),
+        ("unapproved_construction", "210302001", box(200, 100, 600, 400)),  # overlaps
+        ("unapproved_construction", "210302001", box(600, 100, 800, 400)),  # shares an edge
+        ("unapproved_construction", "210302002", box(800, 400, 1000, 450)),  # a vertex
+        ("unapproved_construction", "210302002", ring),
+        ("unapproved_construction", "210302002", box(350, 650, 450, 750)),  # in the hole
+        ("idle_1y", "210302001", box(250, 150, 700, 350)),  # on the other rule's land
+        ("idle_1y", "210302002", box(50, 550, 850, 650)),  # across the hole
+        ("idle_1y", "210302002", bowtie),
+        ("idle_1y", "210302002", box(1000, 0, 1900, 20)),  # long and thin
+        ("idle_1y", "210302002", None),  # no geometry: its area_m2 counts
+        ("criminal_threshold", "210302001", box(0, 0, 1000, 1000)),  # summed, not land
+    ]
+    findings = make_findings(
+        [{"rule": r, "layer": "changes", "feature_id": f"F{i}", "message": "",
+          "admin_code": code, "geometry": geom if geom is not None else box(0, 0, 1, 1)}
+         for i, (r, code, geom) in enumerate(rows)], crs=CRS)
+    findings.loc[findings.index[10], "geometry"] = None
+    findings.loc[findings.index[10], "area_m2"] = 500.0
+    findings.loc[findings.index[11], "area_m2"] = 123.0
+    return findings
+
+
+def _union_m2(frame: gpd.GeoDataFrame) -> float:
+    """The land of ``frame`` worked out whole: union_all of the geometries, then its area."""
+    geoms = frame.geometry.values
+    has = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    merged = shapely.union_all(shapely.make_valid(geoms[has]))
+    return float(ellipsoidal_area([merged], CRS)[0]) + float(frame["area_m2"][~has].sum())
+
+
+def test_summary_counts_land_once_across_units_and_rules() -> None:
+    findings = _tangled_findings()
+    table = summarise(findings, admin_units(_admin())).set_index("admin_code")
+    land = findings[findings["rule"] != "criminal_threshold"]
+    for code in ["210302", "210302001", "210302002"]:
+        inside = land[land["admin_code"].str.startswith(code)]
+        assert table.loc[code, "findings_m2"] == pytest.approx(_union_m2(inside), rel=1e-6,
+                                                               abs=0.01)
+        for rule in ["unapproved_construction", "idle_1y"]:
+            part = inside[inside["rule"] == rule]
+            assert table.loc[code, f"{rule}_m2"] == pytest.approx(_union_m2(part), rel=1e-6,
+                                                                  abs=0.01)
+    # The county's land by hand: 300x300 + 400x300 + 200x300 with 100x200 twice counted,
+    # a 200x50 strip, 800x400 less a 200x200 hole, the 100x100 square inside it, two
+    # 100x200/2 triangles of the bow tie, the 900x20 strip and 500 m2 without geometry.
+    # idle_1y's first box lies on land counted already; the strip across the hole adds
+    # 50x100 west of the ring and 200x50 in the hole (below the square there).
+    by_hand = (90_000 + 120_000 + 60_000 - 20_000 + 10_000 + 320_000 - 40_000 + 10_000
+               + 20_000 + 18_000 + 500 + 5_000 + 10_000)
+    assert table.loc["210302", "findings_m2"] == pytest.approx(by_hand, rel=2e-4)
+    assert table.loc["210302", "criminal_threshold_m2"] == pytest.approx(123.0)
+
+
+def test_distinct_m2_of_any_frame_is_the_union() -> None:
+    findings = _tangled_findings()
+    land = findings[findings["rule"] != "criminal_threshold"]
+    summarise(findings, admin_units(_admin()))
+    assert distinct_land(land) is distinct_land(land.iloc[::-1])  # the summary's, reused
+    for frame in [land, land.iloc[[7, 1, 4]], land.copy()]:  # a copy: measured anew
+        assert distinct_m2(frame) == pytest.approx(_union_m2(frame), rel=1e-6)
+    other = _tangled_findings()  # equal geometries, other objects
+    assert distinct_land(other) is not distinct_land(land)
+    assert distinct_m2(other[other["rule"] == "idle_1y"]) == pytest.approx(
+        _union_m2(other[other["rule"] == "idle_1y"]), rel=1e-6)

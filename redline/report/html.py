@@ -22,7 +22,7 @@ import pandas as pd
 
 from redline.analysis.areas import m2_to_mu
 from redline.analysis.ledger import LEDGER_COLUMNS
-from redline.analysis.summary import SUMMED_RULES, distinct_m2
+from redline.analysis.summary import SUMMED_RULES, distinct_land, distinct_m2
 from redline.io.outputs import generator_meta
 from redline.report import charts
 from redline.report.casework import casework_sections
@@ -234,7 +234,11 @@ def _overview_section(findings: pd.DataFrame, lang: Lang, pic: Lang) -> list[str
     # The total is land counted once; each rule's area is its own land counted once.
     land = findings[~findings["rule"].isin(list(SUMMED_RULES)).to_numpy(dtype=bool)] \
         if len(findings) and "rule" in findings else findings
-    total_mu = float(m2_to_mu(distinct_m2(land))) if len(land) and "area_m2" in land else 0.0
+    # One measure for the total and every rule: the unions and areas the summary made
+    # of the same findings are reused (redline.analysis.summary.distinct_land).
+    measure = (distinct_land(land).m2 if len(land) and getattr(land, "crs", None) is not None
+               and "geometry" in land else distinct_m2)
+    total_mu = float(m2_to_mu(measure(land))) if len(land) and "area_m2" in land else 0.0
     out = [f"<h2>{_t('overview', lang)}</h2>",
            f"<p>{_t('total', lang)}: <b id=\"total-findings\">{len(findings):,}</b>; "
            f"{_t('total_area', lang)}: <b id=\"total-area-mu\">{total_mu:,.2f}</b></p>"]
@@ -242,7 +246,7 @@ def _overview_section(findings: pd.DataFrame, lang: Lang, pic: Lang) -> list[str
         rows = []
         for rule, part in findings.groupby("rule", sort=True):
             m2 = (float(pd.to_numeric(part["area_m2"], errors="coerce").sum())
-                  if rule in SUMMED_RULES else distinct_m2(part))
+                  if rule in SUMMED_RULES else measure(part))
             rows.append({"rule": rule, "count": len(part), "area_mu": float(m2_to_mu(m2))})
         by = pd.DataFrame(rows)
         by["rule_name"] = [rule_name(str(r), lang) for r in by["rule"]]
