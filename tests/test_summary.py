@@ -155,3 +155,18 @@ def test_distinct_m2_of_any_frame_is_the_union() -> None:
     assert distinct_land(other) is not distinct_land(land)
     assert distinct_m2(other[other["rule"] == "idle_1y"]) == pytest.approx(
         _union_m2(other[other["rule"] == "idle_1y"]), rel=1e-6)
+
+
+def test_report_overview_reuses_the_summary_land() -> None:
+    from redline.analysis.areas import m2_to_mu
+    from redline.report.html import _overview_section
+
+    findings = _tangled_findings()
+    summarise(findings, admin_units(_admin()))
+    page = "".join(_overview_section(findings, "en", "en"))
+    land = findings[findings["rule"] != "criminal_threshold"]
+    total = float(m2_to_mu(_union_m2(land)))
+    assert f'id="total-area-mu">{total:,.2f}<' in page
+    for rule in ["unapproved_construction", "idle_1y"]:
+        mu = float(m2_to_mu(_union_m2(land[land["rule"] == rule])))
+        assert f'<td class="n">{mu:,.2f}</td>' in page
