@@ -580,6 +580,49 @@ def test_image_is_rasterios_drawing_of_the_geometries_moved_by_geopandas(
     assert (west, north) == pytest.approx(to_ll.transform(x0, y1))
 
 
+@pytest.mark.parametrize("chunk", [1, 3, 1000])
+def test_image_of_patches_with_holes_and_empty_parts_is_rasterios(
+        monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    """Single rings, holes, empty parts and multi-part patches mixed in one chunk or split
+    across chunks: every pixel as rasterio burns the Mercator polygons handed over one by one."""
+    import gc
+
+    from affine import Affine
+    from rasterio.features import rasterize
+
+    monkeypatch.setattr(rmap, "_RASTER_CHUNK", chunk)
+    x, y = 41_500_000, 4_550_000
+    two_holes = shapely.box(x, y, x + 400, y + 400).difference(shapely.union_all(
+        [shapely.box(x + 50, y + 50, x + 150, y + 150), shapely.box(x + 250, y + 250,
+                                                                  x + 350, y + 350)]))
+    one_hole = shapely.box(x + 500, y, x + 900, y + 300).difference(
+        shapely.box(x + 600, y + 100, x + 800, y + 200))
+    multi = shapely.MultiPolygon([one_hole, shapely.box(x + 950, y, x + 990, y + 600)])
+    with_empty = shapely.from_wkt(
+        f"MULTIPOLYGON (EMPTY, (({x} {y + 700}, {x + 300} {y + 700}, {x + 300} {y + 990}, "
+        f"{x} {y + 700})))")
+    triangle = shapely.Polygon([(x + 420, y + 420), (x + 880, y + 470), (x + 500, y + 680)])
+    geoms = [shapely.box(x + 410, y + 10, x + 480, y + 90), two_holes, None, multi,
+             shapely.Polygon(), with_empty, triangle, shapely.box(x + 330, y + 500, x + 345,
+                                                                  y + 515)]
+    gc.enable()
+    png, _ = rasterize_png(geoms, CRS, color="#1a9850", max_px=150)
+    assert gc.isenabled()  # the collector is paused only while drawing
+    image = np.asarray(Image.open(io.BytesIO(png)))
+    # Independently: geopandas moves the shapely polygons, rasterio draws them as they are.
+    merc = gpd.GeoSeries(geoms, crs=CRS).to_crs("EPSG:3857")
+    x0, y0, x1, y1 = merc.total_bounds
+    pixel = max((x1 - x0) / 150, (y1 - y0) / 150, rmap.RASTER_MIN_PIXEL_M)
+    polygons = [p for p in shapely.get_parts(merc.dropna().values) if not p.is_empty]
+    expected = rasterize(polygons, out_shape=image.shape, all_touched=True, dtype="uint8",
+                         transform=Affine(pixel, 0, x0, 0, -pixel, y1))
+    np.testing.assert_array_equal(image, expected)
+    # The holes stay open: the middle of each is not burnt.
+    for hx, hy in ((x + 100, y + 100), (x + 300, y + 300), (x + 700, y + 150)):
+        mx, my = Transformer.from_crs(CRS, "EPSG:3857", always_xy=True).transform(hx, hy)
+        assert expected[int((y1 - my) // pixel), int((mx - x0) // pixel)] == 0
+
+
 def test_county_wide_findings_are_outlines_drawn_first():
     whole = make_findings([{"rule": "accountability_ratio", "layer": "admin",
                             "feature_id": "210302", "message": "ratio",
