@@ -519,6 +519,20 @@ def test_cli_map_of_a_dataset(tmp_path):
     assert 'integrity="sha384-' in html
 
 
+def test_heights_are_dropped_and_flat_layers_drawn_as_they_are():
+    """A layer with heights is drawn flat, as the same layer without them; one without
+    heights is drawn the same whether or not the map skips flattening it."""
+    approvals = county(payload=False)["approvals"]
+    flat = layer(page_layers(html_of({"approvals": approvals}, None)), "approvals")
+    raised = approvals.set_geometry(shapely.force_3d(approvals.geometry.values, 7.5),
+                                    crs=approvals.crs)
+    assert shapely.has_z(raised.geometry.values).all()
+    drawn = layer(page_layers(html_of({"approvals": raised}, None)), "approvals")
+    assert drawn["geoms"] == flat["geoms"]
+    assert all(len(xy) == 2 for g in drawn["geoms"] for ring in g["coordinates"] for xy in ring)
+    assert shapely.has_z(raised.geometry.values).all()  # the input is not touched
+
+
 def test_values_are_shown_as_people_read_them():
     approvals = county(payload=False)["approvals"].assign(
         approved_on=pd.to_datetime(["2021-03-04", None]),

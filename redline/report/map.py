@@ -451,7 +451,7 @@ def _drawable(frame: gpd.GeoDataFrame, key: str) -> gpd.GeoDataFrame:
     geoms = frame.geometry.values
     keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     out = frame.loc[keep].copy()
-    if len(out):
+    if len(out) and shapely.has_z(np.asarray(out.geometry.values)).any():
         out = out.set_geometry(shapely.force_2d(out.geometry.values), crs=frame.crs)
     return out
 
@@ -510,6 +510,12 @@ def _to_lonlat(crs: Any) -> Transformer:
     return Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
 
 
+@lru_cache(maxsize=8)
+def _to_merc(crs: Any) -> Transformer:
+    """Return the transformer from ``crs`` to Web Mercator, made once per CRS."""
+    return Transformer.from_crs(crs, "EPSG:3857", always_xy=True)
+
+
 def _name(key: str, lang: Lang) -> str:
     return layer_name(key, lang)
 
@@ -535,7 +541,7 @@ def _vector_def(key: str, frame: gpd.GeoDataFrame, *, lang: Lang) -> tuple[dict[
         "style": _STYLES.get(key, _DEFAULT_STYLE),
         "ids": list(feature_ids(frame, key)),
         "fields": fields,
-        "values": [list(row) for row in zip(*texts, strict=True)] if texts else [[]] * len(frame),
+        "values": list(map(list, zip(*texts, strict=True))) if texts else [[]] * len(frame),
         "geoms": _lonlat_geojson(np.asarray(geoms), frame.crs, simplify=simplify),
     }
     return layer_def, _bounds4326(np.asarray(geoms), frame.crs)
@@ -610,7 +616,7 @@ def _findings_def(rule: str, frame: gpd.GeoDataFrame, *, lang: Lang) -> tuple[di
         "ids": rows["ids"],
         "search": rows["search"],
         "fields": [c[0] for c in columns],
-        "values": [list(row) for row in zip(*(c[1] for c in columns), strict=True)],
+        "values": list(map(list, zip(*(c[1] for c in columns), strict=True))),
         "geoms": _lonlat_geojson(rows["drawn"], rows["crs"]),
     }
     return layer_def, _bounds4326(rows["geoms"], rows["crs"])
@@ -869,7 +875,7 @@ class _MercPolygons:
         ring_ends = np.cumsum(ring_sizes)
         exterior = np.zeros(len(ring_ends), dtype=bool)
         exterior[(poly_ends - n_rings)[n_rings > 0]] = True
-        to_merc = Transformer.from_crs(crs, "EPSG:3857", always_xy=True)
+        to_merc = _to_merc(crs)
         if len(coords):
             x, y = to_merc.transform(coords[:, 0], coords[:, 1])
             coords = np.column_stack([x, y])
@@ -984,7 +990,7 @@ def _rasterize(windows: Callable[[], Iterator[_MercPolygons]], *, color: str,
             dst.write(image, 1)
             dst.write_colormap(1, {0: (0, 0, 0, 0), 1: (*rgb, 255)})
         png = memfile.read()
-    tr = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True)
+    tr = _to_lonlat("EPSG:3857")
     west, south = tr.transform(x0, y0)
     east, north = tr.transform(x1, y1)
     return png, (float(west), float(south), float(east), float(north)), pixel
