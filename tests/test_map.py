@@ -522,12 +522,15 @@ def test_cli_map_of_a_dataset(tmp_path):
 def test_heights_are_dropped_and_flat_layers_drawn_as_they_are():
     """A layer with heights is drawn flat, as the same layer without them; one without
     heights is drawn the same whether or not the map skips flattening it."""
+    import gc
+
     approvals = county(payload=False)["approvals"]
     flat = layer(page_layers(html_of({"approvals": approvals}, None)), "approvals")
     raised = approvals.set_geometry(shapely.force_3d(approvals.geometry.values, 7.5),
                                     crs=approvals.crs)
     assert shapely.has_z(raised.geometry.values).all()
     drawn = layer(page_layers(html_of({"approvals": raised}, None)), "approvals")
+    assert gc.isenabled()  # paused only while the layers were built
     assert drawn["geoms"] == flat["geoms"]
     assert all(len(xy) == 2 for g in drawn["geoms"] for ring in g["coordinates"] for xy in ring)
     assert shapely.has_z(raised.geometry.values).all()  # the input is not touched

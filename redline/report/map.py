@@ -230,11 +230,15 @@ def build_map(
     """
     _check_options(basemap=basemap, lang=lang)
     tiles = _basemap_layers(basemap, lang)
-    defs, bounds = _layer_defs(
-        layers, findings, lang=lang, images=images or {},
-        vector_max=MAX_VECTOR_FEATURES if max_vector_features is None else max_vector_features,
-        findings_max=MAX_VECTOR_FINDINGS if max_vector_findings is None else max_vector_findings,
-        max_px=RASTER_MAX_PX if raster_max_px is None else raster_max_px)
+    # The popups' rows and texts are hundreds of thousands of small lists and strings.
+    with _collector_paused():
+        defs, bounds = _layer_defs(
+            layers, findings, lang=lang, images=images or {},
+            vector_max=MAX_VECTOR_FEATURES if max_vector_features is None
+            else max_vector_features,
+            findings_max=MAX_VECTOR_FINDINGS if max_vector_findings is None
+            else max_vector_findings,
+            max_px=RASTER_MAX_PX if raster_max_px is None else raster_max_px)
 
     ui = words(lang).MAP
     page_title = title if title is not None else ui["title"]
@@ -941,7 +945,8 @@ def _collector_paused() -> Iterator[None]:
     The lists of a chunk (millions of small lists, no cycles among them) would set off
     collections that walk every object alive each time: without them, building and
     drawing them took a third of the time (0.4 + 1.0 s instead of 1.8 + 1.4 s for
-    400,000 patches).
+    400,000 patches). The popups of a map's layers gain the same way (3.1-3.4 s
+    instead of 3.9 s for the dense benchmark county's layers and findings).
     """
     was = gc.isenabled()
     gc.disable()
