@@ -854,8 +854,11 @@ class _MercPolygons:
     def of(cls, geoms: Any, crs: Any) -> _MercPolygons:
         """Take the polygons of ``geoms`` (in ``crs``) to Web Mercator."""
         arr = np.asarray(geoms, dtype=object)
-        parts = shapely.get_parts(arr[~(shapely.is_missing(arr) | shapely.is_empty(arr))])
+        parts = arr[~(shapely.is_missing(arr) | shapely.is_empty(arr))]
         kinds = shapely.get_type_id(parts)
+        if (kinds != shapely.GeometryType.POLYGON).any():  # polygons need no copies as parts
+            parts = shapely.get_parts(parts)
+            kinds = shapely.get_type_id(parts)
         polys = parts[kinds == shapely.GeometryType.POLYGON]
         others = parts[kinds != shapely.GeometryType.POLYGON]
         # A polygon's coordinates are its shell's then its holes'; ring geometries are made
