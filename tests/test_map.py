@@ -621,9 +621,16 @@ def test_image_of_patches_with_holes_and_empty_parts_is_rasterios(
         f"MULTIPOLYGON (EMPTY, (({x} {y + 700}, {x + 300} {y + 700}, {x + 300} {y + 990}, "
         f"{x} {y + 700})))")
     triangle = shapely.Polygon([(x + 420, y + 420), (x + 880, y + 470), (x + 500, y + 680)])
+    # A ring that passes through its first point halfway (invalid, drawn as it is).
+    through_start = shapely.Polygon([(x + 700, y + 800), (x + 800, y + 700), (x + 900, y + 800),
+                                     (x + 700, y + 800), (x + 800, y + 900), (x + 700, y + 800)])
     geoms = [shapely.box(x + 410, y + 10, x + 480, y + 90), two_holes, None, multi,
              shapely.Polygon(), with_empty, triangle, shapely.box(x + 330, y + 500, x + 345,
-                                                                  y + 515)]
+                                                                  y + 515),
+             shapely.MultiPolygon([shapely.box(x + 600, y + 400, x + 660, y + 480)]),
+             shapely.MultiPolygon([shapely.box(x + 20, y + 420, x + 300, y + 690).difference(
+                 shapely.box(x + 100, y + 500, x + 200, y + 600))]), through_start]
+    assert not through_start.is_valid
     if polygons_only:
         geoms = [g for g in geoms if isinstance(g, shapely.Polygon)]
     gc.enable()
@@ -640,7 +647,7 @@ def test_image_of_patches_with_holes_and_empty_parts_is_rasterios(
     np.testing.assert_array_equal(image, expected)
     # The holes stay open: the middle of each is not burnt.
     for hx, hy in ((x + 100, y + 100), (x + 300, y + 300)) + (
-            () if polygons_only else ((x + 700, y + 150),)):
+            () if polygons_only else ((x + 700, y + 150), (x + 150, y + 550))):
         mx, my = Transformer.from_crs(CRS, "EPSG:3857", always_xy=True).transform(hx, hy)
         assert expected[int((y1 - my) // pixel), int((mx - x0) // pixel)] == 0
 

@@ -852,9 +852,19 @@ class _MercPolygons:
 
     @classmethod
     def of(cls, geoms: Any, crs: Any) -> _MercPolygons:
-        """Take the polygons of ``geoms`` (in ``crs``) to Web Mercator."""
+        """Take the polygons of ``geoms`` (in ``crs``) to Web Mercator.
+
+        Polygons of one ring, alone or as the one part of a multipolygon (as GeoPackage
+        and FileGDB layers store every polygon), are read as they are; the others are
+        split into parts and rings. The order they are drawn in does not change the
+        picture: every one is burnt with the same value.
+        """
         arr = np.asarray(geoms, dtype=object)
-        parts = arr[~(shapely.is_missing(arr) | shapely.is_empty(arr))]
+        arr = arr[~(shapely.is_missing(arr) | shapely.is_empty(arr))]
+        all_coords = shapely.get_coordinates(arr)
+        n_coords = shapely.get_num_coordinates(arr).astype(np.int64)
+        one = _one_ring(arr, all_coords, n_coords)
+        parts = arr[~one]
         kinds = shapely.get_type_id(parts)
         if (kinds != shapely.GeometryType.POLYGON).any():  # polygons need no copies as parts
             parts = shapely.get_parts(parts)
@@ -862,10 +872,10 @@ class _MercPolygons:
         polys = parts[kinds == shapely.GeometryType.POLYGON]
         others = parts[kinds != shapely.GeometryType.POLYGON]
         # A polygon's coordinates are its shell's then its holes'; ring geometries are made
-        # only for polygons with holes (most patches have none).
+        # only for polygons with holes.
         n_rings = shapely.get_num_interior_rings(polys) + ~shapely.is_empty(polys)
         poly_ends = np.cumsum(n_rings)
-        ring_sizes = shapely.get_num_coordinates(polys)
+        ring_sizes = shapely.get_num_coordinates(polys).astype(np.int64)
         holed = n_rings > 1
         if holed.any():
             rings, ring_poly = shapely.get_rings(polys[holed], return_index=True)
@@ -878,7 +888,11 @@ class _MercPolygons:
             ring_sizes = sizes
         else:
             ring_sizes = ring_sizes[n_rings > 0]
-        coords = shapely.get_coordinates(polys)
+        coords = np.concatenate([all_coords[np.repeat(one, n_coords)],
+                                 shapely.get_coordinates(polys)])
+        ring_sizes = np.concatenate([n_coords[one], ring_sizes])
+        n_rings = np.concatenate([np.ones(int(one.sum()), dtype=np.int64), n_rings])
+        poly_ends = np.cumsum(n_rings)
         ring_ends = np.cumsum(ring_sizes)
         exterior = np.zeros(len(ring_ends), dtype=bool)
         exterior[(poly_ends - n_rings)[n_rings > 0]] = True
@@ -958,6 +972,33 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
+
+
+def _one_ring(geoms: NDArray[np.object_], coords: NDArray[np.float64],
+              n_coords: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """Whether each geometry is a polygon of one ring, alone or as a multipolygon's one part.
+
+    ``coords`` and ``n_coords`` are ``shapely.get_coordinates`` and
+    ``shapely.get_num_coordinates`` of ``geoms``. Its coordinates are one ring when its
+    first point comes back at its last and nowhere between (a shell's first point comes
+    back where the shell ends, before any hole; a ring that passes through its first
+    point is taken the long way, which finds its true rings).
+    """
+    kind = shapely.get_type_id(geoms)
+    one = ((kind == shapely.GeometryType.POLYGON)
+           | ((kind == shapely.GeometryType.MULTIPOLYGON)
+              & (shapely.get_num_geometries(geoms) == 1))) & (n_coords >= 4)
+    if not one.any():
+        return one
+    starts = np.cumsum(n_coords) - n_coords
+    first = np.repeat(coords[np.minimum(starts, len(coords) - 1)], n_coords, axis=0)
+    same = (coords[:, 0] == first[:, 0]) & (coords[:, 1] == first[:, 1])
+    some = n_coords > 0
+    comes_back = np.zeros(len(geoms), dtype=np.int64)
+    comes_back[some] = np.add.reduceat(same.astype(np.int64), starts[some])
+    last = np.zeros(len(geoms), dtype=bool)
+    last[some] = same[(starts + n_coords - 1)[some]]
+    return one & (comes_back == 2) & last
 
 
 def _rasterize(windows: Callable[[], Iterator[_MercPolygons]], *, color: str,
