@@ -14,7 +14,7 @@ import pytest
 import rasterio
 import shapely
 from affine import Affine
-from exactextract.raster import RasterioRasterSource
+from rasterio.windows import Window
 
 from redline.errors import ConfigError, CRSError, RedlineError
 from redline.io import evidence
@@ -278,13 +278,15 @@ def test_reads_only_windows_under_the_parcels(
         crs="EPSG:4529",
     )
     windows: list[tuple[int, int]] = []
-    original = evidence._BuiltSource.read_window
+    original = rasterio.io.DatasetReader.read
 
-    def spy(self: RasterioRasterSource, x: int, y: int, nx: int, ny: int) -> object:
-        windows.append((nx, ny))
-        return original(self, x, y, nx, ny)
+    def spy(self: rasterio.io.DatasetReader, *args: object, **kwargs: object) -> object:
+        window = kwargs.get("window")
+        assert isinstance(window, Window), "the whole raster was read"
+        windows.append((int(window.width), int(window.height)))
+        return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(evidence._BuiltSource, "read_window", spy)
+    monkeypatch.setattr(rasterio.io.DatasetReader, "read", spy)
     out = built_fraction(parcels, raster, id_column="supply_id")
     assert out["built_fraction"].tolist() == [1.0, 0.0]
     assert windows
@@ -326,3 +328,94 @@ def test_raster_larger_than_memory_budget(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     grown_mb = int(done.stdout.strip())
     assert grown_mb < 200, f"peak memory grew by {grown_mb} MB"
+
+
+def _by_pixel_boxes(geom: shapely.Geometry, data: np.ndarray, transform: Affine,
+                    nodata: int) -> tuple[float, float]:
+    """Built fraction and valid coverage from each pixel's box intersected with the polygon.
+
+    Independent of the code under test: GEOS intersections of the polygon (moved to
+    pixel units, so that the areas keep their digits) with every pixel's square.
+    """
+    inverse = ~transform
+    local = shapely.transform(geom, lambda xy: np.c_[inverse.a * xy[:, 0] + inverse.c,
+                                                     inverse.e * xy[:, 1] + inverse.f])
+    rows, cols = np.mgrid[0:data.shape[0], 0:data.shape[1]]
+    cells = shapely.box(cols, rows, cols + 1, rows + 1)
+    cover = shapely.area(shapely.intersection(cells, local))
+    valid = data != nodata
+    weight = float((cover * valid).sum())
+    built = float((cover * valid * (data == 1)).sum())
+    return (built / weight if weight else float("nan")), weight
+
+
+def test_polygons_of_every_shape_match_pixel_box_intersections(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Holes, multipolygons, slivers, concave and partly outside parcels, both orientations,
+    across strips and windows: the fractions of GEOS pixel-box intersections to 1e-9."""
+    monkeypatch.setattr(evidence, "_STRIP_CELLS", 8 * 48)
+    monkeypatch.setattr(evidence, "_WINDOW_GAP", 4)
+    rng = np.random.default_rng(11)
+    data = rng.integers(0, 3, size=(40, 48)).astype("uint8")  # 2 is nodata
+    data[30:, 40:] = 2
+    x0, y0, size = GRIDS["EPSG:4529"]
+    transform = Affine(size, 0, x0, 0, -size, y0)
+    path = tmp_path / "shapes.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=48, height=40, count=1, dtype="uint8",
+                       crs="EPSG:4529", transform=transform, nodata=2, tiled=True,
+                       blockxsize=16, blockysize=16) as ds:
+        ds.write(data, 1)
+
+    def at(u: float, w: float) -> tuple[float, float]:
+        return (x0 + u * size, y0 - w * size)
+
+    def poly(points: list[tuple[float, float]],
+             holes: tuple[list[tuple[float, float]], ...] = ()) -> shapely.Polygon:
+        return shapely.Polygon([at(*p) for p in points], [[at(*p) for p in h] for h in holes])
+
+    shapes = [
+        poly([(1.3, 1.7), (9.9, 2.2), (8.1, 11.6), (2.2, 9.4)]),                  # quadrilateral
+        poly([(12, 1), (30, 1), (30, 20), (12, 20)], ([(15.5, 4.5), (25.2, 4.1),
+                                                      (24.7, 15.3), (16.1, 14.8)],)),  # hole
+        shapely.MultiPolygon([poly([(33.2, 2.1), (36.9, 2.1), (36.9, 6.6)]),
+                              poly([(38.4, 9.3), (44.1, 9.3), (44.1, 17.2), (38.4, 17.2)])]),
+        poly([(5.25, 20.5), (5.45, 20.5), (5.45, 20.6)]),                        # sub-pixel
+        poly([(2, 22), (20, 22), (20, 35), (17, 35), (17, 25), (5, 25), (5, 35), (2, 35)]),
+        poly([(-3.3, 36.2), (6.7, 33.1), (7.2, 43.9), (-2.1, 45.8)]),           # over two edges
+        poly([(41.5, 31.5), (46.5, 31.5), (46.5, 38.5), (41.5, 38.5)]),          # on nodata
+        poly([(22.0, 22.0), (30.0, 22.0), (30.0, 30.0), (22.0, 30.0)]),          # on pixel lines
+        poly([(31.0, 25.0), (39.0, 24.0), (31.5, 25.1)]),                         # sliver
+        poly([(46.2, 1.5), (53.0, 1.5), (53.0, 8.8), (46.2, 8.8)]).reverse(),   # clockwise
+    ]
+    shapes += [shapely.affinity.rotate(poly([(10, 30), (16, 30), (16, 37), (10, 37)]), angle,
+                                       origin="centroid") for angle in (17.0, 63.0)]
+    parcels = gpd.GeoDataFrame({"supply_id": [str(i) for i in range(len(shapes))]},
+                               geometry=shapes, crs="EPSG:4529")
+    assert parcels.is_valid.all()
+    out = built_fraction(parcels, path, id_column="supply_id")
+    for i, geom in enumerate(shapes):
+        fraction, cover = _by_pixel_boxes(geom, data, transform, nodata=2)
+        assert out["coverage_px"].iloc[i] == pytest.approx(cover, rel=1e-9, abs=1e-12), i
+        if cover > 0:
+            assert out["built_fraction"].iloc[i] == pytest.approx(fraction, rel=1e-9), i
+        else:
+            assert np.isnan(out["built_fraction"].iloc[i]), i
+    assert "nodata" in out["evidence_problem"].iloc[6]
+    assert "partly outside" in out["evidence_problem"].iloc[5]
+    assert "partly outside" in out["evidence_problem"].iloc[9]
+
+
+def test_invalid_polygon_is_still_measured(tmp_path: Path) -> None:
+    """A self-crossing parcel (left to exactextract) beside valid ones gets a value too."""
+    raster = _write(tmp_path / "classes.tif", CLASSES, "EPSG:4529", nodata=255)
+    x0, y0, size = GRIDS["EPSG:4529"]
+    bowtie = shapely.Polygon([(x0, y0), (x0 + 2 * size, y0 - 2 * size),
+                              (x0 + 2 * size, y0), (x0, y0 - 2 * size)])
+    parcels = pd.concat([_parcels("EPSG:4529"), gpd.GeoDataFrame(
+        {"supply_id": ["bowtie"]}, geometry=[bowtie], crs="EPSG:4529")])
+    out = built_fraction(parcels, raster, id_column="supply_id").set_index("supply_id")
+    assert out.loc["bowtie", "coverage_px"] > 0
+    for fid, (fraction, cover) in _expected(CLASSES, built=True).items():
+        assert out.loc[fid, "built_fraction"] == pytest.approx(fraction, abs=1e-9), fid
+        assert out.loc[fid, "coverage_px"] == pytest.approx(cover, abs=1e-9), fid

@@ -5,17 +5,24 @@ built, nodata honoured) or a 0-1 *probability* raster of built-up land. For each
 parcel the built-up fraction is the mean of "built" over the parcel's valid
 pixels, each pixel weighted by the exact fraction of it the parcel covers.
 
-Why exactextract: it computes the exact coverage fraction of every pixel a
-polygon touches (not the all-or-nothing "pixel centre inside" of
-``rasterio.features`` / rasterstats), so a parcel smaller than one pixel still
-gets a value and a parcel's edge pixels count by their covered share; it runs
-in C++; and it reads the raster *by window*: with the ``feature-sequential``
-strategy it reads only the block of pixels under each parcel's bounding box
-(through :meth:`rasterio.io.DatasetReader.read` with a ``window``), never the
-whole raster, and caps what it holds with ``max_cells_in_memory``. So a raster
-larger than memory works; ``tests/test_evidence.py`` checks it by recording every
-window read and by measuring peak memory on a sparse raster of 1.6 GB
-uncompressed.
+How: a pixel's covered fraction is the exact share of it the parcel covers (not
+the all-or-nothing "pixel centre inside" of ``rasterio.features`` / rasterstats),
+so a parcel smaller than one pixel still gets a value and a parcel's edge pixels
+count by their covered share. For a class raster with north-up pixels and valid
+polygons (the common case) the sums come from the parcels' boundaries alone, by
+Green's theorem (:func:`_coverage_sums`): one vectorised pass over the edges, cut
+at every pixel row and column, against running counts of built and nodata pixels
+along the raster's rows; exact to rounding (1e-14 of a pixel where exactextract,
+working in the CRS's large coordinates, drifts by 1e-9). Everything else (a
+probability raster, a raster masked by a mask band or scaled, a rotated raster,
+an invalid polygon) goes to exactextract, which computes the same coverage
+fractions cell by cell in C++. Both read the raster *by window*, never whole:
+the boundary pass reads, strip of block rows by strip, one window under each
+group of nearby parcels; exactextract's ``feature-sequential`` strategy reads the
+block under each parcel's bounding box and caps what it holds with
+``max_cells_in_memory``. So a raster larger than memory works;
+``tests/test_evidence.py`` checks it by recording every window read and by
+measuring peak memory on a sparse raster of 1.6 GB uncompressed.
 
 The parcels are reprojected to the raster's CRS; the raster is never resampled,
 so its pixels are judged as they are.
@@ -23,8 +30,10 @@ so its pixels are judged as they are.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -286,7 +295,7 @@ def built_fraction(
 def _extract(
     parcels: gpd.GeoDataFrame, crs: Any, source: Any, max_cells: int
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """Reproject the parcels and run exactextract on those with a geometry."""
+    """Reproject the parcels and gather the statistics of those with a geometry."""
     projected = parcels[[parcels.geometry.name]].to_crs(crs)
     geoms = np.asarray(projected.geometry.values, dtype=object)
     usable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
@@ -294,10 +303,21 @@ def _extract(
         {"count": np.zeros(len(geoms)), "mean": np.full(len(geoms), np.nan),
          "min": np.full(len(geoms), np.nan), "max": np.full(len(geoms), np.nan)}
     )
-    if usable.any():
+    rest = usable
+    if isinstance(source, _BuiltSource) and source.plain and _north_up(source.ds):
+        fast = usable.copy()
+        fast[usable] = (np.isin(shapely.get_type_id(geoms[usable]), (3, 6))
+                        & shapely.is_valid(geoms[usable]))
+        if fast.any():
+            built, cover = _coverage_sums(source, geoms[fast])
+            stats.loc[fast, "count"] = cover
+            stats.loc[fast, "mean"] = np.where(cover > 0, built / np.where(cover > 0, cover, 1),
+                                               np.nan)
+        rest = usable & ~fast
+    if rest.any():
         names = ["count", "mean", "min", "max"]
         out = exact_extract(
-            source, _Parcels(geoms[usable], np.flatnonzero(usable), crs.to_wkt()), names,
+            source, _Parcels(geoms[rest], np.flatnonzero(rest), crs.to_wkt()), names,
             include_cols=[_POS], output=_Stats(len(geoms), names),
             strategy="feature-sequential", max_cells_in_memory=max_cells,
         )
@@ -305,6 +325,271 @@ def _extract(
         for column in names:
             stats.loc[done, column] = out[column][done]
     return stats, geoms
+
+
+def _north_up(ds: Any) -> bool:
+    """Whether the raster's pixel rows and columns run along the CRS's axes (no rotation)."""
+    t = ds.transform
+    return bool(t.b == 0 and t.d == 0 and t.a != 0 and t.e != 0)
+
+
+#: Columns of raster between two groups of parcels below which one window reads both.
+_WINDOW_GAP = 256
+#: Covered pixels under this share of a ring's bounding box are rounding, not land.
+_ROUNDING = 1e-10
+
+
+@dataclass
+class _Rings:
+    """The polygons' rings in pixel units: vertices and, per ring, what the sums need."""
+
+    u: np.ndarray  # vertices: column coordinate
+    w: np.ndarray  # vertices: row coordinate (down the raster)
+    of: np.ndarray  # vertices: ring
+    parcel: np.ndarray  # per ring: position of its polygon
+    sign: np.ndarray  # per ring: +1 or -1, so exteriors add and holes take away
+    span_lo: np.ndarray  # per ring: first raster column it meets (clipped to the raster)
+    span_hi: np.ndarray  # per ring: column after its last one (clipped to the raster)
+    box_px: np.ndarray  # per ring: area of its bounding box in pixels
+
+
+def _rings(ds: Any, geoms: np.ndarray) -> _Rings:
+    """Return the rings of ``geoms`` in the raster's pixel units, oriented and spanned."""
+    inverse = ~ds.transform
+    parts, part_of = shapely.get_parts(geoms, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    exterior = np.r_[True, ring_part[1:] != ring_part[:-1]]
+    xy, ring_of = shapely.get_coordinates(rings, return_index=True)
+    u = inverse.a * xy[:, 0] + inverse.b * xy[:, 1] + inverse.c
+    w = inverse.d * xy[:, 0] + inverse.e * xy[:, 1] + inverse.f
+    n_rings = len(rings)
+    # Each ring's orientation in pixel units (the shoelace about its first vertex).
+    first = np.searchsorted(ring_of, np.arange(n_rings))
+    du, dw = u - u[first][ring_of], w - w[first][ring_of]
+    same = ring_of[:-1] == ring_of[1:]
+    cross = np.where(same, du[:-1] * dw[1:] - du[1:] * dw[:-1], 0.0)
+    signed = np.bincount(ring_of[:-1], weights=cross, minlength=n_rings)
+    lo_u, hi_u = _extent(u, ring_of, n_rings)
+    lo_w, hi_w = _extent(w, ring_of, n_rings)
+    return _Rings(
+        u=u, w=w, of=ring_of, parcel=part_of[ring_part],
+        sign=np.sign(signed) * np.where(exterior, 1.0, -1.0),
+        span_lo=np.clip(np.floor(lo_u), 0, ds.width).astype(np.int64),
+        span_hi=np.clip(np.ceil(hi_u), 0, ds.width).astype(np.int64),
+        box_px=(hi_u - lo_u) * (hi_w - lo_w),
+    )
+
+
+def _extent(values: np.ndarray, group: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Least and greatest of ``values`` in each of ``n`` groups."""
+    low = np.full(n, np.inf)
+    high = np.full(n, -np.inf)
+    np.minimum.at(low, group, values)
+    np.maximum.at(high, group, values)
+    return low, high
+
+
+def _coverage_sums(source: _BuiltSource, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sum covered fraction x built, and covered fraction, over each polygon's pixels.
+
+    The same figures as exactextract's coverage-weighted ``mean`` and ``count`` on
+    :class:`_BuiltSource`, got from the polygons' boundaries alone (Green's theorem),
+    so a pixel inside a parcel costs nothing and there is no call per parcel. In pixel
+    units (``u`` along a row, ``w`` down the rows) a pixel's value ``v`` is constant, so
+    with ``V(u, w)`` the integral of ``v`` along the row from a fixed column,
+    ``sum(coverage x v) = integral of v over the polygon = closed integral of V dw``
+    around its rings. Each edge is cut where it crosses a pixel row or column; on
+    each piece ``V`` is linear, so the midpoint value times the piece's ``dw`` is
+    exact. ``V`` starts at the ring's own first column (any start that depends on the
+    row only adds nothing round a closed ring), which keeps the terms as small as the
+    ring and the rounding far below a pixel's 1e-9. Valid polygons only (holes
+    counted negative); the raster is read by windows of whole block rows under the
+    parcels, never at once.
+    """
+    height = source.ds.height
+    rg = _rings(source.ds, geoms)
+    u, w = rg.u, rg.w
+    # Edges that move across rows (the others add nothing to an integral in dw).
+    keep = (rg.of[:-1] == rg.of[1:]) & (w[:-1] != w[1:])
+    u0, w0, u1, w1 = u[:-1][keep], w[:-1][keep], u[1:][keep], w[1:][keep]
+    edge_ring = rg.of[:-1][keep]
+    # Each edge met in each strip of rows it crosses.
+    rows = source.strip_rows
+    lo = np.clip(np.minimum(w0, w1), 0, height)
+    hi = np.clip(np.maximum(w0, w1), 0, height)
+    s_lo = (lo // rows).astype(np.int64)
+    s_hi = np.maximum(s_lo, (np.ceil(hi / rows) - 1).astype(np.int64))
+    count = np.where(hi > lo, s_hi - s_lo + 1, 0)
+    piece_edge = np.repeat(np.arange(len(u0)), count)
+    strip = s_lo[piece_edge] + _ranks(count)
+    order = np.argsort(strip, kind="stable")
+    piece_edge, strip = piece_edge[order], strip[order]
+    sums = (np.zeros(len(geoms)), np.zeros(len(geoms)))
+    for a, b in itertools.pairwise(np.flatnonzero(np.r_[True, strip[1:] != strip[:-1], True])):
+        e = piece_edge[a:b]
+        top = int(strip[a]) * rows
+        bottom = min(height, top + rows)
+        seg = _pieces(u0[e], w0[e], u1[e], w1[e], top=top, bottom=bottom)
+        _strip_sums(source, seg, edge_ring[e][seg.edge], rg, sums, top=top, bottom=bottom)
+    built, cover = sums
+    # A parcel on nodata alone sums to zero up to rounding of the order of its size.
+    small = _ROUNDING * np.maximum(np.bincount(rg.parcel, weights=rg.box_px,
+                                               minlength=len(geoms)), 1.0)
+    cover = np.where(np.abs(cover) <= small, 0.0, cover)
+    built = np.where(np.abs(built) <= small, 0.0, built)
+    built = np.where(np.abs(cover - built) <= small, cover, built)
+    return built, cover
+
+
+def _ranks(count: np.ndarray) -> np.ndarray:
+    """0, 1, ... count[i] - 1 for each i, concatenated."""
+    total = int(count.sum())
+    starts = np.cumsum(count) - count
+    return np.arange(total) - np.repeat(starts, count)
+
+
+class _Segments:
+    """Pieces of edges that each lie in one pixel: midpoint (u, w), rise dw, edge."""
+
+    def __init__(self, u: np.ndarray, w: np.ndarray, dw: np.ndarray, edge: np.ndarray) -> None:
+        self.u, self.w, self.dw, self.edge = u, w, dw, edge
+
+
+def _split(t_lo: np.ndarray, t_hi: np.ndarray, a0: np.ndarray, da: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cut each parameter range ``t_lo``-``t_hi`` of ``a0 + t * da`` where ``a`` is whole.
+
+    Returns the pieces' start and end parameters and the range each comes from, in
+    order along each range (so no sort is needed).
+    """
+    a_lo, a_hi = a0 + t_lo * da, a0 + t_hi * da
+    rising = da > 0
+    low, high = np.minimum(a_lo, a_hi), np.maximum(a_lo, a_hi)
+    n_cross = np.maximum(0, np.ceil(high) - np.floor(low) - 1).astype(np.int64)
+    n_cross[da == 0] = 0
+    first = np.where(rising, np.floor(a_lo) + 1, np.ceil(a_lo) - 1)
+    step = np.where(rising, 1.0, -1.0)
+    idx = np.repeat(np.arange(len(t_lo)), n_cross)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_cross = (first[idx] + _ranks(n_cross) * step[idx] - a0[idx]) / da[idx]
+    n_bounds = n_cross + 2
+    starts = np.cumsum(n_bounds) - n_bounds
+    bounds = np.empty(int(n_bounds.sum()))
+    bounds[starts] = t_lo
+    bounds[starts + n_bounds - 1] = t_hi
+    inner = np.ones(len(bounds), dtype=bool)
+    inner[starts] = False
+    inner[starts + n_bounds - 1] = False
+    bounds[inner] = t_cross
+    last = np.zeros(len(bounds), dtype=bool)
+    last[starts + n_bounds - 1] = True
+    take = ~last
+    owner = np.repeat(np.arange(len(t_lo)), n_bounds)[take]
+    return bounds[take], bounds[1:][take[:-1]], owner
+
+
+def _pieces(u0: np.ndarray, w0: np.ndarray, u1: np.ndarray, w1: np.ndarray, *,
+            top: float, bottom: float) -> _Segments:
+    """Cut edges to the rows ``top``-``bottom``, then at every pixel row and column."""
+    dw = w1 - w0
+    du = u1 - u0
+    t_a = (top - w0) / dw
+    t_b = (bottom - w0) / dw
+    t_lo = np.clip(np.minimum(t_a, t_b), 0.0, 1.0)
+    t_hi = np.clip(np.maximum(t_a, t_b), 0.0, 1.0)
+    # First across the rows, then each row's piece across the columns.
+    ta, tb, edge = _split(t_lo, t_hi, w0, dw)
+    ta, tb, piece = _split(ta, tb, u0[edge], du[edge])
+    e = edge[piece]
+    mid = (ta + tb) * 0.5
+    return _Segments(u0[e] + mid * du[e], w0[e] + mid * dw[e], (tb - ta) * dw[e], e)
+
+
+def _strip_sums(source: _BuiltSource, seg: _Segments, ring: np.ndarray, rg: _Rings,
+                sums: tuple[np.ndarray, np.ndarray], *, top: int, bottom: int) -> None:
+    """Add one strip's pieces to the sums, reading a window per group of nearby rings."""
+    r = np.clip(np.floor(seg.w).astype(np.int64), top, bottom - 1)
+    c = np.floor(seg.u).astype(np.int64)
+    present = np.flatnonzero(np.bincount(ring, minlength=len(rg.sign)))
+    # Rings whose columns lie near each other share a window.
+    by_lo = present[np.argsort(rg.span_lo[present], kind="stable")]
+    reach = np.maximum.accumulate(rg.span_hi[by_lo])
+    new = np.r_[True, rg.span_lo[by_lo][1:] > reach[:-1] + _WINDOW_GAP]
+    if new.sum() == 1:
+        groups = [np.arange(len(ring))]
+    else:
+        group_of = np.zeros(len(rg.sign), dtype=np.int64)
+        group_of[by_lo] = np.cumsum(new) - 1
+        seg_group = group_of[ring]
+        order = np.argsort(seg_group, kind="stable")
+        cuts = np.flatnonzero(np.r_[True, seg_group[order][1:] != seg_group[order][:-1], True])
+        groups = [order[a:b] for a, b in itertools.pairwise(cuts)]
+    for pick in groups:
+        k = ring[pick]
+        col0 = int(rg.span_lo[k].min())
+        col1 = int(rg.span_hi[k].max())
+        if col1 > col0:  # else all left or right of the raster, where V is 0
+            _window_sums(source, seg, (pick, r[pick], c[pick] - col0, k), rg, sums,
+                         cols=(col0, col1))
+
+
+def _window_sums(source: _BuiltSource, seg: _Segments,
+                 cells: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], rg: _Rings,
+                 sums: tuple[np.ndarray, np.ndarray], *, cols: tuple[int, int]) -> None:
+    """Add some pieces to the sums, read from one window of columns ``cols``.
+
+    ``cells`` holds the pieces' positions in ``seg``, raster rows, window columns and rings.
+    """
+    pick, rr, cc, k = cells
+    col0, col1 = cols
+    row0 = int(rr.min())
+    ncols = col1 - col0
+    data = source.ds.read(source.band_idx,
+                          window=Window(col0, row0, ncols, int(rr.max()) + 1 - row0))
+    in_px = (cc >= 0) & (cc < ncols)
+    row_at = (rr - row0) * (ncols + 1)
+    at = row_at + np.clip(cc, 0, ncols)
+    ref = row_at + (rg.span_lo[k] - col0)
+    frac = np.where(in_px, seg.u[pick] - (cc + col0), 0.0)
+    value = data[rr - row0, np.clip(cc, 0, ncols - 1)]
+    is_built = data == source.built_value
+    nodata = None if source.by_value is None else data == source.by_value
+    if nodata is not None and not nodata.any():
+        nodata = None
+    # V for "valid": the covered length along the row, less the nodata pixels.
+    v_valid = in_px.astype(np.float64)
+    cum_valid = (at - ref).astype(np.float64)
+    if nodata is None:
+        cum_built = _prefix(is_built, at, ref).astype(np.float64)
+    elif ncols < 2**15:
+        # Built and nodata pixels counted along the rows in one pass, nodata in the
+        # high half of each count (a row holds fewer than 2**15 of them).
+        code = is_built.astype(np.int32)
+        code[nodata] = 1 << 16
+        counts = _prefix(code, at, ref)
+        cum_built = (counts & 0xFFFF).astype(np.float64)
+        cum_valid -= counts >> 16
+    else:
+        cum_built = _prefix(is_built & ~nodata, at, ref).astype(np.float64)
+        cum_valid -= _prefix(nodata, at, ref)
+    if nodata is not None:
+        v_valid[value == source.by_value] = 0.0
+    v_built = np.where(value == source.built_value, v_valid, 0.0)
+    weight = seg.dw[pick] * rg.sign[k]
+    owner = rg.parcel[k]
+    built, cover = sums
+    cover += np.bincount(owner, weights=weight * (cum_valid + v_valid * frac),
+                         minlength=len(cover))
+    built += np.bincount(owner, weights=weight * (cum_built + v_built * frac),
+                         minlength=len(built))
+
+
+def _prefix(layer: np.ndarray, at: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """Sum of ``layer`` along each row from flat position ``ref`` to ``at`` (exclusive)."""
+    summed = np.zeros((layer.shape[0], layer.shape[1] + 1), dtype=np.int32)
+    np.cumsum(layer, axis=1, out=summed[:, 1:])
+    flat = summed.ravel()
+    return flat[at] - flat[ref]
 
 
 def _assemble(
