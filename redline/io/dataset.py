@@ -26,7 +26,7 @@ import tempfile
 import tomllib
 import zipfile
 from collections.abc import Collection, Iterable, Iterator, Mapping
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -225,14 +225,13 @@ def _read(path: Path, root: Path, shown: str, zipped: tuple[Path, Path] | None, 
              if large and role in spill and spill_dir is not None and can_spill(src)}
     read: dict[str, Layer] = {}
     digests: list[tuple[Layer, Future[str]]] = []
-    for role, src in sources.items():
-        if role in later:
-            continue
-        spec = config.layers.get(role, LayerSpec())
-        layer, layer_problems = read_layer(src, spec, crs=default_crs, encoding=default_enc,
-                                           digests=digests)
+    now = {role: src for role, src in sources.items() if role not in later}
+    for role, (layer, layer_problems) in _read_layers(now, config, crs=default_crs,
+                                                      encoding=default_enc,
+                                                      digests=digests).items():
         if layer is not None:
-            settle_datum(layer, spec.towgs84 or config.towgs84)
+            settle_datum(layer, config.layers.get(role, LayerSpec()).towgs84
+                         or config.towgs84)
             read[role] = layer
         else:
             problems.extend(layer_problems)
@@ -257,6 +256,49 @@ def _read(path: Path, root: Path, shown: str, zipped: tuple[Path, Path] | None, 
     _read_extras(dataset, config, found, folder, shown=shown, zipped=zipped,
                  outside_paths=outside_paths)
     return dataset
+
+
+#: Threads reading layers at once: GDAL's reading, WKB decoding and geometry checks
+#: release the GIL, so the largest layer (farmland) is read beside the others.
+_READERS = 2
+
+
+def _read_layers(sources: Mapping[str, Source], config: Config, *, crs: str | None,
+                 encoding: str | None, digests: list[tuple[Layer, Future[str]]]
+                 ) -> dict[str, tuple[Layer | None, list[Problem]]]:
+    """Read each source's layer, two at a time, largest first; results in ``sources``' order.
+
+    Each read keeps its own problems (they name its file), so a layer's problems are
+    the same whichever thread read it and whatever ran beside it.
+    """
+    def one(role: str) -> tuple[Layer | None, list[Problem]]:
+        got: list[tuple[Layer, Future[str]]] = []
+        out = read_layer(sources[role], config.layers.get(role, LayerSpec()), crs=crs,
+                         encoding=encoding, digests=got)
+        pending[role] = got
+        return out
+
+    pending: dict[str, list[tuple[Layer, Future[str]]]] = {}
+    if len(sources) < 2:
+        done = {role: one(role) for role in sources}
+    else:
+        size = {role: _source_size(src) for role, src in sources.items()}
+        with ThreadPoolExecutor(max_workers=_READERS,
+                                thread_name_prefix="redline-read") as pool:
+            futures = {role: pool.submit(one, role)
+                       for role in sorted(sources, key=lambda r: -size[r])}
+            done = {role: futures[role].result() for role in sources}
+    for role in sources:
+        digests.extend(pending.get(role, []))
+    return done
+
+
+def _source_size(src: Source) -> int:
+    """Features in a source by its header (0 when unknown), to read the largest first."""
+    with contextlib.suppress(Exception):  # unreadable: its read reports it
+        if src.kind not in ("coordtxt", "parquet"):
+            return int(preflight(src, None).get("features") or 0)
+    return 0
 
 
 def _database_of(path: Path) -> tuple[str, dict[str, Any], str | None] | None:

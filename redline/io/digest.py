@@ -81,6 +81,16 @@ def _open_bytes(path: str) -> Iterator[Any]:
 
 
 _DIGESTS: dict[tuple[int, str, int, int], Future[str]] = {}
+#: Layers of one file read in two threads at once share one digest of it.
+_DIGESTS_LOCK = threading.Lock()
+
+
+def _after_fork() -> None:
+    global _DIGESTS_LOCK  # noqa: PLW0603 - a child must not inherit a lock held in its parent
+    _DIGESTS_LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 def digest_later(path: Path) -> Future[str] | None:
@@ -95,17 +105,19 @@ def digest_later(path: Path) -> Future[str] | None:
         return None
     # The process id keeps a forked worker from waiting on its parent's thread.
     key = (os.getpid(), str(path.resolve()), st.st_size, st.st_mtime_ns)
-    if key not in _DIGESTS:
+    with _DIGESTS_LOCK:
+        if key in _DIGESTS:
+            return _DIGESTS[key]
         if len(_DIGESTS) > 64:
             _DIGESTS.clear()
         future: Future[str] = Future()
-
-        def run() -> None:
-            try:
-                future.set_result(sha256_file(path))
-            except BaseException as ex:  # handed to whoever waits for the digest
-                future.set_exception(ex)
-
-        threading.Thread(target=run, name="redline-sha256", daemon=True).start()
         _DIGESTS[key] = future
-    return _DIGESTS[key]
+
+    def run() -> None:
+        try:
+            future.set_result(sha256_file(path))
+        except BaseException as ex:  # handed to whoever waits for the digest
+            future.set_exception(ex)
+
+    threading.Thread(target=run, name="redline-sha256", daemon=True).start()
+    return future

@@ -20,7 +20,6 @@ says the feature was not judged rather than taking it as missing) and ``geometry
 from __future__ import annotations
 
 import logging
-import warnings
 import zipfile
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
@@ -132,10 +131,10 @@ def _read_frame(src: Source, encoding: str | None, keep: Keep | None = None,
     ``rows``, only that window of features is read (GDAL sources).
     """
     start = 0 if rows is None else rows.start
-    with warnings.catch_warnings():
+    with np.errstate(invalid="ignore"):
         # Coordinates that are not numbers are found and named after reading
         # (geometry.coordinate_problems); shapely's warning on decoding them is not news.
-        warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
+        # numpy's error state, unlike the warnings filters, is the reading thread's own.
         if src.kind == "parquet":
             frame = _kept(gpd.read_parquet(src.gdal), keep)
         else:
