@@ -47,3 +47,40 @@ def test_a_shapefile_is_hashed_with_its_sidecars(tmp_path: Path) -> None:
 def test_a_missing_source_is_not_found(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         source_sha256(tmp_path / "gone.gpkg")
+
+
+def test_layers_of_one_file_read_at_once_share_one_digest(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two threads asking at the same moment start one hash of the file, not two."""
+    import threading
+
+    from redline.io import digest
+
+    path = tmp_path / "county.gpkg"
+    path.write_bytes(b"x" * 4096)
+    started: list[Path] = []
+    original = digest.sha256_file
+
+    def counted(p: Path) -> str:
+        started.append(p)
+        return original(p)
+
+    monkeypatch.setattr(digest, "sha256_file", counted)
+    monkeypatch.setattr(digest, "_DIGESTS", {})
+    together = threading.Barrier(8)
+    got: list[object] = []
+
+    def ask() -> None:
+        together.wait()
+        got.append(digest.digest_later(path))
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len({id(f) for f in got}) == 1
+    future = got[0]
+    assert future is not None
+    assert future.result(timeout=30) == _sha(b"x" * 4096)  # type: ignore[attr-defined]
+    assert len(started) == 1

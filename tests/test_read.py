@@ -528,3 +528,53 @@ def test_a_bad_standards_table_in_the_toml_is_a_config_error(tmp_path, toml, nam
     (tmp_path / "redline.toml").write_text(toml, encoding="utf-8")
     with pytest.raises(ConfigError, match=named):
         read_dataset(tmp_path)
+
+
+def test_two_layers_read_at_once_keep_their_own_problems(tmp_path, monkeypatch):
+    """Farmland and basic farmland are read in two threads at the same time (a barrier
+    holds each read until the other has started); each layer's warnings (a duplicate id,
+    coordinates that are not numbers) arrive, on the file they come from."""
+    import threading
+
+    from redline.io import digest as digestmod
+    from redline.io import layer as layermod
+
+    def with_nan(x):
+        with np.errstate(invalid="ignore"):
+            return shapely.Polygon([(X0 + x, Y0), (X0 + x + 50, Y0), (X0 + x + 50, np.nan)])
+
+    farmland = gpd.GeoDataFrame(
+        {"BSM": ["t1", "t2", "t1", "t4"], "DLBM": ["0101", "0103", "0102", "0101"]},
+        geometry=[_box(0, 0), _box(200, 0), _box(400, 0), with_nan(600)], crs="EPSG:4529")
+    basic = gpd.GeoDataFrame(
+        {"BSM": ["b1", "b2", "b2"]},
+        geometry=[with_nan(0), _box(200, 0, 50), _box(400, 0, 50)], crs="EPSG:4529")
+    _write(farmland, tmp_path / "farmland.gpkg")
+    _write(basic, tmp_path / "basic_farmland.gpkg")
+
+    together = threading.Barrier(2, timeout=60)
+    threads = set()
+    original = layermod._read_frame
+
+    def at_once(*args, **kwargs):
+        threads.add(threading.get_ident())
+        together.wait()  # raises BrokenBarrierError unless the other read runs meanwhile
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(layermod, "_read_frame", at_once)
+    ds = read_dataset(tmp_path)
+    assert len(threads) == 2
+    assert not ds.errors, [p.line() for p in ds.errors]
+
+    def said(role):
+        return {(p.kind, p.feature_id, p.path.rsplit("/", 1)[-1].split(":")[0])
+                for p in ds.all_problems() if p.role == role and p.level == "warning"}
+
+    assert {("duplicate_id", "t1", "farmland.gpkg"),
+            ("bad_coordinates", "t4", "farmland.gpkg")} <= said("farmland")
+    assert {("duplicate_id", "b2", "basic_farmland.gpkg"),
+            ("bad_coordinates", "b1", "basic_farmland.gpkg")} <= said("basic_farmland")
+    assert len(ds["farmland"]) == 4
+    assert len(ds["basic_farmland"]) == 3
+    for role, name in (("farmland", "farmland.gpkg"), ("basic_farmland", "basic_farmland.gpkg")):
+        assert ds.layers[role].sha256 == digestmod.sha256_file(tmp_path / name)
