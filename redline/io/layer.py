@@ -175,12 +175,25 @@ def _kept(frame: gpd.GeoDataFrame, keep: Keep | None, start: int = 0) -> gpd.Geo
 
 def _read_kept(src: Source, enc: str | None, keep: Keep, window: Window | None = None
                ) -> gpd.GeoDataFrame:
-    """Read the attributes, then decode the geometries of the features ``keep`` keeps."""
-    attrs = pyogrio.read_dataframe(src.gdal, layer=src.layer, encoding=enc, use_arrow=True,
-                                   read_geometry=False, **_window(window))
-    mask = keep(attrs)
-    meta, table = pyogrio.read_arrow(src.gdal, layer=src.layer, encoding=enc, columns=[],
+    """Read the attributes, then decode the geometries of the features ``keep`` keeps.
+
+    The file is read once, attributes and geometries together, when its attributes
+    are plain (no date-times or JSON, which pyogrio converts after reading): the
+    attributes are then the frame ``pyogrio.read_dataframe`` would make of them.
+    """
+    meta, table = pyogrio.read_arrow(src.gdal, layer=src.layer, encoding=enc,
                                      **_window(window))
+    name = meta.get("geometry_name") or "wkb_geometry"
+    if _plain_attributes(meta) and name in table.column_names:
+        try:
+            attrs = table.drop_columns([name]).to_pandas()
+        except UnicodeDecodeError as ex:  # as pyogrio says it: read without arrow
+            raise pyogrio.errors.DataSourceError(
+                "The file being read is not encoded in UTF-8; please use_arrow=False") from ex
+    else:
+        attrs = pyogrio.read_dataframe(src.gdal, layer=src.layer, encoding=enc,
+                                       use_arrow=True, read_geometry=False, **_window(window))
+    mask = keep(attrs)
     rows = np.arange(len(attrs), dtype=np.int64) if mask is None else np.flatnonzero(mask)
     name = meta.get("geometry_name") or "wkb_geometry"
     if name in table.column_names:
@@ -194,6 +207,33 @@ def _read_kept(src: Source, enc: str | None, keep: Keep, window: Window | None =
                              crs=meta.get("crs"))
     frame["_row"] = rows.astype(np.int64) + (0 if window is None else window.start)
     return frame
+
+
+def _plain_attributes(meta: Mapping[str, Any]) -> bool:
+    """Whether Arrow's own conversion to pandas gives the attributes as pyogrio would.
+
+    pyogrio parses date-time text and JSON after converting, maps strings itself for
+    pandas 3 with pyarrow < 19, and makes an empty frame of a table without fields.
+    """
+    fields = list(meta.get("fields", []))
+    dtypes = list(meta.get("dtypes", []))
+    subtypes = list(meta.get("ogr_subtypes", []))
+    if not fields or len(dtypes) != len(fields) or len(subtypes) != len(fields):
+        return False
+    if any(d is not None and str(d).startswith("datetime") for d in dtypes):
+        return False
+    if "OFSTJSON" in subtypes:
+        return False
+    return _ARROW_STRINGS
+
+
+def _arrow_strings() -> bool:
+    pandas_major = int(pd.__version__.split(".")[0])
+    arrow_major = int(pa.__version__.split(".")[0])
+    return pandas_major < 3 or arrow_major >= 19
+
+
+_ARROW_STRINGS = _arrow_strings()
 
 
 def preflight(src: Source, encoding: str | None) -> dict[str, Any]:
