@@ -413,8 +413,11 @@ def _coverage_sums(source: _BuiltSource, geoms: np.ndarray) -> tuple[np.ndarray,
     keep = (rg.of[:-1] == rg.of[1:]) & (w[:-1] != w[1:])
     u0, w0, u1, w1 = u[:-1][keep], w[:-1][keep], u[1:][keep], w[1:][keep]
     edge_ring = rg.of[:-1][keep]
-    # Each edge met in each strip of rows it crosses.
+    # Each edge met in each strip of rows it crosses (for a raster stored as one huge
+    # block, strips of a bounded size all the same: a window is never the whole raster).
     rows = source.strip_rows
+    if rows * source.ds.width > _STRIP_MAX_CELLS:
+        rows = max(1, _STRIP_CELLS // max(1, source.ds.width))
     lo = np.clip(np.minimum(w0, w1), 0, height)
     hi = np.clip(np.maximum(w0, w1), 0, height)
     s_lo = (lo // rows).astype(np.int64)
