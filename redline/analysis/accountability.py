@@ -29,7 +29,7 @@ on those).
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final
 
 import geopandas as gpd
@@ -77,6 +77,62 @@ class Accountability:
     outside_m2: float = 0.0
     outside_ids: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: What the computation worked out, for another call on the same layers
+    #: (:func:`accountability_levels`, ``known``); not kept when pickled.
+    work: _Work | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(eq=False)
+class _Work:
+    """The land, the farmland near it and its farmland pieces, from one computation.
+
+    ``layers`` (changes, farmland, basic farmland, admin) are the frames it was worked out
+    from, held so that another call can tell they are the same objects; ``unlawful`` the
+    unlawful pieces it read, as (change id, WKB) sorted. ``farm`` keeps, per land
+    (``"new"``, ``"illegal"``) and part of it, the farmland pieces of the whole part: a
+    part inside one unit is that same geometry at every level, so its pieces are found
+    once (the same pieces, from the same two geometries).
+    """
+
+    layers: tuple[Any, ...]
+    as_of: datetime.date
+    sliver: float
+    default_code: str
+    unlawful: list[tuple[str, bytes]]
+    new_parts: NDArray[np.object_]
+    bad: NDArray[np.object_]
+    farm_geoms: NDArray[np.object_]
+    share: NDArray[np.float64]
+    levels: dict[int, Accountability] = field(default_factory=dict)
+    no_units: set[int] = field(default_factory=set)
+    farm: dict[str, dict[int, tuple[NDArray[np.intp], NDArray[np.float64]]]] = field(
+        default_factory=dict)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Frames and geometries stay in their process: a pickled result reuses nothing.
+        return (_no_work, ())
+
+    def fits(self, layers: tuple[Any, ...], *, as_of: datetime.date, sliver: float,
+             unlawful: list[tuple[str, bytes]]) -> bool:
+        """Whether a call on these inputs would work out the same land and pieces."""
+        return (len(layers) == len(self.layers)
+                and all(a is b for a, b in zip(layers, self.layers, strict=True))
+                and as_of == self.as_of and sliver == self.sliver
+                and unlawful == self.unlawful)
+
+    def level(self, digits: int, default_code: str) -> Accountability | None:
+        """Return the result worked out for ``digits``, when it holds with ``default_code`` too.
+
+        The default unit places land only at a level with no admin unit.
+        """
+        done = self.levels.get(digits)
+        if done is None or (digits in self.no_units and default_code != self.default_code):
+            return None
+        return done
+
+
+def _no_work() -> None:
+    return None
 
 
 def _valid(frame: gpd.GeoDataFrame | None) -> NDArray[np.bool_]:
@@ -146,7 +202,7 @@ def accountability(changes: gpd.GeoDataFrame | None, unlawful: gpd.GeoDataFrame 
                    farmland: gpd.GeoDataFrame | None, basic: gpd.GeoDataFrame | None,
                    admin: gpd.GeoDataFrame | None, *, as_of: datetime.date,
                    sliver_m2: float | None = None, digits: int = 6, default_code: str = "",
-                   n_jobs: int = 1) -> Accountability:
+                   n_jobs: int = 1, known: Accountability | None = None) -> Accountability:
     """Work out the accountability ratio of every unit (see the module docstring).
 
     Parameters
@@ -168,10 +224,12 @@ def accountability(changes: gpd.GeoDataFrame | None, unlawful: gpd.GeoDataFrame 
     default_code
         The unit of every piece when there is no admin unit (a dataset of one county
         without an admin layer); none when empty.
+    known
+        A result of an earlier call (:func:`accountability_levels`).
     """
     return accountability_levels(changes, unlawful, farmland, basic, admin, as_of=as_of,
                                  sliver_m2=sliver_m2, digits=(digits,),
-                                 default_code=default_code, n_jobs=n_jobs)[digits]
+                                 default_code=default_code, n_jobs=n_jobs, known=known)[digits]
 
 
 def accountability_levels(changes: gpd.GeoDataFrame | None,
@@ -179,58 +237,138 @@ def accountability_levels(changes: gpd.GeoDataFrame | None,
                           farmland: gpd.GeoDataFrame | None, basic: gpd.GeoDataFrame | None,
                           admin: gpd.GeoDataFrame | None, *, as_of: datetime.date,
                           sliver_m2: float | None = None, digits: tuple[int, ...] = (6,),
-                          default_code: str = "", n_jobs: int = 1
+                          default_code: str = "", n_jobs: int = 1,
+                          known: Accountability | None = None
                           ) -> dict[int, Accountability]:
     """:func:`accountability` for units of each of ``digits`` (6: counties, 9: townships).
 
     The land of the year's construction patches and of the unlawful pieces is unioned
-    once for all levels, and the farmland is narrowed once to the patches near it.
+    once for all levels, and the farmland is narrowed once to the patches near it. A
+    part of that land inside one unit is the same geometry at every level: its farmland
+    pieces are found once.
+
+    ``known`` is a result of an earlier call (the ``accountability_ratio`` rule's). When
+    that call read the same frames (the same objects), the same ``as_of`` and sliver and
+    the same unlawful pieces, its land, its farmland pieces and the levels it worked
+    out are taken from it (the same figures, not worked out twice).
     """
     sliver = float(settings.sliver_m2 if sliver_m2 is None else sliver_m2)
     empty = pd.DataFrame({c: pd.Series(dtype=object if c == "admin_code" else "float64")
                           for c in COLUMNS})
     result = {d: Accountability(empty.copy()) for d in digits}
-    patches = farmland_patches(farmland, basic)
-    if changes is None or patches is None or not len(changes):
+    if changes is None or (farmland is None and basic is None) or not len(changes):
         return result
     year, note = construction_changes(changes, as_of=as_of)
-    crs = changes.crs
     ids = _change_ids(changes)
     chosen = set(ids[year].tolist())
-    farm_geoms, share = patches
-    # Land counted once: overlapping patches (or pieces) are unioned first.
-    new_parts = _parts(np.asarray(changes.geometry.values, dtype=object)[year])
-    bad: NDArray[np.object_] = np.empty(0, dtype=object)
-    if unlawful is not None and len(unlawful):
-        mine = np.asarray([str(i) in chosen for i in unlawful["feature_id"].tolist()],
-                          dtype=bool)
-        bad = _parts(np.asarray(unlawful.geometry.values, dtype=object)[mine])
-    # Only farmland patches whose boxes meet the land's can give a piece: the others are
-    # left out before the overlays (the same pieces, without a million box tests each).
-    near = _near(farm_geoms, np.concatenate([new_parts, bad]))
-    farm_geoms, share = farm_geoms[near], share[near]
+    bad_ids, bad_geoms = _unlawful(unlawful, chosen)
+    read = _read(bad_ids, bad_geoms)
+    layers = (changes, farmland, basic, admin)
+    work = known.work if known is not None else None
+    if work is None or not work.fits(layers, as_of=as_of, sliver=sliver, unlawful=read):
+        work = _work(changes, year, bad_geoms, farmland, basic, layers=layers, as_of=as_of,
+                     sliver=sliver, default_code=default_code, unlawful=read)
+        if work is None:
+            return result
     for d in digits:
+        done = work.level(d, default_code)
+        if done is not None:
+            result[d] = replace(done, table=done.table.copy(), notes=list(done.notes),
+                                outside_ids=list(done.outside_ids))
+            continue
         out = result[d]
+        out.work = work
         if note:
             out.notes.append(note)
         codes, units = county_units(admin, digits=d)
         sums: dict[str, pd.Series] = {}
-        for name, parts in (("new", new_parts), ("illegal", bad)):
-            unit, part_geoms, outside = _by_unit(parts, codes, units, crs=crs, sliver=sliver,
-                                                 default_code=default_code, n_jobs=n_jobs)
+        for name, parts in (("new", work.new_parts), ("illegal", work.bad)):
+            unit, part_geoms, whole, outside = _by_unit(
+                parts, codes, units, crs=changes.crs, sliver=sliver,
+                default_code=default_code, n_jobs=n_jobs)
             if name == "new":
                 out.outside_m2 = outside
-            fp = pieces(part_geoms, farm_geoms, crs=crs, sliver_m2=sliver, geometry=False,
-                        n_jobs=n_jobs)
-            gross = pd.Series(fp.area_m2, index=unit[fp.left]).groupby(level=0).sum()
-            net = pd.Series(fp.area_m2 * share[fp.right], index=unit[fp.left]).groupby(
+            left, right, area = _farm_pieces(work, name, part_geoms, whole, crs=changes.crs,
+                                             sliver=sliver, n_jobs=n_jobs)
+            gross = pd.Series(area, index=unit[left]).groupby(level=0).sum()
+            net = pd.Series(area * work.share[right], index=unit[left]).groupby(
                 level=0).sum()
             sums[f"{name}_m2"], sums[f"{name}_gross_m2"] = net, gross
         if out.outside_m2 > 0:
-            out.outside_ids = _outside_ids(changes[year], ids[year], codes, units, crs=crs,
-                                           sliver=sliver)
+            out.outside_ids = _outside_ids(changes[year], ids[year], codes, units,
+                                           crs=changes.crs, sliver=sliver)
         out.table = _table(sums, sliver)
+        work.levels[d] = replace(out, table=out.table.copy(), notes=list(out.notes),
+                                 outside_ids=list(out.outside_ids))
+        if not len(units):
+            work.no_units.add(d)
+    for d in digits:
+        result[d].work = work
     return result
+
+
+def _unlawful(unlawful: gpd.GeoDataFrame | None, chosen: set[str]
+              ) -> tuple[NDArray[np.object_], NDArray[np.object_]]:
+    """Return the unlawful pieces of the chosen change patches: patch ids, geometries."""
+    if unlawful is None or not len(unlawful):
+        return np.empty(0, dtype=object), np.empty(0, dtype=object)
+    ids = np.asarray([str(i) for i in unlawful["feature_id"].tolist()], dtype=object)
+    mine = np.asarray([i in chosen for i in ids.tolist()], dtype=bool)
+    return ids[mine], np.asarray(unlawful.geometry.values, dtype=object)[mine]
+
+
+def _read(ids: NDArray[np.object_], geoms: NDArray[np.object_]) -> list[tuple[str, bytes]]:
+    """Return the unlawful pieces as (id, WKB), sorted: the same pieces in any order."""
+    wkb = shapely.to_wkb(geoms) if len(geoms) else np.empty(0, dtype=object)
+    return sorted(zip(ids.tolist(), [b if b is not None else b"" for b in wkb.tolist()],
+                      strict=True))
+
+
+def _work(changes: gpd.GeoDataFrame, year: NDArray[np.bool_], bad_geoms: NDArray[np.object_],
+          farmland: gpd.GeoDataFrame | None, basic: gpd.GeoDataFrame | None, *,
+          layers: tuple[Any, ...], as_of: datetime.date, sliver: float, default_code: str,
+          unlawful: list[tuple[str, bytes]]) -> _Work | None:
+    """Union the land, and narrow the farmland to the patches near it (None: no farmland)."""
+    patches = farmland_patches(farmland, basic)
+    if patches is None:
+        return None
+    farm_geoms, share = patches
+    # Land counted once: overlapping patches (or pieces) are unioned first.
+    new_parts = _parts(np.asarray(changes.geometry.values, dtype=object)[year])
+    bad = _parts(bad_geoms) if len(bad_geoms) else np.empty(0, dtype=object)
+    # Only farmland patches whose boxes meet the land's can give a piece: the others are
+    # left out before the overlays (the same pieces, without a million box tests each).
+    near = _near(farm_geoms, np.concatenate([new_parts, bad]))
+    return _Work(layers, as_of, sliver, default_code, unlawful, new_parts, bad,
+                 farm_geoms[near], share[near])
+
+
+def _farm_pieces(work: _Work, name: str, part_geoms: NDArray[np.object_],
+                 whole: NDArray[np.intp], *, crs: Any, sliver: float, n_jobs: int
+                 ) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]]:
+    """Farmland pieces of ``part_geoms``: piece position, farmland position, m2.
+
+    ``whole`` is the part each piece is whole (the same geometry), else -1; a whole
+    part's pieces found before are taken as found, the others are found here.
+    """
+    memo = work.farm.setdefault(name, {})
+    held = np.asarray([w >= 0 and w in memo for w in whole.tolist()], dtype=bool)
+    todo = np.flatnonzero(~held)
+    fp = pieces(part_geoms if len(todo) == len(part_geoms) else part_geoms[todo],
+                work.farm_geoms, crs=crs, sliver_m2=sliver, geometry=False, n_jobs=n_jobs)
+    left, right, area = todo[fp.left], fp.right, fp.area_m2
+    # fp is sorted by piece: each whole part's pieces are one run of it.
+    cut = np.searchsorted(fp.left, np.arange(len(todo) + 1)).tolist()
+    for k, w in enumerate(whole[todo].tolist()):
+        if w >= 0:
+            memo[w] = (right[cut[k]:cut[k + 1]], area[cut[k]:cut[k + 1]])
+    if not held.any():
+        return left, right, area
+    got = [memo[w] for w in whole[held].tolist()]
+    count = np.asarray([len(r) for r, _ in got], dtype=np.intp)
+    return (np.concatenate([left, np.repeat(np.flatnonzero(held), count)]).astype(np.intp),
+            np.concatenate([right, *(r for r, _ in got)]).astype(np.intp),
+            np.concatenate([area, *(a for _, a in got)]).astype(np.float64))
 
 
 def _table(sums: dict[str, pd.Series], sliver: float) -> pd.DataFrame:
@@ -275,19 +413,30 @@ def _parts(geoms: NDArray[np.object_]) -> NDArray[np.object_]:
 
 def _by_unit(parts: NDArray[np.object_], codes: NDArray[np.object_],
              units: NDArray[np.object_], *, crs: Any, sliver: float, default_code: str,
-             n_jobs: int) -> tuple[NDArray[np.object_], NDArray[np.object_], float]:
-    """Cut the parts by unit: each piece's unit code, the pieces, and the m2 outside all."""
+             n_jobs: int
+             ) -> tuple[NDArray[np.object_], NDArray[np.object_], NDArray[np.intp], float]:
+    """Cut the parts by unit: each piece's unit code, the pieces, and the m2 outside all.
+
+    Also which part each piece is whole (the part's own geometry: it lies in one unit),
+    else -1.
+    """
+    none = np.empty(0, dtype=object)
     if not len(parts):
-        return np.empty(0, dtype=object), np.empty(0, dtype=object), 0.0
+        return none, none, np.empty(0, dtype=np.intp), 0.0
     if not len(units):
         code = default_code[:6] if len(default_code) >= 6 else ""
         if not code:
-            return np.empty(0, dtype=object), np.empty(0, dtype=object), 0.0
-        return np.full(len(parts), code, dtype=object), parts, 0.0
+            return none, none, np.empty(0, dtype=np.intp), 0.0
+        return (np.full(len(parts), code, dtype=object), parts,
+                np.arange(len(parts), dtype=np.intp), 0.0)
     up = split_by_units(parts, units, crs=crs, sliver_m2=sliver, n_jobs=n_jobs)
     inside = up.right >= 0
     outside = float(up.area_m2[~inside].sum())
-    return (codes[up.right[inside]].astype(object), up.geometry[inside], outside)
+    left, geoms = up.left[inside], up.geometry[inside]
+    whole = np.asarray([g is parts[i] for g, i in zip(geoms.tolist(), left.tolist(),
+                                                      strict=True)], dtype=bool)
+    return (codes[up.right[inside]].astype(object), geoms,
+            np.where(whole, left, -1).astype(np.intp), outside)
 
 
 def _outside_ids(changes: gpd.GeoDataFrame, ids: NDArray[np.object_],

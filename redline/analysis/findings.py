@@ -188,6 +188,10 @@ class RuleResult:
         Extra tables by name (for example ``"early_warning"``, ``"by_admin"``).
     parameters
         Every threshold and setting used, recorded in run.json.
+    shared
+        Work a later step of the same check may reuse, written nowhere: the overlap
+        rules' ``"accountability"`` (:class:`redline.analysis.accountability.Accountability`),
+        whose land and farmland pieces the ledger takes instead of finding them again.
     """
 
     findings: gpd.GeoDataFrame
@@ -197,3 +201,4 @@ class RuleResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     parameters: dict[str, Any] = field(default_factory=dict)
+    shared: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)

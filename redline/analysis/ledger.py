@@ -18,7 +18,7 @@ All areas are ellipsoidal (GRS80, :mod:`redline.analysis.areas`), reported in ha
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -29,7 +29,7 @@ import pandas as pd
 import shapely
 
 from redline import settings
-from redline.analysis.accountability import accountability_levels
+from redline.analysis.accountability import Accountability, accountability_levels
 from redline.analysis.areas import ellipsoidal_area
 from redline.analysis.cache import ScopedCache
 from redline.analysis.dates import in_year
@@ -42,6 +42,7 @@ from redline.landclass import is_farmland
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
+    from redline.analysis.findings import RuleResult
     from redline.model import Dataset, Windows
 
 Level = Literal["county", "township"]
@@ -679,6 +680,7 @@ def county_ledger(
     as_of: date,
     spilled: Mapping[str, Windows] | None = None,
     planned_ha: Mapping[str, float] | None = None,
+    accountability: Accountability | None = None,
 ) -> pd.DataFrame:
     """One row per admin unit: targets, quota, farmland balance, violations, rank, forecast.
 
@@ -709,6 +711,10 @@ def county_ledger(
         Planned projects' new construction land for next year, ha, by county code
         (``redline.toml`` ``[forecast] planned_ha``; ``""`` for the one county of a
         dataset): the forecast of those counties.
+    accountability
+        The ``accountability_ratio`` rule's result on the same layers, if it ran: the
+        land and farmland pieces it found are taken from it
+        (:func:`redline.analysis.accountability.accountability_levels`, ``known``).
 
     Returns
     -------
@@ -723,7 +729,7 @@ def county_ledger(
     """
     with _MEMO.scope():
         return _county_ledger(layers, targets, findings, as_of=as_of, spilled=spilled,
-                              planned_ha=dict(planned_ha or {}))
+                              planned_ha=dict(planned_ha or {}), ruled=accountability)
 
 
 def _with_share(frame: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
@@ -744,6 +750,7 @@ def _county_ledger(  # noqa: PLR0915 - one row per unit, part by part
     as_of: date,
     spilled: Mapping[str, Windows] | None = None,
     planned_ha: dict[str, float],
+    ruled: Accountability | None = None,
 ) -> pd.DataFrame:
     year = as_of.year
     admin = _valid(layers.get("admin"))
@@ -793,9 +800,15 @@ def _county_ledger(  # noqa: PLR0915 - one row per unit, part by part
 
     unlawful = findings[(findings["rule"] == "unapproved_construction").to_numpy(dtype=bool)] \
         if "rule" in findings else None
-    levels = accountability_levels(changes, unlawful, farmland, basic_under, admin,
-                                   as_of=as_of, digits=tuple(_PREFIX.values()),
-                                   default_code=default)
+    def as_read(role: str, kept: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+        # The ratio keeps the patches it can judge itself: given the layers as read (the
+        # frames the accountability rule read), the rule's work is taken.
+        return layers.get(role) if kept is not None and role not in spilled else kept
+
+    levels = accountability_levels(
+        as_read("changes", changes), unlawful, as_read("farmland", farmland),
+        as_read("basic_farmland", basic_under), as_read("admin", admin), as_of=as_of,
+        digits=tuple(_PREFIX.values()), default_code=default, known=ruled)
     acc = {lv: levels[n].table.set_index("admin_code") for lv, n in _PREFIX.items()}
     approved_land = _distinct(approvals)
     supplied_land = _distinct(supply)
@@ -1227,8 +1240,16 @@ def dataset_ledger(
     *,
     as_of: date,
     planned_ha: Mapping[str, float] | None = None,
+    results: Iterable[RuleResult] = (),
 ) -> pd.DataFrame:
-    """:func:`county_ledger` of a read :class:`~redline.model.Dataset` (its layers and targets)."""
+    """:func:`county_ledger` of a read :class:`~redline.model.Dataset` (its layers and targets).
+
+    ``results`` are the rules' results of the same check: work they share
+    (:attr:`~redline.analysis.findings.RuleResult.shared`) is taken, not done again.
+    """
     layers = {role: layer.frame for role, layer in dataset.layers.items()}
+    known = next((r.shared["accountability"] for r in results
+                  if "accountability" in r.shared), None)
     return county_ledger(layers, dataset.targets, findings, as_of=as_of,
-                         spilled=dataset.spilled, planned_ha=planned_ha)
+                         spilled=dataset.spilled, planned_ha=planned_ha,
+                         accountability=known)

@@ -505,6 +505,7 @@ def vector_findings(
             "farmland_codes": list(settings.farmland_codes),
             **_accountability_record(run),
         },
+        shared={} if run.accountability is None else {"accountability": run.accountability},
     )
 
 

@@ -273,7 +273,8 @@ def _check(  # noqa: PLR0915 -- one pipeline, read top to bottom
         carried = _carry(findings, previous)  # the last round's verdicts, on the same land
         if carried is not None:
             findings = carried[0]
-        ledger = dataset_ledger(ds, findings, as_of=as_of, planned_ha=ds.planned_ha)
+        ledger = dataset_ledger(ds, findings, as_of=as_of, planned_ha=ds.planned_ha,
+                                results=results)
         summary = _summary(findings, ledger, admin, ds.targets)
         # The rules' own per-unit table is what summary.csv already holds.
         tables = {name: table for result in results for name, table in result.tables.items()
