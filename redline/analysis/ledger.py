@@ -508,11 +508,23 @@ def _years(targets: pd.DataFrame) -> pd.Series:
     return pd.to_numeric(targets["year"], errors="coerce").astype("float64")
 
 
+def _target_codes(targets: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Return the targets' admin codes as text and years (read once within a ledger)."""
+    return _MEMO.get("target codes", (targets,),
+                     lambda: (_codes(targets["admin_code"]), _years(targets)))
+
+
 def _target_rows(targets: pd.DataFrame | None, code: str, year: int) -> pd.DataFrame | None:
     if targets is None or targets.empty or "admin_code" not in targets:
         return None
-    codes = _codes(targets["admin_code"])
-    rows = targets[((codes == code) & (_years(targets) == year)).to_numpy(dtype=bool)]
+    rows = _MEMO.get("target rows", (targets,), lambda: _rows_of(targets, code, year),
+                     code, year)
+    return rows.copy() if rows is not None else None
+
+
+def _rows_of(targets: pd.DataFrame, code: str, year: int) -> pd.DataFrame | None:
+    codes, years = _target_codes(targets)
+    rows = targets[((codes == code) & (years == year)).to_numpy(dtype=bool)]
     return rows if len(rows) else None
 
 
@@ -520,8 +532,7 @@ def _target(targets: pd.DataFrame | None, code: str, year: int, column: str) -> 
     """Return a county's target for ``year``, else its latest earlier year's (NaN if none)."""
     if targets is None or column not in targets or "year" not in targets:
         return float("nan")
-    codes = _codes(targets["admin_code"])
-    years = _years(targets)
+    codes, years = _target_codes(targets)
     keep = ((codes == code) & (years <= year)).to_numpy(dtype=bool)
     if not keep.any():
         return float("nan")
