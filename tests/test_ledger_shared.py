@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -153,3 +154,33 @@ def test_work_is_not_pickled(ruled) -> None:
     again = pickle.loads(pickle.dumps(result.shared["accountability"]))
     assert again.work is None
     pd.testing.assert_frame_equal(again.table, result.shared["accountability"].table)
+
+
+def test_unit_pieces_against_overlay() -> None:
+    # Inside one unit, across the line, touching it from inside, with a hole, a
+    # multipolygon in both units, and one outside every unit.
+    from redline.analysis.areas import ellipsoidal_area
+    from redline.analysis.ledger import _unit_pieces
+
+    units = gpd.GeoDataFrame({"unit": ["W", "E"]}, geometry=[
+        rd.box(0, 0, 1000, 1000), rd.box(1000, 0, 2000, 1000)], crs=rd.CRS)
+    ring = shapely.difference(rd.box(1200, 200, 1600, 600), rd.box(1300, 300, 1400, 400))
+    geoms = [rd.box(100, 100, 300, 300), rd.box(900, 100, 1100, 300),
+             rd.box(800, 500, 1000, 700), ring,
+             shapely.MultiPolygon([rd.box(50, 800, 150, 900), rd.box(1850, 800, 1950, 900)]),
+             rd.box(2100, 100, 2200, 200)]
+    frame = gpd.GeoDataFrame({"row": range(len(geoms))}, geometry=geoms, crs=rd.CRS)
+    arr = np.asarray(frame.geometry.values, dtype=object)
+    left, unit, m2 = _unit_pieces(arr, np.asarray(units.geometry.values, dtype=object),
+                                  ellipsoidal_area(arr, rd.CRS), rd.CRS)
+    got = pd.Series(m2, index=pd.MultiIndex.from_arrays([left, unit])).groupby(level=[0, 1]).sum()
+    want = gpd.overlay(frame, units, how="intersection", keep_geom_type=True)
+    lonlat = want.to_crs("EPSG:4490")
+    want["m2"] = [abs(GEOD.geometry_area_perimeter(g)[0]) for g in lonlat.geometry]
+    want["u"] = want["unit"].map({"W": 0, "E": 1})
+    expected = want.groupby(["row", "u"])["m2"].sum()
+    assert sorted(got.index.tolist()) == sorted(expected.index.tolist())
+    for key, value in expected.items():
+        assert got[key] == pytest.approx(value, rel=1e-7)
+    assert list(zip(left.tolist(), unit.tolist(), strict=True)) == sorted(
+        zip(left.tolist(), unit.tolist(), strict=True))  # sorted as the engine sorts

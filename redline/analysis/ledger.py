@@ -263,10 +263,10 @@ def _cut_by_units(geoms: NDArray[np.object_], dissolved: gpd.GeoDataFrame,
     m2 = np.zeros(0, dtype=np.float64)
     if len(todo):
         # The whole array when nothing is known, so a tree built over it is reused.
-        p = pieces(geoms if len(todo) == len(geoms) else geoms[todo],
-                   dissolved.geometry.values, crs=crs, sliver_m2=0.0,
-                   left_area_m2=area[todo], geometry=False)
-        at, unit, m2 = todo[p.left], np.asarray(p.right, dtype=np.intp), p.area_m2
+        left, unit, m2 = _unit_pieces(geoms if len(todo) == len(geoms) else geoms[todo],
+                                      np.asarray(dissolved.geometry.values, dtype=object),
+                                      area[todo], crs)
+        at = todo[left]
     if held.any():
         order = np.argsort(at, kind="stable")
         cut = np.searchsorted(at[order], np.arange(len(geoms) + 1)).tolist()
@@ -280,6 +280,53 @@ def _cut_by_units(geoms: NDArray[np.object_], dissolved: gpd.GeoDataFrame,
     return (np.concatenate([np.repeat(np.flatnonzero(hit), count), at]).astype(np.intp),
             np.concatenate([*(u for u, _ in got), unit]).astype(np.intp),
             np.concatenate([*(a for _, a in got), m2]).astype(np.float64))
+
+
+def _unit_pieces(geoms: NDArray[np.object_], units: NDArray[np.object_],
+                 area: NDArray[np.float64], crs: Any
+                 ) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]]:
+    """Each geometry's area by unit: positions, unit positions, m2, sorted by both.
+
+    The pieces of :func:`~redline.analysis.overlay.pieces` with no sliver. A geometry
+    inside one unit (and meeting no other) is that unit's whole piece, of its own area,
+    as the overlap engine finds it; it is told by the units' prepared predicates, so only
+    the geometries across a unit line (or touching one) go through the engine.
+    """
+    inside = _inside_one(geoms, units)
+    rest = np.flatnonzero(inside < 0)
+    mine = np.flatnonzero(inside >= 0)
+    p = pieces(geoms if len(rest) == len(geoms) else geoms[rest], units, crs=crs,
+               sliver_m2=0.0, left_area_m2=area[rest], geometry=False)
+    left = np.concatenate([mine, rest[p.left]]).astype(np.intp)
+    unit = np.concatenate([inside[mine], p.right]).astype(np.intp)
+    m2 = np.concatenate([area[mine], p.area_m2]).astype(np.float64)
+    order = np.lexsort((unit, left))
+    return left[order], unit[order], m2[order]
+
+
+def _inside_one(geoms: NDArray[np.object_], units: NDArray[np.object_]) -> NDArray[np.intp]:
+    """Return the unit each geometry lies properly inside, meeting no other; else -1.
+
+    Only valid polygonal geometries with an area are told so; the others are -1.
+    """
+    out = np.full(len(geoms), -1, dtype=np.intp)
+    ok = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
+    if not len(ok) or not len(units):
+        return out
+    ok = ok[shapely.is_valid(geoms[ok]) & (shapely.area(geoms[ok]) > 0)
+            & np.isin(shapely.get_type_id(geoms[ok]), (3, 6))]
+    good = np.flatnonzero(~(shapely.is_missing(units) | shapely.is_empty(units)))
+    good = good[shapely.is_valid(units[good])]
+    if not len(ok) or len(good) < len(units):
+        return out
+    tree = shapely.STRtree(geoms[ok])
+    # Each unit is the input (prepared once) against the geometries in the tree.
+    meet = tree.query(units, predicate="intersects")
+    within = tree.query(units, predicate="contains_properly")
+    alone = np.bincount(meet[1], minlength=len(ok)) == 1
+    keep = alone[within[1]]
+    out[ok[within[1][keep]]] = within[0][keep]
+    return out
 
 
 def spilled_unit_areas(disk: Windows, admin: gpd.GeoDataFrame | None, *,
