@@ -272,7 +272,7 @@ def test_log_level_and_progress(tmp_path: Path, capsys: pytest.CaptureFixture[st
     check(SAMPLES / "tiexi", tmp_path / "p", as_of=AS_OF, progress=True)
     bar = capsys.readouterr().err
     assert "redline check" in bar
-    assert "6/6" in bar  # every step counted, the bar full at the end
+    assert "8/8" in bar  # every step counted, the bar full at the end
 
 
 @pytest.mark.parametrize("shape", [(3, 2), (2, 3)])
@@ -373,9 +373,13 @@ def test_work_done_beside_the_rules_is_the_work_done_in_line(
         title=page.split("<title>")[1].split("</title>")[0]))
     assert '"kind": "raster"' in page or '"kind":"raster"' in page
     assert page == inline
-    # The pages are written in a forked process while the tables are written here.
-    assert "map and report (beside the tables)" in out.run["timings"]
-    assert "map and report (beside the tables)" not in plain.run["timings"]
+    # The ledger is worked out in a forked process while the findings and the map are
+    # written here, the report while the tables are.
+    assert "ledger (beside the findings)" in out.run["timings"]
+    assert "report (beside the tables)" in out.run["timings"]
+    assert "report (beside the tables)" not in plain.run["timings"]
+    assert "ledger (beside the findings)" not in plain.run["timings"]
+    pd.testing.assert_frame_equal(out.summary, plain.summary)
     assert ((out.out / "report.html").read_text(encoding="utf-8")
             == (plain.out / "report.html").read_text(encoding="utf-8"))
 

@@ -229,7 +229,7 @@ def _check(  # noqa: PLR0915 -- one pipeline, read top to bottom
     as_of, lang = options.as_of, options.lang
     assert as_of is not None  # made today's date when not given
     out_schema = _out_schema(out_db, dataset)  # a URL naming no schema stops here, not later
-    step = _Steps(total=6, show=sys.stderr.isatty() if progress is None else progress)
+    step = _Steps(total=8, show=sys.stderr.isatty() if progress is None else progress)
     timings = step.timings
 
     # The output is checked against the input given before any work, and against
@@ -273,9 +273,11 @@ def _check(  # noqa: PLR0915 -- one pipeline, read top to bottom
         carried = _carry(findings, previous)  # the last round's verdicts, on the same land
         if carried is not None:
             findings = carried[0]
-        ledger = dataset_ledger(ds, findings, as_of=as_of, planned_ha=ds.planned_ha,
-                                results=results)
-        summary = _summary(findings, ledger, admin, ds.targets)
+        # The ledger is worked out on the other core while this one counts the findings'
+        # land and writes the findings and the map, which do not read it.
+        led = SideJobs([partial(dataset_ledger, ds, findings, as_of=as_of,
+                                planned_ha=ds.planned_ha, results=results)], now=side.now)
+        counted = _counts(findings, admin, ds.targets)
         # The rules' own per-unit table is what summary.csv already holds.
         tables = {name: table for result in results for name, table in result.tables.items()
                   if name != "by_admin"}
@@ -289,22 +291,32 @@ def _check(  # noqa: PLR0915 -- one pipeline, read top to bottom
         if carried is not None:
             run["previous"] = carried[1]
         run["status"] = "finished"  # the report shows it; it reads no timings nor outputs
-        drawn = side.timed_result(2, timings, "map images (beside the rules)")
-        # The pages are written on the other core (idle by now) while this one
-        # writes the tables; a child that fails has its pages written here.
-        pages = SideJobs([partial(
-            _write_pages, Path(tmp), out=Path(out), ds=ds,
-            layers=_map_layers(layers, spilled, drawn or {}), findings=findings,
-            summary=summary, ledger=ledger, run=dict(run), lang=lang, images=drawn)],
-            now=side.now)
-        run["outputs"] = _write_outputs(
-            Path(tmp), findings=findings, features=features, summary=summary, tables=tables,
-            lang=lang)
+        # GDAL writes the GeoPackage without the interpreter lock, beside the rest.
+        with ThreadPoolExecutor(1, thread_name_prefix="redline-gpkg") as pool:
+            gpkg = pool.submit(write.write_gpkg, Path(tmp) / "findings.gpkg",
+                               {"findings": findings, "features": features})
+            _write_findings(Path(tmp), findings=findings, tables=tables, lang=lang)
+            drawn = side.timed_result(2, timings, "map images (beside the rules)")
+            _write_map(Path(tmp), ds=ds, layers=_map_layers(layers, spilled, drawn or {}),
+                       findings=findings, lang=lang, images=drawn)
+            step("write findings and map")
+            ledger = led.timed_result(0, timings, "ledger (beside the findings)")
+            summary = _with_ledger(counted, ledger)
+            step("ledger")
+            # The report is written on the other core (idle by now) while this one
+            # writes the tables; a child that fails has its page written here.
+            pages = SideJobs([partial(
+                _write_report, Path(tmp), out=Path(out), admin=admin, findings=findings,
+                summary=summary, ledger=ledger, run=dict(run), lang=lang)], now=side.now)
+            _write_tables(Path(tmp), findings=findings, summary=summary, tables=tables,
+                          lang=lang)
+            gpkg.result()
+        run["outputs"] = _outputs(tables)
         step("write tables")
-        pages.timed_result(0, timings, "map and report (beside the tables)")
+        pages.timed_result(0, timings, "report (beside the tables)")
         _drop_half_written(Path(tmp))
         run["outputs"] += [*PAGES, "run.json"]
-        step("map and report")
+        step("report")
         if out_db is not None:
             run["out_db"] = postgis.write_postgis(out_db, out_schema, {
                 "findings": findings, "features": features, "summary": summary})
@@ -638,11 +650,12 @@ def _file_of(layer: Any) -> str:
     return str(Path(path).resolve()) if Path(path).exists() else path
 
 
-def _summary(findings: gpd.GeoDataFrame, ledger: pd.DataFrame,
-             admin: gpd.GeoDataFrame | None, targets: pd.DataFrame | None) -> pd.DataFrame:
-    """Build summary.csv: one row per admin unit (county and townships).
+def _counts(findings: gpd.GeoDataFrame, admin: gpd.GeoDataFrame | None,
+            targets: pd.DataFrame | None) -> pd.DataFrame:
+    """Count the findings per admin unit (county and townships): summary.csv before the ledger.
 
-    Counts and areas per rule, then the ledger's targets, quota, balance and ranking.
+    Counts and areas per rule; :func:`_with_ledger` adds the ledger's targets, quota,
+    balance and ranking.
     """
     from redline.analysis.ledger import ledger_units
     from redline.analysis.summary import summarise
@@ -651,33 +664,37 @@ def _summary(findings: gpd.GeoDataFrame, ledger: pd.DataFrame,
     if targets is not None and "admin_code" in targets:
         extra += [str(c) for c in targets["admin_code"].dropna()]
     units = ledger_units(admin, extra_codes=extra)
-    table = summarise(findings, units)
-    if len(ledger):
-        led = ledger.drop(columns=["admin_name", "level"], errors="ignore")
-        led = led.assign(admin_code=led["admin_code"].astype(str))
-        table = table.merge(led, on="admin_code", how="left")
-    return table
+    return summarise(findings, units)
 
 
-def _write_outputs(tmp: Path, *, findings: gpd.GeoDataFrame, features: gpd.GeoDataFrame,
-                   summary: pd.DataFrame, tables: dict[str, pd.DataFrame],
-                   lang: Lang) -> list[str]:
-    """Write the GeoPackage, CSV and xlsx outputs; return their names."""
-    from redline.io import write
-
-    # GDAL writes the GeoPackage without the interpreter lock, beside the tables.
-    with ThreadPoolExecutor(1, thread_name_prefix="redline-gpkg") as pool:
-        gpkg = pool.submit(write.write_gpkg, tmp / "findings.gpkg",
-                           {"findings": findings, "features": features})
-        names = _write_tables(tmp, findings=findings, summary=summary, tables=tables,
-                              lang=lang)
-        names.append(_write_findings_txt(tmp / FINDINGS_TXT, findings, lang=lang))
-        gpkg.result()
-    return names
+def _with_ledger(counts: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
+    """Return summary.csv: the counts of :func:`_counts`, then the ledger's columns."""
+    if not len(ledger):
+        return counts
+    led = ledger.drop(columns=["admin_name", "level"], errors="ignore")
+    led = led.assign(admin_code=led["admin_code"].astype(str))
+    return counts.merge(led, on="admin_code", how="left")
 
 
 #: The folder of findings as coordinate TXT files, one per finding (docs/contract.md).
 FINDINGS_TXT = "findings_txt"
+
+
+def _write_findings(tmp: Path, *, findings: gpd.GeoDataFrame,
+                    tables: dict[str, pd.DataFrame], lang: Lang) -> None:
+    """Write findings.csv, the rules' tables as CSV and the findings as coordinate TXT."""
+    from redline.io import write
+
+    write.write_csv(tmp / "findings.csv", pd.DataFrame(findings.drop(columns="geometry")))
+    for name, frame in tables.items():
+        write.write_csv(tmp / f"{name}.csv", frame)
+    _write_findings_txt(tmp / FINDINGS_TXT, findings, lang=lang)
+
+
+def _outputs(tables: Mapping[str, pd.DataFrame]) -> list[str]:
+    """Names of the tables :func:`_write_findings` and :func:`_write_tables` write, in order."""
+    return ["findings.gpkg", "findings.csv", "summary.csv",
+            *(f"{name}.csv" for name in tables), "findings.xlsx", FINDINGS_TXT]
 
 
 def _write_findings_txt(folder: Path, findings: gpd.GeoDataFrame, *, lang: Lang) -> str:
@@ -701,23 +718,19 @@ def _write_findings_txt(folder: Path, findings: gpd.GeoDataFrame, *, lang: Lang)
             log.info("%s", problem.line())
     return FINDINGS_TXT
 
+
 def _write_tables(tmp: Path, *, findings: gpd.GeoDataFrame, summary: pd.DataFrame,
-                  tables: dict[str, pd.DataFrame], lang: Lang) -> list[str]:
+                  tables: dict[str, pd.DataFrame], lang: Lang) -> None:
+    """Write summary.csv and findings.xlsx (the findings, the summary and the rules' tables)."""
     from redline.io import write
     from redline.text import header, rule_name, severity_name, words
 
-    table = pd.DataFrame(findings.drop(columns="geometry"))
-    write.write_csv(tmp / "findings.csv", table)
     write.write_csv(tmp / "summary.csv", summary)
-    names = ["findings.gpkg", "findings.csv", "summary.csv"]
-    for name, frame in tables.items():
-        write.write_csv(tmp / f"{name}.csv", frame)
-        names.append(f"{name}.csv")
 
     def head(column: str) -> str:
         return header(column, lang)
 
-    people = table.copy()
+    people = pd.DataFrame(findings.drop(columns="geometry"))
     people.insert(2, "rule_name", [rule_name(r, lang) for r in people["rule"]])
     people["severity"] = [severity_name(v, lang) for v in people["severity"]]
     titles = words(lang).SHEETS
@@ -728,8 +741,6 @@ def _write_tables(tmp: Path, *, findings: gpd.GeoDataFrame, summary: pd.DataFram
     for name, frame in tables.items():
         sheets[titles.get(name, name)] = frame.rename(columns=head)
     write.write_xlsx(tmp / "findings.xlsx", sheets)
-    names.append("findings.xlsx")
-    return names
 
 
 def _start_side_jobs(ds: Dataset, layers: dict[str, gpd.GeoDataFrame], *,
@@ -776,24 +787,31 @@ def _drop_half_written(tmp: Path) -> None:
             part.unlink(missing_ok=True)
 
 
-#: The pages :func:`_write_pages` writes.
+#: The pages :func:`_write_map` and :func:`_write_report` write.
 PAGES = ("map.html", "report.html")
 
 
-def _write_pages(tmp: Path, *, out: Path, ds: Dataset, layers: dict[str, gpd.GeoDataFrame],
-                 findings: gpd.GeoDataFrame, summary: pd.DataFrame, ledger: pd.DataFrame,
-                 run: dict[str, Any], lang: Lang,
-                 images: dict[str, Any] | None = None) -> None:
-    """Write map.html and report.html into the staged folder."""
+def _write_map(tmp: Path, *, ds: Dataset, layers: dict[str, gpd.GeoDataFrame],
+               findings: gpd.GeoDataFrame, lang: Lang,
+               images: dict[str, Any] | None = None) -> None:
+    """Write map.html into the staged folder."""
     from redline.io import write
-    from redline.io.results import RunOutput
-    from redline.report.html import render_report
     from redline.report.map import build_map, map_html
 
     name = postgis.dataset_name(ds.path) if postgis.is_database_url(ds.path) else Path(ds.path).name
     title = words(lang).MAP_TITLE.format(name=name)
     write.write_text(tmp / "map.html", map_html(build_map(
         layers, findings, offline=True, lang=lang, title=title, images=images)))
+
+
+def _write_report(tmp: Path, *, out: Path, admin: gpd.GeoDataFrame | None,
+                  findings: gpd.GeoDataFrame, summary: pd.DataFrame, ledger: pd.DataFrame,
+                  run: dict[str, Any], lang: Lang) -> None:
+    """Write report.html into the staged folder."""
+    from redline.io import write
+    from redline.io.results import RunOutput
+    from redline.report.html import render_report
+
     page = render_report(RunOutput(str(out), run, summary, findings), lang=lang, ledger=ledger,
-                         admin=layers.get("admin"))
+                         admin=admin)
     write.write_text(tmp / "report.html", page)
