@@ -269,14 +269,15 @@ def _check(  # noqa: PLR0915 -- one pipeline, read top to bottom
         admin = layers.get("admin")
         findings = assign_admin(
             concat_findings([r.findings for r in results], crs=ds.working_crs), admin)
-        features = _features(ds, results, findings)
         carried = _carry(findings, previous)  # the last round's verdicts, on the same land
         if carried is not None:
             findings = carried[0]
-        # The ledger is worked out on the other core while this one counts the findings'
-        # land and writes the findings and the map, which do not read it.
+        # The ledger is worked out on the other core while this one lists the features,
+        # counts the findings' land and writes the findings and the map, which do not
+        # read it.
         led = SideJobs([partial(dataset_ledger, ds, findings, as_of=as_of,
                                 planned_ha=ds.planned_ha, results=results)], now=side.now)
+        features = _features(ds, results, findings)
         counted = _counts(findings, admin, ds.targets)
         # The rules' own per-unit table is what summary.csv already holds.
         tables = {name: table for result in results for name, table in result.tables.items()
