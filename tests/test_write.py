@@ -91,3 +91,34 @@ def test_gpkg_layers(tmp_path: Path) -> None:
     back = gpd.read_file(path, layer="features")
     assert back["名称"].tolist() == ["甲"]
     assert not list(tmp_path.glob(".*"))
+
+
+def test_geopackage_through_arrow_holds_what_row_by_row_holds(tmp_path: Path) -> None:
+    """The layers written through Arrow read back as GDAL's row-by-row writer gives them."""
+    import pyogrio
+
+    from redline.io.write import write_gpkg
+
+    frame = gpd.GeoDataFrame({
+        "id": ["a", "b", None, "d"],
+        "area_m2": [1.5, float("nan"), 3.0, 4.0],
+        "count": [1, 2, 3, 4],
+        "on": pd.to_datetime(["2026-01-02", None, "2025-12-31", "2024-02-29"]),
+    }, geometry=[shapely.box(0, 0, 1, 1),
+                 shapely.MultiPolygon([shapely.box(2, 2, 3, 3), shapely.box(4, 4, 5, 5)]),
+                 None, shapely.Polygon()], crs="EPSG:4529")
+    write_gpkg(tmp_path / "arrow.gpkg", {"findings": frame})
+    frame.to_file(tmp_path / "rows.gpkg", layer="findings", driver="GPKG", engine="pyogrio",
+                  use_arrow=False)
+    got = gpd.read_file(tmp_path / "arrow.gpkg", layer="findings")
+    pd.testing.assert_frame_equal(got, gpd.read_file(tmp_path / "rows.gpkg", layer="findings"))
+    assert (pyogrio.read_info(tmp_path / "arrow.gpkg", layer="findings")["geometry_type"]
+            == "MultiPolygon")
+    # A column of mixed kinds Arrow cannot type: the file is written row by row.
+    mixed = frame.assign(id=[datetime.date(2026, 1, 2), "b", "c", None])
+    write_gpkg(tmp_path / "mixed.gpkg", {"again": frame, "findings": mixed})
+    back = gpd.read_file(tmp_path / "mixed.gpkg", layer="findings")
+    assert back["id"].tolist()[:3] == ["2026-01-02", "b", "c"]
+    assert len(gpd.read_file(tmp_path / "mixed.gpkg", layer="again")) == 4
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["arrow.gpkg", "mixed.gpkg",
+                                                          "rows.gpkg"]
