@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 
@@ -9,8 +10,8 @@ from redline.analysis.findings import make_findings
 from redline.analysis.summary import (
     admin_units,
     assign_admin,
-    distinct_land,
     distinct_m2,
+    findings_land,
     summarise,
 )
 
@@ -147,14 +148,20 @@ def test_summary_counts_land_once_across_units_and_rules() -> None:
 def test_distinct_m2_of_any_frame_is_the_union() -> None:
     findings = _tangled_findings()
     land = findings[findings["rule"] != "criminal_threshold"]
-    summarise(findings, admin_units(_admin()))
-    assert distinct_land(land) is distinct_land(land.iloc[::-1])  # the summary's, reused
-    for frame in [land, land.iloc[[7, 1, 4]], land.copy()]:  # a copy: measured anew
+    for frame in [land, land.iloc[[7, 1, 4]], land.copy()]:
         assert distinct_m2(frame) == pytest.approx(_union_m2(frame), rel=1e-6)
-    other = _tangled_findings()  # equal geometries, other objects
-    assert distinct_land(other) is not distinct_land(land)
-    assert distinct_m2(other[other["rule"] == "idle_1y"]) == pytest.approx(
-        _union_m2(other[other["rule"] == "idle_1y"]), rel=1e-6)
+    # The summary's measure holds the rows of the findings, in any order, not copies.
+    known = findings_land(findings)
+    assert known is not None
+    assert known.covers(land.iloc[::-1])
+    assert not known.covers(_tangled_findings())  # equal geometries, other objects
+    units = admin_units(_admin())
+    pd.testing.assert_frame_equal(summarise(findings, units, land=known),
+                                  summarise(findings, units))
+    # A measure of other findings is not taken: these are measured afresh.
+    other = _tangled_findings()
+    pd.testing.assert_frame_equal(summarise(other, units, land=known),
+                                  summarise(other, units))
 
 
 def test_report_overview_reuses_the_summary_land() -> None:
@@ -162,8 +169,8 @@ def test_report_overview_reuses_the_summary_land() -> None:
     from redline.report.html import _overview_section
 
     findings = _tangled_findings()
-    summarise(findings, admin_units(_admin()))
-    page = "".join(_overview_section(findings, "en", "en"))
+    page = "".join(_overview_section(findings, "en", "en", findings_land(findings)))
+    assert page == "".join(_overview_section(findings, "en", "en"))  # measured afresh
     land = findings[findings["rule"] != "criminal_threshold"]
     total = float(m2_to_mu(_union_m2(land)))
     assert f'id="total-area-mu">{total:,.2f}<' in page

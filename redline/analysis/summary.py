@@ -155,28 +155,35 @@ class DistinctLand:
             areas = self._dissolver.areas(parts, lambda p: ellipsoidal_area(p, crs))
         return float(np.sum(areas))
 
-    def usable(self) -> NDArray[np.bool_]:
-        """Which rows of the table have a usable geometry (missing and empty have not)."""
-        return ~(shapely.is_missing(self._geoms) | shapely.is_empty(self._geoms))
+    def positions(self, findings: pd.DataFrame) -> NDArray[np.intp]:
+        """Each row's place among this table's usable geometries (for :meth:`rows_m2`).
+
+        -1 for a row whose geometry this table does not hold (missing, empty, or of
+        another table).
+        """
+        geoms = np.asarray(findings.geometry.values, dtype=object).tolist()
+        return np.fromiter((self._row.get(id(g), -1) for g in geoms), dtype=np.intp,
+                           count=len(geoms))
 
 
-#: The distinct land of the findings last summarised (:func:`summarise`): the report
-#: of the same findings measures its totals from it rather than unioning again.
-_LAST: list[DistinctLand] = []
-_LAST_LOCK = threading.Lock()
+def findings_land(findings: pd.DataFrame) -> DistinctLand | None:
+    """Return the :class:`DistinctLand` of the findings whose land is counted once.
 
-
-def distinct_land(findings: pd.DataFrame) -> DistinctLand:
-    """Return a :class:`DistinctLand` that measures ``findings``.
-
-    The one :func:`summarise` made last when it holds every geometry of ``findings``
-    (its unions and areas are then reused), else a new one for ``findings``.
+    Every finding but those of :data:`SUMMED_RULES` (whose areas are sums), as
+    :func:`summarise` measures them; give it to :func:`summarise` and to the report of
+    the same findings, and the unions and areas are made once for both. None for a
+    table without geometry (read from CSV), whose areas are summed.
     """
-    with _LAST_LOCK:
-        last = _LAST[0] if _LAST else None
-    if last is not None and last.covers(findings):
-        return last
-    return DistinctLand(findings)
+    if getattr(findings, "crs", None) is None or "geometry" not in findings:
+        return None
+    return DistinctLand(findings[~_summed(findings)])
+
+
+def _summed(findings: pd.DataFrame) -> NDArray[np.bool_]:
+    """Which findings are of :data:`SUMMED_RULES`."""
+    if not len(findings) or "rule" not in findings:
+        return np.zeros(len(findings), dtype=bool)
+    return np.isin(findings["rule"].astype(str).to_numpy(), list(SUMMED_RULES))
 
 
 def distinct_m2(findings: pd.DataFrame) -> float:
@@ -191,10 +198,11 @@ def distinct_m2(findings: pd.DataFrame) -> float:
         return 0.0
     if getattr(findings, "crs", None) is None or "geometry" not in findings:
         return float(pd.to_numeric(findings["area_m2"], errors="coerce").sum())
-    return distinct_land(findings).m2(findings)
+    return DistinctLand(findings).m2(findings)
 
 
-def summarise(findings: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+def summarise(findings: pd.DataFrame, units: pd.DataFrame, *,
+              land: DistinctLand | None = None) -> pd.DataFrame:
     """One row per admin unit: for each rule ``<rule>_count``, ``<rule>_m2``, ``<rule>_mu``.
 
     A finding counts in every unit whose code prefixes its ``admin_code``
@@ -204,7 +212,8 @@ def summarise(findings: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     rules of :data:`SUMMED_RULES`), and ``findings_m2`` the union of every finding's
     land but those rules', so land in two findings (an approval and its supply on
     the same basic farmland, a criminal case inside its unapproved construction)
-    counts once. Per-finding areas stay as the findings give them.
+    counts once. Per-finding areas stay as the findings give them. ``land``, the
+    findings' :func:`findings_land`, is measured rather than made again when given.
     """
     codes = (
         findings["admin_code"].astype("string").fillna("")
@@ -216,9 +225,9 @@ def summarise(findings: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
         units = pd.DataFrame({"admin_code": county, "admin_name": "", "level": "county"})
     rule = (findings["rule"].astype(str).to_numpy() if len(findings)
             else np.zeros(0, dtype=object))
-    summed = np.isin(rule, list(SUMMED_RULES))
+    summed = _summed(findings)
     of_rule = {r: rule == r for r in RULES}
-    land_m2 = _land_measure(findings, ~summed)
+    land_m2 = _land_measure(findings, ~summed, land)
     rows = []
     for unit in units.itertuples(index=False):  # a few hundred units at most
         inside = codes.str.startswith(str(unit.admin_code)).to_numpy(dtype=bool)
@@ -246,24 +255,23 @@ def summary_columns() -> list[str]:
             "findings_mu", *per_rule]
 
 
-def _land_measure(findings: pd.DataFrame, land: NDArray[np.bool_]
-                  ) -> Callable[[NDArray[np.bool_]], float]:
+def _land_measure(findings: pd.DataFrame, land: NDArray[np.bool_],
+                  known: DistinctLand | None = None) -> Callable[[NDArray[np.bool_]], float]:
     """Return a function giving the land (m2) of the rows a mask picks among ``land``'s.
 
-    One :class:`DistinctLand` for the rows of ``land``, kept for the report
-    (:func:`distinct_land`); without geometry (a table read from CSV) areas are summed.
+    One :class:`DistinctLand` for the rows of ``land`` (``known`` when it holds
+    them); without geometry (a table read from CSV) areas are summed.
     """
     area = pd.to_numeric(findings["area_m2"], errors="coerce") if len(findings) else None
     if getattr(findings, "crs", None) is None or "geometry" not in findings:
         def summed(mask: NDArray[np.bool_]) -> float:
             return float(area[mask].sum()) if area is not None and mask.any() else 0.0
         return summed
-    measure = DistinctLand(findings[land])
-    with _LAST_LOCK:
-        _LAST[:] = [measure]
-    usable = np.zeros(len(findings), dtype=bool)
-    usable[np.flatnonzero(land)] = measure.usable()
-    position = np.cumsum(usable) - 1  # a usable land row's place in the measure
+    rows = findings[land]
+    measure = known if known is not None and known.covers(rows) else DistinctLand(rows)
+    position = np.full(len(findings), -1, dtype=np.intp)
+    position[land] = measure.positions(rows)  # a usable land row's place in the measure
+    usable = position >= 0
 
     def distinct(mask: NDArray[np.bool_]) -> float:
         if not mask.any():

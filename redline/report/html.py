@@ -22,7 +22,7 @@ import pandas as pd
 
 from redline.analysis.areas import m2_to_mu
 from redline.analysis.ledger import LEDGER_COLUMNS
-from redline.analysis.summary import SUMMED_RULES, distinct_land, distinct_m2
+from redline.analysis.summary import SUMMED_RULES, DistinctLand, distinct_m2
 from redline.io.outputs import generator_meta
 from redline.report import charts
 from redline.report.casework import casework_sections
@@ -161,6 +161,7 @@ def render_report(
     admin: gpd.GeoDataFrame | None = None,
     overview: bytes | None = None,
     top: int = TOP_CASES,
+    land: DistinctLand | None = None,
 ) -> str:
     """Render the inspection report of a check run as one self-contained HTML page.
 
@@ -184,6 +185,10 @@ def render_report(
         :func:`redline.report.overview.overview_png` of ``admin`` and the findings.
     top
         How many of the largest cases to list.
+    land
+        The findings' land as the summary measured it
+        (:func:`redline.analysis.summary.findings_land`): its unions and areas are
+        reused for the overview's figures; measured afresh when None.
 
     Returns
     -------
@@ -207,7 +212,7 @@ def render_report(
         _meta(run, lang),
     ]
     pic = picture_lang(lang)  # English pictures on a machine with no CJK font
-    parts += _overview_section(findings, lang, pic)
+    parts += _overview_section(findings, lang, pic, land)
     parts += _units_section(summary, lang)
     if led is None or led.empty:
         parts.append(f"<p class=\"note\">{_t('no_ledger', lang)}</p>")
@@ -230,14 +235,17 @@ def _meta(run: Mapping[str, Any], lang: Lang) -> str:
     return f'<table class="meta">{cells}</table>'
 
 
-def _overview_section(findings: pd.DataFrame, lang: Lang, pic: Lang) -> list[str]:
+def _overview_section(findings: pd.DataFrame, lang: Lang, pic: Lang,
+                      known: DistinctLand | None = None) -> list[str]:
     # The total is land counted once; each rule's area is its own land counted once.
     land = findings[~findings["rule"].isin(list(SUMMED_RULES)).to_numpy(dtype=bool)] \
         if len(findings) and "rule" in findings else findings
-    # One measure for the total and every rule: the unions and areas the summary made
-    # of the same findings are reused (redline.analysis.summary.distinct_land).
-    measure = (distinct_land(land).m2 if len(land) and getattr(land, "crs", None) is not None
-               and "geometry" in land else distinct_m2)
+    # One measure for the total and every rule: the summary's (``known``) when it
+    # holds these findings, its unions and areas then reused.
+    measure = distinct_m2
+    if len(land) and getattr(land, "crs", None) is not None and "geometry" in land:
+        measure = (known if known is not None and known.covers(land)
+                   else DistinctLand(land)).m2
     total_mu = float(m2_to_mu(measure(land))) if len(land) and "area_m2" in land else 0.0
     out = [f"<h2>{_t('overview', lang)}</h2>",
            f"<p>{_t('total', lang)}: <b id=\"total-findings\">{len(findings):,}</b>; "

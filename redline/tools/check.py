@@ -42,6 +42,7 @@ from redline.version import __version__
 
 if TYPE_CHECKING:
     from redline.analysis.findings import RuleResult
+    from redline.analysis.summary import DistinctLand
     from redline.model import Windows
 
 
@@ -223,7 +224,7 @@ def _check(  # noqa: PLR0915 -- one pipeline, read top to bottom
     from redline.analysis.findings import concat_findings
     from redline.analysis.ledger import dataset_ledger
     from redline.analysis.rules import vector_findings
-    from redline.analysis.summary import assign_admin
+    from redline.analysis.summary import assign_admin, findings_land
     from redline.io import outputs, write
 
     as_of, lang = options.as_of, options.lang
@@ -278,7 +279,8 @@ def _check(  # noqa: PLR0915 -- one pipeline, read top to bottom
         led = SideJobs([partial(dataset_ledger, ds, findings, as_of=as_of,
                                 planned_ha=ds.planned_ha, results=results)], now=side.now)
         features = _features(ds, results, findings)
-        counted = _counts(findings, admin, ds.targets)
+        land = findings_land(findings)  # for summary.csv and the report alike
+        counted = _counts(findings, admin, ds.targets, land=land)
         # The rules' own per-unit table is what summary.csv already holds.
         tables = {name: table for result in results for name, table in result.tables.items()
                   if name != "by_admin"}
@@ -308,7 +310,8 @@ def _check(  # noqa: PLR0915 -- one pipeline, read top to bottom
             # writes the tables; a child that fails has its page written here.
             pages = SideJobs([partial(
                 _write_report, Path(tmp), out=Path(out), admin=admin, findings=findings,
-                summary=summary, ledger=ledger, run=dict(run), lang=lang)], now=side.now)
+                summary=summary, ledger=ledger, run=dict(run), lang=lang, land=land)],
+                now=side.now)
             _write_tables(Path(tmp), findings=findings, summary=summary, tables=tables,
                           lang=lang)
             gpkg.result()
@@ -652,7 +655,8 @@ def _file_of(layer: Any) -> str:
 
 
 def _counts(findings: gpd.GeoDataFrame, admin: gpd.GeoDataFrame | None,
-            targets: pd.DataFrame | None) -> pd.DataFrame:
+            targets: pd.DataFrame | None, *, land: DistinctLand | None = None
+            ) -> pd.DataFrame:
     """Count the findings per admin unit (county and townships): summary.csv before the ledger.
 
     Counts and areas per rule; :func:`_with_ledger` adds the ledger's targets, quota,
@@ -665,7 +669,7 @@ def _counts(findings: gpd.GeoDataFrame, admin: gpd.GeoDataFrame | None,
     if targets is not None and "admin_code" in targets:
         extra += [str(c) for c in targets["admin_code"].dropna()]
     units = ledger_units(admin, extra_codes=extra)
-    return summarise(findings, units)
+    return summarise(findings, units, land=land)
 
 
 def _with_ledger(counts: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
@@ -807,12 +811,12 @@ def _write_map(tmp: Path, *, ds: Dataset, layers: dict[str, gpd.GeoDataFrame],
 
 def _write_report(tmp: Path, *, out: Path, admin: gpd.GeoDataFrame | None,
                   findings: gpd.GeoDataFrame, summary: pd.DataFrame, ledger: pd.DataFrame,
-                  run: dict[str, Any], lang: Lang) -> None:
-    """Write report.html into the staged folder."""
+                  run: dict[str, Any], lang: Lang, land: DistinctLand | None = None) -> None:
+    """Write report.html into the staged folder (``land``: the findings' land, measured)."""
     from redline.io import write
     from redline.io.results import RunOutput
     from redline.report.html import render_report
 
     page = render_report(RunOutput(str(out), run, summary, findings), lang=lang, ledger=ledger,
-                         admin=admin)
+                         admin=admin, land=land)
     write.write_text(tmp / "report.html", page)
