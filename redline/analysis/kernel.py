@@ -252,6 +252,23 @@ def _one_ring(x: NDArray[np.float64], y: NDArray[np.float64], n_coords: NDArray[
     return out
 
 
+def one_ring_polygons(geoms: NDArray[np.object_], coords: NDArray[np.float64],
+                      n_coords: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """Whether each geometry is a polygon of one ring, alone or as a multipolygon's one part.
+
+    ``coords`` and ``n_coords`` are ``shapely.get_coordinates`` and
+    ``shapely.get_num_coordinates`` of ``geoms``. Such a geometry's coordinates are
+    that ring's, read without splitting it into parts and rings. A multipolygon of one
+    part is how many files store every polygon (each feature of a GeoPackage or
+    FileGDB layer declared MULTIPOLYGON).
+    """
+    kind = shapely.get_type_id(geoms)
+    return (((kind == shapely.GeometryType.POLYGON)
+             | ((kind == shapely.GeometryType.MULTIPOLYGON)
+                & (shapely.get_num_geometries(geoms) == 1)))
+            & _one_ring(coords[:, 0], coords[:, 1], n_coords))
+
+
 @njit(cache=True, nogil=True)
 def _geom_boxes(geom_ring: NDArray[np.int64], ring_box: NDArray[np.float64]
                 ) -> NDArray[np.float64]:
@@ -1123,14 +1140,7 @@ class _Rings:
         # x and y are views of the coordinate pairs (the kernel reads both at once):
         # no copy.
         x, y = coords[:, 0], coords[:, 1]
-        # A multipolygon of one part is stored so by many files (every feature of a
-        # GeoPackage or FileGDB layer declared MULTIPOLYGON): with one ring, its
-        # coordinates are that ring's, as a polygon's.
-        kind = shapely.get_type_id(geoms)
-        simple = (((kind == shapely.GeometryType.POLYGON)
-                   | ((kind == shapely.GeometryType.MULTIPOLYGON)
-                      & (shapely.get_num_geometries(geoms) == 1)))
-                  & _one_ring(x, y, n_coords))
+        simple = one_ring_polygons(geoms, coords, n_coords)
         n_rings = simple.astype(np.int64)
         other = np.flatnonzero(~simple)
         if len(other):

@@ -43,6 +43,7 @@ from folium.utilities import JsCode
 from pyproj import Transformer
 
 from redline.analysis.findings import feature_ids
+from redline.analysis.kernel import one_ring_polygons
 from redline.errors import CRSError, RedlineError
 from redline.report import assets
 from redline.report.plugins import (
@@ -863,7 +864,7 @@ class _MercPolygons:
         arr = arr[~(shapely.is_missing(arr) | shapely.is_empty(arr))]
         all_coords = shapely.get_coordinates(arr)
         n_coords = shapely.get_num_coordinates(arr).astype(np.int64)
-        one = _one_ring(arr, all_coords, n_coords)
+        one = one_ring_polygons(arr, all_coords, n_coords)
         parts = arr[~one]
         kinds = shapely.get_type_id(parts)
         if (kinds != shapely.GeometryType.POLYGON).any():  # polygons need no copies as parts
@@ -972,33 +973,6 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
-
-
-def _one_ring(geoms: NDArray[np.object_], coords: NDArray[np.float64],
-              n_coords: NDArray[np.int64]) -> NDArray[np.bool_]:
-    """Whether each geometry is a polygon of one ring, alone or as a multipolygon's one part.
-
-    ``coords`` and ``n_coords`` are ``shapely.get_coordinates`` and
-    ``shapely.get_num_coordinates`` of ``geoms``. Its coordinates are one ring when its
-    first point comes back at its last and nowhere between (a shell's first point comes
-    back where the shell ends, before any hole; a ring that passes through its first
-    point is taken the long way, which finds its true rings).
-    """
-    kind = shapely.get_type_id(geoms)
-    one = ((kind == shapely.GeometryType.POLYGON)
-           | ((kind == shapely.GeometryType.MULTIPOLYGON)
-              & (shapely.get_num_geometries(geoms) == 1))) & (n_coords >= 4)
-    if not one.any():
-        return one
-    starts = np.cumsum(n_coords) - n_coords
-    first = np.repeat(coords[np.minimum(starts, len(coords) - 1)], n_coords, axis=0)
-    same = (coords[:, 0] == first[:, 0]) & (coords[:, 1] == first[:, 1])
-    some = n_coords > 0
-    comes_back = np.zeros(len(geoms), dtype=np.int64)
-    comes_back[some] = np.add.reduceat(same.astype(np.int64), starts[some])
-    last = np.zeros(len(geoms), dtype=bool)
-    last[some] = same[(starts + n_coords - 1)[some]]
-    return one & (comes_back == 2) & last
 
 
 def _rasterize(windows: Callable[[], Iterator[_MercPolygons]], *, color: str,
